@@ -1,0 +1,42 @@
+# Two commands matter: `make demo` and `make test`. Both set up .venv on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+EMULATOR := tests/emulator
+EMULATOR_STAMP := $(EMULATOR)/node_modules/.installed
+
+.PHONY: demo test bench venv emulator chromium clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+$(EMULATOR_STAMP): $(EMULATOR)/package.json $(EMULATOR)/package-lock.json
+	cd $(EMULATOR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(EMULATOR_STAMP)
+
+emulator: $(EMULATOR_STAMP)
+
+# Headless Chromium renders the emails and pages in tests; installed from Debian when missing.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "installing chromium (Debian package)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+demo: $(STAMP)
+	$(PY) -m functions --data .data demo --weeks 6
+
+test: $(STAMP) emulator chromium
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) .data $(EMULATOR)/node_modules tests/artifacts

@@ -1,0 +1,1 @@
+"""Weekly knowledge-share rota: plans presenters, sends invites and digests, reads replies."""

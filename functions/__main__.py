@@ -1,0 +1,6 @@
+"""`python -m functions …`"""
+import sys
+
+from .cli import main
+
+sys.exit(main())

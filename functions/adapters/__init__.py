@@ -1,0 +1,1 @@
+"""Adapters: one module per backend. They do I/O and decide no policy."""

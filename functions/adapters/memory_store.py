@@ -1,0 +1,73 @@
+"""An in-memory Store: the fake that service tests run on, with the same rules as the real ones."""
+from __future__ import annotations
+
+import copy
+from datetime import date, datetime
+from typing import Iterable
+
+from ..domain.errors import Conflict
+from ..domain.models import Community, Member, Session
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.communities: dict[str, Community] = {}
+        self.members: dict[str, dict[str, Member]] = {}
+        self.sessions: dict[str, dict[date, Session]] = {}
+        self.claims: dict[str, tuple[str, datetime, str]] = {}
+
+    def get_community(self, community_id: str) -> Community | None:
+        return self.communities.get(community_id)
+
+    def list_communities(self) -> list[Community]:
+        return sorted(self.communities.values(), key=lambda c: c.id)
+
+    def put_community(self, community: Community) -> None:
+        self.communities[community.id] = community
+
+    def list_members(self, community_id: str) -> list[Member]:
+        return sorted(self.members.get(community_id, {}).values(), key=lambda m: m.order)
+
+    def get_member(self, community_id: str, email: str) -> Member | None:
+        return self.members.get(community_id, {}).get(email)
+
+    def put_member(self, community_id: str, member: Member) -> None:
+        self.members.setdefault(community_id, {})[member.email] = member
+
+    def add_members(self, community_id: str, members: Iterable[Member]) -> None:
+        roster = self.members.setdefault(community_id, {})
+        new = list(members)
+        seen: set[str] = set()
+        for m in new:
+            if m.email in roster:
+                raise Conflict(f"{m.email} is already a member of {community_id}")
+            if m.email in seen:
+                raise Conflict(f"{m.email} is listed more than once")
+            seen.add(m.email)
+        for m in new:
+            roster[m.email] = m
+
+    def list_sessions(self, community_id: str, start: date | None = None,
+                      end: date | None = None) -> list[Session]:
+        return [s for d, s in sorted(self.sessions.get(community_id, {}).items())
+                if (start is None or d >= start) and (end is None or d < end)]
+
+    def put_sessions(self, community_id: str, sessions: Iterable[Session]) -> None:
+        new = {s.date: copy.copy(s) for s in sessions}  # read them all before writing any
+        self.sessions.setdefault(community_id, {}).update(new)
+
+    def claim(self, key: str, now: datetime) -> bool:
+        if key in self.claims:
+            return False
+        self.claims[key] = ("claimed", now, "")
+        return True
+
+    def release(self, key: str) -> None:
+        self.claims.pop(key, None)
+
+    def record(self, key: str, state: str, now: datetime, detail: str = "") -> None:
+        self.claims[key] = (state, now, detail)
+
+    def record_state(self, key: str) -> tuple[str, datetime] | None:
+        entry = self.claims.get(key)
+        return (entry[0], entry[1]) if entry else None

@@ -1,0 +1,48 @@
+"""Plain-dict form of the models, shared by the stores that keep documents (SQLite, Firestore)."""
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from datetime import date, datetime, time
+from typing import Any, TypeVar
+
+from ..domain.models import Community, Member, Session
+
+T = TypeVar("T", Community, Member, Session)
+
+
+def _out(value: Any) -> Any:
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    if isinstance(value, (tuple, list)):
+        return [_out(v) for v in value]
+    return value
+
+
+def to_record(obj: Community | Member | Session) -> dict[str, Any]:
+    return {k: _out(v) for k, v in asdict(obj).items()}
+
+
+_PARSERS = {
+    "date": date.fromisoformat, "joined": date.fromisoformat,
+    "paused_until": date.fromisoformat,
+    "start": time.fromisoformat, "digest_time": time.fromisoformat,
+    "created": datetime.fromisoformat, "starts_at": datetime.fromisoformat,
+    "ends_at": datetime.fromisoformat,
+}
+_TUPLE_OF_DATES = {"blackouts"}
+
+
+def from_record(cls: type[T], data: dict[str, Any]) -> T:
+    known = {f.name for f in fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            continue  # written by a newer version: ignore rather than fail
+        if value is not None and key in _PARSERS:
+            value = _PARSERS[key](value)
+        elif key in _TUPLE_OF_DATES:
+            value = tuple(date.fromisoformat(v) for v in value or ())
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[key] = value
+    return cls(**values)

@@ -1,0 +1,158 @@
+"""The embedded Store: one SQLite file, WAL mode, schema versioned and migrated on open."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ..domain.errors import Conflict
+from ..domain.models import Community, Member, Session
+from .records import from_record, to_record
+
+# Each entry takes the schema from version N to N+1. Never edit one that has shipped.
+MIGRATIONS = [
+    """
+    CREATE TABLE communities (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+    CREATE TABLE members (
+        community TEXT NOT NULL, email TEXT NOT NULL, position INTEGER NOT NULL,
+        data TEXT NOT NULL, PRIMARY KEY (community, email));
+    CREATE TABLE sessions (
+        community TEXT NOT NULL, day TEXT NOT NULL, data TEXT NOT NULL,
+        PRIMARY KEY (community, day));
+    CREATE TABLE claims (
+        key TEXT PRIMARY KEY, state TEXT NOT NULL, updated TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '');
+    """,
+]
+
+
+class SqliteStore:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE.
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA busy_timeout=5000")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        with self._transaction() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise RuntimeError(
+                    f"{self.path} has schema version {version}, newer than this program "
+                    f"({len(MIGRATIONS)}); upgrade the program")
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # communities
+    def get_community(self, community_id: str) -> Community | None:
+        row = self.db.execute("SELECT data FROM communities WHERE id = ?",
+                              (community_id,)).fetchone()
+        return from_record(Community, json.loads(row[0])) if row else None
+
+    def list_communities(self) -> list[Community]:
+        rows = self.db.execute("SELECT data FROM communities ORDER BY id").fetchall()
+        return [from_record(Community, json.loads(r[0])) for r in rows]
+
+    def put_community(self, community: Community) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO communities (id, data) VALUES (?, ?)",
+                       (community.id, json.dumps(to_record(community))))
+
+    # members
+    def list_members(self, community_id: str) -> list[Member]:
+        rows = self.db.execute(
+            "SELECT data FROM members WHERE community = ? ORDER BY position",
+            (community_id,)).fetchall()
+        return [from_record(Member, json.loads(r[0])) for r in rows]
+
+    def get_member(self, community_id: str, email: str) -> Member | None:
+        row = self.db.execute("SELECT data FROM members WHERE community = ? AND email = ?",
+                              (community_id, email)).fetchone()
+        return from_record(Member, json.loads(row[0])) if row else None
+
+    def put_member(self, community_id: str, member: Member) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO members (community, email, position, data) "
+                "VALUES (?, ?, ?, ?)",
+                (community_id, member.email, member.order, json.dumps(to_record(member))))
+
+    def add_members(self, community_id: str, members: Iterable[Member]) -> None:
+        with self._transaction() as db:
+            for m in members:
+                try:
+                    db.execute(
+                        "INSERT INTO members (community, email, position, data) "
+                        "VALUES (?, ?, ?, ?)",
+                        (community_id, m.email, m.order, json.dumps(to_record(m))))
+                except sqlite3.IntegrityError:
+                    raise Conflict(f"{m.email} is already a member of {community_id}") from None
+
+    # sessions
+    def list_sessions(self, community_id: str, start: date | None = None,
+                      end: date | None = None) -> list[Session]:
+        sql, args = "SELECT data FROM sessions WHERE community = ?", [community_id]
+        if start is not None:
+            sql, args = sql + " AND day >= ?", args + [start.isoformat()]
+        if end is not None:
+            sql, args = sql + " AND day < ?", args + [end.isoformat()]
+        rows = self.db.execute(sql + " ORDER BY day", args).fetchall()
+        return [from_record(Session, json.loads(r[0])) for r in rows]
+
+    def put_sessions(self, community_id: str, sessions: Iterable[Session]) -> None:
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO sessions (community, day, data) VALUES (?, ?, ?)",
+                [(community_id, s.date.isoformat(), json.dumps(to_record(s)))
+                 for s in sessions])
+
+    # claims and the outbox ledger
+    def claim(self, key: str, now: datetime) -> bool:
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO claims (key, state, updated) VALUES (?, 'claimed', ?)",
+                (key, now.isoformat()))
+            return cursor.rowcount == 1
+
+    def release(self, key: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM claims WHERE key = ?", (key,))
+
+    def record(self, key: str, state: str, now: datetime, detail: str = "") -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO claims (key, state, updated, detail) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET state = excluded.state, "
+                "updated = excluded.updated, detail = excluded.detail",
+                (key, state, now.isoformat(), detail))
+
+    def record_state(self, key: str) -> tuple[str, datetime] | None:
+        row = self.db.execute("SELECT state, updated FROM claims WHERE key = ?",
+                              (key,)).fetchone()
+        return (row[0], datetime.fromisoformat(row[1])) if row else None

@@ -1,0 +1,93 @@
+"""Builds the adapters that Config names: lazily, once each, nothing at import time."""
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .adapters.clock import FixedClock, SystemClock
+from .config import Config, path_of
+from .domain.errors import InputError
+from .emails import MailSettings
+from .ports import Calendar, Clock, Mailer, Store
+from .tokens import Tokens
+
+
+class App:
+    """The collaborators of every use case (a Deps), each built on first use."""
+
+    def __init__(self, config: Config, clock: Clock | None = None) -> None:
+        self.config = config
+        self._clock = clock
+
+    @cached_property
+    def clock(self) -> Clock:
+        if self._clock is not None:
+            return self._clock
+        return FixedClock(self.config.now) if self.config.now else SystemClock()
+
+    @cached_property
+    def store(self) -> Store:
+        url = self.config.store
+        scheme = urlsplit(url).scheme
+        if scheme == "sqlite":
+            from .adapters.sqlite_store import SqliteStore
+            return SqliteStore(path_of(url))
+        if scheme == "memory":
+            from .adapters.memory_store import MemoryStore
+            return MemoryStore()
+        from .adapters.firestore_store import FirestoreStore
+        project, _, database = url.split("://", 1)[1].partition("/")
+        return FirestoreStore(project, database or "(default)")
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        url = self.config.mail
+        scheme = urlsplit(url).scheme
+        if scheme == "maildir":
+            from .adapters.maildir import MaildirOutbox
+            return MaildirOutbox(path_of(url))
+        if scheme == "smtp":
+            from .adapters.smtp import SmtpMailer
+            return SmtpMailer.from_url(url, self.config.smtp_username,
+                                       self.config.smtp_password)
+        from .adapters.gmail import GmailMailer
+        from .adapters.google_auth import service_factory
+        sender = url.split("://", 1)[1]
+        return GmailMailer(sender, service_factory("gmail", sender,
+                                                   self.config.google_credentials))
+
+    @cached_property
+    def calendar(self) -> Calendar:
+        url = self.config.calendar
+        if urlsplit(url).scheme == "ics":
+            from .adapters.ics_calendar import IcsCalendar
+            return IcsCalendar(path_of(url), self.clock)
+        from .adapters.google_calendar import GoogleCalendar
+        from .adapters.google_auth import service_factory
+        calendar_id = url.split("://", 1)[1]
+        return GoogleCalendar(calendar_id, service_factory(
+            "calendar", self.mail.sender, self.config.google_credentials))
+
+    @cached_property
+    def secret(self) -> str:
+        if self.config.secret:
+            return self.config.secret
+        if urlsplit(self.config.store).scheme != "sqlite":
+            raise InputError("COP_SECRET must be set when state is not in a local SQLite file")
+        # On a laptop: one random key, kept beside the database.
+        path = Path(self.config.data_dir) / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    @cached_property
+    def mail(self) -> MailSettings:
+        sender = None
+        if urlsplit(self.config.mail).scheme == "gmail":
+            sender = self.config.mail.split("://", 1)[1]
+        return MailSettings(public_url=self.config.public_url, tokens=Tokens(self.secret),
+                            default_reply_to=self.config.reply_to, sender=sender)

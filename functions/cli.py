@@ -1,0 +1,255 @@
+"""The command line: `python -m functions [--data DIR] COMMAND …`, over the same services."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from .bootstrap import App
+from .config import Config, parse_instant
+from .domain import validation
+from .domain.errors import InputError
+from .services import communities, members, views
+from .services.tick import tick
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, as for every bad input
+        raise InputError(f"{message} (see: {self.prog} --help)")
+
+
+COMMUNITY_OPTIONS = {
+    "name": lambda v: " ".join(v.split())[:120] or _fail("--name must not be empty"),
+    "timezone": validation.timezone_name,
+    "weekday": validation.weekday,
+    "start": validation.clock_time,
+    "minutes": validation.minutes,
+    "holidays": validation.holiday_region,
+    "lookahead": validation.lookahead,
+    "reply_to": validation.email_address,
+    "video_url": lambda v: v if v.startswith("https://") else _fail(
+        f"--video-url {v!r}: use an https:// link"),
+}
+
+
+def _fail(message: str):
+    raise InputError(message)
+
+
+def community_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """Checked settings from the options that were given."""
+    settings: dict[str, Any] = {}
+    for name, check in COMMUNITY_OPTIONS.items():
+        value = getattr(args, name, None)
+        if value is not None:
+            settings[name] = check(value)
+    if args.digest is not None:
+        settings["digest_weekday"], settings["digest_time"] = validation.digest_slot(args.digest)
+    if args.blackout is not None:
+        settings["blackouts"] = tuple(sorted({validation.iso_date(d, "--blackout")
+                                              for d in args.blackout}))
+    if args.allow_domain is not None:
+        settings["allow_domains"] = tuple(sorted({d.strip().lower().lstrip("@")
+                                                  for d in args.allow_domain}))
+    if args.organiser is not None:
+        settings["organisers"] = tuple(validation.email_address(e) for e in args.organiser)
+    return settings
+
+
+def _community_options(parser: argparse.ArgumentParser, creating: bool) -> None:
+    parser.add_argument("id")
+    parser.add_argument("--name", required=creating)
+    parser.add_argument("--timezone", required=creating)
+    parser.add_argument("--weekday")
+    parser.add_argument("--time", dest="start")
+    parser.add_argument("--minutes", type=int)
+    parser.add_argument("--holidays")
+    parser.add_argument("--lookahead", type=int)
+    parser.add_argument("--digest", help='weekday and local time, e.g. "mon 09:00"')
+    parser.add_argument("--reply-to", dest="reply_to")
+    parser.add_argument("--blackout", nargs="+", action="extend", metavar="YYYY-MM-DD")
+    parser.add_argument("--allow-domain", dest="allow_domain", nargs="+", action="extend")
+    parser.add_argument("--organiser", nargs="+", action="extend")
+    parser.add_argument("--video-url", dest="video_url", help="https link to the call")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="python -m functions",
+                    description="Run a weekly knowledge-share rota.")
+    parser.add_argument("--data", metavar="DIR", help="folder of the embedded backends "
+                        "(default .data/)")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    community = commands.add_parser("community", help="add, change or list communities")
+    sub = community.add_subparsers(dest="action", required=True, parser_class=Parser)
+    _community_options(sub.add_parser("add"), creating=True)
+    _community_options(sub.add_parser("set"), creating=False)
+    sub.add_parser("list").add_argument("--json", action="store_true")
+
+    member = commands.add_parser("member", help="manage a community's members")
+    sub = member.add_subparsers(dest="action", required=True, parser_class=Parser)
+    add = sub.add_parser("add")
+    add.add_argument("id"), add.add_argument("email"), add.add_argument("--name")
+    imp = sub.add_parser("import")
+    imp.add_argument("id"), imp.add_argument("file")
+    lst = sub.add_parser("list")
+    lst.add_argument("id"), lst.add_argument("--json", action="store_true")
+    for action in ("optout", "optin"):
+        p = sub.add_parser(action)
+        p.add_argument("id"), p.add_argument("email")
+    p = sub.add_parser("pause")
+    p.add_argument("id"), p.add_argument("email")
+    p.add_argument("--until", required=True, metavar="YYYY-MM-DD")
+
+    schedule = commands.add_parser("schedule", help="planned and projected sessions")
+    schedule.add_argument("id")
+    schedule.add_argument("--weeks", type=int, default=8)
+    schedule.add_argument("--from", dest="start", metavar="YYYY-MM-DD")
+    schedule.add_argument("--json", action="store_true")
+
+    t = commands.add_parser("tick", help="run every job that is due")
+    t.add_argument("--now", metavar="ISO-8601")
+
+    demo = commands.add_parser("demo", help="a sample community lived through N weeks")
+    demo.add_argument("--weeks", type=int, default=6)
+    return parser
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _table(rows: list[dict], columns: Sequence[str]) -> None:
+    if not rows:
+        print("(none)")
+        return
+    cells = [[str(r.get(c) if r.get(c) is not None else "-") for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip())
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+
+
+def run_community_command(app: App, args: argparse.Namespace) -> None:
+    now = app.clock.now()
+    if args.action == "list":
+        rows = [{"id": c.id, "name": c.name, "timezone": c.timezone,
+                 "weekday": validation.WEEKDAYS[c.weekday], "time": c.start.strftime("%H:%M"),
+                 "minutes": c.minutes, "holidays": c.holidays, "lookahead": c.lookahead,
+                 "digest": f"{validation.WEEKDAYS[c.digest_weekday]} "
+                           f"{c.digest_time:%H:%M}",
+                 "reply_to": c.reply_to,
+                 "blackouts": [d.isoformat() for d in c.blackouts],
+                 "allow_domains": list(c.allow_domains), "organisers": list(c.organisers)}
+                for c in communities.list_communities(app.store)]
+        if args.json:
+            _print_json(rows)
+        else:
+            _table(rows, ["id", "name", "timezone", "weekday", "time", "minutes", "holidays"])
+        return
+    community_id = validation.community_id(args.id)
+    settings = community_settings(args)
+    if args.action == "add":
+        c = communities.add_community(app.store, now, community_id, **settings)
+        print(f"added community {c.id} ({c.name}): {validation.WEEKDAYS[c.weekday]} "
+              f"{c.start:%H:%M} {c.timezone}, {c.minutes} minutes")
+    else:
+        if not settings:
+            raise InputError("community set: give at least one option to change")
+        c = communities.set_community(app.store, now, community_id, **settings)
+        print(f"updated community {c.id}")
+
+
+def run_member_command(app: App, args: argparse.Namespace) -> None:
+    now = app.clock.now()
+    if args.action == "list":
+        rows = views.member_rows(app.store, args.id, now)
+        if args.json:
+            _print_json(rows)
+        else:
+            _table(rows, ["email", "name", "status", "paused_until", "times_presented",
+                          "last_presented"])
+    elif args.action == "add":
+        m = members.add_member(app.store, now, args.id, args.email, args.name)
+        print(f"added {m.email} to {args.id}")
+    elif args.action == "import":
+        path = Path(args.file)
+        if not path.is_file():
+            raise InputError(f"{args.file}: no such file")
+        added = members.import_members(app.store, now, args.id, path.read_bytes())
+        print(f"imported {len(added)} members into {args.id}")
+    elif args.action == "optout":
+        m = members.opt_out(app.store, now, args.id, args.email)
+        print(f"{m.email} opted out of {args.id}")
+    elif args.action == "optin":
+        m = members.opt_in(app.store, now, args.id, args.email)
+        print(f"{m.email} is back in {args.id}")
+    elif args.action == "pause":
+        until = validation.iso_date(args.until, "--until")
+        m = members.pause(app.store, now, args.id, args.email, until)
+        print(f"{m.email} paused until {until} (back on that date)")
+
+
+def run_schedule(app: App, args: argparse.Namespace) -> None:
+    if not 1 <= args.weeks <= 260:
+        raise InputError("--weeks: give 1 to 260")
+    start = validation.iso_date(args.start, "--from") if args.start else None
+    rows = views.schedule_rows(app.store, args.id, app.clock.now(), args.weeks, start)
+    if args.json:
+        _print_json(rows)
+    else:
+        _table(rows, ["date", "presenter", "status"])
+
+
+def run_tick(app: App, args: argparse.Namespace) -> None:
+    report = tick(app)
+    print(f"tick at {app.clock.now().isoformat()}: {report.communities} communities, "
+          f"{report.sent} emails sent, {report.failed} failed, {report.events} calendar "
+          f"updates, {report.reassigned} sessions (re)assigned")
+    if report.errors:
+        for error in report.errors:
+            print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(1)
+
+
+def run_demo(app: App, args: argparse.Namespace) -> None:
+    from .demo import run_demo as demo
+    if not 1 <= args.weeks <= 52:
+        raise InputError("--weeks: give 1 to 52")
+    demo(Path(args.data or ".data"), args.weeks, app.clock.now())
+
+
+HANDLERS: dict[str, Callable[[App, argparse.Namespace], None]] = {
+    "community": run_community_command, "member": run_member_command,
+    "schedule": run_schedule, "tick": run_tick, "demo": run_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    env = os.environ if env is None else env
+    logging.basicConfig(level=env.get("COP_LOG_LEVEL", "WARNING"),
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        args = build_parser().parse_args(argv)
+        config = Config.from_env(env, args.data)
+        if getattr(args, "now", None):
+            config = Config(**{**config.__dict__, "now": parse_instant(args.now)})
+        HANDLERS[args.command](App(config), args)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # a bug or an outage: one line, details with COP_DEBUG=1
+        if env.get("COP_DEBUG"):
+            raise
+        print(f"error: {type(error).__name__}: {error} (run with COP_DEBUG=1 for details)",
+              file=sys.stderr)
+        return 1
+    return 0

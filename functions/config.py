@@ -1,0 +1,87 @@
+"""Settings as data: one Config, built once at the entry point from a mapping (os.environ)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlsplit
+
+from .domain.errors import InputError
+
+SCHEMES = {
+    "COP_STORE": ("sqlite", "firestore", "memory"),
+    "COP_MAIL": ("maildir", "smtp", "gmail"),
+    "COP_INBOX": ("maildir", "gmail"),
+    "COP_CALENDAR": ("ics", "google"),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    store: str
+    mail: str
+    inbox: str
+    calendar: str
+    data_dir: Path
+    fanout: str | None = None
+    public_url: str = "http://localhost:8080"
+    secret: str | None = None
+    reply_to: str | None = None
+    trusted_authserv: str = "mx.google.com"
+    now: datetime | None = None
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    google_credentials: str | None = None  # service-account key file; unset: ADC
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], data_dir: str | Path | None = None) -> "Config":
+        """Embedded defaults under `data_dir` (default `.data/`); a set COP_* variable wins."""
+        data = Path(data_dir or env.get("COP_DATA") or ".data")
+        defaults = {
+            "COP_STORE": f"sqlite://{data / 'cop.db'}",
+            "COP_MAIL": f"maildir://{data / 'outbox'}",
+            "COP_INBOX": f"maildir://{data / 'inbox'}",
+            "COP_CALENDAR": f"ics://{data / 'calendar'}",
+        }
+        urls = {}
+        for name, default in defaults.items():
+            value = (env.get(name) or "").strip() or default
+            scheme = urlsplit(value).scheme
+            if scheme not in SCHEMES[name]:
+                raise InputError(
+                    f"{name}={value!r}: expected one of "
+                    + ", ".join(f"{s}://…" for s in SCHEMES[name]))
+            urls[name] = value
+        fanout = (env.get("COP_FANOUT") or "").strip() or None
+        if fanout and not fanout.startswith("pubsub://projects/"):
+            raise InputError(f"COP_FANOUT={fanout!r}: expected pubsub://projects/P/topics/T")
+        return cls(
+            store=urls["COP_STORE"], mail=urls["COP_MAIL"], inbox=urls["COP_INBOX"],
+            calendar=urls["COP_CALENDAR"], data_dir=data, fanout=fanout,
+            public_url=(env.get("COP_PUBLIC_URL") or "http://localhost:8080").rstrip("/"),
+            secret=env.get("COP_SECRET") or None,
+            reply_to=env.get("COP_REPLY_TO") or None,
+            trusted_authserv=env.get("COP_TRUSTED_AUTHSERV") or "mx.google.com",
+            now=parse_instant(env["COP_NOW"], "COP_NOW") if env.get("COP_NOW") else None,
+            smtp_username=env.get("COP_SMTP_USER") or None,
+            smtp_password=env.get("COP_SMTP_PASSWORD") or None,
+            google_credentials=env.get("GOOGLE_APPLICATION_CREDENTIALS") or None,
+        )
+
+
+def parse_instant(text: str, what: str = "--now") -> datetime:
+    """An ISO-8601 instant; one without an offset is taken as UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"{what}: {text!r} is not an ISO-8601 instant "
+                         "(e.g. 2026-12-04T09:00:00+11:00)") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def path_of(url: str) -> Path:
+    """The path of a file-scheme URL: everything after `://`, relative or absolute."""
+    return Path(url.split("://", 1)[1])

@@ -1,0 +1,51 @@
+"""What the weekly digest, the heads-up and the reminder say: plain data for the templates."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .models import NO_SESSION, PLANNED, Community, Member, Session
+from .wording import day_words, when
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    date: str  # ISO
+    day: str  # "Friday 4 December 2026"
+    when: str  # with the local time range
+    status: str  # planned, held, holiday, blackout, cancelled
+    presenter_name: str | None
+    presenter_email: str | None
+    topic: str | None
+    note: str | None
+
+
+def session_line(community: Community, session: Session, roster: dict[str, Member],
+                 now: datetime) -> SessionLine:
+    member = roster.get(session.presenter or "")
+    status = "held" if session.held(now) else session.status
+    return SessionLine(
+        date=session.date.isoformat(), day=day_words(session.date),
+        when=when(community, session.starts_at, session.ends_at) if session.starts_at else
+        day_words(session.date),
+        status=status,
+        presenter_name=member.name if member else None,
+        presenter_email=session.presenter if status not in NO_SESSION else None,
+        topic=session.topic, note=session.note,
+    )
+
+
+def digest_content(community: Community, session: Session, members: list[Member],
+                   sessions: list[Session], now: datetime, shared: list | None = None) -> dict:
+    """The week's session, last week's recap, shared links and the upcoming roster."""
+    roster = {m.email: m for m in members}
+    held = [s for s in sessions if s.date < session.date and s.held(now)]
+    upcoming = [s for s in sessions
+                if s.date > session.date and s.starts_at and s.starts_at > now
+                and (s.status == PLANNED or s.status in NO_SESSION)][: community.lookahead]
+    return {
+        "session": session_line(community, session, roster, now),
+        "recap": session_line(community, held[-1], roster, now) if held else None,
+        "upcoming": [session_line(community, s, roster, now) for s in upcoming],
+        "shared": shared or [],
+    }

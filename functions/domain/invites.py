@@ -1,0 +1,82 @@
+"""What a session's calendar event says: one value that every calendar adapter publishes."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Attendee:
+    email: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Event:
+    uid: str  # stable per session, e.g. "kitchen-2026-12-04@cop"; adapters derive their ids
+    community_id: str
+    date: date
+    summary: str
+    description: str
+    starts_at: datetime  # aware
+    ends_at: datetime
+    timezone: str  # IANA name, e.g. "Australia/Sydney"
+    organiser: str  # email address the invites come from
+    organiser_name: str
+    attendees: tuple[Attendee, ...]
+    cancelled: bool = False
+    sequence: int = 0  # RFC 5545 SEQUENCE: higher on every change
+    video_url: str | None = None
+    presenter: str | None = None
+
+    def fingerprint(self) -> str:
+        """Changes whenever anything an invitee would see changes (not the sequence)."""
+        content = {
+            "summary": self.summary, "description": self.description,
+            "start": self.starts_at.isoformat(), "end": self.ends_at.isoformat(),
+            "tz": self.timezone, "attendees": sorted(a.email for a in self.attendees),
+            "cancelled": self.cancelled, "video": self.video_url,
+        }
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def build_event(community, session, members, organiser: str, roster_url: str | None = None
+                ) -> Event:
+    """The event for a session: who presents, the topic, and who is invited on that date."""
+    from .timing import session_times  # local import keeps this module free of cycles
+    from .models import PLANNED
+
+    roster = {m.email: m for m in members}
+    presenter = roster.get(session.presenter or "")
+    start, end = (session.starts_at, session.ends_at) if session.starts_at else \
+        session_times(community, session.date)
+    who = presenter.name if presenter else "open slot"
+    summary = f"{community.name}: {who}" + (f" — {session.topic}" if session.topic else "")
+    lines = [
+        f"Knowledge share of {community.name}, {community.minutes} minutes.",
+        f"Presenter: {presenter.name} <{presenter.email}>" if presenter
+        else "Presenter: nobody yet (reply \"volunteer\" to any email from the rota)",
+    ]
+    if session.topic:
+        lines.append(f"Topic: {session.topic}")
+    if community.video_url:
+        lines.append(f"Join: {community.video_url}")
+    if roster_url:
+        lines.append(f"Roster: {roster_url}")
+    lines.append("Reply to the rota's emails with skip, swap with <email>, topic: <text> "
+                 "or out.")
+    attendees = tuple(
+        Attendee(m.email, m.name) for m in members
+        if m.eligible_on(session.date) or m.email == session.presenter)
+    return Event(
+        uid=f"{community.id}-{session.date.isoformat()}@cop",
+        community_id=community.id, date=session.date,
+        summary=summary, description="\n".join(lines),
+        starts_at=start, ends_at=end, timezone=community.timezone,
+        organiser=organiser, organiser_name=community.name,
+        attendees=attendees, cancelled=session.status != PLANNED,
+        sequence=session.sequence, video_url=community.video_url,
+        presenter=session.presenter,
+    )

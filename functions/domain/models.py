@@ -1,0 +1,89 @@
+"""The things the rota is made of: communities, members and sessions."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+from typing import Literal
+
+ACTIVE, PAUSED, OPTED_OUT = "active", "paused", "opted_out"
+MemberStatus = Literal["active", "paused", "opted_out"]
+
+# Stored session states; "held" and "projected" are derived when the schedule is shown.
+PLANNED, CANCELLED, HOLIDAY, BLACKOUT = "planned", "cancelled", "holiday", "blackout"
+HELD, PROJECTED = "held", "projected"
+NO_SESSION = (CANCELLED, HOLIDAY, BLACKOUT)
+
+
+@dataclass(frozen=True)
+class Community:
+    id: str
+    name: str
+    timezone: str
+    weekday: int = 4  # Monday is 0; Friday by default
+    start: time = time(16, 0)
+    minutes: int = 30
+    holidays: str | None = None  # "AU-NSW": country, then optional region
+    lookahead: int = 4
+    digest_weekday: int = 0
+    digest_time: time = time(9, 0)
+    reply_to: str | None = None
+    blackouts: tuple[date, ...] = ()
+    allow_domains: tuple[str, ...] = ()
+    organisers: tuple[str, ...] = ()
+    video_url: str | None = None
+    created: datetime | None = None
+
+    def with_changes(self, **changes) -> "Community":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Member:
+    email: str  # lower-cased; the member's identity within a community
+    name: str
+    joined: date
+    order: int  # position in the order members were added; breaks ties
+    opted_out: bool = False
+    paused_until: date | None = None  # back on this date
+    bounces: int = 0
+
+    def status(self, today: date) -> MemberStatus:
+        if self.opted_out:
+            return OPTED_OUT
+        if self.paused_until is not None and self.paused_until > today:
+            return PAUSED
+        return ACTIVE
+
+    def eligible_on(self, day: date) -> bool:
+        """Active, not opted out, not paused over that date, joined by then."""
+        if self.opted_out or self.joined > day:
+            return False
+        return self.paused_until is None or self.paused_until <= day
+
+
+@dataclass(frozen=True)
+class Session:
+    community: str
+    date: date  # local date of the session in the community's time zone
+    status: str = PLANNED
+    presenter: str | None = None
+    topic: str | None = None
+    starts_at: datetime | None = None  # aware; follows the community's time settings
+    ends_at: datetime | None = None
+    declined: tuple[str, ...] = ()  # skipped or declined this date: not picked again for it
+    note: str | None = None  # why there is no session (holiday name), or other remark
+    sequence: int = 0  # bumped on every change that invitees should see (RFC 5545)
+    calendar_hash: str | None = None  # fingerprint of what the calendar last received
+
+    @property
+    def is_session(self) -> bool:
+        return self.status == PLANNED
+
+    def held(self, now: datetime) -> bool:
+        return self.status == PLANNED and self.ends_at is not None and self.ends_at <= now
+
+    def started(self, now: datetime) -> bool:
+        return self.starts_at is not None and self.starts_at <= now
+
+    def with_changes(self, **changes) -> "Session":
+        return replace(self, **changes)

@@ -1,0 +1,66 @@
+"""The small interfaces services depend on. Adapters implement them; fakes too."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from email.message import EmailMessage
+from typing import Iterable, Protocol
+
+from .domain.invites import Event
+from .domain.models import Community, Member, Session
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware (UTC)."""
+
+
+class Store(Protocol):
+    """Where communities, members, sessions and job claims live."""
+
+    def get_community(self, community_id: str) -> Community | None: ...
+    def list_communities(self) -> list[Community]: ...
+    def put_community(self, community: Community) -> None: ...
+
+    def list_members(self, community_id: str) -> list[Member]:
+        """Ordered by Member.order (the order members were added)."""
+    def get_member(self, community_id: str, email: str) -> Member | None: ...
+    def put_member(self, community_id: str, member: Member) -> None: ...
+    def add_members(self, community_id: str, members: Iterable[Member]) -> None:
+        """Add new members all at once, or none if any already exists (raises Conflict)."""
+
+    def list_sessions(self, community_id: str, start: date | None = None,
+                      end: date | None = None) -> list[Session]:
+        """Sessions with start <= date < end, ordered by date."""
+    def put_sessions(self, community_id: str, sessions: Iterable[Session]) -> None:
+        """Write these sessions in one transaction."""
+
+    def claim(self, key: str, now: datetime) -> bool:
+        """Create the record `key` (state "claimed") if absent. True only for its creator."""
+    def release(self, key: str) -> None:
+        """Forget a claim (its job failed before doing anything visible)."""
+    def record(self, key: str, state: str, now: datetime, detail: str = "") -> None:
+        """Create or set the state of a record (the outbox ledger: claimed, sent, failed)."""
+    def record_state(self, key: str) -> tuple[str, datetime] | None:
+        """The record's state and when it was last set; None when there is no record."""
+
+
+class Mailer(Protocol):
+    def send_many(self, messages: list[EmailMessage]) -> list[Exception | None]:
+        """Hand RFC 5322 messages over for delivery; one result per message, None = accepted.
+
+        One bad message never stops the others.
+        """
+
+    def was_sent(self, message_id: str) -> bool | None:
+        """Whether a message with that Message-ID went out; None when it cannot tell."""
+
+
+class Calendar(Protocol):
+    def publish(self, event: Event) -> None:
+        """Create or update the event, or cancel it when `event.cancelled`. Idempotent."""
+
+    def responses(self, event: Event) -> dict[str, str]:
+        """Attendees' answers by email: accepted, declined, tentative, needsAction.
+
+        Empty when this calendar cannot tell (an .ics file has no way back).
+        """

@@ -1,0 +1,1 @@
+"""Use cases, one module each. Every function takes its collaborators as arguments."""

@@ -1,0 +1,35 @@
+"""The weekly digest: this week's session, the recap, shared links and the roster."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..domain.digest import digest_content
+from ..domain.jobs import digest_session
+from ..domain.models import Community
+from ..domain.timing import local_date
+from .deps import Deps
+from .messages import outgoing
+from .outbox import Delivery, deliver
+
+
+def digest_recipients(members, slot_day):
+    """Everyone not opted out who had joined when the digest fell due (paused ones too)."""
+    return [m for m in members if not m.opted_out and m.joined <= slot_day]
+
+
+def send_digest(deps: Deps, community: Community, now: datetime) -> Delivery:
+    sessions = deps.store.list_sessions(community.id)
+    due = digest_session(community, sessions, now)
+    if due is None:
+        return Delivery()
+    slot, session = due
+    members = deps.store.list_members(community.id)
+    content = digest_content(community, session, members, sessions, now)
+    subject = (f"{community.name} this week: "
+               + (content["session"].presenter_name or "open slot")
+               + (f" — {session.topic}" if session.topic else "")
+               if session.is_session else f"{community.name}: no session this week")
+    items = [outgoing(deps.mail, community, m, kind="digest", key=session.date.isoformat(),
+                      subject=subject, now=now, **content)
+             for m in digest_recipients(members, local_date(community, slot))]
+    return deliver(deps.store, deps.mailer, now, items)

@@ -1,0 +1,20 @@
+"""Fetching what a use case needs, with the clear error when it is not there."""
+from __future__ import annotations
+
+from ..domain.errors import NotFound
+from ..domain.models import Community, Member
+from ..ports import Store
+
+
+def community(store: Store, community_id: str) -> Community:
+    found = store.get_community(community_id)
+    if found is None:
+        raise NotFound(f"no community {community_id!r} (see: community list)")
+    return found
+
+
+def member(store: Store, community_id: str, email: str) -> Member:
+    found = store.get_member(community_id, email)
+    if found is None:
+        raise NotFound(f"{email} is not a member of {community_id}")
+    return found

@@ -1,0 +1,43 @@
+"""Telling presenters: a heads-up when assigned, a reminder the day before."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from ..domain.digest import session_line
+from ..domain.jobs import reminder_due
+from ..domain.models import PLANNED, Community
+from .deps import Deps
+from .messages import outgoing
+from .outbox import Delivery, deliver
+
+log = logging.getLogger(__name__)
+
+
+def _presenter_messages(deps: Deps, community: Community, now: datetime, kind: str,
+                        due) -> Delivery:
+    members = {m.email: m for m in deps.store.list_members(community.id)}
+    items = []
+    for session in deps.store.list_sessions(community.id):
+        member = members.get(session.presenter or "")
+        if member is None or not due(session):
+            continue
+        line = session_line(community, session, members, now)
+        subject = (f"You're up at {community.name} on {line.day}" if kind == "heads-up"
+                   else f"Tomorrow: your session at {community.name}")
+        items.append(outgoing(deps.mail, community, member, kind=kind,
+                              key=session.date.isoformat(), subject=subject, now=now,
+                              session=line))
+    return deliver(deps.store, deps.mailer, now, items)
+
+
+def send_heads_ups(deps: Deps, community: Community, now: datetime) -> Delivery:
+    """One heads-up per (session, presenter): a reassigned session's new presenter gets one."""
+    return _presenter_messages(
+        deps, community, now, "heads-up",
+        lambda s: s.status == PLANNED and not s.started(now))
+
+
+def send_reminders(deps: Deps, community: Community, now: datetime) -> Delivery:
+    return _presenter_messages(deps, community, now, "reminder",
+                               lambda s: reminder_due(s, now))

@@ -1,0 +1,51 @@
+"""The scheduler's tick: run every job that is due, once, for each community."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from . import lookup
+from .calendar_sync import sync_calendar
+from .deps import Deps
+from .digest import send_digest
+from .notify import send_heads_ups, send_reminders
+from .plan import replan
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickReport:
+    communities: int = 0
+    reassigned: int = 0
+    events: int = 0
+    sent: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def run_community(deps: Deps, community_id: str, report: TickReport | None = None) -> TickReport:
+    """Plan, update the calendar, then send what is due. Safe to run again at any time."""
+    report = report or TickReport()
+    now = deps.clock.now()
+    report.reassigned += len(replan(deps.store, community_id, now))
+    community = lookup.community(deps.store, community_id)
+    report.events += sync_calendar(deps, community, now)
+    for job in (send_heads_ups, send_reminders, send_digest):
+        delivery = job(deps, community, now)
+        report.sent += len(delivery.sent)
+        report.failed += len(delivery.failed)
+    report.communities += 1
+    return report
+
+
+def tick(deps: Deps) -> TickReport:
+    """Every community in turn; one community's failure does not stop the others."""
+    report = TickReport()
+    for community in deps.store.list_communities():
+        try:
+            run_community(deps, community.id, report)
+        except Exception as error:  # logged with its traceback, then the next community
+            log.exception("tick: community %s failed", community.id)
+            report.errors.append(f"{community.id}: {error}")
+    return report

@@ -1,0 +1,312 @@
+"""The Store contract (functions.ports.Store), checked on memory, SQLite and Firestore alike."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta, timezone
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from functions.adapters.firestore_store import FirestoreStore, doc_id
+from functions.domain.errors import Conflict
+from functions.domain.models import CANCELLED, HOLIDAY, PLANNED, Community, Member, Session
+
+SYDNEY = ZoneInfo("Australia/Sydney")
+NOW = datetime(2026, 11, 30, 22, 15, tzinfo=timezone.utc)
+
+
+def member(email: str, order: int, **changes) -> Member:
+    plain = Member(email=email, name=email.split("@")[0].title(), joined=date(2026, 1, 5),
+                   order=order)
+    return replace(plain, **changes)
+
+
+def session(day: date, community: str = "pm", **changes) -> Session:
+    return Session(community=community, date=day, **changes)
+
+
+# communities
+
+def test_community_round_trips_every_field(store):
+    full = Community(
+        id="pm", name="Product managers", timezone="Australia/Sydney", weekday=3,
+        start=time(15, 45, 30, 250), minutes=45, holidays="AU-NSW", lookahead=6,
+        digest_weekday=1, digest_time=time(8, 5), reply_to="cop@example.com",
+        blackouts=(date(2026, 12, 25), date(2027, 1, 1)),
+        allow_domains=("example.com", "example.org"), organisers=("ana@example.com",),
+        video_url="https://meet.example.com/abc-defg-hij",
+        created=datetime(2026, 1, 5, 9, 30, 15, 123456, tzinfo=SYDNEY))
+    bare = Community(id="eng", name="Engineers", timezone="UTC")
+    store.put_community(full)
+    store.put_community(bare)
+
+    got = store.get_community("pm")
+    assert got == full
+    assert got.created.utcoffset() == timedelta(hours=11)
+    assert isinstance(got.blackouts, tuple) and isinstance(got.organisers, tuple)
+    assert store.get_community("eng") == bare  # None and empty tuples survive too
+
+
+def test_communities_are_listed_by_id_and_overwritten_by_put(store):
+    for cid in ("zeta", "alpha", "mid"):
+        store.put_community(Community(id=cid, name=cid.upper(), timezone="UTC"))
+    store.put_community(Community(id="mid", name="Renamed", timezone="Europe/Paris"))
+
+    assert [c.id for c in store.list_communities()] == ["alpha", "mid", "zeta"]
+    assert store.get_community("mid").name == "Renamed"
+    assert store.get_community("nope") is None
+
+
+# members
+
+def test_members_round_trip_and_list_in_the_order_they_were_added(store):
+    added = [member("zoe@example.com", 0, opted_out=True),
+             member("ana@example.com", 2, paused_until=date(2027, 1, 10), bounces=3),
+             member("bo@example.com", 1)]
+    store.add_members("pm", added)
+    store.put_member("eng", member("eve@example.com", 0))
+
+    assert store.list_members("pm") == sorted(added, key=lambda m: m.order)
+    assert store.get_member("pm", "ana@example.com") == added[1]
+    assert store.list_members("eng") == [member("eve@example.com", 0)]
+
+
+def test_put_member_creates_and_replaces(store):
+    store.put_member("pm", member("ana@example.com", 0))
+    store.put_member("pm", member("ana@example.com", 0, paused_until=date(2027, 1, 10)))
+
+    assert store.list_members("pm") == [member("ana@example.com", 0,
+                                               paused_until=date(2027, 1, 10))]
+
+
+def test_unknown_member_or_community_is_none_or_empty(store):
+    store.put_member("pm", member("ana@example.com", 0))
+
+    assert store.get_member("pm", "bo@example.com") is None
+    assert store.get_member("eng", "ana@example.com") is None
+    assert store.list_members("eng") == []
+
+
+def test_add_members_is_all_or_nothing(store):
+    store.add_members("pm", [member("ana@example.com", 0)])
+    batch = [member("bo@example.com", 1), member("ana@example.com", 2, name="Imposter"),
+             member("cy@example.com", 3)]
+
+    with pytest.raises(Conflict, match="ana@example.com"):
+        store.add_members("pm", batch)
+
+    assert store.list_members("pm") == [member("ana@example.com", 0)]
+    assert store.get_member("pm", "bo@example.com") is None
+    store.add_members("pm", [batch[0], batch[2]])  # the same batch minus the clash goes in
+    assert [m.email for m in store.list_members("pm")] == [
+        "ana@example.com", "bo@example.com", "cy@example.com"]
+
+
+def test_add_members_refuses_an_email_listed_twice(store):
+    batch = [member("ana@example.com", 0), member("bo@example.com", 1),
+             member("ana@example.com", 2)]
+
+    with pytest.raises(Conflict, match="ana@example.com"):
+        store.add_members("pm", batch)
+    assert store.list_members("pm") == []
+
+
+def test_add_no_members_changes_nothing(store):
+    store.add_members("pm", [])
+    assert store.list_members("pm") == []
+
+
+# sessions
+
+def test_sessions_round_trip_every_field_and_keep_their_offset(store):
+    starts = datetime(2026, 12, 4, 16, 0, tzinfo=SYDNEY)  # daylight saving: +11:00
+    winter = datetime(2026, 6, 5, 16, 0, tzinfo=SYDNEY)  # standard time: +10:00
+    planned = session(date(2026, 12, 4), presenter="ana@example.com", topic="Pricing pages",
+                      starts_at=starts, ends_at=starts + timedelta(minutes=30),
+                      declined=("bo@example.com", "cy@example.com"), sequence=3,
+                      calendar_hash="sha256:0f1e")
+    june = session(date(2026, 6, 5), starts_at=winter, ends_at=winter + timedelta(hours=1))
+    holiday = session(date(2026, 12, 25), status=HOLIDAY, note="Christmas Day")
+    store.put_sessions("pm", [planned, june, holiday])
+
+    got = {s.date: s for s in store.list_sessions("pm")}
+    assert got == {s.date: s for s in (planned, june, holiday)}
+    assert got[planned.date].starts_at.utcoffset() == timedelta(hours=11)
+    assert got[june.date].starts_at.utcoffset() == timedelta(hours=10)
+    assert got[planned.date].ends_at.timestamp() == planned.ends_at.timestamp()
+    assert got[holiday.date].presenter is None and got[holiday.date].declined == ()
+
+
+def test_list_sessions_filters_by_start_inclusive_end_exclusive_in_date_order(store):
+    fridays = [date(2026, 11, 6) + timedelta(weeks=n) for n in range(6)]
+    store.put_sessions("pm", [session(d) for d in reversed(fridays)])
+    store.put_sessions("eng", [session(fridays[2], community="eng")])
+
+    def dates(**bounds):
+        return [s.date for s in store.list_sessions("pm", **bounds)]
+
+    assert dates() == fridays
+    assert dates(start=fridays[2]) == fridays[2:]
+    assert dates(start=fridays[2] + timedelta(days=1)) == fridays[3:]
+    assert dates(end=fridays[2]) == fridays[:2]
+    assert dates(start=fridays[1], end=fridays[4]) == fridays[1:4]
+    assert dates(start=fridays[3], end=fridays[3]) == []
+    assert dates(start=date(2030, 1, 1)) == []
+    assert store.list_sessions("nobody") == []
+
+
+def test_put_sessions_overwrites_only_the_dates_it_is_given(store):
+    first, second = date(2026, 12, 4), date(2026, 12, 11)
+    store.put_sessions("pm", [session(first, presenter="ana@example.com"),
+                              session(second, presenter="bo@example.com")])
+    store.put_sessions("pm", [session(first, status=CANCELLED, note="offsite", sequence=1)])
+
+    assert store.list_sessions("pm") == [
+        session(first, status=CANCELLED, note="offsite", sequence=1),
+        session(second, presenter="bo@example.com")]
+
+
+def test_put_sessions_writes_nothing_when_the_batch_cannot_be_read(store):
+
+    def sessions():
+        yield session(date(2026, 12, 4))
+        raise RuntimeError("calendar unavailable")
+
+    with pytest.raises(RuntimeError):
+        store.put_sessions("pm", sessions())
+    assert store.list_sessions("pm") == []
+
+
+# claims and the outbox ledger
+
+KEY = "pm/heads-up/2026-12-04/ana@example.com"
+
+
+def test_claim_is_true_once(store):
+    assert store.claim(KEY, NOW) is True
+    assert store.claim(KEY, NOW + timedelta(minutes=15)) is False
+    assert store.record_state(KEY) == ("claimed", NOW)  # the losing claim changed nothing
+    assert store.claim("pm/heads-up/2026-12-04/bo@example.com", NOW) is True
+
+
+def test_claim_is_true_once_across_clients_of_one_backend(open_store):
+    first, second = open_store(), open_store()
+    later = NOW + timedelta(minutes=15)
+
+    assert first.claim(KEY, NOW) is True
+    assert second.claim(KEY, NOW) is False
+    second.release(KEY)
+    assert first.claim(KEY, later) is True
+    assert second.claim(KEY, later) is False
+    assert second.record_state(KEY) == ("claimed", later)
+
+
+def test_release_lets_the_key_be_claimed_again(store):
+    store.claim(KEY, NOW)
+    store.release(KEY)
+
+    assert store.record_state(KEY) is None
+    assert store.claim(KEY, NOW) is True
+    store.release("never/claimed")  # releasing an unknown key is harmless
+
+
+def test_record_creates_or_updates_the_state_and_its_time(store):
+    assert store.record_state(KEY) is None
+    store.record(KEY, "sent", NOW, "message-id <a@b>")
+    assert store.record_state(KEY) == ("sent", NOW)
+    assert store.claim(KEY, NOW) is False  # a recorded key counts as claimed
+
+    other = "pm/digest/2026-11-30/bo@example.com"
+    store.claim(other, NOW)
+    store.record(other, "failed", NOW, "550 mailbox unavailable")
+    retried = datetime(2026, 12, 1, 10, 0, tzinfo=SYDNEY)
+    store.record(other, "sent", retried)
+    state, when = store.record_state(other)
+    assert (state, when) == ("sent", retried)
+    assert when.utcoffset() == timedelta(hours=11)
+
+
+def test_ids_that_need_escaping_round_trip_and_stay_distinct(store):
+    awkward = ["a/b@example.com", "a%2Fb@example.com", ".", "..", "__x__", "%2E", "é@ü.example"]
+    store.put_community(Community(id="team/one", name="Slash", timezone="UTC"))
+    store.add_members("team/one", [member(email, n) for n, email in enumerate(awkward)])
+
+    assert store.get_community("team/one").name == "Slash"
+    assert store.get_community("team") is None
+    assert [m.email for m in store.list_members("team/one")] == awkward
+    for email in awkward:
+        assert store.get_member("team/one", email).email == email
+    assert store.claim("a/b", NOW) and store.claim("a%2Fb", NOW) and store.claim("a", NOW)
+
+
+def test_integers_keep_their_full_64_bit_range(store, known_gap):
+    known_gap("firestore", "the emulator rejects integers beyond ±(2**53 - 1) with "
+                           "UNKNOWN 'Something went wrong'; Firestore itself stores int64")
+    store.put_member("pm", member("ana@example.com", 2**63 - 1, bounces=-(2**63)))
+    got = store.get_member("pm", "ana@example.com")
+    assert (got.order, got.bounces) == (2**63 - 1, -(2**63))
+
+
+# random values
+
+def fixed_offsets() -> st.SearchStrategy[timezone]:
+    # Fixed offsets only: an aware datetime in a zone's repeated hour never compares equal
+    # to one in another zone (PEP 495), even for the same instant.
+    return st.builds(lambda s: timezone(timedelta(seconds=s)), st.integers(-86399, 86399))
+
+
+texts = st.text(max_size=40)
+maybe_texts = st.none() | texts
+small_ints = st.integers(-(2**31), 2**31)
+emails = st.text(min_size=1, max_size=40)
+aware = st.datetimes(timezones=fixed_offsets())
+
+members = st.builds(Member, email=emails, name=texts, joined=st.dates(), order=small_ints,
+                    opted_out=st.booleans(), paused_until=st.none() | st.dates(),
+                    bounces=small_ints)
+sessions = st.builds(
+    Session, community=st.just("pm"), date=st.dates(max_value=date(9998, 12, 31)),
+    status=st.sampled_from([PLANNED, CANCELLED, HOLIDAY]) | texts,
+    presenter=maybe_texts, topic=maybe_texts, starts_at=st.none() | aware,
+    ends_at=st.none() | aware, declined=st.lists(emails, max_size=4).map(tuple),
+    note=maybe_texts, sequence=small_ints, calendar_hash=maybe_texts)
+
+# Each example overwrites what it reads back, so sharing one store across examples is fine.
+examples = settings(max_examples=30, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@examples
+@given(new=members)
+def test_any_member_round_trips(store, new):
+    store.put_member("pm", new)
+    assert store.get_member("pm", new.email) == new
+
+
+@examples
+@given(new=sessions)
+def test_any_session_round_trips(store, new):
+    store.put_sessions("pm", [new])
+    (got,) = store.list_sessions("pm", start=new.date, end=new.date + timedelta(days=1))
+    assert got == new
+    for ours, theirs in ((got.starts_at, new.starts_at), (got.ends_at, new.ends_at)):
+        assert ours is None or ours.utcoffset() == theirs.utcoffset()
+
+
+# Firestore specifics
+
+def test_firestore_store_builds_no_client_until_first_use(monkeypatch):
+    monkeypatch.delenv("FIRESTORE_EMULATOR_HOST", raising=False)
+    store = FirestoreStore("no-such-project")  # would need credentials if it connected
+    assert store._client_instance is None
+
+
+@given(st.text(min_size=1))
+def test_document_ids_are_valid_and_reversible(text):
+    escaped = doc_id(text)
+    assert "/" not in escaped and escaped not in (".", "..")
+    assert not (escaped.startswith("__") and escaped.endswith("__"))
+    assert unquote(escaped) == text

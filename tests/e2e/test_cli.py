@@ -1,0 +1,150 @@
+"""The command-line contract, driven as users' scripts drive it: through a subprocess."""
+from __future__ import annotations
+
+import email
+import json
+import mailbox
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = "2026-11-25T10:00:00+11:00"  # a Wednesday morning in Sydney
+
+
+def cop(data: Path, *args: str, now: str | None = NOW, check: bool = True):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COP_")}
+    if now:
+        env["COP_NOW"] = now
+    result = subprocess.run([sys.executable, "-m", "functions", "--data", str(data), *args],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{args} failed ({result.returncode}): {result.stderr}")
+    return result
+
+
+@pytest.fixture
+def guild(tmp_path):
+    data = tmp_path / "data"
+    cop(data, "community", "add", "guild", "--name", "Product Guild",
+        "--timezone", "Australia/Sydney", "--weekday", "fri", "--time", "16:00",
+        "--minutes", "30", "--holidays", "AU-NSW", "--lookahead", "4")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("email,name\n" + "".join(
+        f"p{i}@example.com,Person {i}\n" for i in range(5)))
+    cop(data, "member", "import", "guild", str(roster))
+    return data
+
+
+def test_contract_of_member_list_and_schedule(guild):
+    rows = json.loads(cop(guild, "member", "list", "guild", "--json").stdout)
+    assert [r["email"] for r in rows] == [f"p{i}@example.com" for i in range(5)]
+    assert set(rows[0]) == {"email", "name", "status", "paused_until", "times_presented",
+                            "last_presented"}
+    assert {r["status"] for r in rows} == {"active"}
+    schedule = json.loads(cop(guild, "schedule", "guild", "--weeks", "8", "--json").stdout)
+    assert [set(r) for r in schedule] == [{"date", "presenter", "status"}] * len(schedule)
+    assert [r["status"] for r in schedule[:4]] == ["planned"] * 4
+    assert {r["status"] for r in schedule[4:]} <= {"projected", "holiday"}
+    assert all(r["presenter"] for r in schedule if r["status"] in ("planned", "projected"))
+    # the first five sessions go to five different people
+    firsts = [r["presenter"] for r in schedule if r["presenter"]][:5]
+    assert len(set(firsts)) == 5
+
+
+def test_tick_writes_mail_and_invites_once(guild):
+    cop(guild, "tick")
+    cop(guild, "tick")
+    outbox = mailbox.Maildir(guild / "outbox", create=False)
+    messages = [email.message_from_bytes(m.as_bytes()) for m in outbox]
+    assert len(messages) == 4  # one heads-up per planned session, not two
+    for message in messages:
+        assert message["Auto-Submitted"] == "auto-generated"
+        assert message["Message-ID"].startswith("<heads-up.guild.")
+    invites = sorted((guild / "calendar").glob("*.ics"))
+    assert len(invites) == 4
+    for path in invites:
+        event = Calendar.from_ical(path.read_bytes()).walk("VEVENT")[0]
+        start = event.decoded("DTSTART")
+        assert (start.hour, start.minute, start.weekday()) == (16, 0, 4)
+
+
+def test_member_changes_reach_the_schedule(guild):
+    first = json.loads(cop(guild, "schedule", "guild", "--json").stdout)[0]
+    cop(guild, "member", "optout", "guild", first["presenter"])
+    after = json.loads(cop(guild, "schedule", "guild", "--json").stdout)[0]
+    assert after["presenter"] not in (None, first["presenter"])
+    cop(guild, "member", "pause", "guild", "p1@example.com", "--until", "2027-02-01")
+    rows = {r["email"]: r for r in json.loads(
+        cop(guild, "member", "list", "guild", "--json").stdout)}
+    assert rows[first["presenter"]]["status"] == "opted_out"
+    assert rows["p1@example.com"]["status"] == "paused"
+    assert rows["p1@example.com"]["paused_until"] == "2027-02-01"
+
+
+def test_held_sessions_count_as_presented(guild):
+    cop(guild, "tick")
+    first = json.loads(cop(guild, "schedule", "guild", "--json").stdout)[0]
+    later = "2026-12-20T10:00:00+11:00"
+    cop(guild, "tick", "--now", later)
+    rows = json.loads(cop(guild, "member", "list", "guild", "--json", now=later).stdout)
+    presenter = next(r for r in rows if r["email"] == first["presenter"])
+    assert presenter["times_presented"] >= 1 and presenter["last_presented"]
+    past = json.loads(cop(guild, "schedule", "guild", "--from", "2026-11-27", "--weeks", "2",
+                          "--json", now=later).stdout)
+    assert past[0]["status"] == "held" and past[0]["presenter"] == first["presenter"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["member", "list", "nope"], "no community 'nope'"),
+    (["member", "add", "guild", "p0@example.com"], "already a member"),
+    (["member", "add", "guild", "not-an-email"], "not a valid email"),
+    (["member", "optout", "guild", "zed@example.com"], "not a member"),
+    (["member", "pause", "guild", "p0@example.com", "--until", "2020-01-01"], "after today"),
+    (["member", "pause", "guild", "p0@example.com", "--until", "soon"], "YYYY-MM-DD"),
+    (["member", "import", "guild", "/nonexistent.csv"], "no such file"),
+    (["community", "add", "x", "--name", "X", "--timezone", "Mars/Olympus"], "time zone"),
+    (["community", "add", "x", "--name", "X", "--timezone", "UTC", "--time", "25:00"], "time"),
+    (["community", "add", "x", "--name", "X", "--timezone", "UTC", "--weekday", "someday"],
+     "weekday"),
+    (["community", "add", "guild", "--name", "X", "--timezone", "UTC"], "already exists"),
+    (["tick", "--now", "next tuesday"], "ISO-8601"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_input_is_one_line_exit_2_and_changes_nothing(guild, args, message):
+    before = (guild / "cop.db").read_bytes()
+    result = cop(guild, *args, check=False)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert json.loads(cop(guild, "member", "list", "guild", "--json").stdout)
+    if args[0] != "tick":
+        assert (guild / "cop.db").read_bytes() == before or args[0] == "frobnicate"
+
+
+def test_bad_csv_import_changes_nothing(guild, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("email,name\nnew@example.com,New\nbroken-address,Bad\n")
+    result = cop(guild, "member", "import", "guild", str(bad), check=False)
+    assert result.returncode == 2 and "line 3" in result.stderr
+    emails = [r["email"] for r in json.loads(
+        cop(guild, "member", "list", "guild", "--json").stdout)]
+    assert "new@example.com" not in emails
+
+
+def test_wrong_cop_now_is_refused(tmp_path):
+    result = cop(tmp_path, "community", "list", now="yesterday", check=False)
+    assert result.returncode == 2 and "COP_NOW" in result.stderr
+
+
+def test_community_list_json(guild):
+    rows = json.loads(cop(guild, "community", "list", "--json").stdout)
+    assert rows[0]["id"] == "guild" and rows[0]["holidays"] == "AU-NSW"
+    cop(guild, "community", "set", "guild", "--time", "15:30", "--digest", "tue 08:00")
+    rows = json.loads(cop(guild, "community", "list", "--json").stdout)
+    assert rows[0]["time"] == "15:30" and rows[0]["digest"] == "tue 08:00"

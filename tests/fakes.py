@@ -1,0 +1,49 @@
+"""In-memory fakes of the Mailer and Calendar ports, for service tests."""
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from functions.domain.invites import Event
+
+
+class MemoryMailer:
+    def __init__(self, refuse: set[str] | None = None) -> None:
+        self.sent: list[EmailMessage] = []
+        self.refuse = refuse or set()  # recipients the "server" rejects
+        self.down = False
+
+    def send_many(self, messages: list[EmailMessage]) -> list[Exception | None]:
+        if self.down:
+            raise ConnectionError("mail server unreachable")
+        results: list[Exception | None] = []
+        for message in messages:
+            if message["To"].addresses[0].addr_spec in self.refuse:
+                results.append(ValueError(f"550 rejected {message['To']}"))
+            else:
+                self.sent.append(message)
+                results.append(None)
+        return results
+
+    def was_sent(self, message_id: str) -> bool | None:
+        return any(m["Message-ID"] == message_id for m in self.sent)
+
+    def to(self, address: str, kind: str | None = None) -> list[EmailMessage]:
+        return [m for m in self.sent if m["To"].addresses[0].addr_spec == address
+                and (kind is None or m["X-Cop-Kind"] == kind)]
+
+    def kinds(self) -> list[str]:
+        return [m["X-Cop-Kind"] for m in self.sent]
+
+
+class MemoryCalendar:
+    def __init__(self) -> None:
+        self.events: dict[str, Event] = {}
+        self.published: list[Event] = []
+        self.answers: dict[str, dict[str, str]] = {}
+
+    def publish(self, event: Event) -> None:
+        self.events[event.uid] = event
+        self.published.append(event)
+
+    def responses(self, event: Event) -> dict[str, str]:
+        return dict(self.answers.get(event.uid, {}))

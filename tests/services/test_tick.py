@@ -1,0 +1,133 @@
+"""The tick runs each due job once: heads-ups, reminders, digests and calendar events."""
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+from functions.services import communities, members
+from functions.services.tick import tick
+from functions.services.views import schedule_rows
+
+ROSTER = "email,name\n" + "".join(f"p{i}@example.com,Person {i}\n" for i in range(6))
+
+
+def setup_guild(deps, **settings):
+    now = deps.clock.now()
+    options = dict(name="Guild", timezone="Australia/Sydney", weekday=4, start=time(16),
+                   minutes=30, holidays="AU-NSW")
+    options.update(settings)
+    communities.add_community(deps.store, now, "guild", **options)
+    members.import_members(deps.store, now, "guild", ROSTER.encode())
+
+
+def test_first_tick_plans_lookahead_and_sends_heads_ups(deps):
+    setup_guild(deps)
+    report = tick(deps)
+    planned = [r for r in schedule_rows(deps.store, "guild", deps.clock.now(), weeks=4)
+               if r["status"] == "planned"]
+    assert len(planned) == 4
+    assert sorted(deps.mailer.kinds()) == ["heads-up"] * 4
+    presenters = {r["presenter"] for r in planned}
+    assert presenters == {m["To"].addresses[0].addr_spec for m in deps.mailer.sent}
+    assert report.events == 4 and len(deps.calendar.events) == 4
+
+
+def test_tick_twice_at_same_instant_does_nothing_twice(deps):
+    setup_guild(deps)
+    tick(deps)
+    sent, published = len(deps.mailer.sent), len(deps.calendar.published)
+    second = tick(deps)
+    assert (second.sent, second.events) == (0, 0)
+    assert len(deps.mailer.sent) == sent and len(deps.calendar.published) == published
+
+
+def test_every_quarter_hour_of_two_weeks_sends_each_message_once(deps, clock):
+    setup_guild(deps)
+    end = clock.now() + timedelta(weeks=2)
+    while clock.now() < end:
+        tick(deps)
+        clock.advance(timedelta(minutes=15))
+    ids = [m["Message-ID"] for m in deps.mailer.sent]
+    assert len(ids) == len(set(ids))
+    kinds = deps.mailer.kinds()
+    # Two Friday sessions passed: one reminder each; two Monday digests to six members.
+    assert kinds.count("reminder") == 2
+    assert kinds.count("digest") == 12
+    # Each event published once: no change happened, so nothing was rewritten.
+    uids = [e.uid for e in deps.calendar.published]
+    assert len(uids) == len(set(uids))
+    assert all(e.sequence == 0 for e in deps.calendar.published)
+
+
+def test_reminder_goes_24_hours_before_and_not_after_start(deps, clock):
+    setup_guild(deps)
+    tick(deps)
+    first = deps.store.list_sessions("guild")[0]
+    clock.set(first.starts_at - timedelta(hours=24, minutes=1))
+    tick(deps)
+    assert "reminder" not in deps.mailer.kinds()
+    clock.set(first.starts_at - timedelta(hours=23))
+    tick(deps)
+    reminders = [m for m in deps.mailer.sent if m["X-Cop-Kind"] == "reminder"]
+    assert [m["To"].addresses[0].addr_spec for m in reminders] == [first.presenter]
+
+
+def test_missed_reminder_is_not_sent_once_the_session_started(deps, clock):
+    setup_guild(deps)
+    tick(deps)
+    first = deps.store.list_sessions("guild")[0]
+    clock.set(first.starts_at + timedelta(minutes=5))  # the ticks in between never ran
+    tick(deps)
+    assert "reminder" not in deps.mailer.kinds()
+
+
+def test_missed_digest_runs_once_on_the_next_tick(deps, clock):
+    setup_guild(deps)
+    tick(deps)
+    # No tick ran on Monday at 09:00; the next one is on Tuesday afternoon.
+    monday = deps.store.list_sessions("guild")[0].starts_at + timedelta(days=3)
+    clock.set(monday + timedelta(days=1, hours=5))
+    tick(deps)
+    tick(deps)
+    assert deps.mailer.kinds().count("digest") == 6
+
+
+def test_reassigned_session_gives_new_presenter_a_heads_up(deps):
+    setup_guild(deps)
+    tick(deps)
+    first = deps.store.list_sessions("guild")[0]
+    members.opt_out(deps.store, deps.clock.now(), "guild", first.presenter)
+    tick(deps)
+    now_first = deps.store.list_sessions("guild")[0]
+    assert now_first.presenter not in (None, first.presenter)
+    day = f"{first.date:%A} {first.date.day} {first.date:%B}"
+    about_first = [m for m in deps.mailer.to(now_first.presenter, "heads-up")
+                   if day in m["Subject"]]
+    assert len(about_first) == 1
+    # everyone now planned gets a heads-up for the date they now have, exactly once
+    for s in deps.store.list_sessions("guild"):
+        d = f"{s.date:%A} {s.date.day} {s.date:%B}"
+        assert len([m for m in deps.mailer.to(s.presenter, "heads-up")
+                    if d in m["Subject"]]) == 1
+    # the calendar event follows: a higher sequence, the new presenter in the summary
+    event = deps.calendar.events[f"guild-{first.date.isoformat()}@cop"]
+    assert event.sequence == 1 and event.presenter == now_first.presenter
+
+
+def test_one_refused_recipient_does_not_stop_the_others(deps, clock):
+    setup_guild(deps)
+    deps.mailer.refuse = {"p3@example.com"}
+    tick(deps)
+    monday_slot = deps.store.list_sessions("guild")[0].starts_at - timedelta(days=4, hours=7)
+    clock.set(monday_slot + timedelta(days=7))
+    report = tick(deps)
+    assert report.failed >= 1
+    assert deps.mailer.kinds().count("digest") == 5
+
+
+def test_mail_outage_releases_claims_so_the_next_tick_sends(deps):
+    setup_guild(deps)
+    deps.mailer.down = True
+    assert tick(deps).errors  # the outage is reported, not swallowed
+    deps.mailer.down = False
+    tick(deps)
+    assert deps.mailer.kinds().count("heads-up") == 4
