@@ -1,0 +1,49 @@
+"""Cloud Functions entry points: parse the request, call a service, answer. Nothing else.
+
+Adapters are built on first use (bootstrap.App), never at import time.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+from functools import lru_cache
+
+import functions_framework
+
+from .bootstrap import App
+from .config import Config
+from .services.tick import run_community as run_one
+from .services.tick import tick as run_all
+from .web import handle
+
+
+@lru_cache(maxsize=1)
+def app() -> App:
+    return App(Config.from_env(os.environ))
+
+
+@functions_framework.http
+def tick(request):
+    """Cloud Scheduler, every 15 minutes (IAM lets only the scheduler's account invoke it)."""
+    if app().config.fanout:
+        from .adapters.pubsub import publish_communities
+        count = publish_communities(app())
+        return {"published": count}
+    report = run_all(app())
+    return ({"communities": report.communities, "sent": report.sent, "failed": report.failed,
+             "events": report.events, "errors": report.errors},
+            500 if report.errors else 200)
+
+
+@functions_framework.cloud_event
+def run_community(cloud_event):
+    """One community's jobs, from a Pub/Sub message {"community": ID} published by tick."""
+    body = json.loads(base64.b64decode(cloud_event.data["message"]["data"]))
+    run_one(app(), body["community"])
+
+
+@functions_framework.http
+def web(request):
+    """The public pages: one-click unsubscribe, the roster page and the calendar feed."""
+    return handle(app(), request.method, request.path, request.args, request.form)
