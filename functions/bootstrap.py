@@ -67,8 +67,12 @@ class App:
         from .adapters.google_calendar import GoogleCalendar
         from .adapters.google_auth import service_factory
         calendar_id = url.split("://", 1)[1]
+        # Inviting attendees needs a real user to act as: the Gmail sender, or the owner
+        # of a primary calendar named by its address.
+        owner = calendar_id if ("@" in calendar_id and
+                                not calendar_id.endswith(".calendar.google.com")) else None
         return GoogleCalendar(calendar_id, service_factory(
-            "calendar", self.mail.sender, self.config.google_credentials))
+            "calendar", self.mail.sender or owner, self.config.google_credentials))
 
     @cached_property
     def secret(self) -> str:

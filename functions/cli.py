@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+from email.policy import SMTP
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -14,6 +15,7 @@ from .config import Config, parse_instant
 from .domain import validation
 from .domain.errors import InputError
 from .services import communities, members, views
+from .services.preview import preview
 from .services.tick import tick
 
 
@@ -113,6 +115,11 @@ def build_parser() -> Parser:
 
     t = commands.add_parser("tick", help="run every job that is due")
     t.add_argument("--now", metavar="ISO-8601")
+
+    pv = commands.add_parser("preview", help="show exactly what an email would say now")
+    pv.add_argument("id")
+    pv.add_argument("kind", choices=["digest", "heads-up", "reminder"])
+    pv.add_argument("--format", choices=["html", "text", "eml"], default="text")
 
     demo = commands.add_parser("demo", help="a sample community lived through N weeks")
     demo.add_argument("--weeks", type=int, default=6)
@@ -216,6 +223,15 @@ def run_tick(app: App, args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
+def run_preview(app: App, args: argparse.Namespace) -> None:
+    message = preview(app, args.id, args.kind)
+    if args.format == "eml":
+        sys.stdout.write(message.as_bytes(policy=SMTP).decode("ascii", "replace"))
+        return
+    part = message.get_body(("html",) if args.format == "html" else ("plain",))
+    sys.stdout.write(part.get_content())
+
+
 def run_demo(app: App, args: argparse.Namespace) -> None:
     from .demo import run_demo as demo
     if not 1 <= args.weeks <= 52:
@@ -225,7 +241,7 @@ def run_demo(app: App, args: argparse.Namespace) -> None:
 
 HANDLERS: dict[str, Callable[[App, argparse.Namespace], None]] = {
     "community": run_community_command, "member": run_member_command,
-    "schedule": run_schedule, "tick": run_tick, "demo": run_demo,
+    "schedule": run_schedule, "tick": run_tick, "preview": run_preview, "demo": run_demo,
 }
 
 

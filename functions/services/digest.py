@@ -17,6 +17,14 @@ def digest_recipients(members, slot_day):
     return [m for m in members if not m.opted_out and m.joined <= slot_day]
 
 
+def digest_subject(community: Community, session, content: dict) -> str:
+    if not session.is_session:
+        return f"{community.name}: no session this week"
+    return (f"{community.name} this week: "
+            + (content["session"].presenter_name or "open slot")
+            + (f" — {session.topic}" if session.topic else ""))
+
+
 def send_digest(deps: Deps, community: Community, now: datetime) -> Delivery:
     sessions = deps.store.list_sessions(community.id)
     due = digest_session(community, sessions, now)
@@ -25,10 +33,7 @@ def send_digest(deps: Deps, community: Community, now: datetime) -> Delivery:
     slot, session = due
     members = deps.store.list_members(community.id)
     content = digest_content(community, session, members, sessions, now)
-    subject = (f"{community.name} this week: "
-               + (content["session"].presenter_name or "open slot")
-               + (f" — {session.topic}" if session.topic else "")
-               if session.is_session else f"{community.name}: no session this week")
+    subject = digest_subject(community, session, content)
     items = [outgoing(deps.mail, community, m, kind="digest", key=session.date.isoformat(),
                       subject=subject, now=now, **content)
              for m in digest_recipients(members, local_date(community, slot))]

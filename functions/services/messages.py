@@ -17,6 +17,7 @@ def render_message(settings: MailSettings, community: Community, member: Member,
                    kind: str, key: str, subject: str, now: datetime,
                    auto: str = "auto-generated", **context: Any) -> EmailMessage:
     values = dict(community=community, member=member, video_url=community.video_url,
+                  subject=subject,
                   unsubscribe_url=unsubscribe_url(settings, community, member.email),
                   **context)
     template = kind.replace("-", "_")

@@ -2,16 +2,23 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 from ..domain.digest import session_line
 from ..domain.jobs import reminder_due
 from ..domain.models import PLANNED, Community
+from ..domain.wording import day_words
 from .deps import Deps
 from .messages import outgoing
 from .outbox import Delivery, deliver
 
 log = logging.getLogger(__name__)
+
+
+def presenter_subject(community: Community, kind: str, day: date) -> str:
+    if kind == "heads-up":
+        return f"You're up at {community.name} on {day_words(day)}"
+    return f"Tomorrow: your session at {community.name}"
 
 
 def _presenter_messages(deps: Deps, community: Community, now: datetime, kind: str,
@@ -22,12 +29,10 @@ def _presenter_messages(deps: Deps, community: Community, now: datetime, kind: s
         member = members.get(session.presenter or "")
         if member is None or not due(session):
             continue
-        line = session_line(community, session, members, now)
-        subject = (f"You're up at {community.name} on {line.day}" if kind == "heads-up"
-                   else f"Tomorrow: your session at {community.name}")
         items.append(outgoing(deps.mail, community, member, kind=kind,
-                              key=session.date.isoformat(), subject=subject, now=now,
-                              session=line))
+                              key=session.date.isoformat(), now=now,
+                              subject=presenter_subject(community, kind, session.date),
+                              session=session_line(community, session, members, now)))
     return deliver(deps.store, deps.mailer, now, items)
 
 

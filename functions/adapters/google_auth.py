@@ -1,0 +1,174 @@
+"""Credentials, API clients and retries shared by the Gmail and Google Calendar adapters.
+
+Nothing here runs at import time: keys are read and clients built on first use only.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Callable, Iterable
+
+import httplib2
+from googleapiclient import discovery_cache
+from googleapiclient.discovery import Resource, build, build_from_document
+from googleapiclient.errors import HttpError
+
+log = logging.getLogger(__name__)
+
+# Minimal scopes. The Workspace admin grants exactly these to the service account's
+# client id for domain-wide delegation; asking for anything else fails.
+GMAIL_SCOPES = (
+    "https://www.googleapis.com/auth/gmail.send",
+    "https://www.googleapis.com/auth/gmail.readonly",  # only for was_sent's search
+)
+CALENDAR_SCOPES = ("https://www.googleapis.com/auth/calendar.events",)
+APIS = {"gmail": ("v1", GMAIL_SCOPES), "calendar": ("v3", CALENDAR_SCOPES)}
+
+TOKEN_URI = "https://oauth2.googleapis.com/token"
+IAM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+
+# Builds an API client when called; adapters call it on first use, once.
+ServiceFactory = Callable[[], Resource]
+
+
+def service_factory(api: str, subject: str | None = None, key: str | None = None, *,
+                    root_url: str | None = None) -> ServiceFactory:
+    """A client for `api` ("gmail" or "calendar") acting as the Workspace user `subject`
+    (None: as the service account itself), with that API's scopes only.
+
+    `key` is a service-account key file path or the key's JSON text; None: Application
+    Default Credentials. Nothing is read until the factory is called.
+    """
+    version, scopes = APIS[api]
+    auth = GoogleAuth(key)
+    return lambda: build_service(api, version, credentials=auth.credentials(scopes, subject),
+                                 root_url=root_url)
+
+
+class GoogleAuth:
+    """Service-account credentials, delegated to a Workspace user on request.
+
+    The key comes from `key` (a path or JSON text); without one, Application Default
+    Credentials are used: a key file named by GOOGLE_APPLICATION_CREDENTIALS, or, on
+    Cloud Functions, the runtime service account, which signs its delegation assertions
+    through the IAM Credentials API (it needs roles/iam.serviceAccountTokenCreator on
+    itself) because it has no private key of its own.
+    """
+
+    def __init__(self, key: str | None = None) -> None:
+        self._key = key
+        self._base: Any = None
+
+    def credentials(self, scopes: Iterable[str], subject: str | None = None) -> Any:
+        from google.oauth2 import service_account
+
+        scopes = list(scopes)
+        base = self._base_credentials()
+        if isinstance(base, service_account.Credentials):
+            credentials = base.with_scopes(scopes)
+            return credentials.with_subject(subject) if subject else credentials
+        if hasattr(base, "service_account_email"):  # the runtime's account, keyless
+            return _keyless_delegated(base, scopes, subject)
+        if subject:
+            raise ValueError(
+                f"cannot act as {subject}: domain-wide delegation needs service-account "
+                f"credentials (a key in GOOGLE_APPLICATION_CREDENTIALS, or the runtime's "
+                f"service account)")
+        return base.with_scopes(scopes) if getattr(base, "requires_scopes", False) else base
+
+    def _base_credentials(self) -> Any:
+        if self._base is None:
+            self._base = _load(self._key)
+        return self._base
+
+
+def _load(key: str | None) -> Any:
+    from google.oauth2 import service_account
+
+    if key is None:
+        import google.auth
+
+        credentials, _project = google.auth.default(scopes=[IAM_SCOPE])
+        return credentials
+    if key.lstrip().startswith("{"):
+        return service_account.Credentials.from_service_account_info(json.loads(key))
+    return service_account.Credentials.from_service_account_file(key)
+
+
+def _keyless_delegated(source: Any, scopes: list[str], subject: str | None) -> Any:
+    from google.auth import iam
+    from google.auth.transport.requests import Request
+    from google.oauth2 import service_account
+
+    request = Request()
+    if source.service_account_email == "default":
+        source.refresh(request)  # learns the account's real address
+    signer = iam.Signer(request, source, source.service_account_email)
+    return service_account.Credentials(
+        signer, source.service_account_email, TOKEN_URI, scopes=scopes, subject=subject)
+
+
+def build_service(api: str, version: str, *, credentials: Any = None,
+                  http: httplib2.Http | None = None, root_url: str | None = None) -> Resource:
+    """An API client from the discovery document bundled with the library (no network).
+
+    `root_url` points every request at another server (a local fake). It rewrites the
+    document's rootUrl rather than passing client_options={"api_endpoint": ...}, because
+    the api_endpoint override does not reach new_batch_http_request(), which would still
+    post batches to Google (googleapis/google-api-python-client#1107).
+    """
+    if root_url is None:
+        return build(api, version, credentials=credentials, http=http,
+                     static_discovery=True, cache_discovery=False)
+    document = json.loads(discovery_cache.get_static_doc(api, version))
+    document["rootUrl"] = document["mtlsRootUrl"] = root_url.rstrip("/") + "/"
+    return build_from_document(document, credentials=credentials, http=http)
+
+
+# Retries ------------------------------------------------------------------------------
+
+RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+TRANSPORT_ERRORS = (OSError, httplib2.HttpLib2Error)  # refused, reset, timed out, DNS
+
+
+def status_of(error: BaseException) -> int | None:
+    return error.resp.status if isinstance(error, HttpError) else None
+
+
+def error_reason(error: HttpError) -> str:
+    """The first machine-readable reason in a Google error body ("duplicate", ...)."""
+    try:
+        errors = json.loads(error.content.decode("utf-8"))["error"].get("errors") or [{}]
+        return errors[0].get("reason", "")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return ""
+
+
+def retryable(error: BaseException) -> bool:
+    """429, 5xx, and the 403s Google uses for rate limits; transport errors too."""
+    if isinstance(error, HttpError):
+        status = error.resp.status
+        return (status == 429 or status >= 500
+                or (status == 403 and error_reason(error) in RATE_LIMIT_REASONS))
+    return isinstance(error, TRANSPORT_ERRORS)
+
+
+def backoff(attempt: int) -> float:
+    """Seconds to wait after failed attempt number `attempt` (0-based): 1, 2, 4, ... 32."""
+    return float(min(2 ** attempt, 32))
+
+
+def execute(request: Any, sleep: Callable[[float], None], attempts: int = 5) -> Any:
+    """Run one API request, retrying retryable failures with exponential backoff.
+
+    Our own loop instead of execute(num_retries=...) so that the sleep is injectable.
+    """
+    for attempt in range(max(attempts, 1)):
+        try:
+            return request.execute(num_retries=0)
+        except (HttpError, *TRANSPORT_ERRORS) as error:
+            if attempt + 1 >= attempts or not retryable(error):
+                raise
+            log.info("retrying %s %s after %s", request.method, request.uri, error)
+            sleep(backoff(attempt))
+    raise AssertionError("unreachable")

@@ -1,0 +1,44 @@
+"""`preview`: exactly the message a job would send now, from the community's real data."""
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from ..domain.digest import digest_content, session_line
+from ..domain.errors import InputError
+from ..domain.jobs import digest_session
+from ..domain.models import PLANNED
+from .deps import Deps
+from .digest import digest_subject
+from .notify import presenter_subject
+from .messages import render_message
+from . import lookup
+
+KINDS = ("digest", "heads-up", "reminder")
+
+
+def preview(deps: Deps, community_id: str, kind: str) -> EmailMessage:
+    if kind not in KINDS:
+        raise InputError(f"preview {kind!r}: choose one of {', '.join(KINDS)}")
+    community = lookup.community(deps.store, community_id)
+    now = deps.clock.now()
+    members = deps.store.list_members(community_id)
+    roster = {m.email: m for m in members}
+    sessions = deps.store.list_sessions(community_id)
+    upcoming = [s for s in sessions if s.starts_at and s.starts_at > now]
+    if kind == "digest":
+        due = digest_session(community, sessions, now)
+        session = due[1] if due else (upcoming[0] if upcoming else None)
+        readers = [m for m in members if not m.opted_out]
+        if session is None or not readers:
+            raise InputError(f"{community_id} has no upcoming session or no members yet")
+        content = digest_content(community, session, members, sessions, now)
+        return render_message(deps.mail, community, readers[0], kind=kind,
+                              key=session.date.isoformat(), now=now,
+                              subject=digest_subject(community, session, content), **content)
+    session = next((s for s in upcoming if s.status == PLANNED and s.presenter in roster), None)
+    if session is None:
+        raise InputError(f"{community_id} has no planned session with a presenter")
+    return render_message(deps.mail, community, roster[session.presenter], kind=kind,
+                          key=session.date.isoformat(), now=now,
+                          subject=presenter_subject(community, kind, session.date),
+                          session=session_line(community, session, roster, now))
