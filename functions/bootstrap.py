@@ -48,7 +48,7 @@ class App:
         if scheme == "maildir":
             from .adapters.maildir import MaildirOutbox
             return MaildirOutbox(path_of(url))
-        if scheme == "smtp":
+        if scheme in ("smtp", "smtps"):
             from .adapters.smtp import SmtpMailer
             return SmtpMailer.from_url(url, self.config.smtp_username,
                                        self.config.smtp_password)

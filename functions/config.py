@@ -11,7 +11,7 @@ from .domain.errors import InputError
 
 SCHEMES = {
     "COP_STORE": ("sqlite", "firestore", "memory"),
-    "COP_MAIL": ("maildir", "smtp", "gmail"),
+    "COP_MAIL": ("maildir", "smtp", "smtps", "gmail"),
     "COP_INBOX": ("maildir", "gmail"),
     "COP_CALENDAR": ("ics", "google"),
 }

@@ -1,0 +1,73 @@
+"""Maildir mailboxes on local disk: the embedded outbox (real RFC 5322 messages)."""
+from __future__ import annotations
+
+import hashlib
+import mailbox
+import os
+import tempfile
+from email.message import EmailMessage
+from pathlib import Path
+
+
+def message_key(message_id: str) -> str:
+    """The Maildir file name for a Message-ID, with or without its angle brackets."""
+    normalised = "".join(str(message_id).split()).removeprefix("<").removesuffix(">")
+    if not normalised:
+        raise ValueError("empty Message-ID")
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+class MaildirOutbox:
+    """A Mailer that delivers into a Maildir, one file per Message-ID.
+
+    A file's name is derived from its Message-ID, so `was_sent` answers exactly and sending
+    the same Message-ID again keeps the one file already there. Each message is written in
+    tmp/ and then linked into new/, as the Maildir convention requires, so readers never
+    see half a message.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._box = mailbox.Maildir(self.path, factory=None, create=True)
+
+    def send_many(self, messages: list[EmailMessage]) -> list[Exception | None]:
+        results: list[Exception | None] = []
+        for message in messages:
+            try:
+                self._deliver(message)
+                results.append(None)
+            except (OSError, ValueError, LookupError) as error:
+                results.append(error)
+        return results
+
+    def was_sent(self, message_id: str) -> bool | None:
+        return self._stored(message_key(message_id))
+
+    def _stored(self, key: str) -> bool:
+        """In new/, or in cur/ where a reader moved it and appended `:2,FLAGS` to the name."""
+        if (self.path / "new" / key).exists():
+            return True
+        return any(name.partition(self._box.colon)[0] == key
+                   for name in os.listdir(self.path / "cur"))
+
+    def _deliver(self, message: EmailMessage) -> None:
+        message_id = message["Message-ID"]
+        if message_id is None:
+            raise ValueError("message has no Message-ID")
+        key = message_key(message_id)
+        if self._stored(key):
+            return
+        data = message.as_bytes(policy=message.policy.clone(linesep="\n"))
+        fd, temporary = tempfile.mkstemp(dir=self.path / "tmp", prefix=f"{key}.")
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            try:
+                # link() never replaces: a concurrent sender of the same message loses quietly.
+                os.link(temporary, self.path / "new" / key)
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(temporary)
