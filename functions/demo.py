@@ -29,6 +29,7 @@ hiro@example.com,Hiro Tanaka
 
 def run_demo(data: Path, weeks: int, start: datetime) -> None:
     root = data / "demo"
+    start = start.replace(second=0, microsecond=0)
     if root.exists():
         shutil.rmtree(root)
     clock = FixedClock(start)
@@ -43,9 +44,9 @@ def run_demo(data: Path, weeks: int, start: datetime) -> None:
     script = [
         (start + timedelta(days=9), "dev@example.com opts out",
          lambda now: members.opt_out(app.store, now, COMMUNITY, "dev@example.com")),
-        (start + timedelta(days=16), "grace@example.com pauses for three weeks",
+        (start + timedelta(days=16), "grace@example.com pauses for two months",
          lambda now: members.pause(app.store, now, COMMUNITY, "grace@example.com",
-                                   today + timedelta(days=37))),
+                                   today + timedelta(days=60))),
     ]
     end = start + timedelta(weeks=weeks)
     ticks = 0
@@ -80,5 +81,5 @@ def _summary(app: App, root: Path, start: datetime, end: datetime, ticks: int) -
     print(f"\nEmails ({sent}):       {outbox}/new/  (RFC 5322 files; open with any mail app)")
     print(f"Invites ({invites}):       {calendar}/  (one .ics per session)")
     print(f"State:             {path_of(app.config.store)}")
-    print(f"Try:  COP_NOW={end.isoformat()} python -m functions --data {root} "
+    print(f"Try:  COP_NOW={end.isoformat(timespec='minutes')} python -m functions --data {root} "
           f"schedule {COMMUNITY} --from {rows[0]['date'] if rows else ''}")
