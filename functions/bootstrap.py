@@ -94,4 +94,5 @@ class App:
         if urlsplit(self.config.mail).scheme == "gmail":
             sender = self.config.mail.split("://", 1)[1]
         return MailSettings(public_url=self.config.public_url, tokens=Tokens(self.secret),
-                            default_reply_to=self.config.reply_to, sender=sender)
+                            default_reply_to=self.config.reply_to, sender=sender,
+                            attach_invites=urlsplit(self.config.calendar).scheme == "ics")

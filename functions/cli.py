@@ -14,7 +14,7 @@ from .bootstrap import App
 from .config import Config, parse_instant
 from .domain import validation
 from .domain.errors import InputError
-from .services import communities, members, views
+from .services import communities, members, membership, views
 from .services.preview import preview
 from .services.tick import tick
 
@@ -181,19 +181,19 @@ def run_member_command(app: App, args: argparse.Namespace) -> None:
             _table(rows, ["email", "name", "status", "paused_until", "times_presented",
                           "last_presented"])
     elif args.action == "add":
-        m = members.add_member(app.store, now, args.id, args.email, args.name)
+        m = membership.join(app, args.id, args.email, args.name)
         print(f"added {m.email} to {args.id}")
     elif args.action == "import":
         path = Path(args.file)
         if not path.is_file():
             raise InputError(f"{args.file}: no such file")
-        added = members.import_members(app.store, now, args.id, path.read_bytes())
+        added = membership.join_many(app, args.id, path.read_bytes())
         print(f"imported {len(added)} members into {args.id}")
     elif args.action == "optout":
-        m = members.opt_out(app.store, now, args.id, args.email)
+        m = membership.leave(app, args.id, args.email)
         print(f"{m.email} opted out of {args.id}")
     elif args.action == "optin":
-        m = members.opt_in(app.store, now, args.id, args.email)
+        m = membership.come_back(app, args.id, args.email)
         print(f"{m.email} is back in {args.id}")
     elif args.action == "pause":
         until = validation.iso_date(args.until, "--until")

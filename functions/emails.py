@@ -8,6 +8,8 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from .adapters.ics_calendar import attach_invite
+from .domain.invites import Event
 from .domain.models import Community, Member
 from .tokens import Tokens
 
@@ -20,6 +22,7 @@ class MailSettings:
     tokens: Tokens
     default_reply_to: str | None = None
     sender: str | None = None  # the mailbox mail is sent as (Gmail); else the reply address
+    attach_invites: bool = False  # iTIP invites in mail, when no calendar service sends them
 
 
 def one_line(text: str, limit: int = MAX_SUBJECT) -> str:
@@ -49,7 +52,8 @@ def unsubscribe_url(settings: MailSettings, community: Community, email: str) ->
 
 def compose(settings: MailSettings, community: Community, member: Member, *, kind: str,
             key: str, subject: str, text: str, html: str | None, now: datetime,
-            auto: str = "auto-generated", in_reply_to: str | None = None) -> EmailMessage:
+            auto: str = "auto-generated", in_reply_to: str | None = None,
+            invite: Event | None = None) -> EmailMessage:
     base = reply_address(settings, community)
     domain = base.rpartition("@")[2]
     sender = settings.sender or base
@@ -72,4 +76,6 @@ def compose(settings: MailSettings, community: Community, member: Member, *, kin
     msg.set_content(text)
     if html is not None:
         msg.add_alternative(html, subtype="html")
+    if invite is not None and settings.attach_invites:
+        attach_invite(msg, invite, now)
     return msg

@@ -71,6 +71,7 @@ class Session:
     starts_at: datetime | None = None  # aware; follows the community's time settings
     ends_at: datetime | None = None
     declined: tuple[str, ...] = ()  # skipped or declined this date: not picked again for it
+    swap_with: str | None = None  # a swap the presenter offered, waiting for `accept`
     note: str | None = None  # why there is no session (holiday name), or other remark
     sequence: int = 0  # bumped on every change that invitees should see (RFC 5545)
     calendar_hash: str | None = None  # fingerprint of what the calendar last received

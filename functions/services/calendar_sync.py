@@ -4,12 +4,23 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from ..domain.invites import build_event
-from ..domain.models import Community
+from ..domain.invites import Event, build_event
+from ..domain.models import Community, Member, Session
 from ..emails import reply_address
 from .deps import Deps
 
 log = logging.getLogger(__name__)
+
+
+def organiser(deps: Deps, community: Community) -> str:
+    return deps.mail.sender or reply_address(deps.mail, community)
+
+
+def event_for(deps: Deps, community: Community, session: Session,
+              members: list[Member]) -> Event:
+    """The session's event as invitees see it now."""
+    return build_event(community, session, members, organiser(deps, community),
+                       f"{deps.mail.public_url}/roster/{community.id}")
 
 
 def sync_calendar(deps: Deps, community: Community, now: datetime) -> int:
@@ -19,20 +30,17 @@ def sync_calendar(deps: Deps, community: Community, now: datetime) -> int:
     the other sessions go on.
     """
     members = deps.store.list_members(community.id)
-    organiser = deps.mail.sender or reply_address(deps.mail, community)
-    roster_url = f"{deps.mail.public_url}/roster/{community.id}"
     published = []
     for session in deps.store.list_sessions(community.id):
         if session.started(now) or session.starts_at is None:
             continue
-        event = build_event(community, session, members, organiser, roster_url)
+        event = event_for(deps, community, session, members)
         if event.fingerprint() == session.calendar_hash:
             continue
         if event.cancelled and session.calendar_hash is None:
             continue  # never announced: nothing to call off
         sequence = session.sequence + (1 if session.calendar_hash is not None else 0)
-        event = build_event(community, session.with_changes(sequence=sequence), members,
-                            organiser, roster_url)
+        event = event_for(deps, community, session.with_changes(sequence=sequence), members)
         try:
             deps.calendar.publish(event)
         except Exception:

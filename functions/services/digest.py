@@ -7,6 +7,7 @@ from ..domain.digest import digest_content
 from ..domain.jobs import digest_session
 from ..domain.models import Community
 from ..domain.timing import local_date
+from .calendar_sync import event_for
 from .deps import Deps
 from .messages import outgoing
 from .outbox import Delivery, deliver
@@ -34,7 +35,8 @@ def send_digest(deps: Deps, community: Community, now: datetime) -> Delivery:
     members = deps.store.list_members(community.id)
     content = digest_content(community, session, members, sessions, now)
     subject = digest_subject(community, session, content)
+    invite = event_for(deps, community, session, members) if session.is_session else None
     items = [outgoing(deps.mail, community, m, kind="digest", key=session.date.isoformat(),
-                      subject=subject, now=now, **content)
+                      subject=subject, now=now, invite=invite, **content)
              for m in digest_recipients(members, local_date(community, slot))]
     return deliver(deps.store, deps.mailer, now, items)

@@ -7,15 +7,17 @@ from typing import Any
 
 import jinja2
 
+from ..domain.invites import Event
 from ..domain.models import Community, Member
 from ..emails import MailSettings, compose, unsubscribe_url
 from ..templating import render
-from .outbox import Outgoing
+from .outbox import Delivery, Outgoing, deliver
 
 
 def render_message(settings: MailSettings, community: Community, member: Member, *,
                    kind: str, key: str, subject: str, now: datetime,
-                   auto: str = "auto-generated", **context: Any) -> EmailMessage:
+                   auto: str = "auto-generated", in_reply_to: str | None = None,
+                   invite: Event | None = None, **context: Any) -> EmailMessage:
     values = dict(community=community, member=member, video_url=community.video_url,
                   subject=subject,
                   unsubscribe_url=unsubscribe_url(settings, community, member.email),
@@ -27,7 +29,8 @@ def render_message(settings: MailSettings, community: Community, member: Member,
     except jinja2.TemplateNotFound:
         html = None
     return compose(settings, community, member, kind=kind, key=key, subject=subject,
-                   text=text, html=html, now=now, auto=auto)
+                   text=text, html=html, now=now, auto=auto, in_reply_to=in_reply_to,
+                   invite=invite)
 
 
 def outgoing(settings: MailSettings, community: Community, member: Member, *, kind: str,
@@ -35,3 +38,12 @@ def outgoing(settings: MailSettings, community: Community, member: Member, *, ki
     """The message and its ledger key `community/kind/key/recipient`."""
     return Outgoing(f"{community.id}/{kind}/{key}/{member.email}", lambda: render_message(
         settings, community, member, kind=kind, key=key, subject=subject, now=now, **context))
+
+
+def notify(deps, community: Community, member: Member, *, kind: str, key: str, subject: str,
+           **context: Any) -> Delivery:
+    """Send one message now, once (by its ledger key)."""
+    now = deps.clock.now()
+    item = outgoing(deps.mail, community, member, kind=kind, key=key, subject=subject,
+                    now=now, **context)
+    return deliver(deps.store, deps.mailer, now, [item])

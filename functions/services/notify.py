@@ -8,6 +8,7 @@ from ..domain.digest import session_line
 from ..domain.jobs import reminder_due
 from ..domain.models import PLANNED, Community
 from ..domain.wording import day_words
+from .calendar_sync import event_for
 from .deps import Deps
 from .messages import outgoing
 from .outbox import Delivery, deliver
@@ -23,7 +24,8 @@ def presenter_subject(community: Community, kind: str, day: date) -> str:
 
 def _presenter_messages(deps: Deps, community: Community, now: datetime, kind: str,
                         due) -> Delivery:
-    members = {m.email: m for m in deps.store.list_members(community.id)}
+    roster = deps.store.list_members(community.id)
+    members = {m.email: m for m in roster}
     items = []
     for session in deps.store.list_sessions(community.id):
         member = members.get(session.presenter or "")
@@ -32,7 +34,8 @@ def _presenter_messages(deps: Deps, community: Community, now: datetime, kind: s
         items.append(outgoing(deps.mail, community, member, kind=kind,
                               key=session.date.isoformat(), now=now,
                               subject=presenter_subject(community, kind, session.date),
-                              session=session_line(community, session, members, now)))
+                              session=session_line(community, session, members, now),
+                              invite=event_for(deps, community, session, roster)))
     return deliver(deps.store, deps.mailer, now, items)
 
 

@@ -61,8 +61,9 @@ def test_tick_writes_mail_and_invites_once(guild):
     cop(guild, "tick")
     outbox = mailbox.Maildir(guild / "outbox", create=False)
     messages = [email.message_from_bytes(m.as_bytes()) for m in outbox]
-    assert len(messages) == 4  # one heads-up per planned session, not two
-    for message in messages:
+    kinds = sorted(m["X-Cop-Kind"] for m in messages)
+    assert kinds == ["heads-up"] * 4 + ["welcome"] * 5  # once each, not twice
+    for message in (m for m in messages if m["X-Cop-Kind"] == "heads-up"):
         assert message["Auto-Submitted"] == "auto-generated"
         assert message["Message-ID"].startswith("<heads-up.guild.")
     invites = sorted((guild / "calendar").glob("*.ics"))
