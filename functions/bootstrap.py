@@ -10,7 +10,7 @@ from .adapters.clock import FixedClock, SystemClock
 from .config import Config, path_of
 from .domain.errors import InputError
 from .emails import MailSettings
-from .ports import Calendar, Clock, Mailer, Store
+from .ports import Calendar, Clock, Fanout, Mailer, Store
 from .tokens import Tokens
 
 
@@ -73,6 +73,15 @@ class App:
                                 not calendar_id.endswith(".calendar.google.com")) else None
         return GoogleCalendar(calendar_id, service_factory(
             "calendar", self.mail.sender or owner, self.config.google_credentials))
+
+    @cached_property
+    def fanout(self) -> Fanout | None:
+        if not self.config.fanout:
+            return None
+        from .adapters.google_auth import service_factory
+        from .adapters.pubsub import PubSubFanout
+        return PubSubFanout.from_url(self.config.fanout, service_factory(
+            "pubsub", None, self.config.google_credentials))
 
     @cached_property
     def secret(self) -> str:

@@ -213,7 +213,7 @@ def run_schedule(app: App, args: argparse.Namespace) -> None:
 
 
 def run_tick(app: App, args: argparse.Namespace) -> None:
-    report = tick(app)
+    report = tick(app, app.fanout)
     print(f"tick at {app.clock.now().isoformat()}: {report.communities} communities, "
           f"{report.sent} emails sent, {report.failed} failed, {report.events} calendar "
           f"updates, {report.reassigned} sessions (re)assigned")

@@ -26,11 +26,7 @@ def app() -> App:
 @functions_framework.http
 def tick(request):
     """Cloud Scheduler, every 15 minutes (IAM lets only the scheduler's account invoke it)."""
-    if app().config.fanout:
-        from .adapters.pubsub import publish_communities
-        count = publish_communities(app())
-        return {"published": count}
-    report = run_all(app())
+    report = run_all(app(), app().fanout)
     return ({"communities": report.communities, "sent": report.sent, "failed": report.failed,
              "events": report.events, "errors": report.errors},
             500 if report.errors else 200)

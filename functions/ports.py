@@ -64,3 +64,8 @@ class Calendar(Protocol):
 
         Empty when this calendar cannot tell (an .ics file has no way back).
         """
+
+
+class Fanout(Protocol):
+    def publish(self, community_ids: list[str]) -> None:
+        """Ask for each community's jobs to run elsewhere (one message per community)."""

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from .adapters.ics_calendar import render_feed
+from .services import public
 from .services.deps import Deps
 from .services.unsubscribe import unsubscribe
 from .templating import render
@@ -17,10 +19,14 @@ def page(template: str, status: int = 200, **context: Any):
 
 def handle(deps: Deps, method: str, path: str, args: Mapping[str, str],
            form: Mapping[str, str]):
-    if path.rstrip("/") == "/unsubscribe":
+    route = path.rstrip("/")
+    if route == "/unsubscribe":
         return unsubscribe_route(deps, method, args.get("t", ""))
-    return page("web/unsubscribe.html", 404, title="Not found", state="missing",
-                community_name="")
+    if route.startswith("/roster/") and method in ("GET", "HEAD"):
+        return roster_route(deps, route.removeprefix("/roster/"))
+    if route.startswith("/feed/") and route.endswith(".ics") and method in ("GET", "HEAD"):
+        return feed_route(deps, route.removeprefix("/feed/").removesuffix(".ics"))
+    return page("web/not_found.html", 404, title="Not found")
 
 
 def unsubscribe_route(deps: Deps, method: str, token: str):
@@ -38,3 +44,22 @@ def unsubscribe_route(deps: Deps, method: str, token: str):
                     community_name=name)
     return page("web/unsubscribe.html", title=f"Leave {name}?", state="confirm",
                 community_name=name)
+
+
+def roster_route(deps: Deps, token: str):
+    community = public.community_by_token(deps.store, deps.mail.tokens, token)
+    if community is None:
+        return page("web/not_found.html", 404, title="Not found")
+    return page("web/roster.html", title=community.name,
+                **public.roster_page(deps, community, deps.clock.now()))
+
+
+def feed_route(deps: Deps, token: str):
+    community = public.community_by_token(deps.store, deps.mail.tokens, token)
+    if community is None:
+        return "not found\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
+    now = deps.clock.now()
+    body = render_feed(community.name, public.feed_events(deps, community, now), now)
+    return body, 200, {"Content-Type": "text/calendar; charset=utf-8",
+                       "Cache-Control": "public, max-age=900",
+                       "Content-Disposition": f'inline; filename="{community.id}.ics"'}

@@ -22,7 +22,9 @@ GMAIL_SCOPES = (
     "https://www.googleapis.com/auth/gmail.readonly",  # only for was_sent's search
 )
 CALENDAR_SCOPES = ("https://www.googleapis.com/auth/calendar.events",)
-APIS = {"gmail": ("v1", GMAIL_SCOPES), "calendar": ("v3", CALENDAR_SCOPES)}
+PUBSUB_SCOPES = ("https://www.googleapis.com/auth/pubsub",)
+APIS = {"gmail": ("v1", GMAIL_SCOPES), "calendar": ("v3", CALENDAR_SCOPES),
+        "pubsub": ("v1", PUBSUB_SCOPES)}
 
 TOKEN_URI = "https://oauth2.googleapis.com/token"
 IAM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"

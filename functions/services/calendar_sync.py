@@ -19,8 +19,8 @@ def organiser(deps: Deps, community: Community) -> str:
 def event_for(deps: Deps, community: Community, session: Session,
               members: list[Member]) -> Event:
     """The session's event as invitees see it now."""
-    return build_event(community, session, members, organiser(deps, community),
-                       f"{deps.mail.public_url}/roster/{community.id}")
+    roster_url = f"{deps.mail.public_url}/roster/{deps.mail.tokens.feed_token(community.id)}"
+    return build_event(community, session, members, organiser(deps, community), roster_url)
 
 
 def sync_calendar(deps: Deps, community: Community, now: datetime) -> int:

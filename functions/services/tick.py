@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 
 from . import lookup
 from .calendar_sync import sync_calendar
+from ..ports import Fanout
 from .deps import Deps
 from .digest import send_digest
 from .notify import send_heads_ups, send_reminders
 from .plan import replan
+from .rsvp import read_rsvps
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,9 @@ def run_community(deps: Deps, community_id: str, report: TickReport | None = Non
     report.reassigned += len(replan(deps.store, community_id, now))
     community = lookup.community(deps.store, community_id)
     report.events += sync_calendar(deps, community, now)
+    if read_rsvps(deps, community, now):  # a presenter declined: fill and announce at once
+        report.reassigned += len(replan(deps.store, community_id, now))
+        report.events += sync_calendar(deps, community, now)
     for job in (send_heads_ups, send_reminders, send_digest):
         delivery = job(deps, community, now)
         report.sent += len(delivery.sent)
@@ -39,9 +44,17 @@ def run_community(deps: Deps, community_id: str, report: TickReport | None = Non
     return report
 
 
-def tick(deps: Deps) -> TickReport:
-    """Every community in turn; one community's failure does not stop the others."""
+def tick(deps: Deps, fanout: Fanout | None = None) -> TickReport:
+    """Every community in turn; one community's failure does not stop the others.
+
+    With a fanout, each community's jobs run in their own function invocation instead.
+    """
     report = TickReport()
+    if fanout is not None:
+        ids = [c.id for c in deps.store.list_communities()]
+        fanout.publish(ids)
+        report.communities = len(ids)
+        return report
     for community in deps.store.list_communities():
         try:
             run_community(deps, community.id, report)

@@ -131,3 +131,21 @@ def test_mail_outage_releases_claims_so_the_next_tick_sends(deps):
     deps.mailer.down = False
     tick(deps)
     assert deps.mailer.kinds().count("heads-up") == 4
+
+
+def test_presenter_declining_the_invite_skips_and_keeps_their_place(deps):
+    setup_guild(deps)
+    tick(deps)
+    first = deps.store.list_sessions("guild")[0]
+    uid = f"guild-{first.date.isoformat()}@cop"
+    deps.calendar.answers[uid] = {first.presenter: "declined", "p5@example.com": "declined"}
+    tick(deps)
+    after = deps.store.list_sessions("guild")[0]
+    assert after.presenter not in (None, first.presenter)
+    assert first.presenter in after.declined
+    confirm = deps.mailer.to(first.presenter, "confirm")
+    assert len(confirm) == 1 and "declined" in confirm[0].get_body(("plain",)).get_content()
+    assert deps.calendar.events[uid].presenter == after.presenter
+    # they keep their place: next free turn goes to them before anyone who presented since
+    tick(deps)
+    assert len(deps.mailer.to(first.presenter, "confirm")) == 1  # told once

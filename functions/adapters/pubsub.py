@@ -1,0 +1,34 @@
+"""Fan-out through Pub/Sub: the tick publishes one message per community."""
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Callable
+
+from .google_auth import ServiceFactory, execute
+
+MAX_PER_REQUEST = 1000  # Pub/Sub accepts up to 1,000 messages per publish call
+
+
+class PubSubFanout:
+    def __init__(self, topic: str, service_factory: ServiceFactory,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.topic = topic  # projects/P/topics/T
+        self._factory = service_factory
+        self._service = None
+        self._sleep = sleep
+
+    @classmethod
+    def from_url(cls, url: str, service_factory: ServiceFactory) -> "PubSubFanout":
+        return cls(url.removeprefix("pubsub://"), service_factory)
+
+    def publish(self, community_ids: list[str]) -> None:
+        if self._service is None:
+            self._service = self._factory()
+        messages = [{"data": base64.b64encode(json.dumps({"community": c}).encode()).decode(),
+                     "attributes": {"community": c}} for c in community_ids]
+        for start in range(0, len(messages), MAX_PER_REQUEST):
+            request = self._service.projects().topics().publish(
+                topic=self.topic, body={"messages": messages[start:start + MAX_PER_REQUEST]})
+            execute(request, self._sleep)
