@@ -6,7 +6,7 @@ from email.message import EmailMessage
 from typing import Iterable, Protocol
 
 from .domain.invites import Event
-from .domain.models import Community, Member, Session
+from .domain.models import Community, Link, Member, Session
 
 
 class Clock(Protocol):
@@ -33,6 +33,11 @@ class Store(Protocol):
         """Sessions with start <= date < end, ordered by date."""
     def put_sessions(self, community_id: str, sessions: Iterable[Session]) -> None:
         """Write these sessions in one transaction."""
+
+    def add_link(self, community_id: str, link: Link) -> None:
+        """Keep a shared link (the same id again replaces it)."""
+    def list_links(self, community_id: str, since: datetime) -> list[Link]:
+        """Links shared at or after `since`, oldest first."""
 
     def claim(self, key: str, now: datetime) -> bool:
         """Create the record `key` (state "claimed") if absent. True only for its creator."""

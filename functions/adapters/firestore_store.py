@@ -3,6 +3,7 @@
     communities/{id}                       a Community record
     communities/{id}/members/{email}       a Member record
     communities/{id}/sessions/{YYYY-MM-DD} a Session record (field `date` is queried)
+    communities/{id}/links/{id}            a Link shared by reply (`shared_at_utc` queried)
     claims/{key}                           a job claim or outbox ledger entry
 
 Document ids are escaped (see `doc_id`) because emails and claim keys may hold characters
@@ -13,14 +14,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import quote
 
 from google.api_core.exceptions import AlreadyExists
 
 from ..domain.errors import Conflict
-from ..domain.models import Community, Member, Session
+from ..domain.models import Community, Link, Member, Session
 from .records import from_record, to_record
 
 if TYPE_CHECKING:
@@ -142,6 +143,22 @@ class FirestoreStore:
         for day, s in by_date.items():
             batch.set(self._sessions(community_id).document(day.isoformat()), to_record(s))
         batch.commit()
+
+    # shared links
+    def add_link(self, community_id: str, link: Link) -> None:
+        record = to_record(link)
+        record["shared_at_utc"] = link.shared_at.astimezone(timezone.utc).isoformat()
+        self._community(community_id).collection("links").document(doc_id(link.id)).set(record)
+
+    def list_links(self, community_id: str, since: datetime) -> list[Link]:
+        from google.cloud.firestore import FieldFilter
+
+        query = (self._community(community_id).collection("links")
+                 .where(filter=FieldFilter("shared_at_utc", ">=",
+                                           since.astimezone(timezone.utc).isoformat()))
+                 .order_by("shared_at_utc"))
+        return sorted((from_record(Link, d.to_dict()) for d in query.stream()),
+                      key=lambda k: (k.shared_at, k.id))
 
     # claims and the outbox ledger
     def claim(self, key: str, now: datetime) -> bool:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Iterable
 
 from ..domain.errors import Conflict
-from ..domain.models import Community, Member, Session
+from ..domain.models import Community, Link, Member, Session
 
 
 class MemoryStore:
@@ -15,6 +15,7 @@ class MemoryStore:
         self.members: dict[str, dict[str, Member]] = {}
         self.sessions: dict[str, dict[date, Session]] = {}
         self.claims: dict[str, tuple[str, datetime, str]] = {}
+        self.links: dict[str, dict[str, Link]] = {}
 
     def get_community(self, community_id: str) -> Community | None:
         return self.communities.get(community_id)
@@ -55,6 +56,13 @@ class MemoryStore:
     def put_sessions(self, community_id: str, sessions: Iterable[Session]) -> None:
         new = {s.date: copy.copy(s) for s in sessions}  # read them all before writing any
         self.sessions.setdefault(community_id, {}).update(new)
+
+    def add_link(self, community_id: str, link: Link) -> None:
+        self.links.setdefault(community_id, {})[link.id] = link
+
+    def list_links(self, community_id: str, since: datetime) -> list[Link]:
+        return sorted((k for k in self.links.get(community_id, {}).values()
+                       if k.shared_at >= since), key=lambda k: (k.shared_at, k.id))
 
     def claim(self, key: str, now: datetime) -> bool:
         if key in self.claims:

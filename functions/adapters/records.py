@@ -5,9 +5,9 @@ from dataclasses import asdict, fields
 from datetime import date, datetime, time
 from typing import Any, TypeVar
 
-from ..domain.models import Community, Member, Session
+from ..domain.models import Community, Link, Member, Session
 
-T = TypeVar("T", Community, Member, Session)
+T = TypeVar("T", Community, Member, Session, Link)
 
 
 def _out(value: Any) -> Any:
@@ -18,7 +18,7 @@ def _out(value: Any) -> Any:
     return value
 
 
-def to_record(obj: Community | Member | Session) -> dict[str, Any]:
+def to_record(obj: Community | Member | Session | Link) -> dict[str, Any]:
     return {k: _out(v) for k, v in asdict(obj).items()}
 
 
@@ -27,7 +27,7 @@ _PARSERS = {
     "paused_until": date.fromisoformat,
     "start": time.fromisoformat, "digest_time": time.fromisoformat,
     "created": datetime.fromisoformat, "starts_at": datetime.fromisoformat,
-    "ends_at": datetime.fromisoformat,
+    "ends_at": datetime.fromisoformat, "shared_at": datetime.fromisoformat,
 }
 _TUPLE_OF_DATES = {"blackouts"}
 

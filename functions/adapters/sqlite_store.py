@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..domain.errors import Conflict
-from ..domain.models import Community, Member, Session
+from ..domain.models import Community, Link, Member, Session
 from .records import from_record, to_record
 
 # Each entry takes the schema from version N to N+1. Never edit one that has shipped.
@@ -25,6 +25,12 @@ MIGRATIONS = [
     CREATE TABLE claims (
         key TEXT PRIMARY KEY, state TEXT NOT NULL, updated TEXT NOT NULL,
         detail TEXT NOT NULL DEFAULT '');
+    """,
+    """
+    CREATE TABLE links (
+        community TEXT NOT NULL, id TEXT NOT NULL, shared_at TEXT NOT NULL,
+        data TEXT NOT NULL, PRIMARY KEY (community, id));
+    CREATE INDEX links_by_time ON links (community, shared_at);
     """,
 ]
 
@@ -132,6 +138,20 @@ class SqliteStore:
                 [(community_id, s.date.isoformat(), json.dumps(to_record(s)))
                  for s in sessions])
 
+    # shared links
+    def add_link(self, community_id: str, link: Link) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO links (community, id, shared_at, data) "
+                       "VALUES (?, ?, ?, ?)",
+                       (community_id, link.id, _utc(link.shared_at),
+                        json.dumps(to_record(link))))
+
+    def list_links(self, community_id: str, since: datetime) -> list[Link]:
+        rows = self.db.execute(
+            "SELECT data FROM links WHERE community = ? AND shared_at >= ? "
+            "ORDER BY shared_at, id", (community_id, _utc(since))).fetchall()
+        return [from_record(Link, json.loads(r[0])) for r in rows]
+
     # claims and the outbox ledger
     def claim(self, key: str, now: datetime) -> bool:
         with self._transaction() as db:
@@ -156,3 +176,8 @@ class SqliteStore:
         row = self.db.execute("SELECT state, updated FROM claims WHERE key = ?",
                               (key,)).fetchone()
         return (row[0], datetime.fromisoformat(row[1])) if row else None
+
+
+def _utc(instant: datetime) -> str:
+    """Instants as UTC ISO strings, so that text order is time order."""
+    return instant.astimezone(timezone.utc).isoformat()

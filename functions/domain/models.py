@@ -88,3 +88,15 @@ class Session:
 
     def with_changes(self, **changes) -> "Session":
         return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link a member shared by reply, collected for the next digest."""
+
+    id: str  # stable per inbound message, so a redelivered reply is stored once
+    email: str
+    name: str
+    url: str
+    note: str
+    shared_at: datetime

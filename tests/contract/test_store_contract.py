@@ -310,3 +310,20 @@ def test_document_ids_are_valid_and_reversible(text):
     assert "/" not in escaped and escaped not in (".", "..")
     assert not (escaped.startswith("__") and escaped.endswith("__"))
     assert unquote(escaped) == text
+
+
+def test_links_are_listed_since_an_instant_in_time_order_across_offsets(store):
+    from functions.domain.models import Link
+
+    sydney = timezone(timedelta(hours=11))
+    early = Link("m1", "ana@example.com", "Ana", "https://a.example/1", "first",
+                 datetime(2026, 12, 1, 9, 0, tzinfo=sydney))  # 2026-11-30 22:00 UTC
+    late = Link("m2", "bo@example.com", "Bo", "https://b.example/2", "",
+                datetime(2026, 11, 30, 23, 0, tzinfo=timezone.utc))
+    store.add_link("pm", late)
+    store.add_link("pm", early)
+    store.add_link("pm", early)  # a redelivered reply: stored once
+    since = datetime(2026, 11, 30, 21, 0, tzinfo=timezone.utc)
+    assert store.list_links("pm", since) == [early, late]
+    assert store.list_links("pm", datetime(2026, 11, 30, 22, 30, tzinfo=timezone.utc)) == [late]
+    assert store.list_links("other", since) == []
