@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 EMULATOR := tests/emulator
 EMULATOR_STAMP := $(EMULATOR)/node_modules/.installed
 
-.PHONY: demo test bench venv emulator chromium clean
+.PHONY: demo test bench venv emulator chromium clean infra-check
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .data $(EMULATOR)/node_modules tests/artifacts
+
+# Static checks of the Terraform (checkov in a virtualenv of its own; not part of `test`).
+infra-check:
+	infra/checkov.sh

@@ -1,0 +1,124 @@
+# Service accounts and who may do what. No primitive roles (owner/editor/viewer) anywhere,
+# and no service-account keys: the runtime account signs its own delegation assertions.
+
+# --- Runtime: the identity of all three functions ---------------------------------------
+
+resource "google_service_account" "runtime" {
+  account_id   = "${var.name_prefix}-runtime"
+  display_name = "cop-rota functions (runtime)"
+  description  = "Runs tick, run_community and web. Acts as Workspace users through domain-wide delegation."
+  depends_on   = [google_project_service.apis]
+}
+
+# Firestore has no finer resource than the project for data access.
+resource "google_project_iam_member" "runtime_datastore_user" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.runtime.email}"
+}
+
+# Keyless domain-wide delegation: the runtime signs the delegated JWT through the IAM
+# Credentials API (signJwt) as itself, so it needs the token creator role on itself only.
+resource "google_service_account_iam_member" "runtime_signs_for_itself" {
+  service_account_id = google_service_account.runtime.name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = "serviceAccount:${google_service_account.runtime.email}"
+}
+
+# secretmanager.secretAccessor on cop-secret only: secrets.tf.
+# pubsub.publisher on the fanout topic only: pubsub.tf.
+
+# --- Scheduler: the only identity that may invoke tick ----------------------------------
+
+resource "google_service_account" "scheduler" {
+  account_id   = "${var.name_prefix}-scheduler"
+  display_name = "cop-rota Cloud Scheduler"
+  description  = "Signs the OIDC token of the 15-minute tick; may invoke the tick function and nothing else."
+  depends_on   = [google_project_service.apis]
+}
+
+# Authoritative for run.invoker on the tick service: any other invoker (allUsers
+# included) added outside Terraform is removed on the next apply.
+resource "google_cloud_run_v2_service_iam_binding" "tick_invoker" {
+  project  = var.project_id
+  location = google_cloudfunctions2_function.tick.location
+  name     = google_cloudfunctions2_function.tick.name
+  role     = "roles/run.invoker"
+  members  = ["serviceAccount:${google_service_account.scheduler.email}"]
+}
+
+# --- Fanout trigger: the only identity that may invoke run_community --------------------
+
+resource "google_service_account" "fanout_trigger" {
+  account_id   = "${var.name_prefix}-fanout-trigger"
+  display_name = "cop-rota fanout trigger"
+  description  = "Identity of the Eventarc push subscription that delivers fanout messages to run_community."
+  depends_on   = [google_project_service.apis]
+}
+
+resource "google_cloud_run_v2_service_iam_binding" "run_community_invoker" {
+  project  = var.project_id
+  location = google_cloudfunctions2_function.run_community.location
+  name     = google_cloudfunctions2_function.run_community.name
+  role     = "roles/run.invoker"
+  members  = ["serviceAccount:${google_service_account.fanout_trigger.email}"]
+}
+
+# Pub/Sub mints the push subscription's OIDC tokens as the trigger account. Projects
+# created before 8 April 2021 need this grant; later ones have it built in.
+resource "google_service_account_iam_member" "pubsub_tokens_for_trigger" {
+  service_account_id = google_service_account.fanout_trigger.name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = "serviceAccount:${local.pubsub_service_agent}"
+  depends_on         = [google_project_service.apis] # the agent appears with the API
+}
+
+# --- Web: public, because mail clients and calendars fetch it without credentials ------
+# One-click unsubscribe (RFC 8058), the roster page and the calendar feed. Every action
+# it takes is authorised by a signed token in the URL, not by IAM.
+
+resource "google_cloud_run_v2_service_iam_member" "web_public" {
+  project  = var.project_id
+  location = google_cloudfunctions2_function.web.location
+  name     = google_cloudfunctions2_function.web.name
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
+
+# --- Build: what Cloud Build runs as when it builds the functions ----------------------
+# A dedicated account, because new projects give the default build account no roles.
+
+resource "google_service_account" "build" {
+  account_id   = "${var.name_prefix}-build"
+  display_name = "cop-rota function builds"
+  description  = "Cloud Build identity for building the functions' images."
+  depends_on   = [google_project_service.apis]
+}
+
+resource "google_project_iam_member" "build_log_writer" {
+  project = var.project_id
+  role    = "roles/logging.logWriter"
+  member  = "serviceAccount:${google_service_account.build.email}"
+}
+
+# Reads the staged source from, and caches into, the buckets Cloud Functions manages
+# (gcf-v2-sources-*, gcf-v2-uploads-*), and nothing else.
+resource "google_project_iam_member" "build_function_buckets" {
+  project = var.project_id
+  role    = "roles/storage.objectAdmin"
+  member  = "serviceAccount:${google_service_account.build.email}"
+
+  condition {
+    title       = "gcf-v2 buckets only"
+    description = "The buckets Cloud Functions creates for staged sources and uploads."
+    expression  = "resource.name.startsWith(\"projects/_/buckets/gcf-v2-\")"
+  }
+}
+
+resource "google_artifact_registry_repository_iam_member" "build_pushes_images" {
+  project    = var.project_id
+  location   = google_artifact_registry_repository.functions.location
+  repository = google_artifact_registry_repository.functions.name
+  role       = "roles/artifactregistry.writer"
+  member     = "serviceAccount:${google_service_account.build.email}"
+}

@@ -1,0 +1,73 @@
+output "tick_url" {
+  description = "URL of the tick function (invocable by the scheduler's account only)."
+  value       = google_cloudfunctions2_function.tick.service_config[0].uri
+}
+
+output "web_url" {
+  description = "URL Cloud Run reports for the web function."
+  value       = google_cloudfunctions2_function.web.service_config[0].uri
+}
+
+output "public_url" {
+  description = "COP_PUBLIC_URL as configured: links in emails point here."
+  value       = local.public_url
+}
+
+output "run_community_function" {
+  description = "Name of the function that handles fanout messages."
+  value       = google_cloudfunctions2_function.run_community.name
+}
+
+output "runtime_service_account" {
+  description = "Identity of the functions."
+  value       = google_service_account.runtime.email
+}
+
+output "runtime_service_account_client_id" {
+  description = "Client ID to authorise for domain-wide delegation in the Workspace admin console."
+  value       = google_service_account.runtime.unique_id
+}
+
+output "scheduler_service_account" {
+  description = "Identity of the Cloud Scheduler job; the only invoker of tick."
+  value       = google_service_account.scheduler.email
+}
+
+output "fanout_trigger_service_account" {
+  description = "Identity of the push subscription; the only invoker of run_community."
+  value       = google_service_account.fanout_trigger.email
+}
+
+output "build_service_account" {
+  description = "Identity of the functions' builds."
+  value       = google_service_account.build.email
+}
+
+output "fanout_topic" {
+  description = "COP_FANOUT topic."
+  value       = google_pubsub_topic.fanout.id
+}
+
+output "gmail_push_topic" {
+  description = "Topic for Gmail push notifications (users.watch topicName)."
+  value       = google_pubsub_topic.gmail_push.id
+}
+
+output "secret" {
+  description = "Secret Manager secret holding COP_SECRET."
+  value       = google_secret_manager_secret.cop.id
+}
+
+output "scheduler_job" {
+  description = "Name of the Cloud Scheduler job (gcloud scheduler jobs run NAME --location REGION)."
+  value       = google_cloud_scheduler_job.tick.name
+}
+
+output "attach_dead_letter_command" {
+  description = "Run once after each apply that (re)creates run_community's trigger: attaches the dead-letter topic to the subscription Eventarc manages."
+  value       = <<-EOT
+    SUB=$(gcloud eventarc triggers describe ${element(split("/", google_cloudfunctions2_function.run_community.event_trigger[0].trigger), 5)} --project ${var.project_id} --location ${var.region} --format='value(transport.pubsub.subscription)')
+    gcloud pubsub subscriptions update "$SUB" --dead-letter-topic=${google_pubsub_topic.fanout_dead_letter.id} --max-delivery-attempts=10 --min-retry-delay=10s --max-retry-delay=600s
+    gcloud pubsub subscriptions add-iam-policy-binding "$SUB" --member=serviceAccount:${local.pubsub_service_agent} --role=roles/pubsub.subscriber
+  EOT
+}

@@ -1,0 +1,99 @@
+variable "project_id" {
+  description = "Google Cloud project that holds everything."
+  type        = string
+}
+
+variable "region" {
+  description = "Region of the functions, the scheduler job, the source bucket and the image repository."
+  type        = string
+  default     = "us-central1"
+}
+
+variable "firestore_location" {
+  description = "Firestore location (a region such as australia-southeast1, or a multi-region such as nam5). Unset: var.region. Cannot be changed after creation."
+  type        = string
+  default     = null
+}
+
+variable "firestore_database" {
+  description = "Firestore database id; COP_STORE points at it."
+  type        = string
+  default     = "(default)"
+}
+
+variable "firestore_delete_protection" {
+  description = "Refuse to delete the Firestore database (terraform destroy leaves it in place either way; see README)."
+  type        = bool
+  default     = true
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name (functions, service accounts, topics, bucket)."
+  type        = string
+  default     = "cop"
+
+  validation {
+    # Keeps service-account ids (6-30 chars) and the deterministic run.app host short enough.
+    condition     = can(regex("^[a-z][a-z0-9-]{1,11}$", var.name_prefix))
+    error_message = "name_prefix: 2-12 characters, lowercase letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "sender" {
+  description = "Workspace mailbox the system sends as (COP_MAIL=gmail://SENDER); also whose calendar is used unless calendar_id is set."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.sender))
+    error_message = "sender must be an email address."
+  }
+}
+
+variable "inbox_mailbox" {
+  description = "Workspace mailbox whose replies are read (COP_INBOX=gmail://MAILBOX). Unset: sender."
+  type        = string
+  default     = null
+}
+
+variable "calendar_id" {
+  description = "Google Calendar id the sessions are written to (COP_CALENDAR=google://CALENDAR_ID). Unset: the sender's primary calendar."
+  type        = string
+  default     = null
+}
+
+variable "reply_to" {
+  description = "Default reply address (COP_REPLY_TO), plus-addressed per member; must deliver to the inbox mailbox. Unset: the inbox mailbox."
+  type        = string
+  default     = null
+}
+
+variable "trusted_authserv" {
+  description = "authserv-id whose Authentication-Results header is trusted (COP_TRUSTED_AUTHSERV)."
+  type        = string
+  default     = "mx.google.com"
+}
+
+variable "public_url" {
+  description = "Base HTTPS URL of the web function (COP_PUBLIC_URL), e.g. a custom domain. Unset: the deterministic Cloud Run URL of the web function."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.public_url == null || can(regex("^https://", var.public_url))
+    error_message = "public_url must start with https://."
+  }
+}
+
+variable "secret_id" {
+  description = "Secret Manager secret holding COP_SECRET (its value is added with gcloud, never by Terraform)."
+  type        = string
+  default     = "cop-secret"
+}
+
+variable "labels" {
+  description = "Labels put on every resource that takes labels."
+  type        = map(string)
+  default = {
+    app = "cop-rota"
+  }
+}

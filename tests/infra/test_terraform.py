@@ -1,0 +1,722 @@
+"""Security and wiring invariants of the Terraform in infra/.
+
+Every infra/*.tf file is parsed with python-hcl2; nothing is planned or applied, and the
+functions package is read with `ast`, never imported. Each invariant is a `problems_*`
+function that returns what is wrong (empty: nothing), so the same check runs on the real
+configuration and, in the "can fail" tests at the end, on deliberately broken copies.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+import hcl2
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+INFRA = ROOT / "infra"
+CONFIG_PY = ROOT / "functions" / "config.py"
+
+HCL_OPTIONS = hcl2.SerializationOptions(
+    with_comments=False, explicit_blocks=False, strip_string_quotes=True,
+    preserve_heredocs=False)
+
+# Settings config.py reads that the cloud functions must be given as plain variables.
+CLOUD_SETTINGS = ("COP_STORE", "COP_MAIL", "COP_INBOX", "COP_CALENDAR", "COP_FANOUT",
+                  "COP_PUBLIC_URL", "COP_REPLY_TO")
+# Read by config.py but deliberately not set in the cloud: laptop, demo and SMTP settings.
+LOCAL_ONLY_SETTINGS = {"COP_DATA", "COP_NOW", "COP_SMTP_USER", "COP_SMTP_PASSWORD"}
+SECRET_SETTING = "COP_SECRET"
+
+REQUIRED_APIS = {
+    "cloudfunctions.googleapis.com", "run.googleapis.com", "cloudbuild.googleapis.com",
+    "artifactregistry.googleapis.com", "cloudscheduler.googleapis.com",
+    "pubsub.googleapis.com", "firestore.googleapis.com", "secretmanager.googleapis.com",
+    "calendar-json.googleapis.com", "gmail.googleapis.com", "iam.googleapis.com",
+    "eventarc.googleapis.com",
+}
+PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
+INVOKER_ROLES = {"roles/run.invoker", "roles/cloudfunctions.invoker"}
+PUBLIC_MEMBERS = {"allUsers", "allAuthenticatedUsers"}
+RUNTIME_PROJECT_ROLES = {"roles/datastore.user"}
+GMAIL_PUSH_ACCOUNT = "serviceAccount:gmail-api-push@system.gserviceaccount.com"
+FUNCTION = "google_cloudfunctions2_function"
+# Resources that grant a role on a function's Cloud Run service (or on the function).
+SERVICE_IAM = re.compile(
+    r"^google_(cloud_run_v2_service|cloud_run_service|cloudfunctions2_function)"
+    r"_iam_(member|binding|policy)$")
+PROJECT_IAM = re.compile(r"^google_project_iam_(member|binding|policy)$")
+SECRET_IAM = re.compile(r"^google_secret_manager_secret_iam_(member|binding)$")
+NEVER_EXCLUDED_FROM_ZIP = ("requirements.txt", "functions/__init__.py", "templates")
+MUST_BE_EXCLUDED_FROM_ZIP = (".venv", ".git", "tests", ".data", "infra")
+
+
+# --- The parsed configuration ------------------------------------------------------------
+
+class Terraform:
+    """Every top-level block of a set of .tf files, merged: resources by type and name."""
+
+    def __init__(self, documents: list[dict]) -> None:
+        self.resources: dict[str, dict[str, dict]] = {}
+        self.data: dict[str, dict[str, dict]] = {}
+        self.locals: dict[str, Any] = {}
+        self.variables: dict[str, dict] = {}
+        for document in documents:
+            for kind, into in (("resource", self.resources), ("data", self.data)):
+                for entry in document.get(kind, []):
+                    for type_, named in entry.items():
+                        into.setdefault(type_, {}).update(named)
+            for entry in document.get("locals", []):
+                self.locals.update(entry)
+            for entry in document.get("variable", []):
+                self.variables.update(entry)
+
+    def of_type(self, type_: str) -> dict[str, dict]:
+        return self.resources.get(type_, {})
+
+    def matching(self, pattern: re.Pattern) -> Iterator[tuple[str, str, dict]]:
+        for type_, named in self.resources.items():
+            if pattern.match(type_):
+                for name, body in named.items():
+                    yield type_, name, body
+
+    def resolve(self, value: Any) -> Any:
+        """A value that is just `${local.NAME}` becomes that local's value."""
+        if isinstance(value, str):
+            match = re.fullmatch(r"\$\{local\.(\w+)\}", value)
+            if match and match.group(1) in self.locals:
+                return self.resolve(self.locals[match.group(1)])
+        return value
+
+    def function(self, entry_point: str) -> tuple[str, dict]:
+        found = [(name, body) for name, body in self.of_type(FUNCTION).items()
+                 if block(body, "build_config").get("entry_point") == entry_point]
+        assert len(found) == 1, f"expected one function with entry_point {entry_point!r}"
+        return found[0]
+
+
+def parse(text: str) -> dict:
+    return hcl2.loads(text, serialization_options=HCL_OPTIONS)
+
+
+@lru_cache(maxsize=1)
+def _parsed() -> tuple[dict, ...]:
+    files = sorted(INFRA.glob("*.tf"))
+    assert files, f"no .tf files in {INFRA}"
+    return tuple(parse(path.read_text()) for path in files)
+
+
+def load(*extra_hcl: str) -> Terraform:
+    """The real configuration (a fresh copy), plus any extra HCL text."""
+    return Terraform([copy.deepcopy(d) for d in _parsed()] + [parse(t) for t in extra_hcl])
+
+
+@pytest.fixture
+def tf() -> Terraform:
+    return load()
+
+
+# --- Small helpers -----------------------------------------------------------------------
+
+def block(body: dict, name: str) -> dict:
+    """The first nested block called `name` ({} when absent)."""
+    value = body.get(name)
+    if isinstance(value, list):
+        return value[0] if value else {}
+    return value or {}
+
+
+def refers_to(value: Any, address: str) -> bool:
+    """Whether an expression mentions a resource address such as google_pubsub_topic.x."""
+    return re.search(rf"(?<![\w.]){re.escape(address)}(?![\w])", str(value)) is not None
+
+
+def referenced(value: Any, type_: str) -> set[str]:
+    """Names of the `type_` resources an expression mentions."""
+    return set(re.findall(rf"(?<![\w.]){re.escape(type_)}\.(\w+)", str(value)))
+
+
+def roles_in(value: Any) -> Iterator[str]:
+    """Every `role = ...` anywhere in a block, nested blocks included."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "role" and isinstance(item, str):
+                yield item
+            else:
+                yield from roles_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from roles_in(item)
+
+
+def members_of(body: dict) -> list[str]:
+    if "members" in body:
+        return list(body["members"])
+    return [body["member"]] if "member" in body else []
+
+
+def service_account_member(name: str) -> str:
+    return "serviceAccount:${google_service_account.%s.email}" % name
+
+
+def grants_on_function(tf: Terraform, function_name: str) -> list[tuple[str, str, dict]]:
+    """IAM resources on a function's service, named through the function or like it."""
+    address = f"{FUNCTION}.{function_name}"
+    own_name = tf.of_type(FUNCTION)[function_name].get("name")
+    return [(type_, name, body) for type_, name, body in tf.matching(SERVICE_IAM)
+            if any(refers_to(body.get(key), address) or body.get(key) == own_name
+                   for key in ("name", "service", "cloud_function"))]
+
+
+def runtime_account(tf: Terraform) -> str:
+    """The service account all functions run as (`google_service_account.NAME`)."""
+    names = {frozenset(referenced(block(body, "service_config").get("service_account_email"),
+                                  "google_service_account"))
+             for body in tf.of_type(FUNCTION).values()}
+    assert len(names) == 1 and len(next(iter(names))) == 1, \
+        f"functions must share one runtime service account, found {names}"
+    return next(iter(next(iter(names))))
+
+
+def scheduler_job(tf: Terraform) -> dict:
+    jobs = tf.of_type("google_cloud_scheduler_job")
+    assert len(jobs) == 1, f"expected one Cloud Scheduler job, found {sorted(jobs)}"
+    return next(iter(jobs.values()))
+
+
+def scheduler_account(tf: Terraform) -> str | None:
+    oidc = block(block(scheduler_job(tf), "http_target"), "oidc_token")
+    names = referenced(oidc.get("service_account_email"), "google_service_account")
+    return next(iter(names)) if len(names) == 1 else None
+
+
+def function_env(tf: Terraform, body: dict) -> dict:
+    env = tf.resolve(block(body, "service_config").get("environment_variables", {}))
+    assert isinstance(env, dict), (
+        "environment_variables must be a map or a local holding one, so it can be checked")
+    return env
+
+
+def secret_envs(body: dict) -> list[dict]:
+    return list(block(body, "service_config").get("secret_environment_variables", []))
+
+
+# --- What functions/ declares (read with ast, never imported) ----------------------------
+
+def settings_read_by_config() -> set[str]:
+    """Every COP_* name config.py mentions: the settings it reads from its env mapping."""
+    names = set()
+    for node in ast.walk(ast.parse(CONFIG_PY.read_text())):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                and re.fullmatch(r"COP_[A-Z_]+", node.value):
+            names.add(node.value)
+    return names
+
+
+def config_schemes() -> dict[str, tuple[str, ...]]:
+    """config.SCHEMES: the URL schemes each backend setting accepts."""
+    for node in ast.parse(CONFIG_PY.read_text()).body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "SCHEMES" for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise AssertionError("functions/config.py has no SCHEMES")
+
+
+def decorated_entry_points(source: Path) -> dict[str, str]:
+    """Top-level functions decorated with functions_framework.http / .cloud_event."""
+    found = {}
+    for node in ast.parse(source.read_text()).body:
+        if isinstance(node, ast.FunctionDef):
+            for decorator in node.decorator_list:
+                if isinstance(decorator, ast.Attribute) \
+                        and isinstance(decorator.value, ast.Name) \
+                        and decorator.value.id == "functions_framework" \
+                        and decorator.attr in ("http", "cloud_event"):
+                    found[node.name] = decorator.attr
+    return found
+
+
+# --- The source zip: archive_file's exclude semantics -------------------------------------
+
+def glob_regex(pattern: str) -> re.Pattern:
+    """A doublestar glob (as archive_file >= 2.5 uses) as a regular expression."""
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            out, i = out + "[^/]", i + 1
+        else:
+            out, i = out + re.escape(pattern[i]), i + 1
+    return re.compile(out + r"\Z")
+
+
+def zipped_files(source_dir: Path, excludes: list[str]) -> list[str]:
+    """Relative paths archive_file would put in the zip: an excluded directory is skipped."""
+    patterns = [glob_regex(p) for p in excludes if p]
+    included = []
+
+    def walk(directory: Path) -> None:
+        for entry in sorted(directory.iterdir()):
+            relative = entry.relative_to(source_dir).as_posix()
+            if any(p.match(relative) for p in patterns):
+                continue
+            if entry.is_dir():
+                walk(entry)
+            else:
+                included.append(relative)
+
+    walk(source_dir)
+    return included
+
+
+def source_archive(tf: Terraform) -> tuple[str, dict]:
+    archives = tf.data.get("archive_file", {})
+    assert len(archives) == 1, f"expected one archive_file, found {sorted(archives)}"
+    return next(iter(archives.items()))
+
+
+def zip_excludes(tf: Terraform) -> list[str]:
+    excludes = tf.resolve(source_archive(tf)[1].get("excludes", []))
+    assert isinstance(excludes, list), "excludes must be a list or a local holding one"
+    return excludes
+
+
+# --- The invariants ----------------------------------------------------------------------
+
+def problems_tick_invokers(tf: Terraform) -> list[str]:
+    """tick: not public, and the scheduler's account is its one and only invoker."""
+    problems = []
+    tick, _ = tf.function("tick")
+    scheduler = scheduler_account(tf)
+    if scheduler is None:
+        return ["the scheduler job's OIDC token names no single service account"]
+    invokers = set()
+    for type_, name, body in grants_on_function(tf, tick):
+        if type_.endswith("_iam_policy"):
+            problems.append(f"{type_}.{name}: a whole IAM policy on tick cannot be checked")
+        public = PUBLIC_MEMBERS.intersection(members_of(body))
+        if public:
+            problems.append(f"{type_}.{name} grants {body.get('role')} on tick to {public}")
+        if body.get("role") in INVOKER_ROLES:
+            invokers.update(members_of(body))
+    if invokers != {service_account_member(scheduler)}:
+        problems.append(f"tick's invokers are {sorted(invokers)}, "
+                        f"expected only the scheduler's account ({scheduler})")
+    for type_, name, body in tf.matching(PROJECT_IAM):
+        if body.get("role") in INVOKER_ROLES:
+            problems.append(f"{type_}.{name} grants {body['role']} on the whole project, "
+                            "which lets its members invoke tick")
+    return problems
+
+
+def problems_web_public(tf: Terraform) -> list[str]:
+    web, _ = tf.function("web")
+    public = [body for _, _, body in grants_on_function(tf, web)
+              if body.get("role") == "roles/run.invoker"
+              and "allUsers" in members_of(body)]
+    return [] if public else ["web has no allUsers roles/run.invoker grant"]
+
+
+def problems_scheduler(tf: Terraform) -> list[str]:
+    problems = []
+    job = scheduler_job(tf)
+    tick, _ = tf.function("tick")
+    target = block(job, "http_target")
+    oidc = block(target, "oidc_token")
+    if job.get("schedule") != "*/15 * * * *":
+        problems.append(f"schedule is {job.get('schedule')!r}, expected '*/15 * * * *'")
+    if job.get("time_zone") not in ("UTC", "Etc/UTC"):
+        problems.append(f"time_zone is {job.get('time_zone')!r}, expected UTC")
+    if not refers_to(target.get("uri"), f"{FUNCTION}.{tick}"):
+        problems.append("the job does not call the tick function")
+    if not oidc:
+        problems.append("the job does not authenticate with an OIDC token")
+    elif not refers_to(oidc.get("audience"), f"{FUNCTION}.{tick}"):
+        problems.append("the OIDC audience is not the tick function's URL")
+    scheduler = scheduler_account(tf)
+    if scheduler is None:
+        problems.append("the OIDC token names no single service account")
+    elif scheduler == runtime_account(tf):
+        problems.append("the scheduler must not use the functions' runtime account")
+    if not block(job, "retry_config"):
+        problems.append("the job has no retry_config")
+    return problems
+
+
+def problems_settings(tf: Terraform, entry_point: str) -> list[str]:
+    """The cloud settings are plain variables; COP_SECRET comes from Secret Manager only."""
+    problems = []
+    _, body = tf.function(entry_point)
+    env = function_env(tf, body)
+    for name in CLOUD_SETTINGS:
+        if not env.get(name):
+            problems.append(f"{entry_point}: {name} is not set")
+    for name, schemes in config_schemes().items():
+        scheme = str(env.get(name, "")).split("://", 1)[0]
+        if name in env and scheme not in schemes:
+            problems.append(f"{entry_point}: {name} has scheme {scheme!r}, config.py "
+                            f"accepts {schemes}")
+    if not str(env.get("COP_FANOUT", "")).startswith("pubsub://"):
+        problems.append(f"{entry_point}: COP_FANOUT is not pubsub://projects/P/topics/T")
+    if not str(env.get("COP_PUBLIC_URL", "")).startswith(("https://", "${")):
+        problems.append(f"{entry_point}: COP_PUBLIC_URL is not an https URL")
+    if SECRET_SETTING in env:
+        problems.append(f"{entry_point}: {SECRET_SETTING} is a plain environment variable")
+    if SECRET_SETTING in tf.resolve(block(body, "build_config").get("environment_variables", {})):
+        problems.append(f"{entry_point}: {SECRET_SETTING} is a build environment variable")
+    secrets = [s for s in secret_envs(body) if s.get("key") == SECRET_SETTING]
+    if len(secrets) != 1 or not referenced(secrets[0].get("secret"),
+                                           "google_secret_manager_secret"):
+        problems.append(f"{entry_point}: {SECRET_SETTING} does not come from a "
+                        "google_secret_manager_secret")
+    return problems
+
+
+def problems_fanout_wiring(tf: Terraform) -> list[str]:
+    """tick publishes to the topic run_community's trigger listens to, with retries."""
+    problems = []
+    name, body = tf.function("run_community")
+    trigger = block(body, "event_trigger")
+    topics = referenced(trigger.get("pubsub_topic"), "google_pubsub_topic")
+    if len(topics) != 1:
+        return [f"run_community's trigger names no single Pub/Sub topic: {trigger}"]
+    topic = next(iter(topics))
+    if trigger.get("event_type") != "google.cloud.pubsub.topic.v1.messagePublished":
+        problems.append("run_community is not triggered by messages published to a topic")
+    if trigger.get("retry_policy") != "RETRY_POLICY_RETRY":
+        problems.append("run_community's trigger does not retry failures")
+    for entry_point in ("tick", "run_community"):
+        env = function_env(tf, tf.function(entry_point)[1])
+        if referenced(env.get("COP_FANOUT"), "google_pubsub_topic") != {topic}:
+            problems.append(f"{entry_point}: COP_FANOUT is not google_pubsub_topic.{topic}")
+    # run_community is invoked by its trigger's account alone.
+    trigger_account = referenced(trigger.get("service_account_email"), "google_service_account")
+    invokers = set()
+    for type_, grant, grant_body in grants_on_function(tf, name):
+        if PUBLIC_MEMBERS.intersection(members_of(grant_body)):
+            problems.append(f"{type_}.{grant} makes run_community public")
+        if grant_body.get("role") in INVOKER_ROLES:
+            invokers.update(members_of(grant_body))
+    if len(trigger_account) != 1 or \
+            invokers != {service_account_member(next(iter(trigger_account)))}:
+        problems.append(f"run_community's invokers are {sorted(invokers)}, expected only "
+                        f"its trigger's account {sorted(trigger_account)}")
+    return problems
+
+
+def problems_runtime_account(tf: Terraform) -> list[str]:
+    """Least privilege for the functions' identity; no primitive role for anyone."""
+    problems = []
+    runtime = runtime_account(tf)
+    member = service_account_member(runtime)
+    for type_, named in list(tf.resources.items()) + list(tf.data.items()):
+        for name, body in named.items():
+            for role in roles_in(body):
+                if role in PRIMITIVE_ROLES:
+                    problems.append(f"{type_}.{name} grants the primitive role {role}")
+    project_roles = {body.get("role") for _, _, body in tf.matching(PROJECT_IAM)
+                     if member in members_of(body)}
+    if project_roles - RUNTIME_PROJECT_ROLES:
+        problems.append(f"runtime account has project roles "
+                        f"{sorted(project_roles - RUNTIME_PROJECT_ROLES)}")
+    # Secret access: on COP_SECRET's secret only.
+    secrets_used = set()
+    for body in tf.of_type(FUNCTION).values():
+        for secret in secret_envs(body):
+            secrets_used |= referenced(secret.get("secret"), "google_secret_manager_secret")
+    accessor = set()
+    for _, _, body in tf.matching(SECRET_IAM):
+        if body.get("role") == "roles/secretmanager.secretAccessor" \
+                and member in members_of(body):
+            accessor |= referenced(body.get("secret_id"), "google_secret_manager_secret")
+    if not secrets_used or accessor != secrets_used:
+        problems.append(f"runtime account reads secrets {sorted(map(str, accessor))}, "
+                        f"the functions use {sorted(secrets_used)}")
+    # Publishing: on the fanout topic only.
+    _, run_community = tf.function("run_community")
+    fanout = referenced(block(run_community, "event_trigger").get("pubsub_topic"),
+                        "google_pubsub_topic")
+    published = set()
+    for body in tf.of_type("google_pubsub_topic_iam_member").values():
+        if body.get("member") == member:
+            published |= referenced(body.get("topic"), "google_pubsub_topic")
+    if published != fanout:
+        problems.append(f"runtime account publishes to {sorted(published)}, "
+                        f"expected the fanout topic {sorted(fanout)} only")
+    if tf.of_type("google_service_account_key"):
+        problems.append("a service-account key is created (its private key would be in state)")
+    if tf.of_type("google_secret_manager_secret_version"):
+        problems.append("a secret version is created (its value would be in state)")
+    return problems
+
+
+def problems_apis(tf: Terraform) -> list[str]:
+    enabled = set()
+    for body in tf.of_type("google_project_service").values():
+        if "for_each" in body:
+            for local in re.findall(r"local\.(\w+)", str(body["for_each"])):
+                enabled |= set(tf.locals.get(local, []))
+        elif "service" in body:
+            enabled.add(body["service"])
+    missing = REQUIRED_APIS - enabled
+    return [f"APIs not enabled: {sorted(missing)}"] if missing else []
+
+
+def problems_entry_points(tf: Terraform) -> list[str]:
+    """Each function's entry point is a decorated function of the file the buildpack loads."""
+    problems = []
+    for name, body in tf.of_type(FUNCTION).items():
+        build = block(body, "build_config")
+        source_file = tf.resolve(build.get("environment_variables", {})).get(
+            "GOOGLE_FUNCTION_SOURCE", "main.py")
+        source = ROOT / source_file
+        if not source.is_file():
+            problems.append(f"{name}: function source {source_file} does not exist")
+            continue
+        declared = decorated_entry_points(source)
+        entry = build.get("entry_point")
+        expected = "cloud_event" if block(body, "event_trigger") else "http"
+        if entry not in declared:
+            problems.append(f"{name}: entry_point {entry!r} is not a decorated function "
+                            f"in {source_file} (found {sorted(declared)})")
+        elif declared[entry] != expected:
+            problems.append(f"{name}: {entry} is @functions_framework.{declared[entry]}, "
+                            f"the trigger needs @functions_framework.{expected}")
+        if build.get("runtime") != "python311":
+            problems.append(f"{name}: runtime {build.get('runtime')!r}, expected python311")
+    return problems
+
+
+def problems_source_zip(tf: Terraform) -> list[str]:
+    problems = []
+    name, archive = source_archive(tf)
+    if archive.get("source_dir") != "${path.module}/..":
+        return [f"archive_file.{name} does not zip the repository root"]
+    files = zipped_files(ROOT, zip_excludes(tf))
+    for prefix in MUST_BE_EXCLUDED_FROM_ZIP:
+        leaked = [f for f in files if f == prefix or f.startswith(prefix + "/")]
+        if leaked:
+            problems.append(f"the source zip includes {prefix}/ ({leaked[:3]} ...)")
+    for part in ("node_modules", "__pycache__"):
+        leaked = [f for f in files if part in f.split("/")]
+        if leaked:
+            problems.append(f"the source zip includes {part} ({leaked[:3]} ...)")
+    for needed in NEVER_EXCLUDED_FROM_ZIP:
+        if not any(f == needed or f.startswith(needed + "/") for f in files):
+            problems.append(f"the source zip lacks {needed}")
+    for body in tf.of_type(FUNCTION).values():
+        source_file = tf.resolve(block(body, "build_config").get(
+            "environment_variables", {})).get("GOOGLE_FUNCTION_SOURCE", "main.py")
+        if source_file not in files:
+            problems.append(f"the source zip lacks the function source {source_file}")
+    uploads = {o for o, body in tf.of_type("google_storage_bucket_object").items()
+               if refers_to(body.get("source"), f"data.archive_file.{name}")}
+    for fn, body in tf.of_type(FUNCTION).items():
+        storage = block(block(block(body, "build_config"), "source"), "storage_source")
+        if not any(refers_to(storage.get("object"), f"google_storage_bucket_object.{o}")
+                   for o in uploads):
+            problems.append(f"{fn} is not built from the upload of archive_file.{name}")
+    return problems
+
+
+def problems_gmail_push(tf: Terraform) -> list[str]:
+    for body in tf.of_type("google_pubsub_topic_iam_member").values():
+        if body.get("member") == GMAIL_PUSH_ACCOUNT \
+                and body.get("role") == "roles/pubsub.publisher":
+            return []
+    return ["gmail-api-push@system.gserviceaccount.com cannot publish to any topic"]
+
+
+# --- Tests on the real configuration -------------------------------------------------------
+
+def test_every_tf_file_parses_and_declares_the_three_functions(tf):
+    entry_points = {block(b, "build_config").get("entry_point")
+                    for b in tf.of_type(FUNCTION).values()}
+    assert entry_points == {"tick", "run_community", "web"}
+
+
+def test_tick_is_invoked_by_the_scheduler_account_alone(tf):
+    assert problems_tick_invokers(tf) == []
+
+
+def test_web_is_public(tf):
+    assert problems_web_public(tf) == []
+
+
+def test_scheduler_calls_tick_every_15_minutes_with_oidc(tf):
+    assert problems_scheduler(tf) == []
+
+
+@pytest.mark.parametrize("entry_point", ["tick", "run_community", "web"])
+def test_functions_get_cloud_settings_and_the_secret_from_secret_manager(tf, entry_point):
+    assert problems_settings(tf, entry_point) == []
+
+
+def test_every_setting_config_reads_is_set_or_known_to_be_local_only(tf):
+    read = settings_read_by_config()
+    assert set(CLOUD_SETTINGS) | {SECRET_SETTING} <= read, "config.py renamed a setting"
+    env = function_env(tf, tf.function("tick")[1])
+    unhandled = read - set(env) - {SECRET_SETTING} - LOCAL_ONLY_SETTINGS
+    assert not unhandled, (f"config.py reads {sorted(unhandled)}: set it in infra/ "
+                           "(local.cop_env) or list it in LOCAL_ONLY_SETTINGS")
+
+
+def test_fanout_topic_wires_tick_to_run_community(tf):
+    assert problems_fanout_wiring(tf) == []
+
+
+def test_runtime_account_has_least_privilege(tf):
+    assert problems_runtime_account(tf) == []
+
+
+def test_required_apis_are_enabled(tf):
+    assert problems_apis(tf) == []
+
+
+def test_entry_points_exist_in_the_function_source(tf):
+    assert problems_entry_points(tf) == []
+
+
+def test_source_zip_holds_the_code_and_leaves_out_local_state(tf):
+    assert problems_source_zip(tf) == []
+
+
+def test_gmail_can_publish_push_notifications(tf):
+    assert problems_gmail_push(tf) == []
+
+
+def test_tfvars_example_sets_every_required_variable(tf):
+    required = {name for name, body in tf.variables.items() if "default" not in body}
+    example = parse((INFRA / "terraform.tfvars.example").read_text())
+    assert required <= set(example), f"missing from the example: {required - set(example)}"
+
+
+# --- The checks can fail: the same invariants on broken copies -----------------------------
+
+def test_a_public_tick_is_caught():
+    broken = load("""
+        resource "google_cloud_run_v2_service_iam_member" "oops" {
+          location = google_cloudfunctions2_function.tick.location
+          name     = google_cloudfunctions2_function.tick.name
+          role     = "roles/run.invoker"
+          member   = "allUsers"
+        }""")
+    assert any("allUsers" in p for p in problems_tick_invokers(broken))
+
+
+def test_a_second_tick_invoker_is_caught(tf):
+    runtime = runtime_account(tf)
+    broken = load(f"""
+        resource "google_cloud_run_v2_service_iam_member" "oops" {{
+          name   = google_cloudfunctions2_function.tick.name
+          role   = "roles/run.invoker"
+          member = "serviceAccount:${{google_service_account.{runtime}.email}}"
+        }}""")
+    assert problems_tick_invokers(broken)
+
+
+def test_a_public_tick_named_without_the_function_is_caught():
+    broken = load("""
+        resource "google_cloud_run_service_iam_member" "oops" {
+          service = local.function_names.tick
+          role    = "roles/run.invoker"
+          member  = "allAuthenticatedUsers"
+        }""")
+    assert any("allAuthenticatedUsers" in p for p in problems_tick_invokers(broken))
+
+
+def test_a_project_wide_invoker_is_caught():
+    broken = load("""
+        resource "google_project_iam_member" "oops" {
+          project = var.project_id
+          role    = "roles/run.invoker"
+          member  = "group:everyone@example.com"
+        }""")
+    assert problems_tick_invokers(broken)
+
+
+def test_a_primitive_role_is_caught(tf):
+    runtime = runtime_account(tf)
+    broken = load(f"""
+        resource "google_project_iam_member" "oops" {{
+          project = var.project_id
+          role    = "roles/editor"
+          member  = "serviceAccount:${{google_service_account.{runtime}.email}}"
+        }}""")
+    assert any("primitive" in p for p in problems_runtime_account(broken))
+
+
+def test_a_plain_secret_or_a_missing_setting_is_caught(tf):
+    name, body = tf.function("tick")
+    env = function_env(tf, body)
+    block(body, "service_config")["environment_variables"] = {
+        **{k: v for k, v in env.items() if k != "COP_INBOX"}, "COP_SECRET": "hunter2"}
+    problems = problems_settings(tf, "tick")
+    assert any("COP_INBOX is not set" in p for p in problems)
+    assert any("plain environment variable" in p for p in problems)
+
+
+def test_a_wrong_schedule_or_missing_oidc_is_caught(tf):
+    job = scheduler_job(tf)
+    job["schedule"] = "0 * * * *"
+    block(job, "http_target").pop("oidc_token")
+    problems = problems_scheduler(tf)
+    assert any("schedule" in p for p in problems)
+    assert any("OIDC" in p for p in problems)
+
+
+def test_a_missing_api_is_caught(tf):
+    tf.locals["apis"] = [a for a in tf.locals["apis"] if a != "gmail.googleapis.com"]
+    assert problems_apis(tf) == ["APIs not enabled: ['gmail.googleapis.com']"]
+
+
+def test_an_unknown_entry_point_is_caught(tf):
+    _, body = tf.function("web")
+    block(body, "build_config")["entry_point"] = "website"
+    assert any("'website'" in p for p in problems_entry_points(tf))
+
+
+def test_a_zip_without_excludes_is_caught(tf):
+    zip_excludes(tf).remove("tests")
+    problems = problems_source_zip(tf)
+    assert any("tests/" in p for p in problems)
+
+
+def test_a_private_web_is_caught(tf):
+    web, _ = tf.function("web")
+    for _, _, body in grants_on_function(tf, web):
+        body["member"] = "domain:example.com"
+    assert problems_web_public(tf)
+
+
+def test_broken_fanout_wiring_is_caught(tf):
+    _, body = tf.function("run_community")
+    trigger = block(body, "event_trigger")
+    trigger["retry_policy"] = "RETRY_POLICY_DO_NOT_RETRY"
+    trigger["pubsub_topic"] = "${google_pubsub_topic.gmail_push.id}"
+    problems = problems_fanout_wiring(tf)
+    assert any("does not retry" in p for p in problems)
+    assert any("COP_FANOUT is not" in p for p in problems)
+
+
+def test_an_http_function_on_an_event_trigger_is_caught(tf):
+    _, body = tf.function("web")
+    body["event_trigger"] = [{"pubsub_topic": "${google_pubsub_topic.fanout.id}"}]
+    assert any("cloud_event" in p for p in problems_entry_points(tf))
+
+
+def test_glob_matching_follows_doublestar():
+    assert glob_regex("**/__pycache__").match("functions/domain/__pycache__")
+    assert glob_regex("**/__pycache__").match("__pycache__")
+    assert glob_regex("tests").match("tests")
+    assert not glob_regex("tests").match("functions/tests")
+    assert not glob_regex("*.pyc").match("functions/a.pyc")
