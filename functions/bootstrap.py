@@ -10,7 +10,7 @@ from .adapters.clock import FixedClock, SystemClock
 from .config import Config, path_of
 from .domain.errors import InputError
 from .emails import MailSettings
-from .ports import Calendar, Clock, Fanout, Mailer, Store
+from .ports import Calendar, Clock, Fanout, Inbox, Mailer, Store
 from .tokens import Tokens
 
 
@@ -104,4 +104,13 @@ class App:
             sender = self.config.mail.split("://", 1)[1]
         return MailSettings(public_url=self.config.public_url, tokens=Tokens(self.secret),
                             default_reply_to=self.config.reply_to, sender=sender,
-                            attach_invites=urlsplit(self.config.calendar).scheme == "ics")
+                            attach_invites=urlsplit(self.config.calendar).scheme == "ics",
+                            trusted_authserv=self.config.trusted_authserv)
+
+    @cached_property
+    def inbox(self) -> Inbox | None:
+        url = self.config.inbox
+        if urlsplit(url).scheme == "maildir":
+            from .adapters.maildir import MaildirInbox
+            return MaildirInbox(path_of(url))
+        return None  # Gmail replies arrive by push (the `inbox` function), not by polling

@@ -16,7 +16,11 @@ from .domain import validation
 from .domain.errors import InputError
 from .services import communities, members, membership, views
 from .services.preview import preview
+from .services.replies import handle_reply
 from .services.tick import tick
+
+
+MAX_MESSAGE = 25 * 2**20
 
 
 class Parser(argparse.ArgumentParser):
@@ -112,6 +116,9 @@ def build_parser() -> Parser:
     schedule.add_argument("--weeks", type=int, default=8)
     schedule.add_argument("--from", dest="start", metavar="YYYY-MM-DD")
     schedule.add_argument("--json", action="store_true")
+
+    r = commands.add_parser("reply", help="handle one inbound message as the inbox would")
+    r.add_argument("file", metavar="FILE.eml")
 
     t = commands.add_parser("tick", help="run every job that is due")
     t.add_argument("--now", metavar="ISO-8601")
@@ -216,11 +223,24 @@ def run_tick(app: App, args: argparse.Namespace) -> None:
     report = tick(app, app.fanout)
     print(f"tick at {app.clock.now().isoformat()}: {report.communities} communities, "
           f"{report.sent} emails sent, {report.failed} failed, {report.events} calendar "
-          f"updates, {report.reassigned} sessions (re)assigned")
+          f"updates, {report.reassigned} sessions (re)assigned, {report.replies} replies read")
     if report.errors:
         for error in report.errors:
             print(f"error: {error}", file=sys.stderr)
         raise SystemExit(1)
+
+
+def run_reply(app: App, args: argparse.Namespace) -> None:
+    path = Path(args.file)
+    if not path.is_file():
+        raise InputError(f"{args.file}: no such file")
+    if path.stat().st_size > MAX_MESSAGE:
+        raise InputError(f"{args.file}: larger than {MAX_MESSAGE // 2**20} MB; not a reply")
+    result = handle_reply(app, path.read_bytes())
+    where = f" ({result.community} {result.member})" if result.member else ""
+    print(f"{result.outcome}{where}: {result.detail}".rstrip(": "))
+    if result.outcome == "refused":
+        raise SystemExit(3)
 
 
 def run_preview(app: App, args: argparse.Namespace) -> None:
@@ -242,6 +262,7 @@ def run_demo(app: App, args: argparse.Namespace) -> None:
 HANDLERS: dict[str, Callable[[App, argparse.Namespace], None]] = {
     "community": run_community_command, "member": run_member_command,
     "schedule": run_schedule, "tick": run_tick, "preview": run_preview, "demo": run_demo,
+    "reply": run_reply,
 }
 
 

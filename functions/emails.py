@@ -23,6 +23,7 @@ class MailSettings:
     default_reply_to: str | None = None
     sender: str | None = None  # the mailbox mail is sent as (Gmail); else the reply address
     attach_invites: bool = False  # iTIP invites in mail, when no calendar service sends them
+    trusted_authserv: str = "mx.google.com"  # whose Authentication-Results replies trust
 
 
 def one_line(text: str, limit: int = MAX_SUBJECT) -> str:

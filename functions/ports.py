@@ -74,3 +74,11 @@ class Calendar(Protocol):
 class Fanout(Protocol):
     def publish(self, community_ids: list[str]) -> None:
         """Ask for each community's jobs to run elsewhere (one message per community)."""
+
+
+class Inbox(Protocol):
+    def fetch(self, limit: int = 100) -> list[tuple[str, bytes]]:
+        """Messages not yet handled, as (handle, raw RFC 5322 bytes)."""
+
+    def done(self, handle: str) -> None:
+        """Mark a message handled, so that `fetch` does not return it again."""

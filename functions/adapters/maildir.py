@@ -1,4 +1,4 @@
-"""Maildir mailboxes on local disk: the embedded outbox (real RFC 5322 messages)."""
+"""Maildir mailboxes on local disk: the embedded outbox and inbox (real RFC 5322 messages)."""
 from __future__ import annotations
 
 import hashlib
@@ -71,3 +71,34 @@ class MaildirOutbox:
                 pass
         finally:
             os.unlink(temporary)
+
+
+class MaildirInbox:
+    """Replies delivered into a Maildir: new/ holds what is unread; handled mail goes to cur/."""
+
+    MAX_BYTES = 25 * 1024 * 1024
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def fetch(self, limit: int = 100) -> list[tuple[str, bytes]]:
+        box = mailbox.Maildir(self.path, factory=None, create=True)
+        found = []
+        for key in sorted(box.iterkeys()):
+            if len(found) >= limit:
+                break
+            if box.get_flags(key) and "S" in box.get_flags(key):
+                continue
+            with box.get_file(key) as handle:
+                found.append((key, handle.read(self.MAX_BYTES + 1)))
+        return found
+
+    def done(self, handle: str) -> None:
+        box = mailbox.Maildir(self.path, factory=None, create=True)
+        try:
+            message = box[handle]
+        except KeyError:
+            return
+        message.set_subdir("cur")
+        message.add_flag("S")
+        box[handle] = message

@@ -12,6 +12,7 @@ MemberStatus = Literal["active", "paused", "opted_out"]
 PLANNED, CANCELLED, HOLIDAY, BLACKOUT = "planned", "cancelled", "holiday", "blackout"
 HELD, PROJECTED = "held", "projected"
 NO_SESSION = (CANCELLED, HOLIDAY, BLACKOUT)
+BOUNCE_LIMIT = 3  # delivery failures in a row after which mail to a member stops
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,11 @@ class Member:
         if self.paused_until is not None and self.paused_until > today:
             return PAUSED
         return ACTIVE
+
+    @property
+    def reachable(self) -> bool:
+        """Mail to them has not bounced again and again (a reply from them resets it)."""
+        return self.bounces < BOUNCE_LIMIT
 
     def eligible_on(self, day: date) -> bool:
         """Active, not opted out, not paused over that date, joined by then."""

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..emails import MailSettings
-from ..ports import Calendar, Clock, Mailer, Store
+from ..ports import Calendar, Clock, Inbox, Mailer, Store
 
 
 class Deps(Protocol):
@@ -14,6 +14,7 @@ class Deps(Protocol):
     calendar: Calendar
     clock: Clock
     mail: MailSettings
+    inbox: Inbox | None
 
 
 @dataclass
@@ -25,3 +26,4 @@ class Bundle:
     calendar: Calendar
     clock: Clock
     mail: MailSettings
+    inbox: Inbox | None = None

@@ -1,7 +1,7 @@
 """The weekly digest: this week's session, the recap, shared links and the roster."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..domain.digest import digest_content
 from ..domain.jobs import digest_session
@@ -15,7 +15,14 @@ from .outbox import Delivery, deliver
 
 def digest_recipients(members, slot_day):
     """Everyone not opted out who had joined when the digest fell due (paused ones too)."""
-    return [m for m in members if not m.opted_out and m.joined <= slot_day]
+    return [m for m in members if not m.opted_out and m.reachable and m.joined <= slot_day]
+
+
+def shared_since(deps: Deps, community: Community, slot: datetime) -> list[dict]:
+    """Links shared in the week before this digest's slot (the next digest has the rest)."""
+    return [{"url": k.url, "note": k.note, "name": k.name}
+            for k in deps.store.list_links(community.id, slot - timedelta(days=7))
+            if k.shared_at < slot]
 
 
 def digest_subject(community: Community, session, content: dict) -> str:
@@ -33,7 +40,8 @@ def send_digest(deps: Deps, community: Community, now: datetime) -> Delivery:
         return Delivery()
     slot, session = due
     members = deps.store.list_members(community.id)
-    content = digest_content(community, session, members, sessions, now)
+    content = digest_content(community, session, members, sessions, now,
+                             shared_since(deps, community, slot))
     subject = digest_subject(community, session, content)
     invite = event_for(deps, community, session, members) if session.is_session else None
     items = [outgoing(deps.mail, community, m, kind="digest", key=session.date.isoformat(),

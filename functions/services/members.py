@@ -104,6 +104,14 @@ def import_members(store: Store, now: datetime, community_id: str, data: bytes) 
     return members
 
 
+def update(store: Store, community_id: str, email: str, **changes) -> Member:
+    """Change a member's record without touching the rota (bounce counts, names)."""
+    member = lookup.member(store, community_id, email)
+    updated = Member(**{**member.__dict__, **changes})
+    store.put_member(community_id, updated)
+    return updated
+
+
 def _update(store: Store, now: datetime, community_id: str, email: str, **changes) -> Member:
     lookup.community(store, community_id)
     member = lookup.member(store, community_id, validation.email_address(email))

@@ -42,7 +42,9 @@ def outgoing(settings: MailSettings, community: Community, member: Member, *, ki
 
 def notify(deps, community: Community, member: Member, *, kind: str, key: str, subject: str,
            **context: Any) -> Delivery:
-    """Send one message now, once (by its ledger key)."""
+    """Send one message now, once (by its ledger key); none to an address that bounces."""
+    if not member.reachable:
+        return Delivery()
     now = deps.clock.now()
     item = outgoing(deps.mail, community, member, kind=kind, key=key, subject=subject,
                     now=now, **context)

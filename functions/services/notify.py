@@ -29,7 +29,7 @@ def _presenter_messages(deps: Deps, community: Community, now: datetime, kind: s
     items = []
     for session in deps.store.list_sessions(community.id):
         member = members.get(session.presenter or "")
-        if member is None or not due(session):
+        if member is None or not member.reachable or not due(session):
             continue
         items.append(outgoing(deps.mail, community, member, kind=kind,
                               key=session.date.isoformat(), now=now,

@@ -8,7 +8,7 @@ from ..domain.errors import InputError
 from ..domain.jobs import digest_session
 from ..domain.models import PLANNED
 from .deps import Deps
-from .digest import digest_subject
+from .digest import digest_subject, shared_since
 from .notify import presenter_subject
 from .messages import render_message
 from . import lookup
@@ -31,7 +31,9 @@ def preview(deps: Deps, community_id: str, kind: str) -> EmailMessage:
         readers = [m for m in members if not m.opted_out]
         if session is None or not readers:
             raise InputError(f"{community_id} has no upcoming session or no members yet")
-        content = digest_content(community, session, members, sessions, now)
+        slot = due[0] if due else now
+        content = digest_content(community, session, members, sessions, now,
+                                 shared_since(deps, community, slot))
         return render_message(deps.mail, community, readers[0], kind=kind,
                               key=session.date.isoformat(), now=now,
                               subject=digest_subject(community, session, content), **content)

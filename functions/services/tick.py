@@ -11,6 +11,7 @@ from .deps import Deps
 from .digest import send_digest
 from .notify import send_heads_ups, send_reminders
 from .plan import replan
+from .replies import read_inbox
 from .rsvp import read_rsvps
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ class TickReport:
     events: int = 0
     sent: int = 0
     failed: int = 0
+    replies: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -50,6 +52,7 @@ def tick(deps: Deps, fanout: Fanout | None = None) -> TickReport:
     With a fanout, each community's jobs run in their own function invocation instead.
     """
     report = TickReport()
+    report.replies = len(read_inbox(deps))  # before planning: changes count at once
     if fanout is not None:
         ids = [c.id for c in deps.store.list_communities()]
         fanout.publish(ids)

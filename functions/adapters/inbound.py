@@ -1,0 +1,624 @@
+"""Reading one inbound email robustly: who sent it, to which reply address, what is new in it.
+
+Nothing here decides what to do with a reply; `parse_inbound` only reports what the message
+says, and never raises on malformed input. Every string field except `text` is one line.
+"""
+from __future__ import annotations
+
+import binascii
+import hashlib
+import quopri
+import re
+from dataclasses import dataclass
+from email import policy
+from email.header import decode_header
+from email.message import Message
+from email.parser import BytesParser, HeaderParser
+from email.utils import getaddresses
+from html.parser import HTMLParser
+from typing import Iterable, Iterator
+
+from icalendar import Calendar
+from mailparser_reply import EmailReplyParser
+
+from ..domain.errors import InputError
+from ..domain.validation import email_address
+
+MAX_MESSAGE = 25 * 1024 * 1024
+MAX_TEXT = 20_000        # characters of body text kept
+MAX_ENCODED = 512 * 1024  # encoded bytes of one body part decoded at most
+MAX_PARTS = 200
+MAX_HEADER = 2_000
+REPLY_WINDOW = 8_000     # characters the reply parser reads (its regexes are superlinear)
+MAX_LINE = 2_500         # a shared link of 2,000 characters plus its note fits
+# Languages whose "On … wrote:" lines and signatures the reply parser knows (it ignores
+# unknown ones such as "pt"); Danish, Swedish and Polish are left out because their short
+# signature words ("Tak", "Mvh", "/name") and one-line headers ("Data:") cut real text.
+REPLY_LANGUAGES = ("en", "de", "es", "fr", "it", "nl")
+# Attribution lines the reply parser misses: its Spanish pattern wants two spaces before
+# "escribió", and it has no Portuguese.
+_MISSED_ATTRIBUTION = re.compile(r"^(?:El|Em)\s.+\s(?:escribió|escreveu)\s?:$", re.M | re.I)
+_MSG_ID = re.compile(r"<[^<>\s]{1,500}>")
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
+_AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+_DAEMONS = {"mailer-daemon", "postmaster"}
+
+
+@dataclass(frozen=True)
+class Bounce:
+    recipient: str | None            # Final-Recipient of the first failed recipient
+    action: str | None               # failed, delayed, delivered, relayed, expanded
+    status: str | None               # e.g. 5.1.1
+    original_message_id: str | None  # Message-ID of the message that bounced
+
+    @property
+    def permanent(self) -> bool:
+        return self.action == "failed"
+
+
+@dataclass(frozen=True)
+class CalendarReply:
+    attendee: str | None  # validated, lower case
+    partstat: str | None  # ACCEPTED, DECLINED, TENTATIVE, …
+    uid: str | None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    digest: str = ""                  # sha256 of the raw bytes: a key when Message-ID is absent
+    message_id: str | None = None
+    from_address: str | None = None   # None unless exactly one valid From address
+    from_name: str = ""
+    recipients: tuple[str, ...] = ()  # Delivered-To, X-Original-To, To, Cc (lower case)
+    reply_token: str | None = None
+    subject: str = ""
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    text: str = ""                    # the new text only, without quoted history
+    automatic: str | None = None      # why this must never be answered
+    bounce: Bounce | None = None
+    calendar_reply: CalendarReply | None = None
+    auth: bool = False                # DMARC pass aligned with From, per the trusted server
+    refused: str | None = None        # not read at all (too large, unreadable)
+
+
+def parse_inbound(raw: bytes, trusted_authserv: str, reply_bases: Iterable[str] = ()) -> Inbound:
+    """Read one RFC 5322 message; `reply_bases` are the reply addresses (e.g. cop@example.com)."""
+    try:
+        raw = bytes(raw)
+    except (TypeError, ValueError):
+        return Inbound(refused="not bytes")
+    digest = hashlib.sha256(raw).hexdigest()
+    if len(raw) > MAX_MESSAGE:
+        return Inbound(digest=digest, refused="too large")
+    try:
+        msg = BytesParser(policy=policy.default).parsebytes(raw)
+    except Exception:  # the parser is meant to record defects instead, but be sure
+        try:
+            msg = BytesParser(policy=policy.compat32).parsebytes(raw)
+        except Exception:
+            return Inbound(digest=digest, refused="unreadable")
+    try:
+        return _read(msg, digest, trusted_authserv, reply_bases)
+    except Exception:  # a last resort: an unforeseen defect must not stop the inbox
+        return Inbound(digest=digest, refused="unreadable")
+
+
+def _read(msg: Message, digest: str, trusted_authserv: str, reply_bases: Iterable[str]) -> Inbound:
+    froms = _addresses(msg, "From")
+    sender = _valid(froms[0][1]) if len(froms) == 1 else None
+    recipients = tuple(dict.fromkeys(
+        address.lower() for name in ("Delivered-To", "X-Original-To", "To", "Cc")
+        for _, address in _addresses(msg, name) if "@" in address))[:100]
+    parts = list(_parts(msg))
+    bounce = _bounce(parts) if _report_type(msg) == "delivery-status" else None
+    return Inbound(
+        digest=digest,
+        message_id=_first_id(_raw(msg, "Message-ID")),
+        from_address=sender,
+        from_name=_one_line(_decode_words(froms[0][0]))[:200] if len(froms) == 1 else "",
+        recipients=recipients,
+        reply_token=find_reply_token(recipients, reply_bases),
+        subject=_one_line(_subject(msg))[:MAX_HEADER],
+        in_reply_to=_first_id(_raw(msg, "In-Reply-To")),
+        references=tuple(_MSG_ID.findall(_raw(msg, "References")))[-50:],
+        text=_new_text(parts),
+        automatic=_automatic(msg, froms),
+        bounce=bounce,
+        calendar_reply=_calendar_reply(parts),
+        auth=sender is not None and authenticated(
+            _raw_all(msg, "Authentication-Results"), trusted_authserv, sender),
+    )
+
+
+# --- headers ---------------------------------------------------------------------------
+
+def _raw_all(msg: Message, name: str) -> list[str]:
+    """Every value of a header, top first, unfolded, without parsing it."""
+    values = []
+    try:
+        items = list(msg.raw_items())
+    except Exception:
+        return values
+    for key, value in items:
+        if str(key).lower() == name.lower():
+            text = value if isinstance(value, str) else str(value)
+            # BytesParser keeps undecodable bytes as surrogates: bring them back as UTF-8.
+            text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            values.append(re.sub(r"\r?\n[ \t]*", " ", text)[:MAX_HEADER * 10])
+    return values
+
+
+def _raw(msg: Message, name: str) -> str:
+    values = _raw_all(msg, name)
+    return values[0] if values else ""
+
+
+def _one_line(text: str) -> str:
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
+def _decode_words(value: str) -> str:
+    """RFC 2047 encoded words decoded, leniently (unknown charsets, bad base64)."""
+    try:
+        chunks = decode_header(value)
+    except Exception:
+        return value
+    out = []
+    for chunk, charset in chunks:
+        if isinstance(chunk, str):
+            out.append(chunk)
+        else:
+            out.append(_decode_bytes(chunk, charset or "latin-1"))
+    return "".join(out)
+
+
+def _decode_bytes(data: bytes, charset: str) -> str:
+    try:
+        return data.decode(charset, "replace")
+    except Exception:  # unknown charset, or a codec that rejects "replace"
+        return data.decode("utf-8", "replace")
+
+
+def _subject(msg: Message) -> str:
+    try:
+        value = msg.get("Subject")
+        return "" if value is None else str(value)
+    except Exception:
+        return _decode_words(_raw(msg, "Subject"))
+
+
+def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
+    """(display name, address) pairs from every header of that name, parsed from raw text."""
+    try:
+        pairs = getaddresses(_raw_all(msg, name))
+    except Exception:
+        return []
+    return [(display, address.strip()) for display, address in pairs if address.strip()]
+
+
+def _valid(address: str) -> str | None:
+    try:
+        return email_address(address)
+    except (InputError, Exception):
+        return None
+
+
+def _first_id(value: str) -> str | None:
+    found = _MSG_ID.search(value)
+    if found:
+        return found.group()
+    value = _one_line(value)[:500]
+    return value or None
+
+
+def find_reply_token(addresses: Iterable[str], reply_bases: Iterable[str] = ()) -> str | None:
+    """The `+token` of the first address whose base (`local@domain`) is a reply address;
+    of any plus-address when no reply addresses are given."""
+    bases = {_base(b)[0] for b in reply_bases if "@" in b}
+    for address in addresses:
+        base, token = _base(address)
+        if token and (not bases or base in bases) and _TOKEN.fullmatch(token):
+            return token
+    return None
+
+
+def _base(address: str) -> tuple[str, str | None]:
+    local, _, domain = address.strip().strip("<>").lower().rpartition("@")
+    local = local.strip('"')
+    name, plus, token = local.partition("+")
+    return f"{name}@{domain}", token if plus else None
+
+
+# --- automatic mail ----------------------------------------------------------------------
+
+def _report_type(msg: Message) -> str | None:
+    try:
+        if msg.get_content_type() != "multipart/report":
+            return None
+        return str(msg.get_param("report-type", "") or "").lower() or "unknown"
+    except Exception:
+        return None
+
+
+def _automatic(msg: Message, froms: list[tuple[str, str]]) -> str | None:
+    report = _report_type(msg)
+    if report:
+        return f"report ({report})"
+    if _raw_all(msg, "X-Cop-Kind"):
+        return "our own mail (X-Cop-Kind)"
+    auto = _raw(msg, "Auto-Submitted").split(";", 1)[0].strip().lower()
+    if auto and auto != "no":
+        return f"Auto-Submitted: {_one_line(auto)[:40]}"
+    for name in ("X-Autoreply", "X-Autorespond"):
+        if _raw_all(msg, name):
+            return name
+    precedence = _raw(msg, "Precedence").strip().lower()
+    if precedence in _AUTO_PRECEDENCE:
+        return f"Precedence: {precedence}"
+    if any(address.lower().partition("@")[0] in _DAEMONS for _, address in froms):
+        return "from a mail system (mailer-daemon/postmaster)"
+    if _raw(msg, "Return-Path").replace(" ", "") == "<>":
+        return "empty Return-Path (bounce or auto-reply)"
+    return None
+
+
+def authenticated(results: Iterable[str], trusted_authserv: str, from_address: str) -> bool:
+    """True when the top Authentication-Results header from the trusted server shows DMARC
+    pass for the From domain. Headers from other servers, or below it, are ignored: anyone
+    can write them, while the trusted server prepends its own on receipt."""
+    domain = _ascii_domain(from_address.rpartition("@")[2])
+    trusted = (trusted_authserv or "").strip().lower()
+    if not domain or not trusted:
+        return False
+    for value in results:
+        authserv, methods = _auth_results(value)
+        if authserv != trusted:
+            continue
+        dmarc = [props for method, result, props in methods if method == "dmarc"]
+        return bool(dmarc) and all(
+            result == "pass" and _ascii_domain(props.get("header.from", "")) == domain
+            for method, result, props in methods if method == "dmarc")
+    return False
+
+
+def _auth_results(value: str) -> tuple[str, list[tuple[str, str, dict[str, str]]]]:
+    """RFC 8601: "authserv-id [version]; method=result prop=value …; …" without comments."""
+    segments = _strip_comments(value).split(";")
+    head = segments[0].split()
+    authserv = head[0].lower() if head else ""
+    methods = []
+    for segment in segments[1:]:
+        words = segment.split()
+        if not words or "=" not in words[0]:
+            continue
+        method, _, result = words[0].partition("=")
+        props = {}
+        for word in words[1:]:
+            key, equals, val = word.partition("=")
+            if equals:
+                props[key.lower()] = val.strip('"').lower()
+        methods.append((method.split("/")[0].lower(), result.strip('"').lower(), props))
+    return authserv, methods
+
+
+def _strip_comments(value: str) -> str:
+    out, depth, quoted = [], 0, False
+    for char in value:
+        if char == '"' and depth == 0:
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+            continue
+        elif not quoted and char == ")" and depth:
+            depth -= 1
+            continue
+        if depth == 0:
+            out.append(char)
+    return "".join(out)
+
+
+def _ascii_domain(domain: str) -> str:
+    domain = domain.strip().strip(".").lower()
+    try:
+        return domain.encode("idna").decode("ascii")
+    except (UnicodeError, ValueError):
+        return domain
+
+
+# --- MIME parts ------------------------------------------------------------------------------
+
+def _parts(msg: Message) -> Iterator[Message]:
+    """Leaf parts, depth first, bounded (a hostile message may nest thousands). Attached
+    messages (message/*) are leaves: what they contain was not written by the sender."""
+    stack, seen = [(msg, 0)], 0
+    while stack and seen < MAX_PARTS:
+        part, depth = stack.pop()
+        seen += 1
+        try:
+            children = part.get_payload() if _content_type(part).startswith("multipart/") else None
+        except Exception:
+            children = None
+        if isinstance(children, list):
+            if depth < 20:
+                stack.extend((child, depth + 1) for child in reversed(children)
+                             if isinstance(child, Message))
+            continue
+        yield part
+
+
+def _content_type(part: Message) -> str:
+    try:
+        return part.get_content_type()
+    except Exception:
+        return "text/plain"
+
+
+def _is_attachment(part: Message) -> bool:
+    try:
+        return part.get_content_disposition() == "attachment"
+    except Exception:
+        return False
+
+
+def _part_bytes(part: Message) -> bytes:
+    """The decoded body of a part, from at most MAX_ENCODED of its encoded text."""
+    try:
+        payload = part.get_payload()
+    except Exception:
+        return b""
+    if not isinstance(payload, str):
+        return b""
+    data = payload[:MAX_ENCODED].encode("utf-8", "surrogateescape")
+    encoding = _raw(part, "Content-Transfer-Encoding").strip().lower()
+    try:
+        if encoding == "base64":
+            data = re.sub(rb"[^A-Za-z0-9+/]", b"", data)
+            data = data[: len(data) - len(data) % 4 if len(data) % 4 == 1 else len(data)]
+            return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
+        if encoding == "quoted-printable":
+            return quopri.decodestring(data)
+    except (binascii.Error, ValueError):
+        return b""
+    return data
+
+
+def _part_text(part: Message) -> str:
+    try:
+        charset = part.get_content_charset() or "utf-8"
+    except Exception:
+        charset = "utf-8"
+    return _decode_bytes(_part_bytes(part), charset)
+
+
+def _new_text(parts: list[Message]) -> str:
+    """The new text of the first readable body: plain text preferred, else HTML."""
+    bodies = [p for p in parts if not _is_attachment(p)]
+    for kind in ("text/plain", "text/html"):
+        for part in bodies:
+            if _content_type(part) != kind:
+                continue
+            text = _part_text(part)[: MAX_TEXT * 10 if kind == "text/html" else MAX_TEXT]
+            if kind == "text/html":
+                text = html_to_text(text)
+            elif _is_flowed(part):
+                text = unflow(text, _delsp(part))
+            new = reply_text(text[:MAX_TEXT])
+            if new:
+                return new
+    return ""
+
+
+def _is_flowed(part: Message) -> bool:
+    try:
+        return str(part.get_param("format", "") or "").lower() == "flowed"
+    except Exception:
+        return False
+
+
+def _delsp(part: Message) -> bool:
+    try:
+        return str(part.get_param("delsp", "") or "").lower() == "yes"
+    except Exception:
+        return False
+
+
+def unflow(text: str, delsp: bool = False) -> str:
+    """RFC 3676 format=flowed: a line ending in a space continues on the next line."""
+    out: list[str] = []
+    joining = False
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if not line.startswith(">") and line.startswith(" "):
+            line = line[1:]  # space-stuffing
+        if joining and out:
+            out[-1] += line
+        else:
+            out.append(line)
+        joining = line.endswith(" ") and line != "-- " and not line.startswith(">")
+        if joining and delsp:
+            out[-1] = out[-1][:-1]
+    return "\n".join(out)
+
+
+# --- the new text of a reply -----------------------------------------------------------------
+
+_PARSER = EmailReplyParser(languages=list(REPLY_LANGUAGES))
+
+
+def reply_text(body: str) -> str:
+    """What the sender wrote: above the quoted history (top posting) or, when nothing is
+    written above it, below the last quoted line (bottom posting). Quoted lines never count."""
+    lines = [line[:MAX_LINE] for line in body.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    text = re.sub(r"\n\s*\n(\s*\n)+", "\n\n", "\n".join(lines))  # long blank runs are slow
+    top = _unquoted(_top_reply(text))
+    if top:
+        return top
+    stripped = [line.strip() for line in text.split("\n")]
+    quoted = [i for i, line in enumerate(stripped) if line.startswith(">")]
+    if not quoted:
+        return ""
+    return _unquoted(_top_reply("\n".join(stripped[quoted[-1] + 1:])))
+
+
+def _top_reply(text: str) -> str:
+    """The part of the text above any "On … wrote:" or "From: … Sent: …" block, without
+    signatures, as the reply parser finds it."""
+    text = text[:REPLY_WINDOW].strip()
+    if not text:
+        return ""
+    replies = _PARSER.read(text).replies
+    if not replies or replies[0].headers:
+        return ""  # the text starts with quoted history
+    body = replies[0].body
+    missed = _MISSED_ATTRIBUTION.search(body)
+    return body[: missed.start()] if missed else body
+
+
+def _unquoted(text: str) -> str:
+    kept = [line.rstrip() for line in text.split("\n") if not line.lstrip().startswith(">")]
+    return "\n".join(kept).strip()[:MAX_TEXT]
+
+
+class _HtmlText(HTMLParser):
+    """Visible text of an HTML body, leaving out quoted history and what is never read."""
+
+    BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table",
+              "ul", "ol", "pre", "section", "article", "blockquote", "dd", "dt"}
+    HIDDEN = {"script", "style", "head", "title", "template", "noscript"}
+    QUOTE_CLASSES = {"gmail_quote", "gmail_signature", "yahoo_quoted", "moz-cite-prefix"}
+    # Outlook puts the reply header and the quoted message after these, not inside them.
+    STOP_IDS = {"appendonsend", "divrplyfwdmsg"}
+    VOID = {"br", "hr", "img", "meta", "link", "input", "wbr", "col", "area", "base", "source"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.skip_tag: str | None = None
+        self.skip_depth = 0
+        self.stopped = False
+
+    def handle_starttag(self, tag, attrs):
+        if self.stopped:
+            return
+        if self.skip_tag:
+            self.skip_depth += tag == self.skip_tag
+            return
+        found = {k.lower(): (v or "") for k, v in attrs}
+        if found.get("id", "").lower() in self.STOP_IDS:
+            self.stopped = True
+            return
+        classes = set(found.get("class", "").lower().split())
+        if tag in self.HIDDEN or tag == "blockquote" or classes & self.QUOTE_CLASSES:
+            if tag not in self.VOID:
+                self.skip_tag, self.skip_depth = tag, 1
+            return
+        if tag in self.BLOCKS:
+            self.out.append("\n")
+
+    def handle_startendtag(self, tag, attrs):
+        if not self.stopped and not self.skip_tag and tag in self.BLOCKS:
+            self.out.append("\n")
+
+    def handle_endtag(self, tag):
+        if self.stopped:
+            return
+        if self.skip_tag:
+            if tag == self.skip_tag:
+                self.skip_depth -= 1
+                if self.skip_depth == 0:
+                    self.skip_tag = None
+            return
+        if tag in self.BLOCKS:
+            self.out.append("\n")
+
+    def handle_data(self, data):
+        if not self.stopped and not self.skip_tag:
+            self.out.append(data)
+
+
+def html_to_text(html: str) -> str:
+    parser = _HtmlText()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:
+        pass
+    lines = (" ".join(line.split()) for line in "".join(parser.out).split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+# --- reports and calendar replies -------------------------------------------------------------
+
+def _bounce(parts: list[Message]) -> Bounce | None:
+    status_blocks: list[Message] = []
+    original = None
+    for part in parts:
+        kind = _content_type(part)
+        if kind == "message/delivery-status" and not status_blocks:
+            status_blocks = _status_blocks(part)
+        elif kind in ("message/rfc822", "text/rfc822-headers") and original is None:
+            original = _original_id(part)
+    recipients = status_blocks[1:] or status_blocks
+    if not recipients:
+        return None
+    failed = [b for b in recipients if _raw(b, "Action").strip().lower() == "failed"]
+    block = (failed or recipients)[0]
+    final = _raw(block, "Final-Recipient") or _raw(block, "Original-Recipient")
+    return Bounce(
+        recipient=_valid(final.partition(";")[2] or final) if final else None,
+        action=_one_line(_raw(block, "Action")).lower()[:40] or None,
+        status=_one_line(_raw(block, "Status"))[:40] or None,
+        original_message_id=original,
+    )
+
+
+def _status_blocks(part: Message) -> list[Message]:
+    try:
+        payload = part.get_payload()
+    except Exception:
+        return []
+    if isinstance(payload, list):
+        return [p for p in payload if isinstance(p, Message)]
+    if isinstance(payload, str):
+        chunks = re.split(r"\r?\n\s*\r?\n", payload.strip())
+        return [HeaderParser(policy=policy.compat32).parsestr(chunk) for chunk in chunks[:20]]
+    return []
+
+
+def _original_id(part: Message) -> str | None:
+    try:
+        payload = part.get_payload()
+    except Exception:
+        return None
+    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+        return _first_id(_raw(payload[0], "Message-ID"))
+    if isinstance(payload, str):
+        headers = HeaderParser(policy=policy.compat32).parsestr(payload[:MAX_ENCODED])
+        return _first_id(_raw(headers, "Message-ID"))
+    return None
+
+
+def _calendar_reply(parts: list[Message]) -> CalendarReply | None:
+    for part in parts:
+        if _content_type(part) not in ("text/calendar", "application/ics"):
+            continue
+        try:
+            calendar = Calendar.from_ical(_part_bytes(part))
+            if str(calendar.get("METHOD", "")).upper() != "REPLY":
+                continue
+            for event in calendar.walk("VEVENT"):
+                attendee = event.get("ATTENDEE")
+                if isinstance(attendee, list):
+                    attendee = attendee[0] if attendee else None
+                if attendee is None:
+                    continue
+                address = re.sub(r"(?i)^mailto:", "", str(attendee))
+                partstat = attendee.params.get("PARTSTAT") if hasattr(attendee, "params") else None
+                return CalendarReply(
+                    attendee=_valid(address),
+                    partstat=_one_line(str(partstat)).upper()[:40] if partstat else None,
+                    uid=_one_line(str(event.get("UID", "")))[:500] or None,
+                )
+        except Exception:  # icalendar raises ValueError and others on broken calendars
+            continue
+    return None

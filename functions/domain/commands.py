@@ -1,0 +1,241 @@
+"""Reading what a member wrote in a reply as one command: `skip`, `pause until 2027-01-10`, …
+
+Only the new text of a reply is given here (the inbound adapter strips quoted history).
+The first command among the first few meaningful lines wins; greetings and blank lines are
+skipped, quoted lines (`> …`) are never obeyed, and a command has to fill its line, so
+prose that merely contains a command word ("I'd like to stop by") is not obeyed either.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlsplit
+
+from .errors import InputError
+from .validation import email_address
+
+VERBS = ("in", "out", "pause", "back", "skip", "swap", "accept", "decline", "volunteer",
+         "topic", "share", "help")
+MAX_MEANINGFUL_LINES = 3
+MAX_LINE = 3000
+MAX_TOPIC = 200
+MAX_NOTE = 280
+MAX_URL = 2000
+MAX_WEEKS = 52
+
+
+@dataclass(frozen=True)
+class Command:
+    verb: str                  # one of VERBS
+    until: date | None = None  # pause: back on this date (also set for "away N weeks")
+    weeks: int | None = None   # pause: "away N weeks"
+    on: date | None = None     # volunteer: the session date asked for, None for the next one
+    email: str | None = None   # swap: the other member's address
+    text: str | None = None    # topic: the title; share: the note (may be empty)
+    url: str | None = None     # share: the link
+
+
+@dataclass(frozen=True)
+class Unclear:
+    reason: str  # short, for the help reply
+
+
+# Whole-line commands without arguments, after normalising (see _key). Other languages
+# only for the most common verbs.
+_SIMPLE = {
+    "in": ("in", "join", "subscribe", "opt in", "count me in", "back in", "i'm in", "im in",
+           "sign me up", "alta", "anmelden", "entrar"),
+    "out": ("out", "unsubscribe", "stop", "leave", "opt out", "remove me", "count me out",
+            "i'm out", "im out", "fuera", "baja", "darme de baja", "désinscrire",
+            "désabonner", "abmelden", "austragen", "sair"),
+    "back": ("back", "resume", "unpause", "i'm back", "im back"),
+    "skip": ("skip", "skip this week", "skip this one", "can't make it", "cannot make it",
+             "can not make it", "can't make it this week", "cannot make it this week"),
+    "accept": ("accept", "accept swap", "accept the swap", "yes accept", "yes", "accepted"),
+    "decline": ("decline", "decline swap", "decline the swap", "no", "no thanks", "reject",
+                "reject swap", "reject the swap", "declined"),
+    "volunteer": ("volunteer", "i'll present", "i will present", "i can present"),
+    "help": ("help", "?", "commands", "ayuda", "aide", "hilfe", "ajuda"),
+}
+_VERB_OF = {phrase: verb for verb, phrases in _SIMPLE.items() for phrase in phrases}
+_POLITE = re.compile(r"^(?:please|pls|ok|okay)\s+|\s+(?:please|pls|thanks|thank you|thx|ty)$")
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|hiya|dear|greetings|morning|good (?:morning|afternoon|evening|day)|"
+    r"hallo|hola|bonjour|salut|olá|ola|oi|ciao|guten (?:morgen|tag)|buenos días)\b.{0,40}$")
+
+_TOPIC = re.compile(r"(?:topic|title)\s*:\s*(?P<rest>.*)", re.I)
+_SHARE = re.compile(r"(?:share|link)(?:\s*:\s*|\s+(?=https?://))(?P<rest>.*)", re.I)
+_PAUSE = re.compile(r"(?:pause|away)\b(?P<rest>.*)", re.I)
+_SWAP = re.compile(r"swap\b(?P<rest>.*)", re.I)
+_VOLUNTEER = re.compile(r"(?:volunteer|i'll present|i will present|i can present)\b(?P<rest>.*)",
+                        re.I)
+_WEEKS = re.compile(r"(?:for\s+)?(?P<n>\d{1,3}|a|one)\s*(?:weeks?|wks?)", re.I)
+
+_MONTHS = {name: number for number, names in enumerate((
+    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+    ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+    ("oct", "october"), ("nov", "november"), ("dec", "december")), start=1) for name in names}
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DAY_MONTH = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]+)\.?,?\s+(\d{4})", re.I)
+_MONTH_DAY = re.compile(r"([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", re.I)
+
+
+def parse_command(text: str, today: date) -> Command | Unclear:
+    """The first command among the first meaningful lines of a reply's new text."""
+    meaningful = 0
+    for raw in str(text or "").splitlines():
+        line = _clean(raw[:MAX_LINE])
+        if not line or line.startswith(">"):
+            continue
+        result = _line_command(line, today)
+        if result is not None:
+            return result
+        if _GREETING.match(_key(line)):
+            continue
+        meaningful += 1
+        if meaningful >= MAX_MEANINGFUL_LINES:
+            break
+    return Unclear("no command found at the start of the reply")
+
+
+def _line_command(line: str, today: date) -> Command | Unclear | None:
+    """The command this line is, an Unclear for a command with a bad argument, else None."""
+    body = line.strip("*_ ")  # Markdown-style emphasis that plain-text clients add
+    if match := _TOPIC.fullmatch(body):
+        return _topic(match["rest"])
+    if match := _SHARE.fullmatch(body):
+        return _share(match["rest"])
+    verb = _VERB_OF.get(_key(body))
+    if verb:
+        return Command(verb)
+    if match := _PAUSE.fullmatch(body):
+        return _pause(match["rest"], today)
+    if match := _SWAP.fullmatch(body):
+        return _swap(match["rest"])
+    if match := _VOLUNTEER.fullmatch(body):
+        return _volunteer(match["rest"], today)
+    return None
+
+
+def _clean(text: str) -> str:
+    """One line of readable text: normalised, no control or format characters, single spaces."""
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
+    text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
+    return " ".join(text.split())
+
+
+def _key(line: str) -> str:
+    """A line reduced to lower-case words for looking up verbs: "Opt-in, please!" → "opt in"."""
+    key = re.sub(r"[^\w'?]+", " ", line.casefold().replace("-", " ")).strip()
+    if key != "?":
+        key = " ".join(key.replace("?", " ").split())
+    previous = None
+    while previous != key:
+        previous, key = key, _POLITE.sub("", key).strip()
+    return key
+
+
+def _trim(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _topic(rest: str) -> Command | Unclear:
+    title = _trim(rest.strip(), MAX_TOPIC)
+    if not title:
+        return Unclear("topic: needs a title, e.g. \"topic: what we learnt from user interviews\"")
+    return Command("topic", text=title)
+
+
+def _share(rest: str) -> Command | Unclear:
+    link, _, note = rest.strip().partition(" ")
+    url = _url(link)
+    if url is None:
+        return Unclear("share: needs a web link first, e.g. \"share: https://example.com/post "
+                       "worth a read\"")
+    return Command("share", url=url, text=_trim(note.strip(), MAX_NOTE))
+
+
+def _url(token: str) -> str | None:
+    token = token.strip("<>")
+    token = token.split("<", 1)[0]  # Outlook's "https://x<https://x>"
+    token = token.rstrip(".,;:!?")
+    if token.endswith(")") and token.count("(") < token.count(")"):
+        token = token[:-1]
+    if not token or len(token) > MAX_URL or any(c.isspace() or not c.isprintable() for c in token):
+        return None
+    try:
+        parts = urlsplit(token)
+        host = parts.hostname
+        parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    return token
+
+
+def _pause(rest: str, today: date) -> Command | Unclear:
+    rest = rest.strip(" :,.!")
+    if match := _WEEKS.fullmatch(rest):
+        weeks = 1 if match["n"].lower() in ("a", "one") else int(match["n"])
+        if not 1 <= weeks <= MAX_WEEKS:
+            return Unclear(f"away for 1 to {MAX_WEEKS} weeks, e.g. \"away 3 weeks\"")
+        return Command("pause", until=today + timedelta(weeks=weeks), weeks=weeks)
+    rest = re.sub(r"^(?:until|till|til|to|on)\b\s*", "", rest, flags=re.I)
+    if not rest:
+        return Unclear("say until when, e.g. \"pause until 2027-01-10\" or \"away 2 weeks\"")
+    when = parse_date(rest)
+    if isinstance(when, Unclear):
+        return when
+    if when <= today:
+        return Unclear(f"the date {when.isoformat()} is not in the future: pause until a later date")
+    return Command("pause", until=when)
+
+
+def _swap(rest: str) -> Command | Unclear:
+    words = rest.split()
+    if words and words[0].lower() in ("with", "w/"):
+        words = words[1:]
+    for word in words:
+        if "@" in word:
+            candidate = word.split("<", 1)[0] or word  # Outlook's "ana@x<mailto:ana@x>"
+            candidate = candidate.strip("<>()[]\"',;.:")
+            if candidate.lower().startswith("mailto:"):
+                candidate = candidate[7:]
+            try:
+                return Command("swap", email=email_address(candidate))
+            except InputError:
+                return Unclear(f"{candidate[:80]} is not a valid email address")
+    return Unclear("say who with, e.g. \"swap with ana@example.com\"")
+
+
+def _volunteer(rest: str, today: date) -> Command | Unclear:
+    rest = re.sub(r"^(?:for|on)\b\s*", "", rest.strip(" :,.!"), flags=re.I)
+    if not rest:
+        return Command("volunteer")
+    when = parse_date(rest)
+    if isinstance(when, Unclear):
+        return when
+    if when < today:
+        return Unclear(f"the date {when.isoformat()} has passed")
+    return Command("volunteer", on=when)
+
+
+def parse_date(text: str) -> date | Unclear:
+    """ISO dates and unambiguous dates with an English month name: 10 Jan 2027, January 10, 2027."""
+    text = text.strip(" .,")
+    year = month = day = None
+    if match := _ISO.fullmatch(text):
+        year, month, day = (int(part) for part in match.groups())
+    elif match := _DAY_MONTH.fullmatch(text):
+        day, month, year = int(match[1]), _MONTHS.get(match[2].lower()), int(match[3])
+    elif match := _MONTH_DAY.fullmatch(text):
+        month, day, year = _MONTHS.get(match[1].lower()), int(match[2]), int(match[3])
+    if month is not None:
+        try:
+            return date(year, month, day)
+        except ValueError:
+            pass
+    return Unclear(f"could not read the date {text[:40]!r}: write it as YYYY-MM-DD")

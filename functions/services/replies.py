@@ -1,0 +1,290 @@
+"""Replies by email run the roster: who sent it, what they asked, do it, confirm it.
+
+Who: a valid signed token in the plus-address the reply went to, or, without one, DMARC
+pass aligned with From in the top Authentication-Results of the trusted server. Anything
+else is refused and logged, never answered (no backscatter to forged senders).
+Automatic mail (out-of-office, bounces, our own mail) is never answered; bounces count
+against the member, and repeated ones stop mail to them. Each inbound message is handled
+once, keyed on its Message-ID.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from ..adapters.inbound import Inbound, parse_inbound
+from ..domain.commands import Command, Unclear, parse_command
+from ..domain.errors import InputError
+from ..domain.models import BOUNCE_LIMIT, Community, Link, Member
+from ..domain.timing import local_date
+from ..emails import reply_address
+from . import lookup, members, sessions
+from .deps import Deps
+from .membership import come_back, join, leave, schedule_lines
+from .messages import notify
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What became of one inbound message (for logs, the CLI and tests)."""
+
+    outcome: str  # done, help, refused, ignored, duplicate, bounce, rsvp
+    detail: str = ""
+    community: str | None = None
+    member: str | None = None
+
+
+def read_inbox(deps: Deps, limit: int = 500) -> list[Handled]:
+    """Every new message in the inbox, each handled once; one bad message stops nothing."""
+    if deps.inbox is None:
+        return []
+    results = []
+    for handle, raw in deps.inbox.fetch(limit):
+        try:
+            results.append(handle_reply(deps, raw))
+        except Exception:  # a bug: logged with its traceback, the message kept for a retry
+            log.exception("inbox: could not handle message %s", handle)
+            continue
+        deps.inbox.done(handle)
+    return results
+
+
+def handle_reply(deps: Deps, raw: bytes) -> Handled:
+    communities = deps.store.list_communities()
+    bases = {reply_address(deps.mail, c) for c in communities}
+    inbound = parse_inbound(raw, deps.mail.trusted_authserv, bases)
+    now = deps.clock.now()
+    if inbound.refused:
+        return _log(Handled("refused", inbound.refused))
+    key = "inbound/" + hashlib.sha256(
+        (inbound.message_id or hashlib.sha256(raw).hexdigest()).encode()).hexdigest()[:32]
+    if not deps.store.claim(key, now):
+        return _log(Handled("duplicate", inbound.message_id or ""))
+    result = _handle(deps, inbound, communities, now)
+    deps.store.record(key, "handled", now, f"{result.outcome}: {result.detail}"[:500])
+    return _log(result)
+
+
+def _log(result: Handled) -> Handled:
+    level = logging.WARNING if result.outcome == "refused" else logging.INFO
+    log.log(level, "reply %s (%s) %s %s", result.outcome, result.detail, result.community or "",
+            result.member or "")
+    return result
+
+
+def _handle(deps: Deps, inbound: Inbound, communities: list[Community],
+            now: datetime) -> Handled:
+    if inbound.bounce:
+        return _bounce(deps, inbound, communities, now)
+    if inbound.automatic:
+        return Handled("ignored", f"automatic mail: {inbound.automatic}")
+    found = _sender(deps, inbound, communities)
+    if found is None:
+        return Handled("refused", "no valid reply token and no aligned DMARC pass "
+                       f"(From {inbound.from_address or 'missing'})")
+    community, member, email = found
+    if inbound.calendar_reply:
+        return _rsvp(deps, community, email, inbound, now)
+    command = parse_command(inbound.text, local_date(community, now))
+    if member is None:
+        return _stranger(deps, community, email, inbound, command)
+    if member.bounces:
+        members.update(deps.store, community.id, member.email, bounces=0)  # alive after all
+    if isinstance(command, Unclear):
+        return _help(deps, community, member, inbound, command.reason, now)
+    try:
+        summary = _obey(deps, community, member, command, inbound, now)
+    except InputError as error:
+        return _help(deps, community, member, inbound, str(error), now)
+    if summary:
+        _confirm(deps, community, lookup.member(deps.store, community.id, email), inbound,
+                 summary)
+    return Handled("done", command.verb, community.id, email)
+
+
+def _sender(deps: Deps, inbound: Inbound, communities: list[Community]
+            ) -> tuple[Community, Member | None, str] | None:
+    """The community and member a reply comes from, if it can be trusted."""
+    by_id = {c.id: c for c in communities}
+    if inbound.reply_token:
+        community = by_id.get(deps.mail.tokens.token_community(inbound.reply_token))
+        if community is not None:
+            roster = [m.email for m in deps.store.list_members(community.id)]
+            email = deps.mail.tokens.reply_member(inbound.reply_token, roster)
+            if email is not None:
+                return community, deps.store.get_member(community.id, email), email
+    if not (inbound.auth and inbound.from_address):
+        return None
+    # Authenticated but no token: the community whose reply address it was sent to,
+    # preferring one the sender belongs to.
+    sent_to = {_without_tag(r) for r in inbound.recipients}
+    addressed = [c for c in communities
+                 if _without_tag(reply_address(deps.mail, c)) in sent_to]
+    candidates = addressed or communities
+    mine = [c for c in candidates if deps.store.get_member(c.id, inbound.from_address)]
+    if len(mine) == 1:
+        return mine[0], deps.store.get_member(mine[0].id, inbound.from_address), \
+            inbound.from_address
+    if not mine and len(addressed) == 1:
+        return addressed[0], None, inbound.from_address
+    return None
+
+
+def _without_tag(address: str) -> str:
+    local, _, domain = address.lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def _stranger(deps: Deps, community: Community, email: str, inbound: Inbound,
+              command: Command | Unclear) -> Handled:
+    """Someone not on the roster: only `in` from an allowed domain does anything."""
+    domain = email.rpartition("@")[2]
+    if isinstance(command, Command) and command.verb == "in":
+        if domain in community.allow_domains:
+            join(deps, community.id, email, inbound.from_name)
+            return Handled("done", "joined", community.id, email)
+        return Handled("refused", f"{domain} is not an allowed domain", community.id, email)
+    return Handled("ignored", "not a member", community.id, email)
+
+
+def _obey(deps: Deps, community: Community, member: Member, command: Command,
+          inbound: Inbound, now: datetime) -> str | None:
+    """Carry out one command; the summary for the confirmation (None: already confirmed)."""
+    cid, email, store = community.id, member.email, deps.store
+    verb = command.verb
+    if verb == "in":
+        if member.opted_out:
+            come_back(deps, cid, email)
+            return None  # the welcome back is the confirmation
+        return "you are already in; nothing changed"
+    if verb == "out":
+        leave(deps, cid, email, in_reply_to=inbound.message_id)
+        return None  # the goodbye is the confirmation
+    if verb == "pause":
+        until = command.until
+        members.pause(store, now, cid, email, until)
+        return f"you are paused until {until} and back on the roster that day"
+    if verb == "back":
+        members.opt_in(store, now, cid, email)
+        return "you are back on the roster"
+    if verb == "skip":
+        outcome = sessions.skip(store, cid, email, now)
+        _tell_others(deps, community, outcome, f"{member.name} gave away {outcome.date}")
+        return outcome.summary
+    if verb == "swap":
+        outcome = sessions.offer_swap(store, cid, email, command.email, now)
+        partner = lookup.member(store, cid, command.email)
+        notify(deps, community, partner, kind="confirm",
+               key=f"swap-{outcome.date.isoformat()}-{hashlib.sha256(email.encode()).hexdigest()[:8]}",
+               subject=f"{member.name} asks to swap sessions with you",
+               summary=(f"{member.name} asks to swap their session on {outcome.date} with "
+                        f"you. Reply “accept” to take it, or “decline”"),
+               schedule=schedule_lines(deps, community))
+        return outcome.summary
+    if verb in ("accept", "decline"):
+        change = sessions.accept_swap if verb == "accept" else sessions.decline_swap
+        outcome = change(store, cid, email, now)
+        _tell_others(deps, community, outcome,
+                     f"{member.name} {verb}ed the swap for {outcome.date}")
+        return outcome.summary
+    if verb == "volunteer":
+        outcome = sessions.volunteer(store, cid, email, now, command.on)
+        _tell_others(deps, community, outcome,
+                     f"{member.name} volunteered for {outcome.date}; you keep your place")
+        return outcome.summary
+    if verb == "topic":
+        return sessions.set_topic(store, cid, email, command.text, now).summary
+    if verb == "share":
+        link_id = hashlib.sha256((inbound.message_id or command.url).encode()).hexdigest()[:24]
+        store.add_link(cid, Link(link_id, email, member.name, command.url, command.text or "",
+                                 now))
+        return f"your link goes in the next digest: {command.url}"
+    if verb == "help":
+        _help(deps, community, member, inbound, "", now)
+        return None
+    raise InputError(f"“{verb}” is not something I can do")
+
+
+def _tell_others(deps: Deps, community: Community, outcome, summary: str) -> None:
+    for other in outcome.others:
+        member = deps.store.get_member(community.id, other)
+        if member is None:
+            continue
+        notify(deps, community, member, kind="confirm",
+               key=f"change-{outcome.date.isoformat()}-"
+                   f"{hashlib.sha256(summary.encode()).hexdigest()[:8]}",
+               subject=f"{community.name}: a change on {outcome.date}", summary=summary,
+               schedule=schedule_lines(deps, community))
+
+
+def _confirm(deps: Deps, community: Community, member: Member, inbound: Inbound,
+             summary: str) -> None:
+    notify(deps, community, member, kind="confirm", key=_reply_key(inbound),
+           subject=f"Done: {summary}"[:120], summary=summary,
+           schedule=schedule_lines(deps, community), auto="auto-replied",
+           in_reply_to=inbound.message_id)
+
+
+def _help(deps: Deps, community: Community, member: Member, inbound: Inbound, reason: str,
+          now: datetime) -> Handled:
+    """The help text, once per member and day at most: never a loop of help mails."""
+    notify(deps, community, member, kind="help",
+           key=local_date(community, now).isoformat(),
+           subject=f"How to reply to {community.name}", reason=reason,
+           auto="auto-replied", in_reply_to=inbound.message_id)
+    return Handled("help", reason, community.id, member.email)
+
+
+def _reply_key(inbound: Inbound) -> str:
+    return "reply-" + hashlib.sha256((inbound.message_id or "").encode()).hexdigest()[:16]
+
+
+def _rsvp(deps: Deps, community: Community, email: str, inbound: Inbound,
+          now: datetime) -> Handled:
+    """An invite answer mailed back by a calendar app: a presenter declining skips."""
+    answer = inbound.calendar_reply
+    status = (answer.partstat or "").lower()
+    day = _session_date(answer.uid or "", community)
+    if status != "declined" or day is None or (answer.attendee or email) != email:
+        return Handled("rsvp", status or "no answer", community.id, email)
+    try:
+        outcome = sessions.skip(deps.store, community.id, email, now, day)
+    except InputError as error:
+        return Handled("rsvp", f"declined, nothing to do: {error}", community.id, email)
+    member = lookup.member(deps.store, community.id, email)
+    _confirm(deps, community, member, inbound, f"you declined the invite, so {outcome.summary}")
+    return Handled("rsvp", "declined: skipped", community.id, email)
+
+
+def _session_date(uid: str, community: Community) -> date | None:
+    """The session an event UID names: `<community>-<YYYY-MM-DD>@cop`."""
+    stem = uid.partition("@")[0]
+    if not stem.startswith(f"{community.id}-"):
+        return None
+    try:
+        return date.fromisoformat(stem.removeprefix(f"{community.id}-"))
+    except ValueError:
+        return None
+
+
+def _bounce(deps: Deps, inbound: Inbound, communities: list[Community],
+            now: datetime) -> Handled:
+    """A delivery failure: count it; after BOUNCE_LIMIT, mail to that address stops."""
+    failed = inbound.bounce.recipient
+    if failed is None or (inbound.bounce.action or "failed") != "failed":
+        return Handled("bounce", f"not counted ({inbound.bounce.action or 'no recipient'})")
+    hits = []
+    for community in communities:
+        member = deps.store.get_member(community.id, failed)
+        if member is None:
+            continue
+        count = member.bounces + 1
+        members.update(deps.store, community.id, failed, bounces=count)
+        hits.append(f"{community.id}: {count}")
+        if count == BOUNCE_LIMIT:
+            log.warning("mail to %s bounced %d times: stopped until they reply", failed, count)
+    return Handled("bounce", f"{failed} ({', '.join(hits) or 'not a member'})")

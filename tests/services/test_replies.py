@@ -1,0 +1,230 @@
+"""Replying by email runs the roster: each command, who may send it, and what is refused."""
+from __future__ import annotations
+
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import pytest
+
+from functions.services import sessions
+from functions.services.replies import handle_reply
+from functions.services.tick import tick
+from functions.services.views import schedule_rows
+from tests.services.test_tick import setup_guild
+
+
+@pytest.fixture
+def guild(deps):
+    setup_guild(deps, allow_domains=("example.com",))
+    tick(deps)
+    return deps
+
+
+def reply(deps, sender: str, text: str, *, to: str | None = None, quote: str = "",
+          headers: dict | None = None) -> bytes:
+    """A reply as a mail client writes it: to the Reply-To of the last mail we sent them."""
+    ours = deps.mailer.to(sender)
+    msg = EmailMessage()
+    msg["From"] = sender
+    token = deps.mail.tokens.reply_token("guild", sender)
+    msg["To"] = to or (str(ours[-1]["Reply-To"]) if ours else f"cop+{token}@example.com")
+    msg["Subject"] = "Re: " + (str(ours[-1]["Subject"]) if ours else "rota")
+    msg["Message-ID"] = make_msgid(domain="client.example")
+    if ours:
+        msg["In-Reply-To"] = ours[-1]["Message-ID"]
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    body = text + "\n"
+    if quote:
+        body += "\nOn Mon, 30 Nov 2026 at 09:00, Guild <cop@example.com> wrote:\n" + "".join(
+            f"> {line}\n" for line in quote.splitlines())
+    msg.set_content(body)
+    return msg.as_bytes()
+
+
+def first_session(deps):
+    return deps.store.list_sessions("guild")[0]
+
+
+def test_skip_hands_the_session_on_and_confirms(guild):
+    first = first_session(guild)
+    result = handle_reply(guild, reply(guild, first.presenter, "skip"))
+    assert result.outcome == "done"
+    now_first = first_session(guild)
+    assert now_first.presenter not in (None, first.presenter)
+    confirm = guild.mailer.to(first.presenter, "confirm")[-1]
+    assert confirm["Auto-Submitted"] == "auto-replied"
+    assert confirm["In-Reply-To"]
+    tick(guild)  # the new presenter hears at once from the next tick
+    day = f"{first.date.day} {first.date:%B}"
+    assert any(day in m["Subject"] for m in guild.mailer.to(now_first.presenter, "heads-up"))
+
+
+def test_same_message_delivered_twice_is_handled_once(guild):
+    first = first_session(guild)
+    raw = reply(guild, first.presenter, "skip")
+    assert handle_reply(guild, raw).outcome == "done"
+    assert handle_reply(guild, raw).outcome == "duplicate"
+    assert len(guild.mailer.to(first.presenter, "confirm")) == 1
+
+
+def test_topic_reaches_the_session_and_the_calendar(guild):
+    first = first_session(guild)
+    handle_reply(guild, reply(guild, first.presenter, "topic: Naïve Bayes in 10 minutes"))
+    assert first_session(guild).topic == "Naïve Bayes in 10 minutes"
+    tick(guild)
+    event = guild.calendar.events[f"guild-{first.date.isoformat()}@cop"]
+    assert "Naïve Bayes" in event.summary and event.sequence == 1
+
+
+def test_pause_out_and_back_in(guild):
+    who = "p5@example.com"
+    until = (first_session(guild).date + timedelta(weeks=3)).isoformat()
+    assert handle_reply(guild, reply(guild, who, f"pause until {until}")).outcome == "done"
+    assert guild.store.get_member("guild", who).paused_until.isoformat() == until
+    handle_reply(guild, reply(guild, who, "out"))
+    assert guild.store.get_member("guild", who).opted_out
+    assert guild.mailer.to(who, "goodbye")
+    handle_reply(guild, reply(guild, who, "in"))
+    member = guild.store.get_member("guild", who)
+    assert not member.opted_out and member.paused_until is None
+    assert any("Welcome back" in m["Subject"] for m in guild.mailer.to(who, "welcome"))
+
+
+def test_swap_needs_the_other_to_accept(guild):
+    s1, s2 = guild.store.list_sessions("guild")[:2]
+    handle_reply(guild, reply(guild, s1.presenter, f"swap with {s2.presenter}"))
+    assert first_session(guild).presenter == s1.presenter  # nothing yet
+    asked = guild.mailer.to(s2.presenter, "confirm")[-1]
+    assert "accept" in asked.get_body(("plain",)).get_content()
+    handle_reply(guild, reply(guild, s2.presenter, "accept"))
+    a, b = guild.store.list_sessions("guild")[:2]
+    assert (a.presenter, b.presenter) == (s2.presenter, s1.presenter)
+
+
+def test_volunteer_takes_the_next_session_and_the_planned_person_keeps_their_place(guild):
+    first = first_session(guild)
+    volunteer = "p5@example.com"  # not planned in the look-ahead
+    handle_reply(guild, reply(guild, volunteer, "volunteer"))
+    assert first_session(guild).presenter == volunteer
+    assert guild.mailer.to(first.presenter, "confirm")  # told they are off
+    # planned weeks stay put; the displaced person is first in line for the next free one
+    rows = schedule_rows(guild.store, "guild", guild.clock.now(), weeks=8)
+    projected = [r["presenter"] for r in rows if r["status"] == "projected"]
+    assert projected[0] == first.presenter
+
+
+def test_share_goes_into_the_next_digest(guild, clock):
+    handle_reply(guild, reply(guild, "p2@example.com", "share: https://example.org/post Great read"))
+    monday = first_session(guild).starts_at + timedelta(days=3)
+    clock.set(monday)
+    tick(guild)
+    digest = guild.mailer.to("p0@example.com", "digest")[-1]
+    assert "https://example.org/post" in digest.get_body(("plain",)).get_content()
+    assert "Great read" in digest.get_body(("html",)).get_content()
+
+
+def test_unclear_reply_gets_help_once_a_day_never_a_loop(guild):
+    who = "p4@example.com"
+    assert handle_reply(guild, reply(guild, who, "what is this?")).outcome == "help"
+    assert handle_reply(guild, reply(guild, who, "still confused")).outcome == "help"
+    assert len(guild.mailer.to(who, "help")) == 1
+
+
+def test_command_inside_quoted_text_is_never_obeyed(guild):
+    who = "p5@example.com"
+    handle_reply(guild, reply(guild, who, "Thanks, see you Friday!", quote="out\nskip"))
+    assert not guild.store.get_member("guild", who).opted_out
+
+
+@pytest.mark.parametrize("headers", [
+    {"Auto-Submitted": "auto-replied"},
+    {"X-Autoreply": "yes"},
+    {"Precedence": "bulk"},
+])
+def test_automatic_replies_are_never_answered(guild, headers):
+    who = "p5@example.com"
+    before = len(guild.mailer.sent)
+    result = handle_reply(guild, reply(guild, who, "out", headers=headers))
+    assert result.outcome == "ignored"
+    assert not guild.store.get_member("guild", who).opted_out
+    assert len(guild.mailer.sent) == before
+
+
+def test_forged_sender_without_token_or_dmarc_is_refused(guild):
+    raw = reply(guild, "p0@example.com", "out", to="cop@example.com", headers={
+        "Authentication-Results": "mx.google.com; dmarc=fail header.from=example.com"})
+    before = len(guild.mailer.sent)
+    assert handle_reply(guild, raw).outcome == "refused"
+    assert not guild.store.get_member("guild", "p0@example.com").opted_out
+    assert len(guild.mailer.sent) == before  # no backscatter
+
+
+def test_token_of_another_member_cannot_be_borrowed_by_changing_from(guild):
+    # A reply to p1's token is p1's command, whatever From says.
+    raw = reply(guild, "p1@example.com", "out")
+    forged = raw.replace(b"From: p1@example.com", b"From: p3@example.com")
+    handle_reply(guild, forged)
+    assert guild.store.get_member("guild", "p1@example.com").opted_out
+    assert not guild.store.get_member("guild", "p3@example.com").opted_out
+
+
+def test_dmarc_pass_without_token_identifies_the_member(guild):
+    raw = reply(guild, "p2@example.com", "out", to="cop@example.com", headers={
+        "Authentication-Results":
+            "mx.google.com; dkim=pass header.i=@example.com; dmarc=pass header.from=example.com"})
+    assert handle_reply(guild, raw).outcome == "done"
+    assert guild.store.get_member("guild", "p2@example.com").opted_out
+
+
+def test_newcomer_from_allowed_domain_joins_with_in(guild):
+    auth = {"Authentication-Results": "mx.google.com; dmarc=pass header.from=example.com"}
+    raw = reply(guild, "newbie@example.com", "join", to="cop@example.com", headers=auth)
+    assert handle_reply(guild, raw).outcome == "done"
+    assert guild.store.get_member("guild", "newbie@example.com") is not None
+    assert guild.mailer.to("newbie@example.com", "welcome")
+    other = {"Authentication-Results": "mx.google.com; dmarc=pass header.from=else.org"}
+    raw = reply(guild, "x@else.org", "in", to="cop@example.com", headers=other)
+    assert handle_reply(guild, raw).outcome == "refused"
+
+
+def test_bounces_stop_mail_after_the_limit(guild, clock):
+    def bounce(n):
+        return (
+            "From: MAILER-DAEMON@mx.example.com\r\nTo: cop@example.com\r\n"
+            "Subject: Undelivered Mail Returned to Sender\r\n"
+            f"Message-ID: <bounce{n}@mx.example.com>\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: multipart/report; report-type=delivery-status; boundary=b1\r\n\r\n"
+            "--b1\r\nContent-Type: text/plain\r\n\r\nThis is the mail system.\r\n"
+            "--b1\r\nContent-Type: message/delivery-status\r\n\r\n"
+            "Reporting-MTA: dns; mx.example.com\r\n\r\n"
+            "Final-Recipient: rfc822; p5@example.com\r\nAction: failed\r\n"
+            "Status: 5.1.1\r\n\r\n--b1--\r\n").encode()
+    for n in range(3):
+        assert handle_reply(guild, bounce(n)).outcome == "bounce"
+    assert guild.store.get_member("guild", "p5@example.com").bounces == 3
+    clock.set(first_session(guild).starts_at + timedelta(days=3))
+    tick(guild)
+    assert guild.mailer.to("p0@example.com", "digest")
+    assert not guild.mailer.to("p5@example.com", "digest")
+
+
+def test_presenter_declining_by_calendar_reply_skips(guild):
+    first = first_session(guild)
+    ours = guild.mailer.to(first.presenter)[-1]
+    msg = EmailMessage()
+    msg["From"] = first.presenter
+    msg["To"] = str(ours["Reply-To"])
+    msg["Subject"] = "Declined: Guild"
+    msg["Message-ID"] = make_msgid(domain="client.example")
+    msg.set_content("I can't make it")
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nMETHOD:REPLY\r\n"
+           "BEGIN:VEVENT\r\nUID:guild-" + first.date.isoformat() + "@cop\r\n"
+           "DTSTAMP:20261130T000000Z\r\nATTENDEE;PARTSTAT=DECLINED:mailto:" + first.presenter +
+           "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    msg.add_alternative(ics, subtype="calendar", params={"method": "REPLY"})
+    result = handle_reply(guild, msg.as_bytes())
+    assert result.outcome == "rsvp"
+    assert first_session(guild).presenter != first.presenter
+    assert first.presenter in first_session(guild).declined
