@@ -237,10 +237,10 @@ def run_reply(app: App, args: argparse.Namespace) -> None:
     if path.stat().st_size > MAX_MESSAGE:
         raise InputError(f"{args.file}: larger than {MAX_MESSAGE // 2**20} MB; not a reply")
     result = handle_reply(app, path.read_bytes())
+    if result.outcome == "refused":  # a forged or unknown sender: nothing was done
+        raise InputError(f"refused: {result.detail}")
     where = f" ({result.community} {result.member})" if result.member else ""
     print(f"{result.outcome}{where}: {result.detail}".rstrip(": "))
-    if result.outcome == "refused":
-        raise SystemExit(3)
 
 
 def run_preview(app: App, args: argparse.Namespace) -> None:

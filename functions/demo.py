@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import mailbox
+from collections import Counter
 import shutil
 from datetime import datetime, time, timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import format_datetime, make_msgid, parsedate_to_datetime
 from pathlib import Path
 
 from .adapters.clock import FixedClock
@@ -11,7 +16,7 @@ from .bootstrap import App
 from .config import Config, path_of
 from .domain.jobs import next_due, next_tick
 from .domain.timing import local_date
-from .services import communities, members, views
+from .services import communities, membership, views
 from .services.tick import tick
 
 COMMUNITY = "guild"
@@ -37,25 +42,29 @@ def run_demo(data: Path, weeks: int, start: datetime) -> None:
     communities.add_community(
         app.store, start, COMMUNITY, name="Product Guild", timezone="Australia/Sydney",
         weekday=4, start=time(16, 0), minutes=30, holidays="AU-NSW",
-        video_url="https://meet.example.com/product-guild")
-    members.import_members(app.store, start, COMMUNITY, ROSTER.encode())
+        video_url="https://meet.example.com/product-guild", reply_to="guild@example.com")
+    membership.join_many(app, COMMUNITY, ROSTER.encode())
     today = local_date(app.store.get_community(COMMUNITY), start)
-    # Life happens: someone leaves in week 2, someone takes a break in week 3.
+    back = (today + timedelta(days=60)).isoformat()
+    # Life happens, by reply to the rota's emails (dropped into the inbox Maildir).
     script = [
-        (start + timedelta(days=9), "dev@example.com opts out",
-         lambda now: members.opt_out(app.store, now, COMMUNITY, "dev@example.com")),
-        (start + timedelta(days=16), "grace@example.com pauses for two months",
-         lambda now: members.pause(app.store, now, COMMUNITY, "grace@example.com",
-                                   today + timedelta(days=60))),
+        (start + timedelta(days=1), "ana@example.com", "topic: Shipping in small slices"),
+        (start + timedelta(days=9), "dev@example.com", "out"),
+        (start + timedelta(days=12), "ben@example.com",
+         "share: https://martinfowler.com/articles/feature-toggles.html worth a read"),
+        (start + timedelta(days=16), "grace@example.com", f"pause until {back}"),
     ]
+    inbox = mailbox.Maildir(path_of(app.config.inbox), create=True)
     end = start + timedelta(weeks=weeks)
     ticks = 0
     while clock.now() < end:
         now = clock.now()
-        for when, what, action in [s for s in script if s[0] <= now]:
-            print(f"{local_date(app.store.get_community(COMMUNITY), now)}: {what}")
-            action(now)
-            script.remove((when, what, action))
+        for item in [s for s in script if s[0] <= now]:
+            _, sender, text = item
+            print(f"{local_date(app.store.get_community(COMMUNITY), now)}: {sender} "
+                  f"replies \"{text}\"")
+            inbox.add(_reply(path_of(app.config.mail), sender, text, now))
+            script.remove(item)
         tick(app)
         ticks += 1
         sessions = app.store.list_sessions(COMMUNITY)
@@ -65,20 +74,43 @@ def run_demo(data: Path, weeks: int, start: datetime) -> None:
     _summary(app, root, start, end, ticks)
 
 
+def _reply(outbox: Path, sender: str, text: str, now: datetime) -> bytes:
+    """A reply as a mail client writes it, to the last email the rota sent that person."""
+    parse = BytesParser(policy=policy.default).parse
+    sent = [parse(f.open("rb")) for f in (outbox / "new").iterdir()]
+    sent = [m for m in sent if sender in str(m["To"])]
+    last = max(sent, key=lambda m: parsedate_to_datetime(m["Date"]))
+    reply = EmailMessage()
+    reply["From"] = sender
+    reply["To"] = last["Reply-To"]
+    reply["Subject"] = f"Re: {last['Subject']}"
+    reply["Date"] = format_datetime(now)
+    reply["Message-ID"] = make_msgid(domain="mail.example.com")
+    reply["In-Reply-To"] = last["Message-ID"]
+    quoted = "".join(f"> {line}\n"
+                     for line in last.get_body(("plain",)).get_content().splitlines()[:5])
+    reply.set_content(f"{text}\n\nOn {last['Date']}, {last['From']} wrote:\n{quoted}")
+    return reply.as_bytes()
+
+
 def _summary(app: App, root: Path, start: datetime, end: datetime, ticks: int) -> None:
     names = {m.email: m.name for m in app.store.list_members(COMMUNITY)}
     rows = views.schedule_rows(app.store, COMMUNITY, end, weeks=52,
                                start=local_date(app.store.get_community(COMMUNITY), start))
     print(f"\nProduct Guild, {len(names)} members, lived through "
           f"{(end - start).days // 7} weeks in {ticks} scheduler ticks:")
+    topics = {s.date.isoformat(): s.topic for s in app.store.list_sessions(COMMUNITY)}
     for row in rows[: (end - start).days // 7 + 4]:
         who = names.get(row["presenter"], "-")
-        print(f"  {row['date']}  {row['status']:<9}  {who}")
+        topic = f"  “{topics[row['date']]}”" if topics.get(row["date"]) else ""
+        print(f"  {row['date']}  {row['status']:<9}  {who}{topic}")
     outbox = path_of(app.config.mail)
     calendar = path_of(app.config.calendar)
-    sent = len(mailbox.Maildir(outbox, create=False)) if outbox.exists() else 0
+    kinds = Counter(m["X-Cop-Kind"] for m in mailbox.Maildir(outbox, create=False))
+    sent = sum(kinds.values())
     invites = len(list(calendar.glob("*.ics"))) if calendar.exists() else 0
     print(f"\nEmails ({sent}):       {outbox}/new/  (RFC 5322 files; open with any mail app)")
+    print("                   " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
     print(f"Invites ({invites}):       {calendar}/  (one .ics per session)")
     print(f"State:             {path_of(app.config.store)}")
     print(f"Try:  COP_NOW={end.isoformat(timespec='minutes')} python -m functions --data {root} "

@@ -74,7 +74,8 @@ class MaildirOutbox:
 
 
 class MaildirInbox:
-    """Replies delivered into a Maildir: new/ holds what is unread; handled mail goes to cur/."""
+    """Replies delivered into a Maildir. Unread mail (new/, or cur/ without the S flag) is
+    fetched; `done` moves a message to cur/ with the Seen flag, as mail readers do."""
 
     MAX_BYTES = 25 * 1024 * 1024
 
@@ -82,23 +83,19 @@ class MaildirInbox:
         self.path = Path(path)
 
     def fetch(self, limit: int = 100) -> list[tuple[str, bytes]]:
-        box = mailbox.Maildir(self.path, factory=None, create=True)
+        mailbox.Maildir(self.path, create=True)  # the tmp/new/cur layout, if missing
+        unread = [p for p in sorted((self.path / "new").iterdir()) if p.is_file()]
+        unread += [p for p in sorted((self.path / "cur").iterdir())
+                   if p.is_file() and "S" not in p.name.partition(":2,")[2]]
         found = []
-        for key in sorted(box.iterkeys()):
-            if len(found) >= limit:
-                break
-            if box.get_flags(key) and "S" in box.get_flags(key):
-                continue
-            with box.get_file(key) as handle:
-                found.append((key, handle.read(self.MAX_BYTES + 1)))
+        for path in unread[:limit]:
+            with path.open("rb") as handle:
+                found.append((f"{path.parent.name}/{path.name}", handle.read(self.MAX_BYTES + 1)))
         return found
 
     def done(self, handle: str) -> None:
-        box = mailbox.Maildir(self.path, factory=None, create=True)
-        try:
-            message = box[handle]
-        except KeyError:
+        path = self.path / handle
+        if not path.exists():
             return
-        message.set_subdir("cur")
-        message.add_flag("S")
-        box[handle] = message
+        stem, _, flags = path.name.partition(":2,")
+        os.replace(path, self.path / "cur" / f"{stem}:2,{''.join(sorted(set(flags + 'S')))}")

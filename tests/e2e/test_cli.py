@@ -149,3 +149,51 @@ def test_community_list_json(guild):
     cop(guild, "community", "set", "guild", "--time", "15:30", "--digest", "tue 08:00")
     rows = json.loads(cop(guild, "community", "list", "--json").stdout)
     assert rows[0]["time"] == "15:30" and rows[0]["digest"] == "tue 08:00"
+
+
+def _reply_to_last(data: Path, sender: str, text: str) -> bytes:
+    from email.message import EmailMessage
+    from email.parser import BytesParser
+    from email.policy import default
+
+    sent = [BytesParser(policy=default).parse(p.open("rb"))
+            for p in (data / "outbox" / "new").iterdir()]
+    last = [m for m in sent if sender in str(m["To"])][-1]
+    msg = EmailMessage()
+    msg["From"], msg["To"] = sender, str(last["Reply-To"])
+    msg["Subject"], msg["Message-ID"] = "Re: hi", f"<{abs(hash(text))}@client.example>"
+    msg.set_content(f"{text}\n\nOn Monday, the rota wrote:\n> skip\n> out\n")
+    return msg.as_bytes()
+
+
+def test_reply_command_and_inbox_both_obey_replies(guild, tmp_path):
+    cop(guild, "tick")
+    first = json.loads(cop(guild, "schedule", "guild", "--json").stdout)[0]
+    eml = tmp_path / "skip.eml"
+    eml.write_bytes(_reply_to_last(guild, first["presenter"], "skip"))
+    result = cop(guild, "reply", str(eml))
+    assert result.stdout.startswith("done")
+    after = json.loads(cop(guild, "schedule", "guild", "--json").stdout)[0]
+    assert after["presenter"] != first["presenter"]
+    assert cop(guild, "reply", str(eml)).stdout.startswith("duplicate")
+    # the same through the inbox Maildir, read by the tick
+    inbox = guild / "inbox" / "new"
+    inbox.mkdir(parents=True, exist_ok=True)
+    (inbox / "1.eml").write_bytes(_reply_to_last(guild, "p4@example.com", "out"))
+    assert "1 replies read" in cop(guild, "tick").stdout
+    rows = {r["email"]: r for r in json.loads(
+        cop(guild, "member", "list", "guild", "--json").stdout)}
+    assert rows["p4@example.com"]["status"] == "opted_out"
+    assert not list(inbox.iterdir())  # handled mail leaves new/
+    assert "0 replies read" in cop(guild, "tick").stdout
+
+
+def test_forged_reply_is_refused_as_bad_input(guild, tmp_path):
+    eml = tmp_path / "forged.eml"
+    eml.write_bytes(b"From: p0@example.com\r\nTo: guild@localhost\r\nSubject: x\r\n"
+                    b"Message-ID: <f@x>\r\n\r\nout\r\n")
+    result = cop(guild, "reply", str(eml), check=False)
+    assert result.returncode == 2 and result.stderr.startswith("error: refused: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+    rows = json.loads(cop(guild, "member", "list", "guild", "--json").stdout)
+    assert {r["status"] for r in rows} == {"active"}
