@@ -268,7 +268,7 @@ HANDLERS: dict[str, Callable[[App, argparse.Namespace], None]] = {
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
-    logging.basicConfig(level=env.get("COP_LOG_LEVEL", "WARNING"),
+    logging.basicConfig(level=env.get("COP_LOG_LEVEL", "ERROR"),
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         args = build_parser().parse_args(argv)
