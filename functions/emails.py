@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from email.headerregistry import Address
+from email import policy as email_policy
+from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from email_validator import EmailNotValidError, validate_email
+
 from .adapters.ics_calendar import attach_invite
-from .domain.invites import Event
+from .domain.invites import Attendee, Event
 from .domain.models import Community, Member
 from .tokens import Tokens
 
@@ -30,6 +33,46 @@ def one_line(text: str, limit: int = MAX_SUBJECT) -> str:
     """Header-safe text: no CR/LF (no header injection), trimmed to a readable length."""
     flat = " ".join(str(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+class VerbatimHeader(UnstructuredHeader):
+    """A header holding URLs or message ids: List-Unsubscribe, In-Reply-To, References.
+
+    The email package folds a word longer than a line of an unstructured header into
+    RFC 2047 encoded words (`=?utf-8?q?=3Chttps=3A//…`), which mail clients do not decode
+    in these fields: the one-click link or the thread would be lost. Here it folds at
+    spaces only, and a long URL stays whole on its line (up to 998 characters are allowed).
+    """
+
+    def fold(self, *, policy) -> str:
+        value = str(self)
+        if not value.isascii():
+            return super().fold(policy=policy)
+        limit = policy.max_line_length or len(value) + len(self.name) + 2
+        lines = [f"{self.name}:"]
+        for word in value.split():
+            if len(lines[-1]) + 1 + len(word) > limit and lines[-1] != f"{self.name}:":
+                lines.append("")
+            lines[-1] += " " + word
+        return policy.linesep.join(lines) + policy.linesep
+
+
+_HEADERS = HeaderRegistry()
+for _name in ("List-Unsubscribe", "In-Reply-To", "References"):
+    _HEADERS.map_to_type(_name.lower(), VerbatimHeader)
+POLICY = email_policy.default.clone(header_factory=_HEADERS)
+
+
+def mailbox(name: str, address: str) -> Address:
+    """An address header value. An internationalised domain is written as its A-label
+    (`bücher.de` → `xn--bcher-kva.de`), which every mail system reads."""
+    local, _, domain = address.rpartition("@")
+    if not domain.isascii():
+        try:
+            domain = validate_email(address, check_deliverability=False).ascii_domain
+        except EmailNotValidError:
+            pass  # left as it is: the mailer refuses this one recipient
+    return Address(one_line(name, 80), local, domain)
 
 
 def reply_address(settings: MailSettings, community: Community) -> str:
@@ -58,10 +101,14 @@ def compose(settings: MailSettings, community: Community, member: Member, *, kin
     base = reply_address(settings, community)
     domain = base.rpartition("@")[2]
     sender = settings.sender or base
-    msg = EmailMessage()
-    msg["From"] = Address(one_line(community.name, 80), addr_spec=sender)
-    msg["To"] = Address(one_line(member.name, 80), addr_spec=member.email)
-    msg["Reply-To"] = Address(one_line(community.name, 80), addr_spec=plus_address(
+    # A non-ASCII local part (josé@…) exists only in internationalised mail (RFC 6531/6532):
+    # such a message is written with UTF-8 headers, and a relay without SMTPUTF8 refuses
+    # that one recipient.
+    msg = EmailMessage(policy=POLICY if member.email.rpartition("@")[0].isascii()
+                       else POLICY.clone(utf8=True))
+    msg["From"] = mailbox(community.name, sender)
+    msg["To"] = mailbox(member.name, member.email)
+    msg["Reply-To"] = mailbox(community.name, plus_address(
         base, settings.tokens.reply_token(community.id, member.email)))
     msg["Subject"] = one_line(subject)
     msg["Date"] = format_datetime(now)
@@ -69,7 +116,9 @@ def compose(settings: MailSettings, community: Community, member: Member, *, kin
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to
         msg["References"] = in_reply_to
-    msg["List-Id"] = f"{one_line(community.name, 60)} <{community.id}.{domain}>"
+    # The list is named by its <id>: angle brackets in the name must not fake another one.
+    phrase = one_line(community.name.replace("<", " ").replace(">", " "), 60)
+    msg["List-Id"] = f"{phrase} <{community.id}.{domain}>"
     msg["List-Unsubscribe"] = f"<{unsubscribe_url(settings, community, member.email)}>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["Auto-Submitted"] = auto
@@ -78,5 +127,8 @@ def compose(settings: MailSettings, community: Community, member: Member, *, kin
     if html is not None:
         msg.add_alternative(html, subtype="html")
     if invite is not None and settings.attach_invites:
-        attach_invite(msg, invite, now)
+        # Each copy names its own recipient only: nobody's address goes to everyone, and
+        # the invite stays small however large the community is.
+        attach_invite(msg, replace(invite, attendees=(Attendee(member.email, member.name),)),
+                      now)
     return msg

@@ -6,6 +6,7 @@ values and folds long lines, so names and summaries cannot inject properties.
 from __future__ import annotations
 
 import contextlib
+from functools import lru_cache
 import os
 import re
 import tempfile
@@ -69,10 +70,16 @@ def itip_part(event: Event, stamp: datetime) -> MIMEPart:
     method = "CANCEL" if event.cancelled else "REQUEST"
     part = MIMEPart()
     # base64 keeps the CRLF line ends and folding exactly as rendered, whatever the relay.
-    part.set_content(render_ics(event, stamp, method=method), maintype="text",
+    part.set_content(_rendered(event, stamp, method), maintype="text",
                      subtype="calendar", cte="base64",
                      params={"method": method, "charset": "UTF-8"})
     return part
+
+
+@lru_cache(maxsize=8)
+def _rendered(event: Event, stamp: datetime, method: str) -> bytes:
+    """The same invite goes to every recipient of a digest: render it once per run."""
+    return render_ics(event, stamp, method=method)
 
 
 def attach_invite(message: EmailMessage, event: Event, stamp: datetime) -> None:

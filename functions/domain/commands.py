@@ -60,7 +60,8 @@ _SIMPLE = {
     "help": ("help", "?", "commands", "ayuda", "aide", "hilfe", "ajuda"),
 }
 _VERB_OF = {phrase: verb for verb, phrases in _SIMPLE.items() for phrase in phrases}
-_POLITE = re.compile(r"^(?:please|pls|ok|okay)\s+|\s+(?:please|pls|thanks|thank you|thx|ty|bitte|por favor|svp)$")
+_POLITE = re.compile(r"^(?:please|pls|ok|okay)\s+|"
+                     r"\s+(?:please|pls|thanks|thank you|thx|ty|bitte|por favor|svp)$")
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|hiya|dear|greetings|morning|good (?:morning|afternoon|evening|day)|"
     r"hallo|hola|bonjour|salut|olá|ola|oi|ciao|guten (?:morgen|tag)|buenos días)\b.{0,40}$")
@@ -190,7 +191,8 @@ def _pause(rest: str, today: date) -> Command | Unclear:
     if isinstance(when, Unclear):
         return when
     if when <= today:
-        return Unclear(f"the date {when.isoformat()} is not in the future: pause until a later date")
+        return Unclear(f"the date {when.isoformat()} is not in the future: "
+                       "pause until a later date")
     return Command("pause", until=when)
 
 

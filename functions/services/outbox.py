@@ -19,6 +19,7 @@ from ..ports import Mailer, Store
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
+CHUNK = 100  # messages rendered and handed to the mailer at once (a Gmail batch)
 SENT, FAILED, CLAIMED = "sent", "failed", "claimed"
 
 
@@ -56,7 +57,15 @@ def _take(store: Store, mailer: Mailer, item: Outgoing, now: datetime) -> bool:
 
 
 def deliver(store: Store, mailer: Mailer, now: datetime, items: list[Outgoing]) -> Delivery:
+    """Send in chunks, so that only one chunk of rendered messages is in memory at a time."""
     report = Delivery()
+    for start in range(0, len(items), CHUNK):
+        _deliver_chunk(store, mailer, now, items[start:start + CHUNK], report)
+    return report
+
+
+def _deliver_chunk(store: Store, mailer: Mailer, now: datetime, items: list[Outgoing],
+                   report: Delivery) -> None:
     batch = []
     for item in items:
         if _take(store, mailer, item, now):
@@ -64,7 +73,7 @@ def deliver(store: Store, mailer: Mailer, now: datetime, items: list[Outgoing]) 
         else:
             report.skipped.append(item.key)
     if not batch:
-        return report
+        return
     try:
         results = mailer.send_many([i.message for i in batch])
     except Exception:
@@ -79,4 +88,4 @@ def deliver(store: Store, mailer: Mailer, now: datetime, items: list[Outgoing]) 
             store.record(item.key, FAILED, now, f"{type(result).__name__}: {result}"[:500])
             report.failed.append(item.key)
             log.warning("could not send %s: %s", item.key, result)
-    return report
+        item.__dict__.pop("message", None)  # rendered and gone: free it

@@ -7,6 +7,7 @@ from ..domain.digest import digest_content, session_line
 from ..domain.errors import InputError
 from ..domain.jobs import digest_session
 from ..domain.models import PLANNED
+from .calendar_sync import event_for
 from .deps import Deps
 from .digest import digest_subject, shared_since
 from .notify import presenter_subject
@@ -34,8 +35,9 @@ def preview(deps: Deps, community_id: str, kind: str) -> EmailMessage:
         slot = due[0] if due else now
         content = digest_content(community, session, members, sessions, now,
                                  shared_since(deps, community, slot))
+        invite = event_for(deps, community, session, members) if session.is_session else None
         return render_message(deps.mail, community, readers[0], kind=kind,
-                              key=session.date.isoformat(), now=now,
+                              key=session.date.isoformat(), now=now, invite=invite,
                               subject=digest_subject(community, session, content), **content)
     session = next((s for s in upcoming if s.status == PLANNED and s.presenter in roster), None)
     if session is None:
@@ -43,4 +45,5 @@ def preview(deps: Deps, community_id: str, kind: str) -> EmailMessage:
     return render_message(deps.mail, community, roster[session.presenter], kind=kind,
                           key=session.date.isoformat(), now=now,
                           subject=presenter_subject(community, kind, session.date),
-                          session=session_line(community, session, roster, now))
+                          session=session_line(community, session, roster, now),
+                          invite=event_for(deps, community, session, members))

@@ -4,6 +4,7 @@ Both live under an unguessable token per community and name nobody by address.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from ..domain.digest import session_line
@@ -48,7 +49,15 @@ def roster_page(deps: Deps, community: Community, now: datetime) -> dict:
 
 
 def feed_events(deps: Deps, community: Community, now: datetime) -> list[Event]:
-    """Upcoming and recent sessions, without attendees (the feed is public)."""
+    """The sessions not yet over (no holidays or blackouts), with who presents, but no
+    attendees and no addresses (the feed is public)."""
+    members = deps.store.list_members(community.id)
     sessions = [s for s in deps.store.list_sessions(community.id)
-                if s.starts_at and s.ends_at and s.ends_at > now][:FEED_WEEKS]
-    return [event_for(deps, community, s, []) for s in sessions]
+                if s.is_session and s.starts_at and s.ends_at and s.ends_at > now]
+    events = []
+    for session in sessions[:FEED_WEEKS]:
+        event = event_for(deps, community, session, members)
+        description = event.description.replace(f" <{session.presenter}>", "") \
+            if session.presenter else event.description
+        events.append(replace(event, attendees=(), description=description))
+    return events

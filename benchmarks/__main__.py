@@ -1,0 +1,127 @@
+"""`make bench`: time and memory of the hot paths against their targets.
+
+Each line: what was measured, the result, the target, and ok/MISSED. Exit status 1 when a
+target is missed. Everything runs on this machine, against SQLite in a temporary folder.
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import datetime, time as clock_time, timedelta, timezone
+from pathlib import Path
+
+from functions.adapters.clock import FixedClock
+from functions.adapters.sqlite_store import SqliteStore
+from functions.domain import rota
+from functions.domain.models import Community, Member
+from functions.emails import MailSettings
+from functions.services import communities, members
+from functions.services.deps import Bundle
+from functions.services.digest import send_digest
+from functions.services.tick import tick
+from functions.tokens import Tokens
+from tests.fakes import MemoryCalendar
+
+START = datetime(2026, 11, 23, 0, 0, tzinfo=timezone.utc)
+RESULTS: list[tuple[str, float, float, str]] = []
+
+
+def measure(name: str, target: float, unit: str, run) -> None:
+    value = run()
+    RESULTS.append((name, value, target, unit))
+
+
+def plan_a_year() -> float:
+    """Milliseconds to plan a year of weekly sessions, week by week, for 500 members."""
+    community = Community(id="c", name="C", timezone="Australia/Sydney", holidays="AU-NSW")
+    roster = [Member(f"m{i}@example.com", f"M{i}", START.date(), i) for i in range(500)]
+    sessions: dict = {}
+    began = time.perf_counter()
+    for week in range(52):
+        changed, _ = rota.plan(community, roster, list(sessions.values()),
+                               START + timedelta(weeks=week))
+        sessions.update({s.date: s for s in changed})
+    return (time.perf_counter() - began) * 1000
+
+
+class CountingMailer:
+    """Accepts and forgets, as a relay would: the benchmark measures our side only."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.bytes = 0
+
+    def send_many(self, messages):
+        for message in messages:
+            self.bytes += len(message.as_bytes())
+            self.count += 1
+        return [None] * len(messages)
+
+    def was_sent(self, message_id):
+        return None
+
+
+def deps_with_roster(folder: Path, size: int) -> Bundle:
+    clock = FixedClock(START)
+    deps = Bundle(store=SqliteStore(folder / "cop.db"), mailer=CountingMailer(),
+                  calendar=MemoryCalendar(), clock=clock,
+                  mail=MailSettings("https://cop.example.com", Tokens("bench"),
+                                    "cop@example.com", attach_invites=True))
+    communities.add_community(deps.store, START, "guild", name="Guild",
+                              timezone="Australia/Sydney", start=clock_time(16))
+    roster = "email,name\n" + "".join(f"m{i}@example.com,Member {i}\n" for i in range(size))
+    members.import_members(deps.store, START, "guild", roster.encode())
+    return deps
+
+
+def tick_a_week(folder: Path) -> float:
+    """Mean milliseconds per tick over a week of 15-minute ticks, 50 members, SQLite."""
+    deps = deps_with_roster(folder, 50)
+    ticks = 7 * 24 * 4
+    began = time.perf_counter()
+    for _ in range(ticks):
+        tick(deps)
+        deps.clock.advance(timedelta(minutes=15))
+    return (time.perf_counter() - began) * 1000 / ticks
+
+
+def digest_to_many(folder: Path, traced: bool) -> float:
+    """Milliseconds per recipient (or, traced, peak MiB) of a digest to 1,000 members."""
+    deps = deps_with_roster(folder, 1000)
+    tick(deps)
+    deps.clock.set(START + timedelta(days=7))  # the next Monday, past 09:00 in Sydney
+    if traced:
+        tracemalloc.start()
+    began = time.perf_counter()
+    delivery = send_digest(deps, deps.store.get_community("guild"), deps.clock.now())
+    elapsed = (time.perf_counter() - began) * 1000
+    assert len(delivery.sent) == 1000, delivery
+    if traced:
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        return peak
+    return elapsed / len(delivery.sent)
+
+
+def main() -> int:
+    measure("plan a year, 500 members", 2000, "ms", plan_a_year)
+    with tempfile.TemporaryDirectory() as folder:
+        measure("tick, 50 members, SQLite (mean)", 25, "ms", lambda: tick_a_week(Path(folder)))
+    for traced, name, target, unit in ((False, "per message", 15, "ms"),
+                                       (True, "peak traced memory", 64, "MiB")):
+        with tempfile.TemporaryDirectory() as folder:
+            measure(f"digest to 1,000 members, {name}", target, unit,
+                    lambda: digest_to_many(Path(folder), traced))
+    missed = 0
+    for name, value, target, unit in RESULTS:
+        ok = value <= target
+        missed += not ok
+        print(f"{name:<42} {value:9.1f} {unit:<3}  target ≤ {target:g} {unit}  "
+              f"{'ok' if ok else 'MISSED'}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
