@@ -225,6 +225,8 @@ def _first_id(value: str) -> str | None:
 def find_reply_token(addresses: Iterable[str], reply_bases: Iterable[str] = ()) -> str | None:
     """The `+token` of the first address whose base (`local@domain`) is a reply address;
     of any plus-address when no reply addresses are given."""
+    if isinstance(reply_bases, str):
+        reply_bases = [reply_bases]
     bases = {_base(b)[0] for b in reply_bases if "@" in b}
     for address in addresses:
         base, token = _base(address)

@@ -1,9 +1,10 @@
 """Reading what a member wrote in a reply as one command: `skip`, `pause until 2027-01-10`, …
 
 Only the new text of a reply is given here (the inbound adapter strips quoted history).
-The first command among the first few meaningful lines wins; greetings and blank lines are
-skipped, quoted lines (`> …`) are never obeyed, and a command has to fill its line, so
-prose that merely contains a command word ("I'd like to stop by") is not obeyed either.
+Blank lines, greetings ("Hi all,") and quoted lines (`> …`, never obeyed) are passed over;
+the first other line must be the command, as the help text asks. A command fills its line,
+so prose that merely contains a command word ("I'd like to stop by") is not obeyed, nor is
+anything after a first line of prose (a signature's "Title: …" or "Link: …", say).
 """
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from .validation import email_address
 
 VERBS = ("in", "out", "pause", "back", "skip", "swap", "accept", "decline", "volunteer",
          "topic", "share", "help")
-MAX_MEANINGFUL_LINES = 3
 MAX_LINE = 3000
 MAX_TOPIC = 200
 MAX_NOTE = 280
@@ -84,8 +84,7 @@ _MONTH_DAY = re.compile(r"([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", 
 
 
 def parse_command(text: str, today: date) -> Command | Unclear:
-    """The first command among the first meaningful lines of a reply's new text."""
-    meaningful = 0
+    """The command on the first meaningful line of a reply's new text."""
     for raw in str(text or "").splitlines():
         line = _clean(raw[:MAX_LINE])
         if not line or line.startswith(">"):
@@ -93,12 +92,9 @@ def parse_command(text: str, today: date) -> Command | Unclear:
         result = _line_command(line, today)
         if result is not None:
             return result
-        if _GREETING.match(_key(line)):
-            continue
-        meaningful += 1
-        if meaningful >= MAX_MEANINGFUL_LINES:
+        if not _GREETING.match(_key(line)):
             break
-    return Unclear("no command found at the start of the reply")
+    return Unclear("no command found on the first line of the reply")
 
 
 def _line_command(line: str, today: date) -> Command | Unclear | None:
