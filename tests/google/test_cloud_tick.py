@@ -1,0 +1,79 @@
+"""The whole tick with the cloud adapters: the real googleapiclient against the local fake.
+
+Gmail sends the heads-ups in batches; the Calendar gets one event per session with Meet,
+attendees and sendUpdates; a presenter who declines in Google Calendar skips the session.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from functions.adapters.gmail import GmailMailer
+from functions.adapters.google_calendar import GoogleCalendar, event_id
+from functions.services.deps import Bundle
+from functions.services.tick import tick
+from tests.services.test_tick import setup_guild
+
+CALENDAR = "guild@group.calendar.google.com"
+
+
+@pytest.fixture
+def cloud(deps, fake, gmail_factory, calendar_factory, sleeps):
+    return Bundle(store=deps.store, clock=deps.clock, mail=deps.mail,
+                  mailer=GmailMailer("rota@example.com", gmail_factory, sleep=sleeps),
+                  calendar=GoogleCalendar(CALENDAR, calendar_factory, sleep=sleeps))
+
+
+def event_of(fake, session):
+    return fake.event(CALENDAR, event_id(f"guild-{session.date.isoformat()}@cop"))
+
+
+def test_tick_sends_by_gmail_and_keeps_calendar_events(cloud, fake):
+    setup_guild(cloud)
+    tick(cloud)
+    sessions = cloud.store.list_sessions("guild")[:4]
+    assert len(fake.sent_ids()) == 4  # the heads-ups, one batch
+    assert len(fake.batches()) == 1
+    for s in sessions:
+        event = event_of(fake, s)
+        assert event["status"] == "confirmed"
+        assert {a["email"] for a in event["attendees"]} >= {s.presenter}
+        assert event["start"]["timeZone"] == "Australia/Sydney"
+    inserts = [c for c in fake.api_calls() if c.method == "POST" and "/events" in c.path]
+    assert {c.query.get("sendUpdates") for c in inserts} == {"all"}
+    assert {c.query.get("conferenceDataVersion") for c in inserts} == {"1"}
+
+    calls = len(fake.api_calls())
+    tick(cloud)  # nothing changed: no send, no write (answers are read, nothing else)
+    later = fake.api_calls()[calls:]
+    assert not [c for c in later if c.method in ("POST", "PATCH", "PUT", "DELETE")]
+
+
+def test_presenter_declining_in_google_calendar_hands_the_session_on(cloud, fake):
+    setup_guild(cloud)
+    tick(cloud)
+    first = cloud.store.list_sessions("guild")[0]
+    eid = event_id(f"guild-{first.date.isoformat()}@cop")
+    fake.respond(CALENDAR, eid, first.presenter, "declined")
+    tick(cloud)
+    after = cloud.store.list_sessions("guild")[0]
+    assert after.presenter not in (None, first.presenter)
+    assert after.presenter in fake.event(CALENDAR, eid)["summary"] or \
+        any(a["email"] == after.presenter for a in fake.event(CALENDAR, eid)["attendees"])
+    patches = [c for c in fake.api_calls() if c.method == "PATCH" and eid in c.path]
+    assert patches and all(c.query.get("sendUpdates") == "all" for c in patches)
+
+
+def test_a_holiday_added_as_blackout_cancels_its_event(cloud, fake):
+    from functions.services import communities
+
+    setup_guild(cloud)
+    tick(cloud)
+    second = cloud.store.list_sessions("guild")[1]
+    communities.set_community(cloud.store, cloud.clock.now(), "guild",
+                              blackouts=(second.date,))
+    tick(cloud)
+    event = event_of(fake, second)
+    assert event is None or event["status"] == "cancelled"
+    assert cloud.store.list_sessions("guild")[1].status == "blackout"
