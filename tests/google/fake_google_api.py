@@ -1,8 +1,9 @@
-"""A local stand-in for the Google Calendar v3 and Gmail v1 REST APIs.
+"""A local stand-in for the Google Calendar v3, Gmail v1 and Pub/Sub v1 REST APIs.
 
 It serves the real googleapiclient over HTTP on 127.0.0.1, keeps state (events by
-calendar and id, sent messages), answers batch requests, records every call, and can be
-told to fail the next matching calls. Only what the adapters use is implemented.
+calendar and id, sent messages, published Pub/Sub messages), answers batch requests,
+records every call, and can be told to fail the next matching calls. Only what the
+adapters use is implemented.
 """
 from __future__ import annotations
 
@@ -78,6 +79,8 @@ class FakeGoogle:
         self.calls: list[Call] = []  # every HTTP request, in order
         self.events: dict[tuple[str, str], dict] = {}  # (calendar id, event id) -> event
         self.sent: list[dict] = []  # {"id", "user", "raw", "message", "message_id"}
+        # Pub/Sub: {"topic", "id", "data" (decoded bytes), "attributes"}, in publish order
+        self.published: list[dict] = []
         self._failures: list[Failure] = []
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
@@ -326,6 +329,28 @@ class FakeGoogle:
         return 200, ({"messages": found, "resultSizeEstimate": len(found)}
                      if found else {"resultSizeEstimate": 0})
 
+    # Pub/Sub --------------------------------------------------------------------------
+
+    def publish(self, call: Call, topic: str) -> tuple[int, dict | None]:
+        """topics.publish: 1 to 1,000 messages, each with base64 data or attributes."""
+        messages = (call.body or {}).get("messages")
+        if not isinstance(messages, list) or not 1 <= len(messages) <= 1000:
+            return 400, error_body(400, "The value for message_count is out of range.",
+                                   "invalidArgument")
+        accepted = []
+        for message in messages:
+            try:
+                data = base64.b64decode(message.get("data", ""), validate=True)
+            except (TypeError, ValueError):
+                return 400, error_body(400, "Invalid data: not base64.", "invalidArgument")
+            attributes = message.get("attributes") or {}
+            if not data and not attributes:
+                return 400, error_body(400, "Some messages are empty.", "invalidArgument")
+            accepted.append({"topic": topic, "id": str(next(self._ids)), "data": data,
+                             "attributes": dict(attributes)})
+        self.published += accepted
+        return 200, {"messageIds": [m["id"] for m in accepted]}
+
 
 ROUTES: list[tuple[str, str, Callable[..., tuple[int, dict | None]]]] = [
     ("POST", r"/token", FakeGoogle.token),
@@ -335,6 +360,7 @@ ROUTES: list[tuple[str, str, Callable[..., tuple[int, dict | None]]]] = [
     ("DELETE", r"/calendar/v3/calendars/([^/]+)/events/([^/]+)", FakeGoogle.delete_event),
     ("POST", r"/gmail/v1/users/([^/]+)/messages/send", FakeGoogle.send_message),
     ("GET", r"/gmail/v1/users/([^/]+)/messages", FakeGoogle.list_messages),
+    ("POST", r"/v1/(projects/[^/]+/topics/[^/:]+):publish", FakeGoogle.publish),
 ]
 
 

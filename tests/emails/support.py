@@ -1,0 +1,127 @@
+"""A community lived through its first week on the in-memory deps, and its mail read back.
+
+Every message is serialised as it would go over the wire (policy SMTP: 7-bit headers, CRLF)
+and parsed again with the standard library, so tests see what a mail client sees.
+"""
+from __future__ import annotations
+
+import email.policy
+import re
+from datetime import datetime, time, timedelta, timezone
+from email.message import EmailMessage
+from email.parser import BytesParser
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from functions.adapters.clock import FixedClock
+from functions.adapters.memory_store import MemoryStore
+from functions.emails import MailSettings
+from functions.services import communities, members
+from functions.services.deps import Bundle
+from functions.tokens import Tokens
+from tests.fakes import MemoryCalendar, MemoryMailer
+
+PUBLIC_URL = "https://cop.example.com"
+REPLY_TO = "cop@example.com"
+SECRET = "test-secret"
+VIDEO = "https://meet.example.com/guild-weekly"
+SYDNEY = ZoneInfo("Australia/Sydney")
+# Wednesday 25 November 2026, 10:00 in Sydney; sessions are on Fridays at 16:00.
+START = datetime(2026, 11, 24, 23, 0, tzinfo=timezone.utc)
+FIRST_FRIDAY = datetime(2026, 11, 27, 16, 0, tzinfo=SYDNEY)
+# The first digest: Monday 30 November 2026, 09:00 in Sydney, about Friday 4 December.
+FIRST_DIGEST = datetime(2026, 11, 30, 9, 0, tzinfo=SYDNEY)
+NAMES = ["Ana Lima", "Ben Okafor", "Chen Wei", "Dana Novak", "Eli Cohen", "Fay Brown"]
+EMAILS = [f"{name.split()[0].lower()}@example.com" for name in NAMES]
+ROSTER = "email,name\n" + "".join(f"{e},{n}\n" for e, n in zip(EMAILS, NAMES))
+
+
+def make_deps(*, attach_invites: bool = True, instant: datetime = START) -> Bundle:
+    settings = MailSettings(public_url=PUBLIC_URL, tokens=Tokens(SECRET),
+                            default_reply_to=REPLY_TO, attach_invites=attach_invites)
+    return Bundle(store=MemoryStore(), mailer=MemoryMailer(), calendar=MemoryCalendar(),
+                  clock=FixedClock(instant), mail=settings)
+
+
+def setup_guild(deps: Bundle, roster: str = ROSTER, **settings) -> None:
+    options = dict(name="Guild", timezone="Australia/Sydney", weekday=4, start=time(16),
+                   minutes=30, holidays="AU-NSW", video_url=VIDEO)
+    options.update(settings)
+    communities.add_community(deps.store, deps.clock.now(), "guild", **options)
+    members.import_members(deps.store, deps.clock.now(), "guild", roster.encode())
+
+
+def on_the_wire(message: EmailMessage) -> tuple[bytes, EmailMessage]:
+    """The bytes an SMTP client would send, and those bytes parsed back."""
+    data = message.as_bytes(policy=email.policy.SMTP)
+    return data, BytesParser(policy=email.policy.default).parsebytes(data)
+
+
+def raw_headers(data: bytes) -> dict[str, str]:
+    """Header fields as written (unfolded, nothing decoded), by lower-case name."""
+    head = data.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    unfolded = re.sub(r"\r\n(?=[ \t])", "", head)
+    return {line.split(":", 1)[0].lower(): line.split(":", 1)[1].strip()
+            for line in unfolded.split("\r\n")}
+
+
+def recipient(message: EmailMessage) -> str:
+    return message["To"].addresses[0].addr_spec
+
+
+def of_kind(deps: Bundle, kind: str) -> list[EmailMessage]:
+    return [m for m in deps.mailer.sent if m["X-Cop-Kind"] == kind]
+
+
+def calendar_parts(message: EmailMessage) -> list[EmailMessage]:
+    return [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+
+
+def invite_event(message: EmailMessage) -> tuple[icalendar.Calendar, icalendar.Event]:
+    """The one iTIP invite a message carries, parsed."""
+    parts = calendar_parts(message)
+    assert len(parts) == 1, f"expected one text/calendar part, found {len(parts)}"
+    assert parts[0].get_param("method") == "REQUEST"
+    calendar = icalendar.Calendar.from_ical(parts[0].get_payload(decode=True))
+    events = list(calendar.walk("VEVENT"))
+    assert len(events) == 1
+    return calendar, events[0]
+
+
+def text_of(message: EmailMessage, subtype: str) -> str:
+    part = message.get_body((subtype,))
+    assert part is not None, f"no text/{subtype} body"
+    return part.get_content()
+
+
+def live_first_week(deps: Bundle) -> dict:
+    """Every kind of scheduled and membership mail, sent by the real services.
+
+    Wednesday: the first tick plans four sessions (heads-ups). Thursday afternoon: the
+    reminder for Friday. Friday's session is held. Monday 09:00: the digest about the next
+    Friday. Then someone joins (welcome), a presenter declines the invite (confirm) and a
+    member leaves (goodbye). Returns the sessions as planned on the first day, by date.
+    """
+    from functions.services import membership, sessions
+    from functions.services.tick import tick
+
+    setup_guild(deps)
+    tick(deps)
+    planned = deps.store.list_sessions("guild")
+    first, second = planned[0], planned[1]
+    sessions.set_topic(deps.store, "guild", first.presenter, "Feature flags on a budget",
+                       deps.clock.now())
+    deps.clock.set(FIRST_FRIDAY - timedelta(hours=23))
+    tick(deps)
+    deps.clock.set(FIRST_DIGEST)
+    sessions.set_topic(deps.store, "guild", second.presenter,
+                       "What Postgres indexes really cost", deps.clock.now())
+    tick(deps)
+    deps.clock.advance(timedelta(hours=1))
+    membership.join(deps, "guild", "gus@example.com", "Gus Ito")
+    third = deps.store.list_sessions("guild", FIRST_DIGEST.date())[1]
+    deps.calendar.answers[f"guild-{third.date.isoformat()}@cop"] = {third.presenter: "declined"}
+    tick(deps)
+    membership.leave(deps, "guild", EMAILS[5])
+    return {"first": first, "second": second, "declined": third}

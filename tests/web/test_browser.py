@@ -1,0 +1,130 @@
+"""The digest email and the public pages as headless Chromium renders them."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from functions.services import sessions
+from functions.services.tick import tick
+from tests.emails.support import (
+    EMAILS, FIRST_DIGEST, of_kind, recipient, setup_guild, text_of)
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+TOPIC = "What Postgres indexes really cost"
+
+pytestmark = [
+    pytest.mark.chromium,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="headless Chromium is not installed at /usr/bin/chromium "
+                              "(Debian package `chromium`; `make` installs it)"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 800, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 0
+    return path
+
+
+def test_digest_email_shows_what_matters(deps, page):
+    setup_guild(deps)
+    tick(deps)
+    second = deps.store.list_sessions("guild")[1]
+    deps.clock.set(FIRST_DIGEST)
+    sessions.set_topic(deps.store, "guild", second.presenter, TOPIC, deps.clock.now())
+    tick(deps)
+    digest = next(m for m in of_kind(deps, "digest") if recipient(m) == EMAILS[0])
+    names = {m.email: m.name for m in deps.store.list_members("guild")}
+    unsubscribe = re.fullmatch(r"<(.+)>", digest["List-Unsubscribe"]).group(1)
+
+    page.set_content(text_of(digest, "html"))
+
+    def shown(text: str) -> bool:
+        return page.get_by_text(text, exact=False).first.is_visible()
+
+    assert shown(names[second.presenter])
+    assert shown(TOPIC)
+    assert shown("Friday 4 December 2026, 16:00–16:30 AEDT")
+    lookahead = deps.store.get_community("guild").lookahead
+    upcoming = [s for s in deps.store.list_sessions("guild") if s.date > second.date]
+    upcoming = upcoming[:lookahead]  # the digest's roster covers the lookahead weeks
+    assert len(upcoming) == 4
+    rows = page.locator("table.roster tr")
+    for s in upcoming:
+        row = rows.filter(has_text=f"{s.date:%A} {s.date.day} {s.date:%B %Y}")
+        assert row.count() == 1 and row.first.is_visible(), s.date
+        if s.presenter:
+            assert row.first.get_by_text(names[s.presenter]).is_visible()
+        else:
+            assert "no session" in row.first.inner_text()
+    link = page.get_by_role("link", name="unsubscribe with one click")
+    assert link.is_visible()
+    assert link.get_attribute("href") == unsubscribe
+    join = page.get_by_role("link", name="Join the call")
+    assert join.is_visible()
+    # the card and the roster fit the 600px layout: nothing spills out sideways
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 800
+    screenshot(page, "digest.png")
+
+
+def test_roster_page_shows_the_table_and_the_feed_link(deps, served, page):
+    setup_guild(deps)
+    tick(deps)
+    token = deps.mail.tokens.feed_token("guild")
+    page.goto(f"{served.url}/roster/{token}")
+    assert page.title() == "Guild"
+    names = {m.email: m.name for m in deps.store.list_members("guild")}
+    rows = page.locator("table tbody tr")
+    stored = deps.store.list_sessions("guild")
+    assert rows.count() == len(stored)
+    for i, s in enumerate(stored):
+        assert rows.nth(i).is_visible()
+        assert f"{s.date.day} {s.date:%B %Y}" in rows.nth(i).inner_text()
+        assert names[s.presenter] in rows.nth(i).inner_text()
+    feed = page.get_by_role("link", name="Subscribe to the calendar")
+    assert feed.is_visible()
+    assert feed.get_attribute("href").endswith(f"/feed/{token}.ics")
+    assert "@example.com" not in page.content().replace("cop@example.com", "")
+    screenshot(page, "roster.png")
+
+
+def test_unsubscribe_by_clicking_the_button(deps, served, page):
+    setup_guild(deps)
+    tick(deps)
+    token = deps.mail.tokens.unsubscribe_token("guild", EMAILS[3])
+    page.goto(f"{served.url}/unsubscribe?t={token}")
+    assert page.get_by_role("heading", name="Leave Guild?").is_visible()
+    assert not any(m.opted_out for m in deps.store.list_members("guild"))
+    screenshot(page, "unsubscribe.png")
+    page.get_by_role("button", name="Unsubscribe").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="You have left Guild").is_visible()
+    assert deps.store.get_member("guild", EMAILS[3]).opted_out
+    assert [m.email for m in deps.store.list_members("guild") if m.opted_out] == [EMAILS[3]]
+    screenshot(page, "unsubscribed.png")
