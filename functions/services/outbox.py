@@ -68,10 +68,17 @@ def _deliver_chunk(store: Store, mailer: Mailer, now: datetime, items: list[Outg
                    report: Delivery) -> None:
     batch = []
     for item in items:
-        if _take(store, mailer, item, now):
-            batch.append(item)
-        else:
-            report.skipped.append(item.key)
+        try:
+            if not _take(store, mailer, item, now):
+                report.skipped.append(item.key)
+                continue
+            item.message  # rendered now: a message that cannot be built fails alone
+        except Exception as error:
+            log.exception("could not build %s", item.key)
+            store.record(item.key, FAILED, now, f"not built: {type(error).__name__}: {error}"[:500])
+            report.failed.append(item.key)
+            continue
+        batch.append(item)
     if not batch:
         return
     try:

@@ -183,7 +183,7 @@ def _obey(deps: Deps, community: Community, member: Member, command: Command,
                subject=f"{member.name} asks to swap sessions with you",
                summary=(f"{member.name} asks to swap their session on {outcome.date} with "
                         f"you. Reply “accept” to take it, or “decline”"),
-               schedule=schedule_lines(deps, community))
+               upcoming=schedule_lines(deps, community))
         return outcome.summary
     if verb in ("accept", "decline"):
         change = sessions.accept_swap if verb == "accept" else sessions.decline_swap
@@ -218,14 +218,14 @@ def _tell_others(deps: Deps, community: Community, outcome, summary: str) -> Non
                key=f"change-{outcome.date.isoformat()}-"
                    f"{hashlib.sha256(summary.encode()).hexdigest()[:8]}",
                subject=f"{community.name}: a change on {outcome.date}", summary=summary,
-               schedule=schedule_lines(deps, community))
+               upcoming=schedule_lines(deps, community))
 
 
 def _confirm(deps: Deps, community: Community, member: Member, inbound: Inbound,
              summary: str) -> None:
     notify(deps, community, member, kind="confirm", key=_reply_key(inbound),
            subject=f"Done: {summary}"[:120], summary=summary,
-           schedule=schedule_lines(deps, community), auto="auto-replied",
+           upcoming=schedule_lines(deps, community), auto="auto-replied",
            in_reply_to=inbound.message_id)
 
 

@@ -43,5 +43,5 @@ def read_rsvps(deps: Deps, community: Community, now: datetime) -> int:
                key=f"declined-{session.date.isoformat()}",
                subject=f"You declined {day_words(session.date)}: someone else takes it",
                summary=f"you declined the invite, so {outcome.summary}",
-               schedule=schedule_lines(deps, community))
+               upcoming=schedule_lines(deps, community))
     return skipped

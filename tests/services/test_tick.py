@@ -149,3 +149,22 @@ def test_presenter_declining_the_invite_skips_and_keeps_their_place(deps):
     # they keep their place: next free turn goes to them before anyone who presented since
     tick(deps)
     assert len(deps.mailer.to(first.presenter, "confirm")) == 1  # told once
+
+
+def test_a_message_that_cannot_be_built_fails_alone(deps):
+    from functions.services.outbox import Outgoing, deliver
+    from tests.fakes import MemoryMailer
+
+    good = MemoryMailer()
+    setup_guild(deps)
+    tick(deps)
+    sample = deps.mailer.sent[0]
+
+    def broken():
+        raise ValueError("template error")
+
+    items = [Outgoing("k/broken", broken), Outgoing("k/fine", lambda: sample)]
+    report = deliver(deps.store, good, deps.clock.now(), items)
+    assert report.failed == ["k/broken"] and report.sent == ["k/fine"]
+    assert deps.store.record_state("k/broken")[0] == "failed"
+    assert len(good.sent) == 1
