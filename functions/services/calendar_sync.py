@@ -4,10 +4,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from ..domain.digest import session_line
 from ..domain.invites import Event, build_event
 from ..domain.models import Community, Member, Session
 from ..emails import reply_address
 from .deps import Deps
+from .membership import schedule_lines
+from .messages import outgoing
+from .outbox import deliver
 
 log = logging.getLogger(__name__)
 
@@ -50,4 +54,27 @@ def sync_calendar(deps: Deps, community: Community, now: datetime) -> int:
                                               calendar_hash=event.fingerprint()))
     if published:
         deps.store.put_sessions(community.id, published)
+        _mail_cancellations(deps, community, [s for s in published if not s.is_session],
+                            members, now)
     return len(published)
+
+
+def _mail_cancellations(deps: Deps, community: Community, called_off: list[Session],
+                        members: list[Member], now: datetime) -> None:
+    """Invites went out by mail (iTIP), so their cancellation does too (METHOD:CANCEL)."""
+    if not deps.mail.attach_invites or not called_off:
+        return
+    roster = {m.email: m for m in members}
+    items = []
+    for session in called_off:
+        event = event_for(deps, community, session, members)
+        line = session_line(community, session, roster, now)
+        for attendee in event.attendees:
+            member = roster.get(attendee.email)
+            if member is None or not member.reachable:
+                continue
+            items.append(outgoing(
+                deps.mail, community, member, kind="cancelled", key=session.date.isoformat(),
+                subject=f"No {community.name} session on {line.day}", now=now, session=line,
+                invite=event, upcoming=schedule_lines(deps, community)))
+    deliver(deps.store, deps.mailer, now, items)

@@ -168,3 +168,26 @@ def test_a_message_that_cannot_be_built_fails_alone(deps):
     assert report.failed == ["k/broken"] and report.sent == ["k/fine"]
     assert deps.store.record_state("k/broken")[0] == "failed"
     assert len(good.sent) == 1
+
+
+def test_calling_off_a_session_mails_a_cancel_to_its_invitees(deps):
+    from dataclasses import replace as _replace
+
+    from icalendar import Calendar
+
+    deps.mail = _replace(deps.mail, attach_invites=True)
+    setup_guild(deps)
+    tick(deps)
+    second = deps.store.list_sessions("guild")[1]
+    communities.set_community(deps.store, deps.clock.now(), "guild", blackouts=(second.date,))
+    tick(deps)
+    cancels = [m for m in deps.mailer.sent if m["X-Cop-Kind"] == "cancelled"]
+    assert len(cancels) == 6  # everyone invited to that date
+    for message in cancels:
+        part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+        assert part.get_param("method") == "CANCEL"
+        event = Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")[0]
+        assert str(event["UID"]) == f"guild-{second.date.isoformat()}@cop"
+        assert int(event["SEQUENCE"]) == 1
+    tick(deps)
+    assert len([m for m in deps.mailer.sent if m["X-Cop-Kind"] == "cancelled"]) == 6
