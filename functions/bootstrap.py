@@ -113,4 +113,8 @@ class App:
         if urlsplit(url).scheme == "maildir":
             from .adapters.maildir import MaildirInbox
             return MaildirInbox(path_of(url))
-        return None  # Gmail replies arrive by push (the `inbox` function), not by polling
+        from .adapters.gmail_inbox import GmailInbox
+        from .adapters.google_auth import service_factory
+        mailbox = url.split("://", 1)[1]
+        return GmailInbox(mailbox, service_factory("gmail-inbox", mailbox,
+                                                   self.config.google_credentials))

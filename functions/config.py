@@ -1,6 +1,7 @@
 """Settings as data: one Config, built once at the entry point from a mapping (os.environ)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,6 +26,7 @@ class Config:
     calendar: str
     data_dir: Path
     fanout: str | None = None
+    gmail_topic: str | None = None  # Pub/Sub topic the Gmail inbox's watch publishes to
     public_url: str = "http://localhost:8080"
     secret: str | None = None
     reply_to: str | None = None
@@ -56,9 +58,13 @@ class Config:
         fanout = (env.get("COP_FANOUT") or "").strip() or None
         if fanout and not fanout.startswith("pubsub://projects/"):
             raise InputError(f"COP_FANOUT={fanout!r}: expected pubsub://projects/P/topics/T")
+        gmail_topic = (env.get("COP_GMAIL_TOPIC") or "").strip() or None
+        if gmail_topic and not re.fullmatch(r"projects/[^/]+/topics/[^/]+", gmail_topic):
+            raise InputError(f"COP_GMAIL_TOPIC={gmail_topic!r}: expected projects/P/topics/T")
         return cls(
             store=urls["COP_STORE"], mail=urls["COP_MAIL"], inbox=urls["COP_INBOX"],
             calendar=urls["COP_CALENDAR"], data_dir=data, fanout=fanout,
+            gmail_topic=gmail_topic,
             public_url=(env.get("COP_PUBLIC_URL") or "http://localhost:8080").rstrip("/"),
             secret=env.get("COP_SECRET") or None,
             reply_to=env.get("COP_REPLY_TO") or None,

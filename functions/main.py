@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 from functools import lru_cache
 
@@ -13,9 +14,13 @@ import functions_framework
 
 from .bootstrap import App
 from .config import Config
+from .services.replies import read_inbox
 from .services.tick import run_community as run_one
 from .services.tick import tick as run_all
+from .services.watch import renew_watch
 from .web import handle
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -26,6 +31,7 @@ def app() -> App:
 @functions_framework.http
 def tick(request):
     """Cloud Scheduler, every 15 minutes (IAM lets only the scheduler's account invoke it)."""
+    renew_watch(app(), app().config.gmail_topic)  # Gmail's push to `inbox`, once a day
     report = run_all(app(), app().fanout)
     return ({"communities": report.communities, "sent": report.sent, "failed": report.failed,
              "events": report.events, "errors": report.errors},
@@ -37,6 +43,12 @@ def run_community(cloud_event):
     """One community's jobs, from a Pub/Sub message {"community": ID} published by tick."""
     body = json.loads(base64.b64decode(cloud_event.data["message"]["data"]))
     run_one(app(), body["community"])
+
+
+@functions_framework.cloud_event
+def inbox(cloud_event):
+    """Gmail push {"emailAddress", "historyId"}: new mail, so read every unread reply."""
+    log.info("inbox: %d message(s) handled", len(read_inbox(app())))
 
 
 @functions_framework.http

@@ -1,4 +1,4 @@
-# The three Cloud Functions (gen2), built from a zip of the repository root.
+# The four Cloud Functions (gen2), built from a zip of the repository root.
 
 locals {
   # Paths left out of the source zip, relative to the repository root (glob patterns).
@@ -37,6 +37,7 @@ locals {
     COP_INBOX            = "gmail://${coalesce(var.inbox_mailbox, var.sender)}"
     COP_CALENDAR         = "google://${coalesce(var.calendar_id, var.sender)}"
     COP_FANOUT           = "pubsub://${google_pubsub_topic.fanout.id}"
+    COP_GMAIL_TOPIC      = google_pubsub_topic.gmail_push.id # tick renews the inbox's watch
     COP_PUBLIC_URL       = local.public_url
     COP_REPLY_TO         = coalesce(var.reply_to, var.inbox_mailbox, var.sender)
     COP_TRUSTED_AUTHSERV = var.trusted_authserv
@@ -249,6 +250,67 @@ resource "google_cloudfunctions2_function" "web" {
       secret     = google_secret_manager_secret.cop.secret_id
       version    = "latest"
     }
+  }
+
+  # Grants the build and a starting instance need (no COP_SECRET, no start).
+  depends_on = [
+    google_secret_manager_secret_iam_member.runtime_reads_cop_secret,
+    google_project_iam_member.runtime_datastore_user,
+    google_project_iam_member.build_log_writer,
+    google_project_iam_member.build_function_buckets,
+    google_artifact_registry_repository_iam_member.build_pushes_images,
+  ]
+}
+
+# --- inbox: Gmail push notifications (new mail in the inbox mailbox) -------------------
+
+resource "google_cloudfunctions2_function" "inbox" {
+  #checkov:skip=CKV_GCP_124:Pub/Sub pushes from outside any VPC; IAM lets only the trigger's account invoke inbox.
+  name        = local.function_names.inbox
+  location    = var.region
+  description = "Reads and handles the unread replies in the inbox mailbox when Gmail announces new mail."
+
+  build_config {
+    runtime               = "python311"
+    entry_point           = "inbox"
+    environment_variables = local.build_env
+    service_account       = google_service_account.build.id
+    docker_repository     = google_artifact_registry_repository.functions.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    service_account_email          = google_service_account.runtime.email
+    ingress_settings               = "ALLOW_ALL" # Pub/Sub pushes from outside any VPC; IAM guards it
+    all_traffic_on_latest_revision = true
+    available_memory               = "512Mi"
+    timeout_seconds                = 300
+    min_instance_count             = 0
+    # Each notification reads every unread reply, so a few instances keep up with a burst;
+    # two reading at once is harmless (each message is claimed by its Message-ID).
+    max_instance_count    = 3
+    environment_variables = local.cop_env
+
+    secret_environment_variables {
+      key        = "COP_SECRET"
+      project_id = local.project_number
+      secret     = google_secret_manager_secret.cop.secret_id
+      version    = "latest"
+    }
+  }
+
+  event_trigger {
+    trigger_region        = var.region
+    event_type            = "google.cloud.pubsub.topic.v1.messagePublished"
+    pubsub_topic          = google_pubsub_topic.gmail_push.id
+    retry_policy          = "RETRY_POLICY_RETRY" # replies are claimed by Message-ID: a retry does nothing twice
+    service_account_email = google_service_account.inbox_trigger.email
   }
 
   # Grants the build and a starting instance need (no COP_SECRET, no start).

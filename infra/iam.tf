@@ -1,12 +1,12 @@
 # Service accounts and who may do what. No primitive roles (owner/editor/viewer) anywhere,
 # and no service-account keys: the runtime account signs its own delegation assertions.
 
-# --- Runtime: the identity of all three functions ---------------------------------------
+# --- Runtime: the identity of all four functions ----------------------------------------
 
 resource "google_service_account" "runtime" {
   account_id   = "${var.name_prefix}-runtime"
   display_name = "cop-rota functions (runtime)"
-  description  = "Runs tick, run_community and web. Acts as Workspace users through domain-wide delegation."
+  description  = "Runs tick, run_community, inbox and web. Acts as Workspace users through domain-wide delegation."
   depends_on   = [google_project_service.apis]
 }
 
@@ -71,6 +71,31 @@ resource "google_service_account_iam_member" "pubsub_tokens_for_trigger" {
   role               = "roles/iam.serviceAccountTokenCreator"
   member             = "serviceAccount:${local.pubsub_service_agent}"
   depends_on         = [google_project_service.apis] # the agent appears with the API
+}
+
+# --- Inbox trigger: the only identity that may invoke inbox ------------------------------
+
+resource "google_service_account" "inbox_trigger" {
+  account_id   = "${var.name_prefix}-inbox-trigger"
+  display_name = "cop-rota Gmail push trigger"
+  description  = "Identity of the Eventarc push subscription that delivers Gmail notifications to inbox."
+  depends_on   = [google_project_service.apis]
+}
+
+resource "google_cloud_run_v2_service_iam_binding" "inbox_invoker" {
+  project  = var.project_id
+  location = google_cloudfunctions2_function.inbox.location
+  name     = google_cloudfunctions2_function.inbox.name
+  role     = "roles/run.invoker"
+  members  = ["serviceAccount:${google_service_account.inbox_trigger.email}"]
+}
+
+# As for the fanout trigger: needed in projects created before 8 April 2021.
+resource "google_service_account_iam_member" "pubsub_tokens_for_inbox_trigger" {
+  service_account_id = google_service_account.inbox_trigger.name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = "serviceAccount:${local.pubsub_service_agent}"
+  depends_on         = [google_project_service.apis]
 }
 
 # --- Web: public, because mail clients and calendars fetch it without credentials ------

@@ -37,7 +37,7 @@ locals {
     "cloudfunctions.googleapis.com",       # Cloud Functions gen2
     "cloudresourcemanager.googleapis.com", # project lookups
     "cloudscheduler.googleapis.com",       # the 15-minute tick
-    "eventarc.googleapis.com",             # Pub/Sub trigger of run_community
+    "eventarc.googleapis.com",             # Pub/Sub triggers of run_community and inbox
     "firestore.googleapis.com",            # COP_STORE=firestore://
     "gmail.googleapis.com",                # COP_MAIL / COP_INBOX=gmail://
     "iam.googleapis.com",                  # service accounts
@@ -53,6 +53,7 @@ locals {
     tick          = "${var.name_prefix}-tick"
     run_community = "${var.name_prefix}-run-community"
     web           = "${var.name_prefix}-web"
+    inbox         = "${var.name_prefix}-inbox"
   }
 
   # COP_PUBLIC_URL: the web function cannot be given its own URL (a resource cannot

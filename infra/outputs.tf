@@ -18,6 +18,11 @@ output "run_community_function" {
   value       = google_cloudfunctions2_function.run_community.name
 }
 
+output "inbox_function" {
+  description = "Name of the function that reads replies when Gmail announces new mail."
+  value       = google_cloudfunctions2_function.inbox.name
+}
+
 output "runtime_service_account" {
   description = "Identity of the functions."
   value       = google_service_account.runtime.email
@@ -36,6 +41,11 @@ output "scheduler_service_account" {
 output "fanout_trigger_service_account" {
   description = "Identity of the push subscription; the only invoker of run_community."
   value       = google_service_account.fanout_trigger.email
+}
+
+output "inbox_trigger_service_account" {
+  description = "Identity of the Gmail push subscription; the only invoker of inbox."
+  value       = google_service_account.inbox_trigger.email
 }
 
 output "build_service_account" {

@@ -45,10 +45,10 @@ resource "google_pubsub_topic_iam_member" "pubsub_forwards_dead_letters" {
 }
 
 # --- Gmail push notifications (for the Gmail inbox) --------------------------------------
-# The Gmail inbox adapter will call users.watch on the inbox mailbox with this topic, and
-# Gmail publishes a notification here on each new message. Gmail publishes as
-# gmail-api-push@system.gserviceaccount.com. Nothing subscribes yet: until then the tick
-# polls the mailbox's history.
+# The tick calls users.watch on the inbox mailbox with this topic (COP_GMAIL_TOPIC) once a
+# day, and Gmail publishes a notification here on each new inbox message, as
+# gmail-api-push@system.gserviceaccount.com. The inbox function's trigger subscribes; the
+# tick also polls the mailbox, so a lost notification only delays a reply.
 
 resource "google_pubsub_topic" "gmail_push" {
   #checkov:skip=CKV_GCP_83:Short-lived notifications (a community id; a mailbox address and history id); Google-managed encryption suffices, CMEK would add a KMS key to manage and pay for.

@@ -21,10 +21,15 @@ GMAIL_SCOPES = (
     "https://www.googleapis.com/auth/gmail.send",
     "https://www.googleapis.com/auth/gmail.readonly",  # only for was_sent's search
 )
+# The inbox marks handled mail read (readonly cannot change labels) and renews its watch.
+GMAIL_INBOX_SCOPES = ("https://www.googleapis.com/auth/gmail.modify",)
 CALENDAR_SCOPES = ("https://www.googleapis.com/auth/calendar.events",)
 PUBSUB_SCOPES = ("https://www.googleapis.com/auth/pubsub",)
-APIS = {"gmail": ("v1", GMAIL_SCOPES), "calendar": ("v3", CALENDAR_SCOPES),
-        "pubsub": ("v1", PUBSUB_SCOPES)}
+# name -> (API, version, scopes): one client per use, each with only the scopes it needs.
+APIS = {"gmail": ("gmail", "v1", GMAIL_SCOPES),
+        "gmail-inbox": ("gmail", "v1", GMAIL_INBOX_SCOPES),
+        "calendar": ("calendar", "v3", CALENDAR_SCOPES),
+        "pubsub": ("pubsub", "v1", PUBSUB_SCOPES)}
 
 TOKEN_URI = "https://oauth2.googleapis.com/token"
 IAM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
@@ -35,15 +40,16 @@ ServiceFactory = Callable[[], Resource]
 
 def service_factory(api: str, subject: str | None = None, key: str | None = None, *,
                     root_url: str | None = None) -> ServiceFactory:
-    """A client for `api` ("gmail" or "calendar") acting as the Workspace user `subject`
-    (None: as the service account itself), with that API's scopes only.
+    """A client for `api` (a name in APIS: "gmail", "gmail-inbox", "calendar", "pubsub")
+    acting as the Workspace user `subject` (None: as the service account itself), with
+    that use's scopes only.
 
     `key` is a service-account key file path or the key's JSON text; None: Application
     Default Credentials. Nothing is read until the factory is called.
     """
-    version, scopes = APIS[api]
+    name, version, scopes = APIS[api]
     auth = GoogleAuth(key)
-    return lambda: build_service(api, version, credentials=auth.credentials(scopes, subject),
+    return lambda: build_service(name, version, credentials=auth.credentials(scopes, subject),
                                  root_url=root_url)
 
 

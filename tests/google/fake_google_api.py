@@ -1,7 +1,8 @@
 """A local stand-in for the Google Calendar v3, Gmail v1 and Pub/Sub v1 REST APIs.
 
 It serves the real googleapiclient over HTTP on 127.0.0.1, keeps state (events by
-calendar and id, sent messages, published Pub/Sub messages), answers batch requests,
+calendar and id, sent messages, a mailbox of received messages with their labels, Gmail
+watches, published Pub/Sub messages), answers batch requests,
 records every call, and can be told to fail the next matching calls. Only what the
 adapters use is implemented.
 """
@@ -79,6 +80,9 @@ class FakeGoogle:
         self.calls: list[Call] = []  # every HTTP request, in order
         self.events: dict[tuple[str, str], dict] = {}  # (calendar id, event id) -> event
         self.sent: list[dict] = []  # {"id", "user", "raw", "message", "message_id"}
+        # Gmail messages received, by id in delivery order: {"id", "raw", "labels", "date"}
+        self.mailbox: dict[str, dict] = {}
+        self.watches: list[dict] = []  # users.watch requests: {"user", "body"}
         # Pub/Sub: {"topic", "id", "data" (decoded bytes), "attributes"}, in publish order
         self.published: list[dict] = []
         self._failures: list[Failure] = []
@@ -142,6 +146,19 @@ class FakeGoogle:
     def sent_ids(self) -> list[str]:
         with self._lock:
             return [s["message_id"] for s in self.sent]
+
+    def deliver(self, raw: bytes, labels: tuple[str, ...] = ("INBOX", "UNREAD")) -> str:
+        """A message arrives in the Gmail mailbox (any user's: the fake has one); its id."""
+        with self._lock:
+            message_id = f"{next(self._ids):016x}"
+            self.mailbox[message_id] = {"id": message_id, "raw": bytes(raw),
+                                        "labels": set(labels),
+                                        "date": 1_700_000_000_000 + len(self.mailbox) * 1000}
+            return message_id
+
+    def labels(self, message_id: str) -> set[str]:
+        with self._lock:
+            return set(self.mailbox[message_id]["labels"])
 
     # HTTP -----------------------------------------------------------------------------
 
@@ -322,12 +339,56 @@ class FakeGoogle:
     def list_messages(self, call: Call, user: str) -> tuple[int, dict | None]:
         query = call.query.get("q", "").strip()
         match = re.fullmatch(r"rfc822msgid:<?([^<>\s]+)>?", query)
-        if not match:
+        if match:
+            found = [{"id": s["id"], "threadId": s["id"]} for s in self.sent
+                     if s["user"] == user and s["message_id"].strip("<>") == match.group(1)]
+            return 200, ({"messages": found, "resultSizeEstimate": len(found)}
+                         if found else {"resultSizeEstimate": 0})
+        if sorted(query.split()) != ["in:inbox", "is:unread"]:
             return 400, error_body(400, f"fake: unsupported query {query!r}", "invalidArgument")
-        found = [{"id": s["id"], "threadId": s["id"]} for s in self.sent
-                 if s["user"] == user and s["message_id"].strip("<>") == match.group(1)]
-        return 200, ({"messages": found, "resultSizeEstimate": len(found)}
-                     if found else {"resultSizeEstimate": 0})
+        # Newest first, as Gmail lists; pages of maxResults (default 100, at most 500).
+        unread = [{"id": m["id"], "threadId": m["id"]} for m in reversed(self.mailbox.values())
+                  if {"INBOX", "UNREAD"} <= m["labels"]]
+        size = min(int(call.query.get("maxResults", 100)), 500)
+        start = int(call.query.get("pageToken", 0))
+        page: dict[str, Any] = {"resultSizeEstimate": len(unread)}
+        if unread[start:start + size]:
+            page["messages"] = unread[start:start + size]
+        if start + size < len(unread):
+            page["nextPageToken"] = str(start + size)
+        return 200, page
+
+    def get_message(self, call: Call, user: str, message_id: str) -> tuple[int, dict | None]:
+        message = self.mailbox.get(message_id)
+        if message is None:
+            return 404, error_body(404, "Requested entity was not found.")
+        if call.query.get("format") != "raw":
+            return 400, error_body(400, "fake: only format=raw", "invalidArgument")
+        return 200, {"id": message_id, "threadId": message_id,
+                     "labelIds": sorted(message["labels"]),
+                     "sizeEstimate": len(message["raw"]), "internalDate": str(message["date"]),
+                     "raw": base64.urlsafe_b64encode(message["raw"]).decode("ascii")}
+
+    def modify_message(self, call: Call, user: str, message_id: str
+                       ) -> tuple[int, dict | None]:
+        message = self.mailbox.get(message_id)
+        if message is None:
+            return 404, error_body(404, "Requested entity was not found.")
+        body = call.body or {}
+        if not (body.get("addLabelIds") or body.get("removeLabelIds")):
+            return 400, error_body(400, "No label add or removes specified", "invalidArgument")
+        message["labels"] |= set(body.get("addLabelIds") or [])
+        message["labels"] -= set(body.get("removeLabelIds") or [])
+        return 200, {"id": message_id, "threadId": message_id,
+                     "labelIds": sorted(message["labels"])}
+
+    def watch(self, call: Call, user: str) -> tuple[int, dict | None]:
+        body = call.body or {}
+        if not re.fullmatch(r"projects/[^/]+/topics/[^/]+", body.get("topicName", "")):
+            return 400, error_body(400, "Invalid topicName", "invalidArgument")
+        self.watches.append({"user": user, "body": copy.deepcopy(body)})
+        expiration = int(datetime.now(timezone.utc).timestamp() * 1000) + 7 * 86_400_000
+        return 200, {"historyId": str(next(self._ids)), "expiration": str(expiration)}
 
     # Pub/Sub --------------------------------------------------------------------------
 
@@ -360,6 +421,9 @@ ROUTES: list[tuple[str, str, Callable[..., tuple[int, dict | None]]]] = [
     ("DELETE", r"/calendar/v3/calendars/([^/]+)/events/([^/]+)", FakeGoogle.delete_event),
     ("POST", r"/gmail/v1/users/([^/]+)/messages/send", FakeGoogle.send_message),
     ("GET", r"/gmail/v1/users/([^/]+)/messages", FakeGoogle.list_messages),
+    ("GET", r"/gmail/v1/users/([^/]+)/messages/([^/]+)", FakeGoogle.get_message),
+    ("POST", r"/gmail/v1/users/([^/]+)/messages/([^/]+)/modify", FakeGoogle.modify_message),
+    ("POST", r"/gmail/v1/users/([^/]+)/watch", FakeGoogle.watch),
     ("POST", r"/v1/(projects/[^/]+/topics/[^/:]+):publish", FakeGoogle.publish),
 ]
 

@@ -27,7 +27,7 @@ HCL_OPTIONS = hcl2.SerializationOptions(
 
 # Settings config.py reads that the cloud functions must be given as plain variables.
 CLOUD_SETTINGS = ("COP_STORE", "COP_MAIL", "COP_INBOX", "COP_CALENDAR", "COP_FANOUT",
-                  "COP_PUBLIC_URL", "COP_REPLY_TO")
+                  "COP_PUBLIC_URL", "COP_REPLY_TO", "COP_GMAIL_TOPIC")
 # Read by config.py but deliberately not set in the cloud: laptop, demo and SMTP settings.
 LOCAL_ONLY_SETTINGS = {"COP_DATA", "COP_NOW", "COP_SMTP_USER", "COP_SMTP_PASSWORD"}
 SECRET_SETTING = "COP_SECRET"
@@ -45,6 +45,7 @@ PUBLIC_MEMBERS = {"allUsers", "allAuthenticatedUsers"}
 RUNTIME_PROJECT_ROLES = {"roles/datastore.user"}
 GMAIL_PUSH_ACCOUNT = "serviceAccount:gmail-api-push@system.gserviceaccount.com"
 FUNCTION = "google_cloudfunctions2_function"
+ENTRY_POINTS = ("tick", "run_community", "web", "inbox")
 # Resources that grant a role on a function's Cloud Run service (or on the function).
 SERVICE_IAM = re.compile(
     r"^google_(cloud_run_v2_service|cloud_run_service|cloudfunctions2_function)"
@@ -398,19 +399,59 @@ def problems_fanout_wiring(tf: Terraform) -> list[str]:
         env = function_env(tf, tf.function(entry_point)[1])
         if referenced(env.get("COP_FANOUT"), "google_pubsub_topic") != {topic}:
             problems.append(f"{entry_point}: COP_FANOUT is not google_pubsub_topic.{topic}")
-    # run_community is invoked by its trigger's account alone.
+    return problems + problems_trigger_invokers(tf, "run_community")
+
+
+def problems_trigger_invokers(tf: Terraform, entry_point: str) -> list[str]:
+    """An event-triggered function: not public, invoked by its trigger's account alone."""
+    problems = []
+    name, body = tf.function(entry_point)
+    trigger = block(body, "event_trigger")
     trigger_account = referenced(trigger.get("service_account_email"), "google_service_account")
     invokers = set()
     for type_, grant, grant_body in grants_on_function(tf, name):
         if PUBLIC_MEMBERS.intersection(members_of(grant_body)):
-            problems.append(f"{type_}.{grant} makes run_community public")
+            problems.append(f"{type_}.{grant} makes {entry_point} public")
         if grant_body.get("role") in INVOKER_ROLES:
             invokers.update(members_of(grant_body))
     if len(trigger_account) != 1 or \
             invokers != {service_account_member(next(iter(trigger_account)))}:
-        problems.append(f"run_community's invokers are {sorted(invokers)}, expected only "
+        problems.append(f"{entry_point}'s invokers are {sorted(invokers)}, expected only "
                         f"its trigger's account {sorted(trigger_account)}")
+    elif trigger_account == {runtime_account(tf)}:
+        problems.append(f"{entry_point}'s trigger runs as the functions' runtime account")
     return problems
+
+
+def problems_gmail_inbox_wiring(tf: Terraform) -> list[str]:
+    """Gmail publishes to the topic the tick's watch names and inbox's trigger listens to."""
+    problems = []
+    _, body = tf.function("inbox")
+    trigger = block(body, "event_trigger")
+    topics = referenced(trigger.get("pubsub_topic"), "google_pubsub_topic")
+    if len(topics) != 1:
+        return [f"inbox's trigger names no single Pub/Sub topic: {trigger}"]
+    topic = next(iter(topics))
+    if trigger.get("event_type") != "google.cloud.pubsub.topic.v1.messagePublished":
+        problems.append("inbox is not triggered by messages published to a topic")
+    if trigger.get("retry_policy") != "RETRY_POLICY_RETRY":
+        problems.append("inbox's trigger does not retry failures")
+    gmail_publishes = any(
+        refers_to(grant.get("topic"), f"google_pubsub_topic.{topic}")
+        and grant.get("member") == GMAIL_PUSH_ACCOUNT
+        and grant.get("role") == "roles/pubsub.publisher"
+        for grant in tf.of_type("google_pubsub_topic_iam_member").values())
+    if not gmail_publishes:
+        problems.append(f"Gmail cannot publish to google_pubsub_topic.{topic}, "
+                        "the topic inbox listens to")
+    for entry_point in ("tick", "inbox"):  # tick renews the watch; inbox reads the mail
+        env = function_env(tf, tf.function(entry_point)[1])
+        if referenced(env.get("COP_GMAIL_TOPIC"), "google_pubsub_topic") != {topic}:
+            problems.append(f"{entry_point}: COP_GMAIL_TOPIC is not "
+                            f"google_pubsub_topic.{topic}")
+        if not str(env.get("COP_INBOX", "")).startswith("gmail://"):
+            problems.append(f"{entry_point}: COP_INBOX is not gmail://MAILBOX")
+    return problems + problems_trigger_invokers(tf, "inbox")
 
 
 def problems_runtime_account(tf: Terraform) -> list[str]:
@@ -538,10 +579,10 @@ def problems_gmail_push(tf: Terraform) -> list[str]:
 
 # --- Tests on the real configuration -------------------------------------------------------
 
-def test_every_tf_file_parses_and_declares_the_three_functions(tf):
+def test_every_tf_file_parses_and_declares_the_four_functions(tf):
     entry_points = {block(b, "build_config").get("entry_point")
                     for b in tf.of_type(FUNCTION).values()}
-    assert entry_points == {"tick", "run_community", "web"}
+    assert entry_points == set(ENTRY_POINTS)
 
 
 def test_tick_is_invoked_by_the_scheduler_account_alone(tf):
@@ -556,7 +597,7 @@ def test_scheduler_calls_tick_every_15_minutes_with_oidc(tf):
     assert problems_scheduler(tf) == []
 
 
-@pytest.mark.parametrize("entry_point", ["tick", "run_community", "web"])
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
 def test_functions_get_cloud_settings_and_the_secret_from_secret_manager(tf, entry_point):
     assert problems_settings(tf, entry_point) == []
 
@@ -572,6 +613,10 @@ def test_every_setting_config_reads_is_set_or_known_to_be_local_only(tf):
 
 def test_fanout_topic_wires_tick_to_run_community(tf):
     assert problems_fanout_wiring(tf) == []
+
+
+def test_gmail_push_topic_wires_the_watch_to_the_inbox_function(tf):
+    assert problems_gmail_inbox_wiring(tf) == []
 
 
 def test_runtime_account_has_least_privilege(tf):
@@ -706,6 +751,44 @@ def test_broken_fanout_wiring_is_caught(tf):
     problems = problems_fanout_wiring(tf)
     assert any("does not retry" in p for p in problems)
     assert any("COP_FANOUT is not" in p for p in problems)
+
+
+def test_broken_gmail_inbox_wiring_is_caught(tf):
+    _, body = tf.function("inbox")
+    trigger = block(body, "event_trigger")
+    trigger["retry_policy"] = "RETRY_POLICY_DO_NOT_RETRY"
+    trigger["pubsub_topic"] = "${google_pubsub_topic.fanout.id}"
+    problems = problems_gmail_inbox_wiring(tf)
+    assert any("does not retry" in p for p in problems)
+    assert any("Gmail cannot publish" in p for p in problems)
+    assert any("tick: COP_GMAIL_TOPIC is not" in p for p in problems)
+
+
+def test_a_missing_gmail_topic_setting_is_caught(tf):
+    _, body = tf.function("tick")
+    env = function_env(tf, body)
+    block(body, "service_config")["environment_variables"] = {
+        k: v for k, v in env.items() if k != "COP_GMAIL_TOPIC"}
+    assert any("COP_GMAIL_TOPIC is not set" in p for p in problems_settings(tf, "tick"))
+    assert any("tick: COP_GMAIL_TOPIC" in p for p in problems_gmail_inbox_wiring(tf))
+
+
+def test_a_public_inbox_or_a_second_invoker_is_caught(tf):
+    runtime = runtime_account(tf)
+    broken = load(f"""
+        resource "google_cloud_run_v2_service_iam_member" "oops" {{
+          name   = google_cloudfunctions2_function.inbox.name
+          role   = "roles/run.invoker"
+          member = "allUsers"
+        }}
+        resource "google_cloud_run_v2_service_iam_member" "oops2" {{
+          name   = google_cloudfunctions2_function.inbox.name
+          role   = "roles/run.invoker"
+          member = "serviceAccount:${{google_service_account.{runtime}.email}}"
+        }}""")
+    problems = problems_trigger_invokers(broken, "inbox")
+    assert any("makes inbox public" in p for p in problems)
+    assert any("inbox's invokers are" in p for p in problems)
 
 
 def test_an_http_function_on_an_event_trigger_is_caught(tf):
