@@ -14,6 +14,7 @@ import functions_framework
 
 from .bootstrap import App
 from .config import Config
+from .domain.errors import NotFound
 from .services.replies import read_inbox
 from .services.tick import run_community as run_one
 from .services.tick import tick as run_all
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 
 @lru_cache(maxsize=1)
 def app() -> App:
+    # Cloud Functions keeps what goes to stderr; INFO shows every job and reply decision.
+    logging.basicConfig(level=os.environ.get("COP_LOG_LEVEL", "INFO"),
+                        format="%(levelname)s %(name)s: %(message)s")
     return App(Config.from_env(os.environ))
 
 
@@ -42,7 +46,10 @@ def tick(request):
 def run_community(cloud_event):
     """One community's jobs, from a Pub/Sub message {"community": ID} published by tick."""
     body = json.loads(base64.b64decode(cloud_event.data["message"]["data"]))
-    run_one(app(), body["community"])
+    try:
+        run_one(app(), body["community"])
+    except NotFound as gone:  # removed since the tick published: acknowledge, no retries
+        log.warning("run_community: %s", gone)
 
 
 @functions_framework.cloud_event

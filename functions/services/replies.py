@@ -38,18 +38,28 @@ class Handled:
     member: str | None = None
 
 
+PAGE = 50  # messages read into memory at once
+
+
 def read_inbox(deps: Deps, limit: int = 500) -> list[Handled]:
-    """Every new message in the inbox, each handled once; one bad message stops nothing."""
+    """New messages in the inbox, a page at a time, each handled once (up to `limit` per
+    run; the rest wait for the next). One bad message stops nothing."""
     if deps.inbox is None:
         return []
-    results = []
-    for handle, raw in deps.inbox.fetch(limit):
-        try:
-            results.append(handle_reply(deps, raw))
-        except Exception:  # a bug: logged with its traceback, the message kept for a retry
-            log.exception("inbox: could not handle message %s", handle)
-            continue
-        deps.inbox.done(handle)
+    results: list[Handled] = []
+    seen = 0
+    while seen < limit:
+        page = deps.inbox.fetch(min(PAGE, limit - seen))
+        seen += len(page)
+        for handle, raw in page:
+            try:
+                results.append(handle_reply(deps, raw))
+            except Exception:  # a bug: logged with its traceback, kept for a retry
+                log.exception("inbox: could not handle message %s", handle)
+                continue
+            deps.inbox.done(handle)
+        if len(page) < PAGE:
+            break
     return results
 
 

@@ -75,7 +75,7 @@ def test_replies_are_handled_and_marked_read(cloud, fake, replies, sleeps):
     assert cloud.mailer.to(first.presenter, "confirm")  # confirmed by email
     assert all(fake.labels(m) == {"INBOX"} for m in replies)
     [listing] = [c for c in fake.api_calls() if c.path == LIST_PATH]
-    assert listing.query["q"] == "in:inbox is:unread" and listing.query["maxResults"] == "500"
+    assert listing.query["q"] == "in:inbox is:unread" and listing.query["maxResults"] == "50"  # a page
     [batch] = fake.batches()  # the three gets in one batch request
     assert {(c.method, c.query["format"]) for c in batch.parts} == {("GET", "raw")}
     modifies = [c for c in fake.api_calls() if c.path.endswith("/modify")]
