@@ -113,7 +113,7 @@ def main() -> int:
                                        (True, "peak traced memory", 64, "MiB")):
         with tempfile.TemporaryDirectory() as folder:
             measure(f"digest to 1,000 members, {name}", target, unit,
-                    lambda: digest_to_many(Path(folder), traced))
+                    lambda folder=folder, traced=traced: digest_to_many(Path(folder), traced))
     missed = 0
     for name, value, target, unit in RESULTS:
         ok = value <= target

@@ -165,7 +165,7 @@ def _url(token: str) -> str | None:
     try:
         parts = urlsplit(token)
         host = parts.hostname
-        parts.port  # raises ValueError on a malformed port
+        _ = parts.port  # raises ValueError on a malformed port
     except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https") or not host:

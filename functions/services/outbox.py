@@ -72,7 +72,7 @@ def _deliver_chunk(store: Store, mailer: Mailer, now: datetime, items: list[Outg
             if not _take(store, mailer, item, now):
                 report.skipped.append(item.key)
                 continue
-            item.message  # rendered now: a message that cannot be built fails alone
+            _ = item.message  # rendered now: a message that cannot be built fails alone
         except Exception as error:
             log.exception("could not build %s", item.key)
             store.record(item.key, FAILED, now, f"not built: {type(error).__name__}: {error}"[:500])

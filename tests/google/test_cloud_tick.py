@@ -5,7 +5,6 @@ attendees and sendUpdates; a presenter who declines in Google Calendar skips the
 """
 from __future__ import annotations
 
-from datetime import timedelta
 
 import pytest
 

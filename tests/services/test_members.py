@@ -1,7 +1,7 @@
 """Member changes and their bad input: each error is clear and changes nothing."""
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 

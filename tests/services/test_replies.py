@@ -7,7 +7,6 @@ from email.utils import make_msgid
 
 import pytest
 
-from functions.services import sessions
 from functions.services.replies import handle_reply
 from functions.services.tick import tick
 from functions.services.views import schedule_rows
