@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from ..domain import rota
-from ..domain.models import HELD, PLANNED, PROJECTED
+from ..domain.models import CANCELLED, HELD, PLANNED, PROJECTED
 from ..domain.timing import local_date
 from ..ports import Store
 from . import lookup
@@ -48,6 +48,6 @@ def schedule_rows(store: Store, community_id: str, now: datetime, weeks: int = 8
         else:
             status = HELD if s.held(now) else s.status
         rows.append({"date": s.date.isoformat(),
-                     "presenter": s.presenter if s.status == PLANNED else None,
+                     "presenter": s.presenter if s.status in (PLANNED, CANCELLED) else None,
                      "status": status})
     return rows

@@ -197,3 +197,15 @@ def test_forged_reply_is_refused_as_bad_input(guild, tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
     rows = json.loads(cop(guild, "member", "list", "guild", "--json").stdout)
     assert {r["status"] for r in rows} == {"active"}
+
+
+def test_moving_the_weekday_cancels_planned_sessions_and_plans_new_ones(guild):
+    before = json.loads(cop(guild, "schedule", "guild", "--weeks", "3", "--json").stdout)
+    cop(guild, "community", "set", "guild", "--weekday", "thu")
+    after = json.loads(cop(guild, "schedule", "guild", "--weeks", "3", "--json").stdout)
+    cancelled = [r for r in after if r["status"] == "cancelled"]
+    assert [r["date"] for r in cancelled] == [r["date"] for r in before]
+    assert all(r["presenter"] for r in cancelled)  # who it would have been stays visible
+    from datetime import date as _date
+    thursdays = [r for r in after if r["status"] == "planned"]
+    assert thursdays and all(_date.fromisoformat(r["date"]).weekday() == 3 for r in thursdays)
