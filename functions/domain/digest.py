@@ -40,9 +40,13 @@ def digest_content(community: Community, session: Session, members: list[Member]
     """The week's session, last week's recap, shared links and the upcoming roster."""
     roster = {m.email: m for m in members}
     held = [s for s in sessions if s.date < session.date and s.held(now)]
-    upcoming = [s for s in sessions
-                if s.date > session.date and s.starts_at and s.starts_at > now
-                and (s.status == PLANNED or s.status in NO_SESSION)][: community.lookahead]
+    upcoming = []
+    for s in sessions:  # the next `lookahead` real sessions, and the breaks between them
+        if sum(u.status == PLANNED for u in upcoming) >= community.lookahead:
+            break
+        if s.date > session.date and s.starts_at and s.starts_at > now \
+                and s.status in (PLANNED, *NO_SESSION):
+            upcoming.append(s)
     return {
         "session": session_line(community, session, roster, now),
         "recap": session_line(community, held[-1], roster, now) if held else None,
