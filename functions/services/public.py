@@ -5,6 +5,7 @@ Both live under an unguessable token per community and name nobody by address.
 from __future__ import annotations
 
 from dataclasses import replace
+import hmac
 from datetime import datetime
 
 from ..domain.digest import session_line
@@ -21,7 +22,8 @@ FEED_WEEKS = 12
 
 
 def community_by_token(store: Store, tokens: Tokens, token: str) -> Community | None:
-    return next((c for c in store.list_communities() if tokens.feed_token(c.id) == token),
+    return next((c for c in store.list_communities()
+                 if hmac.compare_digest(tokens.feed_token(c.id).encode(), token.encode())),
                 None)
 
 

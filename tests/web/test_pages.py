@@ -152,7 +152,7 @@ def test_roster_page_escapes_names(deps, served):
     assert "&lt;i&gt;Guild&lt;/i&gt;" in body and "<i>Guild" not in body
 
 
-@pytest.mark.parametrize("path", ["/roster/wrong-token", "/roster/", "/roster",
+@pytest.mark.parametrize("path", ["/roster/wrong-token", "/roster/", "/roster", "/roster/%C3%BC",
                                   "/feed/wrong-token.ics", "/nowhere"])
 def test_unknown_pages_are_not_found(guild, served, path):
     status, _, _ = fetch(served.url + path)
