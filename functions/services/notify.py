@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from ..domain.digest import session_line
 from ..domain.jobs import reminder_due
-from ..domain.models import PLANNED, Community
+from ..domain.models import PLANNED, Community, Member
 from ..domain.wording import day_words
 from .calendar_sync import event_for
 from .deps import Deps
@@ -49,3 +49,20 @@ def send_heads_ups(deps: Deps, community: Community, now: datetime) -> Delivery:
 def send_reminders(deps: Deps, community: Community, now: datetime) -> Delivery:
     return _presenter_messages(deps, community, now, "reminder",
                                lambda s: reminder_due(s, now))
+
+
+def alert_organisers(deps: Deps, community: Community, now: datetime) -> Delivery:
+    """Organisers hear once about each coming session that nobody can present."""
+    roster = {m.email: m for m in deps.store.list_members(community.id)}
+    items = []
+    for session in deps.store.list_sessions(community.id):
+        if session.status != PLANNED or session.presenter or session.started(now):
+            continue
+        line = session_line(community, session, roster, now)
+        for email in community.organisers:
+            organiser = roster.get(email) or Member(email, email.split("@")[0], now.date(), -1)
+            items.append(outgoing(deps.mail, community, organiser, kind="unfilled",
+                                  key=session.date.isoformat(), now=now, session=line,
+                                  subject=f"{community.name}: nobody can present on "
+                                          f"{day_words(session.date)}"))
+    return deliver(deps.store, deps.mailer, now, items)

@@ -9,7 +9,7 @@ from .calendar_sync import sync_calendar
 from ..ports import Fanout
 from .deps import Deps
 from .digest import send_digest
-from .notify import send_heads_ups, send_reminders
+from .notify import alert_organisers, send_heads_ups, send_reminders
 from .plan import replan
 from .replies import read_inbox
 from .rsvp import read_rsvps
@@ -38,7 +38,7 @@ def run_community(deps: Deps, community_id: str, report: TickReport | None = Non
     if read_rsvps(deps, community, now):  # a presenter declined: fill and announce at once
         report.reassigned += len(replan(deps.store, community_id, now))
         report.events += sync_calendar(deps, community, now)
-    for job in (send_heads_ups, send_reminders, send_digest):
+    for job in (send_heads_ups, send_reminders, send_digest, alert_organisers):
         delivery = job(deps, community, now)
         report.sent += len(delivery.sent)
         report.failed += len(delivery.failed)

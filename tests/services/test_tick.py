@@ -191,3 +191,17 @@ def test_calling_off_a_session_mails_a_cancel_to_its_invitees(deps):
         assert int(event["SEQUENCE"]) == 1
     tick(deps)
     assert len([m for m in deps.mailer.sent if m["X-Cop-Kind"] == "cancelled"]) == 6
+
+
+def test_organisers_hear_once_when_nobody_can_present(deps):
+    now = deps.clock.now()
+    communities.add_community(deps.store, now, "duo", name="Duo", timezone="Europe/London",
+                              organisers=("lead@example.org",))
+    members.import_members(deps.store, now, "duo", b"email,name\na@example.com,A\n")
+    members.pause(deps.store, now, "duo", "a@example.com", now.date() + timedelta(weeks=2))
+    tick(deps)
+    tick(deps)
+    alerts = deps.mailer.to("lead@example.org", "unfilled")
+    open_dates = [s.date for s in deps.store.list_sessions("duo") if s.presenter is None]
+    assert len(open_dates) == 2 and len(alerts) == 2
+    assert all("nobody can present" in m["Subject"] for m in alerts)
