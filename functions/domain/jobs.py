@@ -1,7 +1,7 @@
 """When each scheduled job is due. Pure: every function takes `now`."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from .models import PLANNED, Community, Session
 from .timing import local_instant, zone
@@ -50,7 +50,8 @@ def reminder_due(session: Session, now: datetime) -> bool:
 
 def next_tick(instant: datetime) -> datetime:
     """The first scheduler tick (every 15 minutes on the quarter hour) at or after `instant`."""
-    epoch = datetime(2000, 1, 1, tzinfo=instant.tzinfo)
+    instant = instant.astimezone(timezone.utc)  # aware arithmetic in one zone is wall-clock
+    epoch = datetime(2000, 1, 1, tzinfo=timezone.utc)
     ticks = -((epoch - instant) // TICK)
     return epoch + ticks * TICK
 

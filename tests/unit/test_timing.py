@@ -66,3 +66,14 @@ def test_next_tick_is_on_the_quarter_hour():
     t = datetime(2026, 12, 4, 10, 0, 1, tzinfo=timezone.utc)
     assert next_tick(t) == datetime(2026, 12, 4, 10, 15, tzinfo=timezone.utc)
     assert next_tick(t.replace(second=0)) == t.replace(second=0)
+
+
+def test_next_tick_is_exact_for_instants_in_a_zone_changing_clocks():
+    from datetime import datetime
+    sydney = ZoneInfo("Australia/Sydney")
+    # 5 April 2026: clocks go back at 03:00 AEDT; 02:40 happens twice.
+    for fold in (0, 1):
+        t = datetime(2026, 4, 5, 2, 40, tzinfo=sydney, fold=fold)
+        tick = next_tick(t)
+        assert timedelta(0) <= tick - t.astimezone(timezone.utc) < timedelta(minutes=15)
+        assert tick.minute % 15 == 0
