@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import mailbox
+import os
+import sys
 from collections import Counter
 import shutil
 from datetime import datetime, time, timedelta
@@ -113,5 +115,6 @@ def _summary(app: App, root: Path, start: datetime, end: datetime, ticks: int) -
     print("                   " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
     print(f"Invites ({invites}):       {calendar}/  (one .ics per session)")
     print(f"State:             {path_of(app.config.store)}")
-    print(f"Try:  COP_NOW={end.isoformat(timespec='minutes')} python -m functions --data {root} "
+    python = os.path.relpath(sys.executable) if sys.prefix != sys.base_prefix else "python"
+    print(f"Try:  COP_NOW={end.isoformat(timespec='minutes')} {python} -m functions --data {root} "
           f"schedule {COMMUNITY} --from {rows[0]['date'] if rows else ''}")
