@@ -15,33 +15,23 @@ from email.header import decode_header
 from email.message import Message
 from email.parser import BytesParser, HeaderParser
 from email.utils import getaddresses
-from html.parser import HTMLParser
 from typing import Iterable, Iterator
 
 from icalendar import Calendar
-from mailparser_reply import EmailReplyParser
 
 from ..domain.validation import email_address
+from .mail_auth import authenticated
+from .reply_text import MAX_TEXT, html_to_text, reply_text, unflow
 
 MAX_MESSAGE = 25 * 1024 * 1024
 # The stdlib parser spends ~0.2 ms per MIME part and ~0.3 µs per line of a multipart body:
 # a hostile message of tiny parts or empty lines would keep it busy for minutes.
 MAX_LINES = 500_000       # a 25 MB base64 attachment has ~350,000
 MAX_BOUNDARIES = 2_000
-MAX_TEXT = 20_000        # characters of body text kept
 MAX_HTML = 100_000       # characters of an HTML body converted (html.parser is superlinear)
 MAX_ENCODED = 512 * 1024  # encoded bytes of one body part decoded at most
 MAX_PARTS = 200
 MAX_HEADER = 2_000
-REPLY_WINDOW = 8_000     # characters the reply parser reads (its regexes are superlinear)
-MAX_LINE = 2_500         # a shared link of 2,000 characters plus its note fits
-# Languages whose "On … wrote:" lines and signatures the reply parser knows (it ignores
-# unknown ones such as "pt"); Danish, Swedish and Polish are left out because their short
-# signature words ("Tak", "Mvh", "/name") and one-line headers ("Data:") cut real text.
-REPLY_LANGUAGES = ("en", "de", "es", "fr", "it", "nl")
-# Attribution lines the reply parser misses: its Spanish pattern wants two spaces before
-# "escribió", and it has no Portuguese.
-_MISSED_ATTRIBUTION = re.compile(r"^(?:El|Em)\s.+\s(?:escribió|escreveu)\s?:$", re.M | re.I)
 _MSG_ID = re.compile(r"<[^<>\s]{1,500}>")
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 _AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
@@ -275,69 +265,6 @@ def _automatic(msg: Message, froms: list[tuple[str, str]]) -> str | None:
     return None
 
 
-def authenticated(results: Iterable[str], trusted_authserv: str, from_address: str) -> bool:
-    """True when the top Authentication-Results header from the trusted server shows DMARC
-    pass for the From domain. Headers from other servers, or below it, are ignored: anyone
-    can write them, while the trusted server prepends its own on receipt."""
-    domain = _ascii_domain(from_address.rpartition("@")[2])
-    trusted = (trusted_authserv or "").strip().lower()
-    if not domain or not trusted:
-        return False
-    for value in results:
-        authserv, methods = _auth_results(value)
-        if authserv != trusted:
-            continue
-        dmarc = [props for method, result, props in methods if method == "dmarc"]
-        return bool(dmarc) and all(
-            result == "pass" and _ascii_domain(props.get("header.from", "")) == domain
-            for method, result, props in methods if method == "dmarc")
-    return False
-
-
-def _auth_results(value: str) -> tuple[str, list[tuple[str, str, dict[str, str]]]]:
-    """RFC 8601: "authserv-id [version]; method=result prop=value …; …" without comments."""
-    segments = _strip_comments(value).split(";")
-    head = segments[0].split()
-    authserv = head[0].lower() if head else ""
-    methods = []
-    for segment in segments[1:]:
-        words = segment.split()
-        if not words or "=" not in words[0]:
-            continue
-        method, _, result = words[0].partition("=")
-        props = {}
-        for word in words[1:]:
-            key, equals, val = word.partition("=")
-            if equals:
-                props[key.lower()] = val.strip('"').lower()
-        methods.append((method.split("/")[0].lower(), result.strip('"').lower(), props))
-    return authserv, methods
-
-
-def _strip_comments(value: str) -> str:
-    out, depth, quoted = [], 0, False
-    for char in value:
-        if char == '"' and depth == 0:
-            quoted = not quoted
-        elif not quoted and char == "(":
-            depth += 1
-            continue
-        elif not quoted and char == ")" and depth:
-            depth -= 1
-            continue
-        if depth == 0:
-            out.append(char)
-    return "".join(out)
-
-
-def _ascii_domain(domain: str) -> str:
-    domain = domain.strip().strip(".").lower()
-    try:
-        return domain.encode("idna").decode("ascii")
-    except (UnicodeError, ValueError):
-        return domain
-
-
 # --- MIME parts ------------------------------------------------------------------------------
 
 def _parts(msg: Message) -> Iterator[Message]:
@@ -434,147 +361,6 @@ def _delsp(part: Message) -> bool:
         return str(part.get_param("delsp", "") or "").lower() == "yes"
     except Exception:
         return False
-
-
-def unflow(text: str, delsp: bool = False) -> str:
-    """RFC 3676 format=flowed: a line ending in a space continues on the next line."""
-    out: list[str] = []
-    joining = False
-    for line in text.replace("\r\n", "\n").split("\n"):
-        if not line.startswith(">") and line.startswith(" "):
-            line = line[1:]  # space-stuffing
-        if joining and out:
-            out[-1] += line
-        else:
-            out.append(line)
-        joining = line.endswith(" ") and line != "-- " and not line.startswith(">")
-        if joining and delsp:
-            out[-1] = out[-1][:-1]
-    return "\n".join(out)
-
-
-# --- the new text of a reply -----------------------------------------------------------------
-
-_PARSER = EmailReplyParser(languages=list(REPLY_LANGUAGES))
-
-
-def reply_text(body: str) -> str:
-    """What the sender wrote: above the quoted history (top posting) or, when nothing is
-    written above it, below the last quoted line (bottom posting). Quoted lines never count."""
-    lines = [line.strip()[:MAX_LINE] for line in body.replace("\r\n", "\n").split("\n")]
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))  # the parser is slow on blank runs
-    top = _unquoted(_top_reply(text))
-    if top:
-        return top
-    lines = text.split("\n")
-    quoted = [i for i, line in enumerate(lines) if line.startswith(">")]
-    if not quoted:
-        return ""
-    return _unquoted(_top_reply("\n".join(lines[quoted[-1] + 1:])))
-
-
-def _top_reply(text: str) -> str:
-    """The part of the text above any "On … wrote:" or "From: … Sent: …" block, without
-    signatures, as the reply parser finds it."""
-    text = text[:REPLY_WINDOW].strip()
-    if not text:
-        return ""
-    replies = _PARSER.read(text).replies
-    if not replies or replies[0].headers:
-        return ""  # the text starts with quoted history
-    body = replies[0].body
-    missed = _MISSED_ATTRIBUTION.search(body)
-    return body[: missed.start()] if missed else body
-
-
-def _unquoted(text: str) -> str:
-    kept = [line.rstrip() for line in text.split("\n") if not line.lstrip().startswith(">")]
-    return "\n".join(kept).strip()[:MAX_TEXT]
-
-
-def _without_comments(html: str) -> str:
-    """HTML without <!-- comments --> (Outlook's conditional ones included); html.parser takes
-    quadratic time over unclosed ones, and after an unclosed one nothing is visible anyway."""
-    out, position = [], 0
-    while (start := html.find("<!--", position)) >= 0:
-        out.append(html[position:start])
-        end = html.find("-->", start + 4)
-        if end < 0:
-            return "".join(out)
-        position = end + 3
-    out.append(html[position:])
-    return "".join(out)
-
-
-class _HtmlText(HTMLParser):
-    """Visible text of an HTML body, leaving out quoted history and what is never read."""
-
-    BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table",
-              "ul", "ol", "pre", "section", "article", "blockquote", "dd", "dt"}
-    HIDDEN = {"script", "style", "head", "title", "template", "noscript"}
-    QUOTE_CLASSES = {"gmail_quote", "gmail_signature", "yahoo_quoted", "moz-cite-prefix"}
-    # Outlook puts the reply header and the quoted message after these, not inside them.
-    STOP_IDS = {"appendonsend", "divrplyfwdmsg", "mail-editor-reference-message-container"}
-    VOID = {"br", "hr", "img", "meta", "link", "input", "wbr", "col", "area", "base", "source"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.skip_tag: str | None = None
-        self.skip_depth = 0
-        self.stopped = False
-
-    def handle_starttag(self, tag, attrs):
-        if self.stopped:
-            return
-        if self.skip_tag == "head" and tag == "body":
-            self.skip_tag = None  # </head> is optional
-        elif self.skip_tag:
-            if tag == self.skip_tag:
-                self.skip_depth += 1
-            return
-        found = {k.lower(): (v or "") for k, v in attrs}
-        if found.get("id", "").lower() in self.STOP_IDS:
-            self.stopped = True
-            return
-        classes = set(found.get("class", "").lower().split())
-        if tag in self.HIDDEN or tag == "blockquote" or classes & self.QUOTE_CLASSES:
-            if tag not in self.VOID:
-                self.skip_tag, self.skip_depth = tag, 1
-            return
-        if tag in self.BLOCKS:
-            self.out.append("\n")
-
-    def handle_startendtag(self, tag, attrs):
-        if not self.stopped and not self.skip_tag and tag in self.BLOCKS:
-            self.out.append("\n")
-
-    def handle_endtag(self, tag):
-        if self.stopped:
-            return
-        if self.skip_tag:
-            if tag == self.skip_tag:
-                self.skip_depth -= 1
-                if self.skip_depth == 0:
-                    self.skip_tag = None
-            return
-        if tag in self.BLOCKS:
-            self.out.append("\n")
-
-    def handle_data(self, data):
-        if not self.stopped and not self.skip_tag:
-            self.out.append(data)
-
-
-def html_to_text(html: str) -> str:
-    parser = _HtmlText()
-    try:
-        parser.feed(_without_comments(html))
-        parser.close()
-    except Exception:
-        pass
-    lines = (" ".join(line.split()) for line in "".join(parser.out).split("\n"))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 # --- reports and calendar replies -------------------------------------------------------------
