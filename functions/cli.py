@@ -17,6 +17,7 @@ from .domain.errors import InputError
 from .services import communities, members, membership, views
 from .services.preview import preview
 from .services.replies import handle_reply
+from .services.report import engagement
 from .services.tick import tick
 
 
@@ -116,6 +117,11 @@ def build_parser() -> Parser:
     schedule.add_argument("--weeks", type=int, default=8)
     schedule.add_argument("--from", dest="start", metavar="YYYY-MM-DD")
     schedule.add_argument("--json", action="store_true")
+
+    rp = commands.add_parser("report", help="engagement figures")
+    rp.add_argument("id")
+    rp.add_argument("--weeks", type=int, default=12)
+    rp.add_argument("--json", action="store_true")
 
     r = commands.add_parser("reply", help="handle one inbound message as the inbox would")
     r.add_argument("file", metavar="FILE.eml")
@@ -230,6 +236,29 @@ def run_tick(app: App, args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
+def run_report(app: App, args: argparse.Namespace) -> None:
+    if not 1 <= args.weeks <= 520:
+        raise InputError("--weeks: give 1 to 520")
+    figures = engagement(app.store, args.id, app.clock.now(), args.weeks)
+    if args.json:
+        _print_json(figures)
+        return
+    s, m = figures["sessions"], figures["members"]
+    print(f"{args.id}, {figures['from']} to {figures['to']} ({figures['weeks']} weeks)")
+    print(f"  sessions held     {s['held']} ({s['with_topic']} with a topic, "
+          f"{s['without_presenter']} without a presenter)")
+    print(f"  no session        {s['holiday']} holidays, {s['blackout']} blackouts, "
+          f"{s['cancelled']} cancelled")
+    print(f"  skips             {figures['skips']}")
+    print(f"  links shared      {figures['links_shared']}")
+    print(f"  members           {m['active']} active, {m['paused']} paused, "
+          f"{m['opted_out']} opted out, {m['joined']} joined in the period")
+    print(f"  turns per active  {figures['fairness']['least_presented']} to "
+          f"{figures['fairness']['most_presented']} (all time)")
+    for p in figures["presenters"]:
+        print(f"  {p['times']}× {p['name']} <{p['email']}>")
+
+
 def run_reply(app: App, args: argparse.Namespace) -> None:
     path = Path(args.file)
     if not path.is_file():
@@ -262,7 +291,7 @@ def run_demo(app: App, args: argparse.Namespace) -> None:
 HANDLERS: dict[str, Callable[[App, argparse.Namespace], None]] = {
     "community": run_community_command, "member": run_member_command,
     "schedule": run_schedule, "tick": run_tick, "preview": run_preview, "demo": run_demo,
-    "reply": run_reply,
+    "reply": run_reply, "report": run_report,
 }
 
 

@@ -209,3 +209,28 @@ def test_moving_the_weekday_cancels_planned_sessions_and_plans_new_ones(guild):
     from datetime import date as _date
     thursdays = [r for r in after if r["status"] == "planned"]
     assert thursdays and all(_date.fromisoformat(r["date"]).weekday() == 3 for r in thursdays)
+
+
+def test_report_counts_what_happened(guild, tmp_path):
+    cop(guild, "tick")
+    first = json.loads(cop(guild, "schedule", "guild", "--json").stdout)[0]
+    eml = tmp_path / "share.eml"
+    eml.write_bytes(_reply_to_last(guild, "p3@example.com", "share: https://example.org/x"))
+    cop(guild, "reply", str(eml))
+    later = "2026-12-20T10:00:00+11:00"
+    cop(guild, "tick", "--now", later)
+    figures = json.loads(cop(guild, "report", "guild", "--weeks", "4", "--json",
+                             now=later).stdout)
+    held = [r for r in json.loads(cop(guild, "schedule", "guild", "--from", "2026-11-22",
+                                      "--weeks", "4", "--json", now=later).stdout)
+            if r["status"] == "held"]
+    assert figures["sessions"]["held"] == len(held) >= 3
+    assert figures["links_shared"] == 1
+    assert figures["members"] == {"active": 5, "paused": 0, "opted_out": 0, "joined": 5}
+    assert sum(p["times"] for p in figures["presenters"]) == len(held)
+    assert figures["presenters"][0]["email"] in {r["presenter"] for r in held}
+    assert first["presenter"] in {p["email"] for p in figures["presenters"]}
+    f = figures["fairness"]
+    assert f["most_presented"] - f["least_presented"] <= 1
+    text = cop(guild, "report", "guild", now=later).stdout
+    assert "sessions held" in text and "links shared      1" in text
