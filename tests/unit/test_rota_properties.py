@@ -68,7 +68,7 @@ def simulate(roster_size, events, blackout_weeks, lookahead, region):
     return community, sessions, at_session, touched
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(roster_size=st.integers(1, 12), events=st.lists(event, max_size=25),
        blackout_weeks=st.lists(st.integers(0, WEEKS - 1), max_size=6),
        lookahead=st.integers(1, 6), region=st.sampled_from([None, "GB-ENG", "AU-NSW"]))
@@ -97,7 +97,7 @@ def test_rota_rules_hold_for_a_year(roster_size, events, blackout_weeks, lookahe
             assert max(tally) - min(tally) <= 1, f"unfair after {day}: {dict(counts)}"
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(roster_size=st.integers(2, 10), lookahead=st.integers(1, 6),
        newcomer_week=st.integers(1, 20))
 def test_newcomer_does_not_reshuffle_planned_weeks_and_joins_the_back(
