@@ -17,13 +17,14 @@ from datetime import date, datetime
 from ..adapters.inbound import Inbound, parse_inbound
 from ..domain.commands import Command, Unclear, parse_command
 from ..domain.errors import InputError
-from ..domain.models import BOUNCE_LIMIT, Community, Link, Member
+from ..domain.models import BOUNCE_LIMIT, Community, Member
 from ..domain.timing import local_date
 from ..emails import reply_address
 from . import lookup, members, sessions
 from .deps import Deps
-from .membership import come_back, join, leave, schedule_lines
+from .membership import join, schedule_lines
 from .messages import notify
+from .reply_commands import Request, obey, send_help
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +106,13 @@ def _handle(deps: Deps, inbound: Inbound, communities: list[Community],
     if member.bounces:
         members.update(deps.store, community.id, member.email, bounces=0)  # alive after all
     if isinstance(command, Unclear):
-        return _help(deps, community, member, inbound, command.reason, now)
+        send_help(deps, community, member, inbound, command.reason, now)
+        return Handled("help", command.reason, community.id, member.email)
     try:
-        summary = _obey(deps, community, member, command, inbound, now)
+        summary = obey(Request(deps, community, member, command, inbound, now))
     except InputError as error:
-        return _help(deps, community, member, inbound, str(error), now)
+        send_help(deps, community, member, inbound, str(error), now)
+        return Handled("help", str(error), community.id, member.email)
     if summary:
         _confirm(deps, community, lookup.member(deps.store, community.id, email), inbound,
                  summary)
@@ -161,92 +164,12 @@ def _stranger(deps: Deps, community: Community, email: str, inbound: Inbound,
     return Handled("ignored", "not a member", community.id, email)
 
 
-def _obey(deps: Deps, community: Community, member: Member, command: Command,
-          inbound: Inbound, now: datetime) -> str | None:
-    """Carry out one command; the summary for the confirmation (None: already confirmed)."""
-    cid, email, store = community.id, member.email, deps.store
-    verb = command.verb
-    if verb == "in":
-        if member.opted_out:
-            come_back(deps, cid, email)
-            return None  # the welcome back is the confirmation
-        return "you are already in; nothing changed"
-    if verb == "out":
-        leave(deps, cid, email, in_reply_to=inbound.message_id)
-        return None  # the goodbye is the confirmation
-    if verb == "pause":
-        until = command.until
-        members.pause(store, now, cid, email, until)
-        return f"you are paused until {until} and back on the roster that day"
-    if verb == "back":
-        members.opt_in(store, now, cid, email)
-        return "you are back on the roster"
-    if verb == "skip":
-        outcome = sessions.skip(store, cid, email, now)
-        _tell_others(deps, community, outcome, f"{member.name} gave away {outcome.date}")
-        return outcome.summary
-    if verb == "swap":
-        outcome = sessions.offer_swap(store, cid, email, command.email, now)
-        partner = lookup.member(store, cid, command.email)
-        notify(deps, community, partner, kind="confirm",
-               key=f"swap-{outcome.date.isoformat()}-{hashlib.sha256(email.encode()).hexdigest()[:8]}",
-               subject=f"{member.name} asks to swap sessions with you",
-               summary=(f"{member.name} asks to swap their session on {outcome.date} with "
-                        f"you. Reply “accept” to take it, or “decline”"),
-               upcoming=schedule_lines(deps, community))
-        return outcome.summary
-    if verb in ("accept", "decline"):
-        change = sessions.accept_swap if verb == "accept" else sessions.decline_swap
-        outcome = change(store, cid, email, now)
-        _tell_others(deps, community, outcome,
-                     f"{member.name} {verb}ed the swap for {outcome.date}")
-        return outcome.summary
-    if verb == "volunteer":
-        outcome = sessions.volunteer(store, cid, email, now, command.on)
-        _tell_others(deps, community, outcome,
-                     f"{member.name} volunteered for {outcome.date}; you keep your place")
-        return outcome.summary
-    if verb == "topic":
-        return sessions.set_topic(store, cid, email, command.text, now).summary
-    if verb == "share":
-        link_id = hashlib.sha256((inbound.message_id or command.url).encode()).hexdigest()[:24]
-        store.add_link(cid, Link(link_id, email, member.name, command.url, command.text or "",
-                                 now))
-        return f"your link goes in the next digest: {command.url}"
-    if verb == "help":
-        _help(deps, community, member, inbound, "", now)
-        return None
-    raise InputError(f"“{verb}” is not something I can do")
-
-
-def _tell_others(deps: Deps, community: Community, outcome, summary: str) -> None:
-    for other in outcome.others:
-        member = deps.store.get_member(community.id, other)
-        if member is None:
-            continue
-        notify(deps, community, member, kind="confirm",
-               key=f"change-{outcome.date.isoformat()}-"
-                   f"{hashlib.sha256(summary.encode()).hexdigest()[:8]}",
-               subject=f"{community.name}: a change on {outcome.date}", summary=summary,
-               upcoming=schedule_lines(deps, community))
-
-
 def _confirm(deps: Deps, community: Community, member: Member, inbound: Inbound,
              summary: str) -> None:
     notify(deps, community, member, kind="confirm", key=_reply_key(inbound),
            subject=f"Done: {summary}"[:120], summary=summary,
            upcoming=schedule_lines(deps, community), auto="auto-replied",
            in_reply_to=inbound.message_id)
-
-
-def _help(deps: Deps, community: Community, member: Member, inbound: Inbound, reason: str,
-          now: datetime) -> Handled:
-    """The help text, once per member and day at most: never a loop of help mails."""
-    notify(deps, community, member, kind="help",
-           key=local_date(community, now).isoformat(),
-           subject=f"How to reply to {community.name}", reason=reason,
-           auto="auto-replied", in_reply_to=inbound.message_id)
-    return Handled("help", reason, community.id, member.email)
 
 
 def _reply_key(inbound: Inbound) -> str:
