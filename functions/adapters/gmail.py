@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import time
 from email.message import EmailMessage
 from typing import Any, Callable
 
-from googleapiclient.discovery import Resource
-from googleapiclient.errors import Error as ApiClientError, HttpError
+from googleapiclient.errors import Error as ApiClientError
+from googleapiclient.errors import HttpError
 
 from . import google_auth
 from .google_auth import ServiceFactory
@@ -50,17 +51,11 @@ class GmailMailer:
         if not 1 <= batch_size <= BATCH_LIMIT or attempts < 1:
             raise ValueError(f"need 1 <= batch_size <= {BATCH_LIMIT} and attempts >= 1")
         self.sender = sender
-        self._factory = service_factory
-        self._service: Resource | None = None
+        self._client = functools.cache(service_factory)  # built on first use, once
         self._sleep = sleep
         self._batch_size = batch_size
         self._attempts = attempts
 
-    @property
-    def service(self) -> Resource:
-        if self._service is None:
-            self._service = self._factory()
-        return self._service
 
     def send_many(self, messages: list[EmailMessage]) -> list[Exception | None]:
         results: list[Exception | None] = [None] * len(messages)
@@ -100,8 +95,8 @@ class GmailMailer:
             if google_auth.retryable(error):
                 again.append(index)
 
-        sends = self.service.users().messages()
-        batch = self.service.new_batch_http_request(callback=done)
+        sends = self._client().users().messages()
+        batch = self._client().new_batch_http_request(callback=done)
         for index in chunk:
             batch.add(sends.send(userId="me", body={"raw": raws[index]}),
                       request_id=str(index))
@@ -118,7 +113,7 @@ class GmailMailer:
 
     def was_sent(self, message_id: str) -> bool | None:
         query = "rfc822msgid:" + message_id.strip().strip("<>")
-        request = self.service.users().messages().list(
+        request = self._client().users().messages().list(
             userId="me", q=query, includeSpamTrash=True, maxResults=1)
         try:
             found = google_auth.execute(request, self._sleep, attempts=3)

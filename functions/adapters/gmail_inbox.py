@@ -6,12 +6,13 @@ mailbox should be the rota's own: a person reading it in Gmail would hide replie
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import time
 from typing import Any, Callable
 
-from googleapiclient.discovery import Resource
-from googleapiclient.errors import Error as ApiClientError, HttpError
+from googleapiclient.errors import Error as ApiClientError
+from googleapiclient.errors import HttpError
 
 from . import google_auth
 from .gmail import BATCH_LIMIT
@@ -41,17 +42,11 @@ class GmailInbox:
         if not 1 <= batch_size <= BATCH_LIMIT or attempts < 1:
             raise ValueError(f"need 1 <= batch_size <= {BATCH_LIMIT} and attempts >= 1")
         self.mailbox = mailbox
-        self._factory = service_factory
-        self._service: Resource | None = None
+        self._client = functools.cache(service_factory)  # built on first use, once
         self._sleep = sleep
         self._batch_size = batch_size
         self._attempts = attempts
 
-    @property
-    def service(self) -> Resource:
-        if self._service is None:
-            self._service = self._factory()
-        return self._service
 
     def fetch(self, limit: int = 100) -> list[tuple[str, bytes]]:
         ids = self._unread(limit)
@@ -60,7 +55,7 @@ class GmailInbox:
         return [(message_id, raw) for message_id, (_date, raw) in ordered]
 
     def done(self, handle: str) -> None:
-        request = self.service.users().messages().modify(
+        request = self._client().users().messages().modify(
             userId="me", id=handle, body={"removeLabelIds": ["UNREAD"]})
         try:
             google_auth.execute(request, self._sleep, self._attempts)
@@ -74,7 +69,7 @@ class GmailInbox:
 
         A watch lapses after 7 days unless renewed; renewing early is harmless.
         """
-        request = self.service.users().watch(userId="me", body={
+        request = self._client().users().watch(userId="me", body={
             "topicName": topic, "labelIds": ["INBOX"], "labelFilterBehavior": "include"})
         return google_auth.execute(request, self._sleep, self._attempts)
 
@@ -83,7 +78,7 @@ class GmailInbox:
         ids: dict[str, None] = {}  # in order, without repeats
         token = None
         while len(ids) < limit:
-            request = self.service.users().messages().list(
+            request = self._client().users().messages().list(
                 userId="me", q=QUERY, maxResults=min(limit - len(ids), PAGE_LIMIT),
                 pageToken=token)
             try:
@@ -139,8 +134,8 @@ class GmailInbox:
                 log.warning("Gmail %s: cannot fetch message %s: %s",
                             self.mailbox, message_id, error)
 
-        gets = self.service.users().messages()
-        batch = self.service.new_batch_http_request(callback=got)
+        gets = self._client().users().messages()
+        batch = self._client().new_batch_http_request(callback=got)
         for message_id in chunk:
             batch.add(gets.get(userId="me", id=message_id, format="raw"),
                       request_id=message_id)

@@ -3,6 +3,7 @@ the session's uid, so that publishing is idempotent and needs no stored mapping.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import logging
 import time
@@ -10,7 +11,6 @@ from datetime import datetime
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from googleapiclient.discovery import Resource
 from googleapiclient.errors import HttpError
 
 from ..domain.invites import Event
@@ -50,16 +50,13 @@ class GoogleCalendar:
     def __init__(self, calendar_id: str, service_factory: ServiceFactory,
                  sleep: Callable[[float], None] = time.sleep, *, attempts: int = 5) -> None:
         self.calendar_id = calendar_id
-        self._factory = service_factory
-        self._service: Resource | None = None
+        self._client = functools.cache(service_factory)  # built on first use, once
         self._sleep = sleep
         self._attempts = attempts
 
     @property
     def events(self) -> Any:
-        if self._service is None:
-            self._service = self._factory()
-        return self._service.events()
+        return self._client().events()
 
     # Calendar port ------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import time
 from typing import Callable
@@ -15,8 +16,7 @@ class PubSubFanout:
     def __init__(self, topic: str, service_factory: ServiceFactory,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.topic = topic  # projects/P/topics/T
-        self._factory = service_factory
-        self._service = None
+        self._client = functools.cache(service_factory)  # built on first use, once
         self._sleep = sleep
 
     @classmethod
@@ -24,11 +24,9 @@ class PubSubFanout:
         return cls(url.removeprefix("pubsub://"), service_factory)
 
     def publish(self, community_ids: list[str]) -> None:
-        if self._service is None:
-            self._service = self._factory()
         messages = [{"data": base64.b64encode(json.dumps({"community": c}).encode()).decode(),
                      "attributes": {"community": c}} for c in community_ids]
         for start in range(0, len(messages), MAX_PER_REQUEST):
-            request = self._service.projects().topics().publish(
+            request = self._client().projects().topics().publish(
                 topic=self.topic, body={"messages": messages[start:start + MAX_PER_REQUEST]})
             execute(request, self._sleep)
