@@ -10,7 +10,6 @@ from email.parser import Parser
 
 import icalendar
 import pytest
-from aiosmtpd.controller import Controller
 
 from functions.adapters.maildir import MaildirOutbox
 from functions.adapters.smtp import SmtpMailer
@@ -18,8 +17,18 @@ from functions.services import sessions
 from functions.services.tick import tick
 from functions.tokens import Tokens
 from tests.emails.support import (
-    FIRST_DIGEST, SECRET, invite_event, make_deps, of_kind, on_the_wire, raw_headers,
-    recipient, setup_guild, text_of)
+    FIRST_DIGEST,
+    SECRET,
+    invite_event,
+    make_deps,
+    of_kind,
+    on_the_wire,
+    raw_headers,
+    recipient,
+    setup_guild,
+    text_of,
+)
+from tests.smtp_server import SmtpServers
 
 SCRIPT = "<script>alert(1)</script>"
 INJECTION = "Zoë\r\nBcc: evil@example.com"
@@ -241,28 +250,16 @@ class Recorder:
         return "250 2.0.0 Queued"
 
 
-class LocalController(Controller):
-    """Listens on a free port chosen by the OS."""
-
-    def _trigger_server(self):
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
-
-
 @pytest.fixture
 def smtp_server():
-    controllers = []
+    servers = SmtpServers()
 
     def start(**options):
         recorder = Recorder()
-        controller = LocalController(recorder, hostname="127.0.0.1", port=0, **options)
-        controller.start()
-        controllers.append(controller)
-        return recorder, controller.port
+        return recorder, servers.start(recorder, **options)
 
     yield start
-    for controller in controllers:
-        controller.stop()
+    servers.stop_all()
 
 
 @pytest.mark.parametrize("smtputf8", [False, True])

@@ -10,7 +10,6 @@ from email import policy
 from email.parser import BytesParser
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -18,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from functions.adapters.smtp import SmtpMailer, SmtpPartlyRefused, SmtpSecurityError
+from tests.smtp_server import SmtpServers
 
 from .factories import make_message
 
@@ -95,29 +95,16 @@ class Recorder:
         return "250 2.0.0 Queued"
 
 
-class LocalController(Controller):
-    """Listens on a free port chosen by the OS."""
-
-    def _trigger_server(self):
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
-
-
 @pytest.fixture
 def serve():
-    controllers = []
+    servers = SmtpServers()
 
     def start(recorder: Recorder, **smtp_options) -> int:
-        controller = LocalController(recorder, hostname="127.0.0.1", port=0,
-                                     server_hostname="localhost",
-                                     authenticator=recorder.authenticate, **smtp_options)
-        controller.start()
-        controllers.append(controller)
-        return controller.port
+        return servers.start(recorder, server_hostname="localhost",
+                             authenticator=recorder.authenticate, **smtp_options)
 
     yield start
-    for controller in controllers:
-        controller.stop()
+    servers.stop_all()
 
 
 @pytest.fixture
