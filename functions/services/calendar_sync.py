@@ -8,6 +8,7 @@ from ..domain.digest import session_line
 from ..domain.invites import Event, build_event
 from ..domain.models import Community, Member, Session
 from ..emails import reply_address
+from . import lookup
 from .deps import Deps
 from .membership import schedule_lines
 from .messages import outgoing
@@ -35,7 +36,7 @@ def sync_calendar(deps: Deps, community: Community, now: datetime) -> int:
     """
     members = deps.store.list_members(community.id)
     published = []
-    for session in deps.store.list_sessions(community.id):
+    for session in lookup.coming_sessions(deps.store, community.id, now):
         if session.started(now) or session.starts_at is None:
             continue
         event = event_for(deps, community, session, members)

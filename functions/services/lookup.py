@@ -1,8 +1,10 @@
 """Fetching what a use case needs, with the clear error when it is not there."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from ..domain.errors import NotFound
-from ..domain.models import Community, Member
+from ..domain.models import Community, Member, Session
 from ..ports import Store
 
 
@@ -18,3 +20,9 @@ def member(store: Store, community_id: str, email: str) -> Member:
     if found is None:
         raise NotFound(f"{email} is not a member of {community_id}")
     return found
+
+
+def coming_sessions(store: Store, community_id: str, now: datetime) -> list[Session]:
+    """Sessions that may still be running or to come at `now`, without the history before
+    them (a day of slack covers every time zone). Callers filter on the exact times."""
+    return store.list_sessions(community_id, start=(now - timedelta(days=1)).date())

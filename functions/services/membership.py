@@ -60,5 +60,5 @@ def schedule_lines(deps: Deps, community: Community) -> list:
     now = deps.clock.now()
     roster = {m.email: m for m in deps.store.list_members(community.id)}
     return [session_line(community, s, roster, now)
-            for s in deps.store.list_sessions(community.id)
+            for s in lookup.coming_sessions(deps.store, community.id, now)
             if s.starts_at and s.starts_at > now][: community.lookahead]

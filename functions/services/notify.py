@@ -8,6 +8,7 @@ from ..domain.digest import session_line
 from ..domain.jobs import reminder_due
 from ..domain.models import PLANNED, Community, Member
 from ..domain.wording import day_words
+from . import lookup
 from .calendar_sync import event_for
 from .deps import Deps
 from .messages import outgoing
@@ -27,7 +28,7 @@ def _presenter_messages(deps: Deps, community: Community, now: datetime, kind: s
     roster = deps.store.list_members(community.id)
     members = {m.email: m for m in roster}
     items = []
-    for session in deps.store.list_sessions(community.id):
+    for session in lookup.coming_sessions(deps.store, community.id, now):
         member = members.get(session.presenter or "")
         if member is None or not member.reachable or not due(session):
             continue
@@ -55,7 +56,7 @@ def alert_organisers(deps: Deps, community: Community, now: datetime) -> Deliver
     """Organisers hear once about each coming session that nobody can present."""
     roster = {m.email: m for m in deps.store.list_members(community.id)}
     items = []
-    for session in deps.store.list_sessions(community.id):
+    for session in lookup.coming_sessions(deps.store, community.id, now):
         if session.status != PLANNED or session.presenter or session.started(now):
             continue
         line = session_line(community, session, roster, now)

@@ -4,8 +4,8 @@ Both live under an unguessable token per community and name nobody by address.
 """
 from __future__ import annotations
 
-from dataclasses import replace
 import hmac
+from dataclasses import replace
 from datetime import datetime
 
 from ..domain.digest import session_line
@@ -15,6 +15,7 @@ from ..domain.validation import FULL_WEEKDAYS
 from ..emails import reply_address
 from ..ports import Store
 from ..tokens import Tokens
+from . import lookup
 from .calendar_sync import event_for
 from .deps import Deps
 
@@ -35,7 +36,7 @@ def public_links(deps: Deps, community: Community) -> dict[str, str]:
 
 def roster_page(deps: Deps, community: Community, now: datetime) -> dict:
     roster = {m.email: m for m in deps.store.list_members(community.id)}
-    sessions = [s for s in deps.store.list_sessions(community.id)
+    sessions = [s for s in lookup.coming_sessions(deps.store, community.id, now)
                 if s.starts_at and s.ends_at and s.ends_at > now][:FEED_WEEKS]
     lines = [session_line(community, s, roster, now) for s in sessions]
     return {
@@ -54,7 +55,7 @@ def feed_events(deps: Deps, community: Community, now: datetime) -> list[Event]:
     """The sessions not yet over (no holidays or blackouts), with who presents, but no
     attendees and no addresses (the feed is public)."""
     members = deps.store.list_members(community.id)
-    sessions = [s for s in deps.store.list_sessions(community.id)
+    sessions = [s for s in lookup.coming_sessions(deps.store, community.id, now)
                 if s.is_session and s.starts_at and s.ends_at and s.ends_at > now]
     events = []
     for session in sessions[:FEED_WEEKS]:

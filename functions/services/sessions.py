@@ -21,7 +21,7 @@ class Outcome:
 
 
 def upcoming(store: Store, community_id: str, now: datetime) -> list[Session]:
-    return [s for s in store.list_sessions(community_id)
+    return [s for s in lookup.coming_sessions(store, community_id, now)
             if s.status == PLANNED and s.starts_at and s.starts_at > now]
 
 
