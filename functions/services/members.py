@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date, datetime
 
 from ..domain import validation
@@ -107,16 +108,15 @@ def import_members(store: Store, now: datetime, community_id: str, data: bytes) 
 def update(store: Store, community_id: str, email: str, **changes) -> Member:
     """Change a member's record without touching the rota (bounce counts, names)."""
     member = lookup.member(store, community_id, email)
-    updated = Member(**{**member.__dict__, **changes})
+    updated = replace(member, **changes)
     store.put_member(community_id, updated)
     return updated
 
 
 def _update(store: Store, now: datetime, community_id: str, email: str, **changes) -> Member:
+    """Change a member and plan again: a presenter who can no longer present is replaced."""
     lookup.community(store, community_id)
-    member = lookup.member(store, community_id, validation.email_address(email))
-    updated = Member(**{**member.__dict__, **changes})
-    store.put_member(community_id, updated)
+    updated = update(store, community_id, validation.email_address(email), **changes)
     replan(store, community_id, now)
     return updated
 
