@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from ..domain.digest import session_line
@@ -45,7 +46,7 @@ def sync_calendar(deps: Deps, community: Community, now: datetime) -> int:
         if event.cancelled and session.calendar_hash is None:
             continue  # never announced: nothing to call off
         sequence = session.sequence + (1 if session.calendar_hash is not None else 0)
-        event = event_for(deps, community, session.with_changes(sequence=sequence), members)
+        event = replace(event, sequence=sequence)  # the fingerprint leaves the sequence out
         try:
             deps.calendar.publish(event)
         except Exception:
