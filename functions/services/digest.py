@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from ..domain.digest import digest_content
 from ..domain.jobs import digest_session
-from ..domain.models import Community
+from ..domain.models import Community, Member, Session
 from ..domain.timing import local_date
 from .calendar_sync import event_for
 from .deps import Deps
@@ -40,11 +40,18 @@ def send_digest(deps: Deps, community: Community, now: datetime) -> Delivery:
         return Delivery()
     slot, session = due
     members = deps.store.list_members(community.id)
-    content = digest_content(community, session, members, sessions, now,
-                             shared_since(deps, community, slot))
-    subject = digest_subject(community, session, content)
-    invite = event_for(deps, community, session, members) if session.is_session else None
+    parts = digest_parts(deps, community, session, slot, members, sessions, now)
     items = [outgoing(deps.mail, community, m, kind="digest", key=session.date.isoformat(),
-                      subject=subject, now=now, invite=invite, **content)
+                      now=now, **parts)
              for m in digest_recipients(members, local_date(community, slot))]
     return deliver(deps.store, deps.mailer, now, items)
+
+
+def digest_parts(deps: Deps, community: Community, session: Session, slot: datetime,
+                 members: list[Member], sessions: list[Session], now: datetime) -> dict:
+    """What every copy of one digest shares: its subject, its content and the invite."""
+    content = digest_content(community, session, members, sessions, now,
+                             shared_since(deps, community, slot))
+    invite = event_for(deps, community, session, members) if session.is_session else None
+    return {"subject": digest_subject(community, session, content), "invite": invite,
+            **content}

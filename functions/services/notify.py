@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import datetime
 
 from ..domain.digest import session_line
 from ..domain.jobs import reminder_due
-from ..domain.models import PLANNED, Community, Member
+from ..domain.models import PLANNED, Community, Member, Session
 from ..domain.wording import day_words
 from . import lookup
 from .calendar_sync import event_for
@@ -17,10 +17,14 @@ from .outbox import Delivery, deliver
 log = logging.getLogger(__name__)
 
 
-def presenter_subject(community: Community, kind: str, day: date) -> str:
-    if kind == "heads-up":
-        return f"You're up at {community.name} on {day_words(day)}"
-    return f"Tomorrow: your session at {community.name}"
+def presenter_parts(deps: Deps, community: Community, session: Session,
+                    members: list[Member], kind: str, now: datetime) -> dict:
+    """The subject, session and invite of a heads-up or reminder."""
+    subject = (f"You're up at {community.name} on {day_words(session.date)}"
+               if kind == "heads-up" else f"Tomorrow: your session at {community.name}")
+    roster = {m.email: m for m in members}
+    return {"subject": subject, "session": session_line(community, session, roster, now),
+            "invite": event_for(deps, community, session, members)}
 
 
 def _presenter_messages(deps: Deps, community: Community, now: datetime, kind: str,
@@ -34,9 +38,7 @@ def _presenter_messages(deps: Deps, community: Community, now: datetime, kind: s
             continue
         items.append(outgoing(deps.mail, community, member, kind=kind,
                               key=session.date.isoformat(), now=now,
-                              subject=presenter_subject(community, kind, session.date),
-                              session=session_line(community, session, members, now),
-                              invite=event_for(deps, community, session, roster)))
+                              **presenter_parts(deps, community, session, roster, kind, now)))
     return deliver(deps.store, deps.mailer, now, items)
 
 

@@ -3,16 +3,14 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from ..domain.digest import digest_content, session_line
 from ..domain.errors import InputError
 from ..domain.jobs import digest_session
 from ..domain.models import PLANNED
-from .calendar_sync import event_for
-from .deps import Deps
-from .digest import digest_subject, shared_since
-from .notify import presenter_subject
-from .messages import render_message
 from . import lookup
+from .deps import Deps
+from .digest import digest_parts
+from .messages import render_message
+from .notify import presenter_parts
 
 KINDS = ("digest", "heads-up", "reminder")
 
@@ -33,17 +31,13 @@ def preview(deps: Deps, community_id: str, kind: str) -> EmailMessage:
         if session is None or not readers:
             raise InputError(f"{community_id} has no upcoming session or no members yet")
         slot = due[0] if due else now
-        content = digest_content(community, session, members, sessions, now,
-                                 shared_since(deps, community, slot))
-        invite = event_for(deps, community, session, members) if session.is_session else None
         return render_message(deps.mail, community, readers[0], kind=kind,
-                              key=session.date.isoformat(), now=now, invite=invite,
-                              subject=digest_subject(community, session, content), **content)
+                              key=session.date.isoformat(), now=now,
+                              **digest_parts(deps, community, session, slot, members,
+                                             sessions, now))
     session = next((s for s in upcoming if s.status == PLANNED and s.presenter in roster), None)
     if session is None:
         raise InputError(f"{community_id} has no planned session with a presenter")
     return render_message(deps.mail, community, roster[session.presenter], kind=kind,
                           key=session.date.isoformat(), now=now,
-                          subject=presenter_subject(community, kind, session.date),
-                          session=session_line(community, session, roster, now),
-                          invite=event_for(deps, community, session, members))
+                          **presenter_parts(deps, community, session, members, kind, now))
