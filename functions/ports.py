@@ -5,6 +5,7 @@ from datetime import date, datetime
 from email.message import EmailMessage
 from typing import Iterable, Protocol
 
+from .domain.delivery import Entry
 from .domain.invites import Event
 from .domain.models import Community, Link, Member, Session
 
@@ -48,12 +49,28 @@ class Store(Protocol):
     def record_state(self, key: str) -> tuple[str, datetime] | None:
         """The record's state and when it was last set; None when there is no record."""
 
+    def ledger(self, keys: Iterable[str]) -> dict[str, Entry]:
+        """The entries of those keys that exist (one read for all of them)."""
+    def swap(self, key: str, expected: Entry | None, new: Entry | None) -> bool:
+        """Atomically replace the entry by `new` (None: delete) if it still equals
+        `expected` (None: absent). True when it did."""
+    def due_retries(self, now: datetime, limit: int) -> list[tuple[str, Entry]]:
+        """Pending entries whose `retry_at` is at or before `now`, soonest first."""
+    def prune(self, now: datetime) -> int:
+        """Delete entries whose `expires` has passed (a backend with its own TTL may
+        leave that to it); how many went."""
+
 
 class Mailer(Protocol):
+    batch_size: int  # at most this many messages per send_many call
+
     def send_many(self, messages: list[EmailMessage]) -> list[Exception | None]:
         """Hand RFC 5322 messages over for delivery; one result per message, None = accepted.
 
-        One bad message never stops the others.
+        A failure worth trying again is a TemporaryFailure; one that never will succeed is a
+        PermanentFailure (with `bounce` when the recipient was refused); anything else counts
+        as permanent. One bad message never stops the others. Raises only when nothing at
+        all was handed over.
         """
 
     def was_sent(self, message_id: str) -> bool | None:

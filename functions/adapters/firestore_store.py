@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import fields
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import quote
 
 from google.api_core.exceptions import AlreadyExists
 
+from ..domain.delivery import CLAIMED, PENDING, Entry, expiry
 from ..domain.errors import Conflict
 from ..domain.models import Community, Link, Member, Session
-from .records import from_record, to_record
+from .records import entry_from_record, entry_to_record, from_record, to_record
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, CollectionReference, DocumentReference
@@ -160,27 +162,87 @@ class FirestoreStore:
         return sorted((from_record(Link, d.to_dict()) for d in query.stream()),
                       key=lambda k: (k.shared_at, k.id))
 
-    # claims and the outbox ledger
+    # claims and the outbox ledger. `expires` is a timestamp: the TTL policy deletes by it.
     def claim(self, key: str, now: datetime) -> bool:
-        ref = self._claim(key)
-        token = uuid.uuid4().hex
-        try:
-            ref.create({"state": "claimed", "updated": now.isoformat(), "detail": "",
-                        "token": token})
-        except AlreadyExists:
-            # A retried commit may have created it on its first attempt: the token tells.
-            snapshot = ref.get()
-            return snapshot.exists and snapshot.to_dict().get("token") == token
-        return True
+        return self.swap(key, None, Entry(CLAIMED, now, expires=expiry(now, None)))
 
     def release(self, key: str) -> None:
         self._claim(key).delete()
 
     def record(self, key: str, state: str, now: datetime, detail: str = "") -> None:
-        self._claim(key).set({"state": state, "updated": now.isoformat(), "detail": detail})
+        self._claim(key).set(_document(key, Entry(state, now, detail,
+                                                  expires=expiry(now, None))))
 
     def record_state(self, key: str) -> tuple[str, datetime] | None:
-        snapshot = self._claim(key).get()
-        if not snapshot.exists:
-            return None
-        return snapshot.get("state"), datetime.fromisoformat(snapshot.get("updated"))
+        entry = self.ledger([key]).get(key)
+        return (entry.state, entry.updated) if entry else None
+
+    def ledger(self, keys: Iterable[str]) -> dict[str, Entry]:
+        keys = list(keys)
+        refs = [self._claim(k) for k in keys]
+        by_id = {doc_id(k): k for k in keys}
+        found: dict[str, Entry] = {}
+        for start in range(0, len(refs), 300):
+            for snapshot in self.client.get_all(refs[start:start + 300]):
+                if snapshot.exists:
+                    found[by_id[snapshot.id]] = _entry(snapshot.to_dict())
+        return found
+
+    def swap(self, key: str, expected: Entry | None, new: Entry | None) -> bool:
+        from google.cloud import firestore
+
+        ref = self._claim(key)
+        if expected is None and new is not None:
+            token = uuid.uuid4().hex
+            try:
+                ref.create({**_document(key, new), "token": token})
+            except AlreadyExists:
+                # A retried commit may have created it on its first attempt: the token tells.
+                snapshot = ref.get()
+                return snapshot.exists and snapshot.to_dict().get("token") == token
+            return True
+
+        @firestore.transactional
+        def swap(transaction) -> bool:
+            snapshot = ref.get(transaction=transaction)
+            if (_entry(snapshot.to_dict()) if snapshot.exists else None) != expected:
+                return False
+            if new is None:
+                transaction.delete(ref)
+            else:
+                transaction.set(ref, _document(key, new))
+            return True
+
+        return swap(self.client.transaction())
+
+    def due_retries(self, now: datetime, limit: int) -> list[tuple[str, Entry]]:
+        from google.cloud.firestore import FieldFilter
+
+        # Only pending entries have `retry_at`: one single-field range, no composite index.
+        query = (self.client.collection("claims")
+                 .where(filter=FieldFilter("retry_at", "<=",
+                                           now.astimezone(timezone.utc).isoformat()))
+                 .order_by("retry_at").limit(limit))
+        entries = [(d.get("key"), _entry(d.to_dict())) for d in query.stream()]
+        return [(k, e) for k, e in entries if e.state == PENDING]
+
+    def prune(self, now: datetime) -> int:
+        return 0  # the TTL policy on claims.expires (infra/firestore.tf) deletes them
+
+
+def _document(key: str, entry: Entry) -> dict[str, Any]:
+    # Every field, absent ones as null: a write leaves nothing of the entry it replaces.
+    record = {f.name: None for f in fields(Entry)} | entry_to_record(entry)
+    record["key"] = key
+    if entry.expires is not None:
+        record["expires"] = entry.expires.astimezone(timezone.utc)
+    return record
+
+
+def _entry(data: dict[str, Any]) -> Entry:
+    data = dict(data)
+    data.pop("key", None)
+    data.pop("token", None)
+    if isinstance(data.get("expires"), datetime):
+        data["expires"] = datetime.fromtimestamp(data["expires"].timestamp(), timezone.utc)
+    return entry_from_record(data)

@@ -5,6 +5,7 @@ import copy
 from datetime import date, datetime
 from typing import Iterable
 
+from ..domain.delivery import CLAIMED, PENDING, Entry, expiry
 from ..domain.errors import Conflict
 from ..domain.models import Community, Link, Member, Session
 
@@ -14,7 +15,7 @@ class MemoryStore:
         self.communities: dict[str, Community] = {}
         self.members: dict[str, dict[str, Member]] = {}
         self.sessions: dict[str, dict[date, Session]] = {}
-        self.claims: dict[str, tuple[str, datetime, str]] = {}
+        self.claims: dict[str, Entry] = {}
         self.links: dict[str, dict[str, Link]] = {}
 
     def get_community(self, community_id: str) -> Community | None:
@@ -64,18 +65,42 @@ class MemoryStore:
         return sorted((k for k in self.links.get(community_id, {}).values()
                        if k.shared_at >= since), key=lambda k: (k.shared_at, k.id))
 
+    # claims and the outbox ledger
     def claim(self, key: str, now: datetime) -> bool:
         if key in self.claims:
             return False
-        self.claims[key] = ("claimed", now, "")
+        self.claims[key] = Entry(CLAIMED, now, expires=expiry(now, None))
         return True
 
     def release(self, key: str) -> None:
         self.claims.pop(key, None)
 
     def record(self, key: str, state: str, now: datetime, detail: str = "") -> None:
-        self.claims[key] = (state, now, detail)
+        self.claims[key] = Entry(state, now, detail, expires=expiry(now, None))
 
     def record_state(self, key: str) -> tuple[str, datetime] | None:
         entry = self.claims.get(key)
-        return (entry[0], entry[1]) if entry else None
+        return (entry.state, entry.updated) if entry else None
+
+    def ledger(self, keys: Iterable[str]) -> dict[str, Entry]:
+        return {k: self.claims[k] for k in keys if k in self.claims}
+
+    def swap(self, key: str, expected: Entry | None, new: Entry | None) -> bool:
+        if self.claims.get(key) != expected:
+            return False
+        if new is None:
+            self.claims.pop(key, None)
+        else:
+            self.claims[key] = new
+        return True
+
+    def due_retries(self, now: datetime, limit: int) -> list[tuple[str, Entry]]:
+        due = [(k, e) for k, e in self.claims.items()
+               if e.state == PENDING and e.retry_at is not None and e.retry_at <= now]
+        return sorted(due, key=lambda item: item[1].retry_at)[:limit]
+
+    def prune(self, now: datetime) -> int:
+        gone = [k for k, e in self.claims.items() if e.expires is not None and e.expires <= now]
+        for key in gone:
+            del self.claims[key]
+        return len(gone)

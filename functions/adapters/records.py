@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, fields
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timezone
 from typing import Any, TypeVar
 
+from ..domain.delivery import Entry
 from ..domain.models import Community, Link, Member, Session
 
 T = TypeVar("T", Community, Member, Session, Link)
@@ -46,3 +47,29 @@ def from_record(cls: type[T], data: dict[str, Any]) -> T:
             value = tuple(value)
         values[key] = value
     return cls(**values)
+
+
+_ENTRY_TIMES = ("updated", "lease_until", "retry_at", "deadline", "expires")
+
+
+def entry_to_record(entry: Entry) -> dict[str, Any]:
+    """An outbox ledger entry as a plain dict: instants as ISO strings (`retry_at` and
+    `expires` in UTC, so that text order is time order), the message as bytes."""
+    data = {k: v for k, v in asdict(entry).items() if v not in (None, "", 0)}
+    for name in _ENTRY_TIMES:
+        if name in data:
+            value = data[name]
+            if name in ("retry_at", "expires"):
+                value = value.astimezone(timezone.utc)
+            data[name] = value.isoformat()
+    data["state"] = entry.state
+    return data
+
+
+def entry_from_record(data: dict[str, Any]) -> Entry:
+    known = {f.name for f in fields(Entry)}
+    values = {k: v for k, v in data.items() if k in known and v is not None}
+    for name in _ENTRY_TIMES:
+        if isinstance(values.get(name), str):
+            values[name] = datetime.fromisoformat(values[name])
+    return Entry(**values)

@@ -1,6 +1,7 @@
 """The embedded Store: one SQLite file, WAL mode, schema versioned and migrated on open."""
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 from contextlib import contextmanager
@@ -8,9 +9,10 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from ..domain.delivery import CLAIMED, PENDING, Entry, expiry
 from ..domain.errors import Conflict
 from ..domain.models import Community, Link, Member, Session
-from .records import from_record, to_record
+from .records import entry_from_record, entry_to_record, from_record, to_record
 
 # Each entry takes the schema from version N to N+1. Never edit one that has shipped.
 MIGRATIONS = [
@@ -31,6 +33,13 @@ MIGRATIONS = [
         community TEXT NOT NULL, id TEXT NOT NULL, shared_at TEXT NOT NULL,
         data TEXT NOT NULL, PRIMARY KEY (community, id));
     CREATE INDEX links_by_time ON links (community, shared_at);
+    """,
+    """
+    ALTER TABLE claims ADD COLUMN data TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE claims ADD COLUMN retry_at TEXT;
+    ALTER TABLE claims ADD COLUMN expires TEXT;
+    CREATE INDEX claims_retry ON claims (retry_at) WHERE retry_at IS NOT NULL;
+    CREATE INDEX claims_expiry ON claims (expires);
     """,
 ]
 
@@ -155,11 +164,7 @@ class SqliteStore:
 
     # claims and the outbox ledger
     def claim(self, key: str, now: datetime) -> bool:
-        with self._transaction() as db:
-            cursor = db.execute(
-                "INSERT OR IGNORE INTO claims (key, state, updated) VALUES (?, 'claimed', ?)",
-                (key, now.isoformat()))
-            return cursor.rowcount == 1
+        return self.swap(key, None, Entry(CLAIMED, now, expires=expiry(now, None)))
 
     def release(self, key: str) -> None:
         with self._transaction() as db:
@@ -167,16 +172,66 @@ class SqliteStore:
 
     def record(self, key: str, state: str, now: datetime, detail: str = "") -> None:
         with self._transaction() as db:
-            db.execute(
-                "INSERT INTO claims (key, state, updated, detail) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET state = excluded.state, "
-                "updated = excluded.updated, detail = excluded.detail",
-                (key, state, now.isoformat(), detail))
+            self._write(db, key, Entry(state, now, detail, expires=expiry(now, None)))
 
     def record_state(self, key: str) -> tuple[str, datetime] | None:
-        row = self.db.execute("SELECT state, updated FROM claims WHERE key = ?",
-                              (key,)).fetchone()
-        return (row[0], datetime.fromisoformat(row[1])) if row else None
+        entry = self.ledger([key]).get(key)
+        return (entry.state, entry.updated) if entry else None
+
+    def ledger(self, keys: Iterable[str]) -> dict[str, Entry]:
+        keys = list(keys)
+        found: dict[str, Entry] = {}
+        for start in range(0, len(keys), 500):  # under SQLite's limit of bound parameters
+            part = keys[start:start + 500]
+            rows = self.db.execute(
+                f"SELECT key, state, updated, detail, data FROM claims WHERE key IN "
+                f"({','.join('?' * len(part))})", part).fetchall()
+            found.update((row[0], _entry(*row[1:])) for row in rows)
+        return found
+
+    def swap(self, key: str, expected: Entry | None, new: Entry | None) -> bool:
+        with self._transaction() as db:
+            row = db.execute("SELECT state, updated, detail, data FROM claims WHERE key = ?",
+                             (key,)).fetchone()
+            if (_entry(*row) if row else None) != expected:
+                return False
+            if new is None:
+                db.execute("DELETE FROM claims WHERE key = ?", (key,))
+            else:
+                self._write(db, key, new)
+            return True
+
+    def due_retries(self, now: datetime, limit: int) -> list[tuple[str, Entry]]:
+        rows = self.db.execute(
+            "SELECT key, state, updated, detail, data FROM claims WHERE retry_at <= ? "
+            "AND state = ? ORDER BY retry_at LIMIT ?", (_utc(now), PENDING, limit)).fetchall()
+        return [(row[0], _entry(*row[1:])) for row in rows]
+
+    def prune(self, now: datetime) -> int:
+        with self._transaction() as db:
+            return db.execute("DELETE FROM claims WHERE expires <= ?", (_utc(now),)).rowcount
+
+    @staticmethod
+    def _write(db: sqlite3.Connection, key: str, entry: Entry) -> None:
+        record = entry_to_record(entry)
+        state, updated, detail = record.pop("state"), record.pop("updated"), \
+            record.pop("detail", "")
+        if "raw" in record:
+            record["raw"] = base64.b64encode(record["raw"]).decode("ascii")
+        db.execute(
+            "INSERT INTO claims (key, state, updated, detail, data, retry_at, expires) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
+            "state = excluded.state, updated = excluded.updated, detail = excluded.detail, "
+            "data = excluded.data, retry_at = excluded.retry_at, expires = excluded.expires",
+            (key, state, updated, detail, json.dumps(record), record.get("retry_at"),
+             record.get("expires")))
+
+
+def _entry(state: str, updated: str, detail: str, data: str) -> Entry:
+    record = json.loads(data)
+    if "raw" in record:
+        record["raw"] = base64.b64decode(record["raw"])
+    return entry_from_record({**record, "state": state, "updated": updated, "detail": detail})
 
 
 def _utc(instant: datetime) -> str:

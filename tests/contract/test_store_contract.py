@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from functions.adapters.firestore_store import FirestoreStore, doc_id
+from functions.domain.delivery import CLAIMED, PENDING, SENT, Entry
 from functions.domain.errors import Conflict
 from functions.domain.models import CANCELLED, HOLIDAY, PLANNED, Community, Member, Session
 
@@ -227,6 +228,60 @@ def test_record_creates_or_updates_the_state_and_its_time(store):
     state, when = store.record_state(other)
     assert (state, when) == ("sent", retried)
     assert when.utcoffset() == timedelta(hours=11)
+
+
+def test_swap_replaces_an_entry_only_when_it_is_still_the_one_read(store):
+    claimed = Entry(CLAIMED, NOW, owner="run-1", lease_until=NOW + timedelta(minutes=10),
+                    expires=NOW + timedelta(days=35))
+    assert store.swap(KEY, None, claimed) is True
+    assert store.swap(KEY, None, claimed.with_changes(owner="run-2")) is False
+    assert store.ledger([KEY, "absent"]) == {KEY: claimed}
+
+    pending = claimed.with_changes(state=PENDING, owner="", lease_until=None, attempts=1,
+                                   retry_at=NOW + timedelta(minutes=5), raw=b"Subject: x\r\n",
+                                   deadline=datetime(2026, 12, 4, 16, tzinfo=SYDNEY))
+    stale = claimed.with_changes(owner="run-2")
+    assert store.swap(KEY, stale, pending) is False  # someone else's view: nothing changes
+    assert store.swap(KEY, claimed, pending) is True
+    assert store.ledger([KEY])[KEY] == pending
+    assert store.record_state(KEY) == (PENDING, NOW)
+    assert store.swap(KEY, pending, None) is True and store.ledger([KEY]) == {}
+
+
+def test_swap_lets_one_of_two_clients_take_an_expired_claim(open_store):
+    first, second = open_store(), open_store()
+    dead = Entry(CLAIMED, NOW, owner="dead", lease_until=NOW)
+    first.swap(KEY, None, dead)
+    seen = second.ledger([KEY])[KEY]
+    assert first.swap(KEY, seen, dead.with_changes(owner="a")) is True
+    assert second.swap(KEY, seen, dead.with_changes(owner="b")) is False
+    assert second.ledger([KEY])[KEY].owner == "a"
+
+
+def test_due_retries_are_pending_entries_whose_time_came(store):
+    def pending(minutes):
+        return Entry(PENDING, NOW, retry_at=NOW + timedelta(minutes=minutes), attempts=1)
+
+    store.swap("a", None, pending(10))
+    store.swap("b", None, pending(-5))
+    store.swap("c", None, pending(0))
+    store.swap("d", None, Entry(SENT, NOW))
+    assert [k for k, _ in store.due_retries(NOW, 10)] == ["b", "c"]
+    assert [k for k, _ in store.due_retries(NOW + timedelta(hours=1), 2)] == ["b", "c"]
+    assert store.due_retries(NOW, 10)[0][1] == pending(-5)
+
+
+def test_prune_forgets_expired_entries_where_the_store_has_no_ttl(store):
+    store.swap("old", None, Entry(SENT, NOW, expires=NOW - timedelta(seconds=1)))
+    store.swap("new", None, Entry(SENT, NOW, expires=NOW + timedelta(days=1)))
+    store.claim("handled", NOW)  # claims expire too
+    gone = store.prune(NOW)
+    left = set(store.ledger(["old", "new", "handled"]))
+    if isinstance(store, FirestoreStore):  # its TTL policy deletes; prune leaves it alone
+        assert gone == 0
+    else:
+        assert (gone, left) == (1, {"new", "handled"})
+        assert store.prune(NOW + timedelta(days=40)) == 2
 
 
 def test_ids_that_need_escaping_round_trip_and_stay_distinct(store):
