@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import secrets
+import time
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -11,15 +13,27 @@ from .config import Config, path_of
 from .domain.errors import InputError
 from .emails import MailSettings
 from .ports import Calendar, Clock, Fanout, Inbox, Mailer, Store
+from .services.pacing import Pacer
 from .tokens import Tokens
 
 
 class App:
     """The collaborators of every use case (a Deps), each built on first use."""
 
-    def __init__(self, config: Config, clock: Clock | None = None) -> None:
+    def __init__(self, config: Config, clock: Clock | None = None,
+                 lease_clock: Clock | None = None, pacer: Pacer | None = None) -> None:
         self.config = config
         self._clock = clock
+        # Leases concern real processes: the real clock, whatever COP_NOW says.
+        self.lease_clock = lease_clock or SystemClock()
+        self._pacer = pacer
+
+    @cached_property
+    def pacer(self) -> Pacer:
+        """One per sender (this process's mailer), on the real clock."""
+        return self._pacer or Pacer(self.config.mail_rate,
+                                    timedelta(minutes=self.config.send_minutes),
+                                    self.lease_clock, time.sleep)
 
     @cached_property
     def clock(self) -> Clock:

@@ -35,6 +35,9 @@ class Config:
     smtp_username: str | None = None
     smtp_password: str | None = None
     google_credentials: str | None = None  # service-account key file; unset: ADC
+    mail_rate: float = 140  # messages a minute per sender (Gmail allows about 150)
+    mail_daily_cap: int | None = None  # messages a day per sender (Workspace: 2,000)
+    send_minutes: float = 5  # a run starts no batch of mail after this; the next run goes on
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], data_dir: str | Path | None = None) -> "Config":
@@ -73,7 +76,24 @@ class Config:
             smtp_username=env.get("COP_SMTP_USER") or None,
             smtp_password=env.get("COP_SMTP_PASSWORD") or None,
             google_credentials=env.get("GOOGLE_APPLICATION_CREDENTIALS") or None,
+            mail_rate=_positive(env, "COP_MAIL_RATE", 140),
+            mail_daily_cap=int(_positive(env, "COP_MAIL_DAILY_CAP", 0)) or (
+                2000 if urls["COP_MAIL"].startswith("gmail:") else None),
+            send_minutes=_positive(env, "COP_SEND_MINUTES", 5),
         )
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if value <= 0:
+        raise InputError(f"{name}={text!r}: expected a positive number")
+    return value
 
 
 def parse_instant(text: str, what: str = "--now") -> datetime:

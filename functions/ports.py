@@ -54,8 +54,10 @@ class Store(Protocol):
     def swap(self, key: str, expected: Entry | None, new: Entry | None) -> bool:
         """Atomically replace the entry by `new` (None: delete) if it still equals
         `expected` (None: absent). True when it did."""
-    def due_retries(self, now: datetime, limit: int) -> list[tuple[str, Entry]]:
-        """Pending entries whose `retry_at` is at or before `now`, soonest first."""
+    def due_retries(self, now: datetime, limit: int, community: str
+                    ) -> list[tuple[str, Entry]]:
+        """Pending entries of keys `community/…` whose `retry_at` is at or before `now`,
+        soonest first."""
     def prune(self, now: datetime) -> int:
         """Delete entries whose `expires` has passed (a backend with its own TTL may
         leave that to it); how many went."""

@@ -1,5 +1,5 @@
 # State: one Firestore database in native mode. Single-field indexes (automatic) cover
-# every query the store makes, so there are no composite indexes to declare.
+# every query the store makes but one: pending mail of a community, by retry time.
 
 resource "google_firestore_database" "main" {
   project     = var.project_id
@@ -14,4 +14,32 @@ resource "google_firestore_database" "main" {
   delete_protection_state = var.firestore_delete_protection ? "DELETE_PROTECTION_ENABLED" : "DELETE_PROTECTION_DISABLED"
 
   depends_on = [google_project_service.apis]
+}
+
+# The outbox's pending messages of one community whose retry time has come.
+resource "google_firestore_index" "claims_retry" {
+  project    = var.project_id
+  database   = google_firestore_database.main.name
+  collection = "claims"
+
+  fields {
+    field_path = "community"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "retry_at"
+    order      = "ASCENDING"
+  }
+}
+
+# Claims, outbox ledger entries and handled-reply keys are deleted once `expires` passes
+# (some weeks after the message stopped mattering), so the store does not grow for ever.
+resource "google_firestore_field" "claims_ttl" {
+  project    = var.project_id
+  database   = google_firestore_database.main.name
+  collection = "claims"
+  field      = "expires"
+
+  ttl_config {}
+  index_config {} # a timestamp only the TTL reads: no single-field index to keep
 }

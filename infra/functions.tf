@@ -41,6 +41,9 @@ locals {
     COP_PUBLIC_URL       = local.public_url
     COP_REPLY_TO         = coalesce(var.reply_to, var.inbox_mailbox, var.sender)
     COP_TRUSTED_AUTHSERV = var.trusted_authserv
+    COP_MAIL_RATE        = tostring(var.mail_rate)
+    COP_MAIL_DAILY_CAP   = tostring(var.mail_daily_cap)
+    COP_SEND_MINUTES     = tostring(var.send_minutes)
   }
 }
 

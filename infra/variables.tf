@@ -73,6 +73,24 @@ variable "trusted_authserv" {
   default     = "mx.google.com"
 }
 
+variable "mail_rate" {
+  description = "Messages a minute the sender sends (COP_MAIL_RATE); Gmail allows about 150."
+  type        = number
+  default     = 140
+}
+
+variable "mail_daily_cap" {
+  description = "Messages a day one sender may send (COP_MAIL_DAILY_CAP); Workspace allows 2,000. Organisers of a community whose digest would exceed it are told."
+  type        = number
+  default     = 2000
+}
+
+variable "send_minutes" {
+  description = "Minutes a run_community invocation spends sending (COP_SEND_MINUTES) before leaving the rest to the next tick; keep it well under the function's 540 s timeout."
+  type        = number
+  default     = 5
+}
+
 variable "public_url" {
   description = "Base HTTPS URL of the web function (COP_PUBLIC_URL), e.g. a custom domain. Unset: the deterministic Cloud Run URL of the web function."
   type        = string

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
+from functions.domain.delivery import PermanentFailure, TemporaryFailure
 from functions.domain.invites import Event
 
 
@@ -10,7 +11,9 @@ class MemoryMailer:
     def __init__(self, refuse: set[str] | None = None) -> None:
         self.sent: list[EmailMessage] = []
         self.refuse = refuse or set()  # recipients the "server" rejects
+        self.busy: set[str] = set()  # recipients the "server" asks to try again later
         self.down = False
+        self.batch_size = 50
 
     def send_many(self, messages: list[EmailMessage]) -> list[Exception | None]:
         if self.down:
@@ -18,7 +21,9 @@ class MemoryMailer:
         results: list[Exception | None] = []
         for message in messages:
             if message["To"].addresses[0].addr_spec in self.refuse:
-                results.append(ValueError(f"550 rejected {message['To']}"))
+                results.append(PermanentFailure(f"550 rejected {message['To']}", bounce=True))
+            elif message["To"].addresses[0].addr_spec in self.busy:
+                results.append(TemporaryFailure(f"451 try again later {message['To']}"))
             else:
                 self.sent.append(message)
                 results.append(None)

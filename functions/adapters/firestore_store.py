@@ -215,11 +215,13 @@ class FirestoreStore:
 
         return swap(self.client.transaction())
 
-    def due_retries(self, now: datetime, limit: int) -> list[tuple[str, Entry]]:
+    def due_retries(self, now: datetime, limit: int, community: str
+                    ) -> list[tuple[str, Entry]]:
         from google.cloud.firestore import FieldFilter
 
-        # Only pending entries have `retry_at`: one single-field range, no composite index.
+        # Only pending entries have `retry_at` (composite index in infra/firestore.tf).
         query = (self.client.collection("claims")
+                 .where(filter=FieldFilter("community", "==", community))
                  .where(filter=FieldFilter("retry_at", "<=",
                                            now.astimezone(timezone.utc).isoformat()))
                  .order_by("retry_at").limit(limit))
@@ -234,6 +236,7 @@ def _document(key: str, entry: Entry) -> dict[str, Any]:
     # Every field, absent ones as null: a write leaves nothing of the entry it replaces.
     record = {f.name: None for f in fields(Entry)} | entry_to_record(entry)
     record["key"] = key
+    record["community"] = key.split("/", 1)[0]
     if entry.expires is not None:
         record["expires"] = entry.expires.astimezone(timezone.utc)
     return record
@@ -242,6 +245,7 @@ def _document(key: str, entry: Entry) -> dict[str, Any]:
 def _entry(data: dict[str, Any]) -> Entry:
     data = dict(data)
     data.pop("key", None)
+    data.pop("community", None)
     data.pop("token", None)
     if isinstance(data.get("expires"), datetime):
         data["expires"] = datetime.fromtimestamp(data["expires"].timestamp(), timezone.utc)

@@ -94,9 +94,10 @@ class MemoryStore:
             self.claims[key] = new
         return True
 
-    def due_retries(self, now: datetime, limit: int) -> list[tuple[str, Entry]]:
-        due = [(k, e) for k, e in self.claims.items()
-               if e.state == PENDING and e.retry_at is not None and e.retry_at <= now]
+    def due_retries(self, now: datetime, limit: int, community: str
+                    ) -> list[tuple[str, Entry]]:
+        due = [(k, e) for k, e in self.claims.items() if k.startswith(community + "/")
+               and e.state == PENDING and e.retry_at is not None and e.retry_at <= now]
         return sorted(due, key=lambda item: item[1].retry_at)[:limit]
 
     def prune(self, now: datetime) -> int:

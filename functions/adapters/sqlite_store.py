@@ -201,10 +201,13 @@ class SqliteStore:
                 self._write(db, key, new)
             return True
 
-    def due_retries(self, now: datetime, limit: int) -> list[tuple[str, Entry]]:
+    def due_retries(self, now: datetime, limit: int, community: str
+                    ) -> list[tuple[str, Entry]]:
+        # Keys "community/…" sort between "community/" and "community0" ('0' follows '/').
         rows = self.db.execute(
             "SELECT key, state, updated, detail, data FROM claims WHERE retry_at <= ? "
-            "AND state = ? ORDER BY retry_at LIMIT ?", (_utc(now), PENDING, limit)).fetchall()
+            "AND state = ? AND key >= ? AND key < ? ORDER BY retry_at LIMIT ?",
+            (_utc(now), PENDING, community + "/", community + "0", limit)).fetchall()
         return [(row[0], _entry(*row[1:])) for row in rows]
 
     def prune(self, now: datetime) -> int:

@@ -79,4 +79,4 @@ def _mail_cancellations(deps: Deps, community: Community, called_off: list[Sessi
                 deps.mail, community, member, kind="cancelled", key=session.date.isoformat(),
                 subject=f"No {community.name} session on {line.day}", now=now, session=line,
                 invite=event, upcoming=schedule_lines(deps, community)))
-    deliver(deps.store, deps.mailer, now, items)
+    deliver(deps, now, items)

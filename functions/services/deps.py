@@ -1,11 +1,13 @@
 """The collaborators a use case may need, handed over together by the entry point."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Protocol
 
 from ..emails import MailSettings
 from ..ports import Calendar, Clock, Inbox, Mailer, Store
+from .pacing import Pacer
 
 
 class Deps(Protocol):
@@ -15,6 +17,13 @@ class Deps(Protocol):
     clock: Clock
     mail: MailSettings
     inbox: Inbox | None
+    lease_clock: Clock  # the real clock, even when `clock` is a scenario's
+    pacer: Pacer
+
+
+class RealClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
 
 
 @dataclass
@@ -27,3 +36,5 @@ class Bundle:
     clock: Clock
     mail: MailSettings
     inbox: Inbox | None = None
+    lease_clock: Clock = field(default_factory=RealClock)
+    pacer: Pacer = field(default_factory=Pacer)  # on simulated time: never sleeps

@@ -1,12 +1,12 @@
 """The weekly digest: this week's session, the recap, shared links and the roster."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from ..domain.digest import digest_content
 from ..domain.jobs import digest_session
 from ..domain.models import Community, Member, Session
-from ..domain.timing import local_date
+from ..domain.timing import local_date, local_instant, zone
 from .calendar_sync import event_for
 from .deps import Deps
 from .messages import outgoing
@@ -41,10 +41,13 @@ def send_digest(deps: Deps, community: Community, now: datetime) -> Delivery:
     slot, session = due
     members = deps.store.list_members(community.id)
     parts = digest_parts(deps, community, session, slot, members, sessions, now)
+    day = local_date(community, slot)
+    end_of_day = local_instant(day + timedelta(days=1), time(0), zone(community))
+    deadline = min(end_of_day, session.starts_at or end_of_day)  # too late after its day
     items = [outgoing(deps.mail, community, m, kind="digest", key=session.date.isoformat(),
-                      now=now, **parts)
+                      now=now, deadline=deadline, **parts)
              for m in digest_recipients(members, local_date(community, slot))]
-    return deliver(deps.store, deps.mailer, now, items)
+    return deliver(deps, now, items)
 
 
 def digest_parts(deps: Deps, community: Community, session: Session, slot: datetime,

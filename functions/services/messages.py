@@ -34,10 +34,13 @@ def render_message(settings: MailSettings, community: Community, member: Member,
 
 
 def outgoing(settings: MailSettings, community: Community, member: Member, *, kind: str,
-             key: str, subject: str, now: datetime, **context: Any) -> Outgoing:
-    """The message and its ledger key `community/kind/key/recipient`."""
+             key: str, subject: str, now: datetime, deadline: datetime | None = None,
+             **context: Any) -> Outgoing:
+    """The message and its ledger key `community/kind/key/recipient`; not sent after
+    `deadline` (default: a day after it was first tried)."""
     return Outgoing(f"{community.id}/{kind}/{key}/{member.email}", lambda: render_message(
-        settings, community, member, kind=kind, key=key, subject=subject, now=now, **context))
+        settings, community, member, kind=kind, key=key, subject=subject, now=now, **context),
+        deadline)
 
 
 def notify(deps, community: Community, member: Member, *, kind: str, key: str, subject: str,
@@ -48,4 +51,4 @@ def notify(deps, community: Community, member: Member, *, kind: str, key: str, s
     now = deps.clock.now()
     item = outgoing(deps.mail, community, member, kind=kind, key=key, subject=subject,
                     now=now, **context)
-    return deliver(deps.store, deps.mailer, now, [item])
+    return deliver(deps, now, [item])

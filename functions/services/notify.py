@@ -38,8 +38,9 @@ def _presenter_messages(deps: Deps, community: Community, now: datetime, kind: s
             continue
         items.append(outgoing(deps.mail, community, member, kind=kind,
                               key=session.date.isoformat(), now=now,
+                              deadline=session.starts_at,
                               **presenter_parts(deps, community, session, roster, kind, now)))
-    return deliver(deps.store, deps.mailer, now, items)
+    return deliver(deps, now, items)
 
 
 def send_heads_ups(deps: Deps, community: Community, now: datetime) -> Delivery:
@@ -66,6 +67,7 @@ def alert_organisers(deps: Deps, community: Community, now: datetime) -> Deliver
             organiser = roster.get(email) or Member(email, email.split("@")[0], now.date(), -1)
             items.append(outgoing(deps.mail, community, organiser, kind="unfilled",
                                   key=session.date.isoformat(), now=now, session=line,
+                                  deadline=session.starts_at,
                                   subject=f"{community.name}: nobody can present on "
                                           f"{day_words(session.date)}"))
-    return deliver(deps.store, deps.mailer, now, items)
+    return deliver(deps, now, items)

@@ -9,6 +9,7 @@ from .calendar_sync import sync_calendar
 from ..ports import Fanout
 from .deps import Deps
 from .digest import send_digest
+from .outbox import Delivery, retry_pending
 from .notify import alert_organisers, send_heads_ups, send_reminders
 from .plan import replan
 from .replies import read_inbox
@@ -25,13 +26,28 @@ class TickReport:
     sent: int = 0
     failed: int = 0
     replies: int = 0
-    errors: list[str] = field(default_factory=list)
+    deferred: int = 0  # pending: temporary failures and mail for the next run
+    errors: list[str] = field(default_factory=list)  # a community or the inbox raised
+    failures: list[str] = field(default_factory=list)  # one line per failed message
+
+    def count(self, delivery: Delivery) -> None:
+        self.sent += len(delivery.sent)
+        self.failed += len(delivery.failed)
+        self.deferred += len(delivery.deferred)
+        self.failures += delivery.problems
+
+    @property
+    def problems(self) -> list[str]:
+        return self.errors + self.failures
 
 
 def run_community(deps: Deps, community_id: str, report: TickReport | None = None) -> TickReport:
     """Plan, update the calendar, then send what is due. Safe to run again at any time."""
-    report = report or TickReport()
+    if report is None:
+        report = TickReport()
+        deps.pacer.begin()
     now = deps.clock.now()
+    report.count(retry_pending(deps, community_id, now))  # before new mail: it waited
     report.reassigned += len(replan(deps.store, community_id, now))
     community = lookup.community(deps.store, community_id)
     report.events += sync_calendar(deps, community, now)
@@ -39,9 +55,7 @@ def run_community(deps: Deps, community_id: str, report: TickReport | None = Non
         report.reassigned += len(replan(deps.store, community_id, now))
         report.events += sync_calendar(deps, community, now)
     for job in (send_heads_ups, send_reminders, send_digest, alert_organisers):
-        delivery = job(deps, community, now)
-        report.sent += len(delivery.sent)
-        report.failed += len(delivery.failed)
+        report.count(job(deps, community, now))
     report.communities += 1
     return report
 
@@ -52,7 +66,13 @@ def tick(deps: Deps, fanout: Fanout | None = None) -> TickReport:
     With a fanout, each community's jobs run in their own function invocation instead.
     """
     report = TickReport()
-    report.replies = len(read_inbox(deps))  # before planning: changes count at once
+    deps.pacer.begin()
+    deps.store.prune(deps.clock.now())  # forget ledger entries and claims past their time
+    try:
+        report.replies = len(read_inbox(deps))  # before planning: changes count at once
+    except Exception as error:  # a mailbox not readable yet must not stop the rota's mail
+        log.exception("tick: the inbox could not be read")
+        report.errors.append(f"inbox: {type(error).__name__}: {error}")
     if fanout is not None:
         ids = [c.id for c in deps.store.list_communities()]
         fanout.publish(ids)
@@ -63,5 +83,5 @@ def tick(deps: Deps, fanout: Fanout | None = None) -> TickReport:
             run_community(deps, community.id, report)
         except Exception as error:  # logged with its traceback, then the next community
             log.exception("tick: community %s failed", community.id)
-            report.errors.append(f"{community.id}: {error}")
+            report.errors.append(f"{community.id}: {type(error).__name__}: {error}")
     return report

@@ -262,13 +262,16 @@ def test_due_retries_are_pending_entries_whose_time_came(store):
     def pending(minutes):
         return Entry(PENDING, NOW, retry_at=NOW + timedelta(minutes=minutes), attempts=1)
 
-    store.swap("a", None, pending(10))
-    store.swap("b", None, pending(-5))
-    store.swap("c", None, pending(0))
-    store.swap("d", None, Entry(SENT, NOW))
-    assert [k for k, _ in store.due_retries(NOW, 10)] == ["b", "c"]
-    assert [k for k, _ in store.due_retries(NOW + timedelta(hours=1), 2)] == ["b", "c"]
-    assert store.due_retries(NOW, 10)[0][1] == pending(-5)
+    store.swap("pm/a", None, pending(10))
+    store.swap("pm/b", None, pending(-5))
+    store.swap("pm/c", None, pending(0))
+    store.swap("pm/d", None, Entry(SENT, NOW))
+    store.swap("pm2/e", None, pending(-5))
+    store.swap("p/f", None, pending(-5))
+    assert [k for k, _ in store.due_retries(NOW, 10, "pm")] == ["pm/b", "pm/c"]
+    assert [k for k, _ in store.due_retries(NOW + timedelta(hours=1), 2, "pm")] == \
+        ["pm/b", "pm/c"]
+    assert store.due_retries(NOW, 10, "pm")[0][1] == pending(-5)
 
 
 def test_prune_forgets_expired_entries_where_the_store_has_no_ttl(store):
