@@ -11,12 +11,14 @@ from typing import Any, Callable
 from googleapiclient.errors import Error as ApiClientError
 from googleapiclient.errors import HttpError
 
+from ..domain.delivery import PermanentFailure, TemporaryFailure
 from . import google_auth
 from .google_auth import ServiceFactory
 
 log = logging.getLogger(__name__)
 
 BATCH_LIMIT = 100  # Gmail's maximum number of calls in one batch request
+BATCH_SIZE = 50  # what Gmail advises: larger batches of sends tend to be rate limited
 
 
 class SendError(Exception):
@@ -39,23 +41,23 @@ class GmailMailer:
     """Sends as `sender`: userId "me" on the client `service_factory` builds, which acts
     as that user (domain-wide delegation).
 
-    Messages go out in batch requests of at most `batch_size` sends. Sends refused with
-    429/5xx (or a rate-limit 403) are sent again in a later batch after a backoff, up to
-    `attempts` times in all; anything else is final. A batch that gets no answer at all
-    is not retried here: whether it went out is for was_sent to tell.
+    One `send_many` is one batch request of at most `batch_size` sends, tried once: pacing
+    and retries belong to the outbox, which knows the deadlines. A send refused with 429 or
+    5xx (or a rate-limit 403), and a batch with no answer at all (a timeout, a dropped
+    connection) are temporary failures, with Gmail's Retry-After; so are 401 and other
+    403s (delegation not granted yet). Other 4xx are permanent, 400 (a recipient Gmail
+    cannot take) counting as a bounce.
     """
 
     def __init__(self, sender: str, service_factory: ServiceFactory, *,
                  sleep: Callable[[float], None] = time.sleep,
-                 batch_size: int = BATCH_LIMIT, attempts: int = 6) -> None:
-        if not 1 <= batch_size <= BATCH_LIMIT or attempts < 1:
-            raise ValueError(f"need 1 <= batch_size <= {BATCH_LIMIT} and attempts >= 1")
+                 batch_size: int = BATCH_SIZE) -> None:
+        if not 1 <= batch_size <= BATCH_LIMIT:
+            raise ValueError(f"need 1 <= batch_size <= {BATCH_LIMIT}")
         self.sender = sender
         self._client = functools.cache(service_factory)  # built on first use, once
         self._sleep = sleep
-        self._batch_size = batch_size
-        self._attempts = attempts
-
+        self.batch_size = batch_size
 
     def send_many(self, messages: list[EmailMessage]) -> list[Exception | None]:
         results: list[Exception | None] = [None] * len(messages)
@@ -64,36 +66,18 @@ class GmailMailer:
             try:
                 raws[index] = encode(message)
             except Exception as error:  # a message the email package cannot serialise
-                results[index] = SendError(message.get("Message-ID", ""), None, repr(error))
+                results[index] = PermanentFailure(str(SendError(
+                    message.get("Message-ID", ""), None, repr(error))))
         pending = sorted(raws)
-        for attempt in range(self._attempts):
-            if attempt:
-                self._sleep(google_auth.backoff(attempt - 1))
-            again: list[int] = []
-            for start in range(0, len(pending), self._batch_size):
-                chunk = pending[start:start + self._batch_size]
-                again += self._send_batch(chunk, messages, raws, results)
-            pending = again
-            if not pending:
-                break
-        if pending:
-            log.warning("Gmail: %d message(s) still refused after %d attempts",
-                        len(pending), self._attempts)
+        for start in range(0, len(pending), self.batch_size):
+            self._send_batch(pending[start:start + self.batch_size], messages, raws, results)
         return results
 
     def _send_batch(self, chunk: list[int], messages: list[EmailMessage],
-                    raws: dict[int, str], results: list[Exception | None]) -> list[int]:
-        """Send one batch; fill in results; return the indexes worth another try."""
-        again: list[int] = []
-
+                    raws: dict[int, str], results: list[Exception | None]) -> None:
         def done(request_id: str, _response: Any, error: HttpError | None) -> None:
             index = int(request_id)
-            if error is None:
-                results[index] = None
-                return
-            results[index] = _send_error(messages[index], error)
-            if google_auth.retryable(error):
-                again.append(index)
+            results[index] = None if error is None else _failure(messages[index], error)
 
         sends = self._client().users().messages()
         batch = self._client().new_batch_http_request(callback=done)
@@ -103,13 +87,10 @@ class GmailMailer:
         try:
             batch.execute()
         except (ApiClientError, *google_auth.TRANSPORT_ERRORS) as error:
-            retry = isinstance(error, HttpError) and google_auth.retryable(error)
-            log.warning("Gmail batch of %d failed (%s)%s", len(chunk), error,
-                        "; will retry" if retry else "")
+            # Some may have gone out before the answer was lost: was_sent tells, later.
+            log.warning("Gmail batch of %d failed: %s", len(chunk), error)
             for index in chunk:
-                results[index] = _send_error(messages[index], error)
-            return list(chunk) if retry else []
-        return sorted(again)
+                results[index] = _failure(messages[index], error, whole_batch=True)
 
     def was_sent(self, message_id: str) -> bool | None:
         query = "rfc822msgid:" + message_id.strip().strip("<>")
@@ -123,9 +104,25 @@ class GmailMailer:
         return bool(found.get("messages"))
 
 
-def _send_error(message: EmailMessage, error: Exception) -> SendError:
+def _failure(message: EmailMessage, error: Exception, whole_batch: bool = False
+             ) -> TemporaryFailure | PermanentFailure:
     status = google_auth.status_of(error)
     detail = error.reason if isinstance(error, HttpError) else repr(error)
-    failure = SendError(message.get("Message-ID", ""), status, detail)
+    text = str(SendError(message.get("Message-ID", ""), status, detail))
+    failure: TemporaryFailure | PermanentFailure
+    if (whole_batch and not isinstance(error, HttpError)) or google_auth.retryable(error) \
+            or status in (401, 403):
+        failure = TemporaryFailure(text, _retry_after(error))
+    else:
+        failure = PermanentFailure(text, bounce=status == 400)
     failure.__cause__ = error
     return failure
+
+
+def _retry_after(error: Exception) -> float | None:
+    """Seconds from a Retry-After header (Google sends a number of seconds)."""
+    value = getattr(getattr(error, "resp", None), "get", lambda _k: None)("retry-after")
+    try:
+        return max(float(value), 0.0) if value is not None else None
+    except ValueError:
+        return None

@@ -8,6 +8,8 @@ import tempfile
 from email.message import EmailMessage
 from pathlib import Path
 
+from ..domain.delivery import PermanentFailure, TemporaryFailure
+
 
 def message_key(message_id: str) -> str:
     """The Maildir file name for a Message-ID, with or without its angle brackets."""
@@ -26,18 +28,25 @@ class MaildirOutbox:
     see half a message.
     """
 
+    batch_size = 50
+
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._box = mailbox.Maildir(self.path, factory=None, create=True)
+        self.colon = mailbox.Maildir.colon
 
     def send_many(self, messages: list[EmailMessage]) -> list[Exception | None]:
+        """A disk that is full or unwritable is a temporary failure; a message that cannot
+        be written at all (no Message-ID, unencodable) a permanent one."""
+        mailbox.Maildir(self.path, factory=None, create=True)  # the layout, if missing
         results: list[Exception | None] = []
         for message in messages:
             try:
                 self._deliver(message)
                 results.append(None)
-            except (OSError, ValueError, LookupError) as error:
-                results.append(error)
+            except OSError as error:
+                results.append(_failure(TemporaryFailure, error))
+            except (ValueError, LookupError) as error:
+                results.append(_failure(PermanentFailure, error))
         return results
 
     def was_sent(self, message_id: str) -> bool | None:
@@ -47,8 +56,9 @@ class MaildirOutbox:
         """In new/, or in cur/ where a reader moved it and appended `:2,FLAGS` to the name."""
         if (self.path / "new" / key).exists():
             return True
-        return any(name.partition(self._box.colon)[0] == key
-                   for name in os.listdir(self.path / "cur"))
+        cur = self.path / "cur"
+        return cur.is_dir() and any(name.partition(self.colon)[0] == key
+                                    for name in os.listdir(cur))
 
     def _deliver(self, message: EmailMessage) -> None:
         message_id = message["Message-ID"]
@@ -71,6 +81,12 @@ class MaildirOutbox:
                 pass
         finally:
             os.unlink(temporary)
+
+
+def _failure(kind, error: Exception) -> Exception:
+    failure = kind(f"{type(error).__name__}: {error}")
+    failure.__cause__ = error
+    return failure
 
 
 class MaildirInbox:

@@ -6,6 +6,8 @@ import ssl
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
+from ..domain.delivery import PermanentFailure, TemporaryFailure
+
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 
 # Failures that concern the connection, or the one message being sent, never the whole batch.
@@ -36,6 +38,8 @@ class SmtpMailer:
     batch allows, and the relay may then have it twice. SMTP gives no way to ask what
     was delivered, so `was_sent` answers None.
     """
+
+    batch_size = 10  # messages per connection: a claim is held for one batch at most
 
     def __init__(self, host: str, port: int = 25, username: str | None = None,
                  password: str | None = None, *, starttls: bool | None = None,
@@ -95,7 +99,7 @@ class SmtpMailer:
                     try:
                         connection = self._connect()
                     except _SEND_ERRORS as error:
-                        return results + [error] * (len(messages) - len(results))
+                        return results + [classify(error)] * (len(messages) - len(results))
                     result = self._send(connection, message)
                 results.append(result)
         finally:
@@ -109,8 +113,8 @@ class SmtpMailer:
         try:
             refused = connection.send_message(message, from_addr=self.envelope_sender)
         except _SEND_ERRORS as error:
-            return error
-        return SmtpPartlyRefused(refused) if refused else None
+            return classify(error)
+        return classify(SmtpPartlyRefused(refused)) if refused else None
 
     def _connect(self) -> smtplib.SMTP:
         context = self.ssl_context or ssl.create_default_context()
@@ -137,6 +141,44 @@ class SmtpMailer:
             connection.close()
             raise
         return connection
+
+
+def classify(error: Exception) -> TemporaryFailure | PermanentFailure:
+    """4xx replies, dropped connections and timeouts are worth another try; 5xx are final
+    (a refused recipient counts as a bounce), except those saying the relay wants us to
+    log in, which a corrected setting cures."""
+    failure: TemporaryFailure | PermanentFailure
+    if isinstance(error, SmtpPartlyRefused):  # went out to the others: never again
+        failure = PermanentFailure(f"refused: {_codes(error.recipients)}", bounce=True)
+    elif isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        if all(500 <= code < 600 for code in codes):
+            failure = PermanentFailure(f"refused: {_codes(error.recipients)}", bounce=True)
+        else:
+            failure = TemporaryFailure(f"refused for now: {_codes(error.recipients)}")
+    elif isinstance(error, smtplib.SMTPResponseException):
+        text = f"{error.smtp_code} {_text(error.smtp_error)}"
+        final = 500 <= error.smtp_code < 600 and error.smtp_code not in _LOGIN_CODES
+        failure = PermanentFailure(text) if final else TemporaryFailure(text)
+    elif isinstance(error, smtplib.SMTPNotSupportedError):  # e.g. no SMTPUTF8: never will
+        failure = PermanentFailure(f"{type(error).__name__}: {error}")
+    elif isinstance(error, (smtplib.SMTPException, OSError)):  # dropped, timed out
+        failure = TemporaryFailure(f"{type(error).__name__}: {error}")
+    else:
+        failure = PermanentFailure(f"{type(error).__name__}: {error}")
+    failure.__cause__ = error
+    return failure
+
+
+_LOGIN_CODES = {530, 534, 535, 538}
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _codes(recipients: dict) -> str:
+    return ", ".join(f"{addr} {code} {_text(text)}" for addr, (code, text) in recipients.items())
 
 
 def _close(connection: smtplib.SMTP) -> None:

@@ -16,6 +16,7 @@ import hashlib
 import itertools
 import json
 import re
+import socket
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -61,6 +62,9 @@ class Failure:
     when: Callable[[Call], bool] | None = None
     batch: bool = False  # fail the batch envelope rather than API calls
     reason: str | None = None
+    retry_after: int | None = None  # seconds, in a Retry-After header
+    drop: bool = False  # close the connection without an answer (a network error)
+    stall: float = 0.0  # seconds to wait before answering (a client timeout)
 
     def matches(self, call: Call, envelope: bool) -> bool:
         return (self.times > 0 and envelope == self.batch
@@ -86,6 +90,11 @@ class FakeGoogle:
         # Pub/Sub: {"topic", "id", "data" (decoded bytes), "attributes"}, in publish order
         self.published: list[dict] = []
         self._failures: list[Failure] = []
+        self._limit: tuple[int, Callable[[], float]] | None = None
+        self._send_times: dict[str, list[float]] = {}
+        self.throttled = 0  # sends answered 429 by limit_sends
+        self.stall = 0.0  # set by a stalling failure for the handler of that request
+        self.retry_after: int | None = None  # likewise, a Retry-After header to send
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -114,10 +123,20 @@ class FakeGoogle:
 
     def fail_next(self, status: int, times: int = 1, *, method: str | None = None,
                   path: str | None = None, when: Callable[[Call], bool] | None = None,
-                  batch: bool = False, reason: str | None = None) -> None:
-        """Answer the next `times` matching calls with `status` instead of handling them."""
+                  batch: bool = False, reason: str | None = None,
+                  retry_after: int | None = None, drop: bool = False,
+                  stall: float = 0.0) -> None:
+        """Answer the next `times` matching calls with `status` instead of handling them
+        (`drop`: no answer at all; `stall`: only after that many seconds)."""
         with self._lock:
-            self._failures.append(Failure(status, times, method, path, when, batch, reason))
+            self._failures.append(Failure(status, times, method, path, when, batch, reason,
+                                          retry_after, drop, stall))
+
+    def limit_sends(self, per_minute: int, clock: Callable[[], float]) -> None:
+        """Gmail's per-user sending rate: past `per_minute` sends in the minute before
+        `clock()` (seconds, simulated), a send gets 429 with Retry-After."""
+        with self._lock:
+            self._limit = (per_minute, clock)
 
     def api_calls(self) -> list[Call]:
         """Every API call, with batches replaced by the calls inside them."""
@@ -164,7 +183,7 @@ class FakeGoogle:
 
     def handle(self, method: str, target: str, headers: Mapping[str, str],
                body: bytes) -> tuple[int, str, bytes]:
-        """One HTTP request in; status, content type and body out."""
+        """One HTTP request in; status, content type and body out (status 0: hang up)."""
         content_type = headers.get("Content-Type", "")
         with self._lock:
             path, query = _split(target)
@@ -177,6 +196,8 @@ class FakeGoogle:
             call = Call(method, path, query, parsed, authorization=headers.get("Authorization"))
             self.calls.append(call)
             status, payload = self._dispatch(call)
+            if isinstance(payload, dict):
+                payload.pop("_retry_after", None)
             text = b"" if payload is None else json.dumps(payload).encode()
             return status, "application/json; charset=UTF-8", text
 
@@ -186,9 +207,10 @@ class FakeGoogle:
         self.calls.append(envelope)
         failure = self._take_failure(envelope, envelope=True)
         if failure:
-            envelope.status = failure.status
+            envelope.status = 0 if failure.drop else failure.status
+            self.stall, self.retry_after = failure.stall, failure.retry_after
             payload = error_body(failure.status, "injected failure", failure.reason)
-            return failure.status, "application/json", json.dumps(payload).encode()
+            return envelope.status, "application/json", json.dumps(payload).encode()
         container = email.message_from_bytes(
             f"Content-Type: {headers['Content-Type']}\r\n\r\n".encode() + body)
         boundary = f"batch_{uuid.uuid4().hex}"
@@ -204,11 +226,14 @@ class FakeGoogle:
             envelope.parts.append(call)
             status, payload = self._dispatch(call)
             content_id = part["Content-ID"].strip()[1:-1]
+            wait = (payload or {}).pop("_retry_after", None) if isinstance(payload, dict) \
+                else None
             text = "" if payload is None else json.dumps(payload)
             out.append(f"--{boundary}\r\nContent-Type: application/http\r\n"
                        f"Content-ID: <response-{content_id}>\r\n\r\n"
                        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
-                       f"Content-Type: application/json; charset=UTF-8\r\n\r\n{text}\r\n")
+                       + (f"Retry-After: {wait}\r\n" if wait is not None else "")
+                       + f"Content-Type: application/json; charset=UTF-8\r\n\r\n{text}\r\n")
         out.append(f"--{boundary}--\r\n")
         envelope.status = 200
         return 200, f"multipart/mixed; boundary={boundary}", "".join(out).encode()
@@ -225,6 +250,8 @@ class FakeGoogle:
         if failure:
             status, payload = failure.status, error_body(
                 failure.status, "injected failure", failure.reason)
+            if failure.retry_after is not None:
+                payload["_retry_after"] = failure.retry_after
         else:
             status, payload = self._route(call)
         call.status = status
@@ -330,6 +357,16 @@ class FakeGoogle:
             return 400, error_body(400, "Invalid value for ByteString", "invalidArgument")
         if not any(message.get_all(h) for h in ("To", "Cc", "Bcc")):
             return 400, error_body(400, "Recipient address required", "invalidArgument")
+        if self._limit is not None:
+            per_minute, clock = self._limit
+            now = clock()
+            recent = [t for t in self._send_times.get(user, []) if t > now - 60]
+            if len(recent) >= per_minute:
+                self.throttled += 1
+                payload = error_body(429, "User-rate limit exceeded", "rateLimitExceeded")
+                payload["_retry_after"] = max(1, int(recent[0] + 60 - now + 0.999))
+                return 429, payload
+            self._send_times[user] = recent + [now]
         message_id = f"{next(self._ids):016x}"
         self.sent.append({"id": message_id, "user": user, "message": message,
                           "raw": base64.urlsafe_b64decode(_padded(raw)),
@@ -431,9 +468,19 @@ ROUTES: list[tuple[str, str, Callable[..., tuple[int, dict | None]]]] = [
 class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        status, content_type, payload = self.server.fake.handle(  # type: ignore[attr-defined]
-            self.command, self.path, self.headers, body)
+        fake = self.server.fake  # type: ignore[attr-defined]
+        status, content_type, payload = fake.handle(self.command, self.path, self.headers, body)
+        stall, fake.stall = fake.stall, 0.0
+        if stall:
+            threading.Event().wait(stall)  # the client gives up first
+        if status == 0:  # hang up without an answer
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self.send_response(status)
+        wait, fake.retry_after = fake.retry_after, None
+        if wait is not None:
+            self.send_header("Retry-After", str(wait))
         if status != 204:
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(payload)))

@@ -9,7 +9,11 @@ import re
 
 import pytest
 
-from functions.adapters.gmail import GmailMailer, SendError
+import httplib2
+
+from functions.adapters.gmail import GmailMailer
+from functions.adapters.google_auth import build_service
+from functions.domain.delivery import PermanentFailure, TemporaryFailure
 
 SENDER = "rota@example.com"
 SEND_PATH = "/gmail/v1/users/me/messages/send"
@@ -42,18 +46,19 @@ def mailer(gmail_factory, sleeps) -> GmailMailer:
     return GmailMailer(SENDER, gmail_factory, sleep=sleeps)
 
 
-def test_250_messages_go_out_in_three_batches(fake, mailer, gmail_factory, sleeps):
-    messages = [message(n) for n in range(250)]
+def test_a_call_is_one_batch_of_at_most_50(fake, mailer, gmail_factory, sleeps):
+    messages = [message(n) for n in range(120)]
 
     results = mailer.send_many(messages)
 
-    assert results == [None] * 250
-    assert [len(b.parts) for b in fake.batches()] == [100, 100, 50]
+    assert results == [None] * 120
+    assert [len(b.parts) for b in fake.batches()] == [50, 50, 20]
     assert fake.calls == fake.batches()  # nothing went outside a batch
     assert {(c.method, c.path) for c in fake.api_calls()} == {("POST", SEND_PATH)}
     assert fake.sent_ids() == [m["Message-ID"] for m in messages]
     assert gmail_factory.builds == 1
     assert sleeps == []
+    assert mailer.batch_size == 50
 
 
 def test_raw_is_base64url_of_the_message_and_decodes_back(fake, mailer):
@@ -75,68 +80,75 @@ def test_raw_is_base64url_of_the_message_and_decodes_back(fake, mailer):
             assert received == original.get_body((kind,)).get_content()
 
 
-def test_a_send_failing_with_500_once_is_sent_again_exactly_once(fake, mailer, sleeps):
+@pytest.mark.parametrize("status, reason", [(500, None), (503, None), (429, None),
+                                            (403, "userRateLimitExceeded")])
+def test_a_busy_gmail_is_a_temporary_failure_of_that_message_only(fake, mailer, sleeps,
+                                                                  status, reason):
     messages = [message(n) for n in range(10)]
-    fake.fail_next(500, when=about(7))
+    fake.fail_next(status, when=about(7), reason=reason, retry_after=30)
 
     results = mailer.send_many(messages)
 
-    assert results == [None] * 10
-    assert [len(b.parts) for b in fake.batches()] == [10, 1]
-    assert [c.status for c in sends_of(fake, "<m7@cop.example.com>")] == [500, 200]
-    assert fake.sent_ids().count("<m7@cop.example.com>") == 1
-    assert sorted(fake.sent_ids()) == sorted(m["Message-ID"] for m in messages)
-    assert sleeps == [1.0]
+    assert [r is None for r in results] == [n != 7 for n in range(10)]
+    assert isinstance(results[7], TemporaryFailure) and results[7].retry_after == 30.0
+    assert results[7].__cause__.resp.status == status
+    assert "<m7@cop.example.com>" not in fake.sent_ids()
+    assert len(fake.batches()) == 1 and sleeps == []  # retries are the outbox's to pace
 
 
-def test_a_refused_message_gives_its_error_and_the_others_go(fake, mailer, sleeps):
+def test_a_refused_message_is_a_permanent_failure_and_a_bounce(fake, mailer, sleeps):
     messages = [message(n) for n in range(5)]
     messages[3] = message(3, to=None)  # Gmail: "Recipient address required"
 
     results = mailer.send_many(messages)
 
     assert [r is None for r in results] == [True, True, True, False, True]
-    assert isinstance(results[3], SendError)
-    assert results[3].status == 400
+    assert isinstance(results[3], PermanentFailure) and results[3].bounce
     assert "m3@cop.example.com" in str(results[3]) and "Recipient" in str(results[3])
-    assert len(sends_of(fake, "<m3@cop.example.com>")) == 1  # not retried
-    assert "<m3@cop.example.com>" not in fake.sent_ids()
+    assert "HTTP 400" in str(results[3])
     assert len(fake.sent) == 4
-    assert sleeps == []
 
 
-def test_rate_limiting_that_never_ends_gives_up_after_the_attempts(fake, gmail_factory, sleeps):
-    mailer = GmailMailer(SENDER, gmail_factory, sleep=sleeps, attempts=3)
-    fake.fail_next(429, times=99, when=about(1))
+@pytest.mark.parametrize("status, reason, kind", [
+    (403, "insufficientPermissions", TemporaryFailure),  # delegation not granted yet
+    (401, None, TemporaryFailure), (404, None, PermanentFailure)])
+def test_other_refusals_are_sorted_by_whether_a_later_try_can_succeed(fake, mailer, status,
+                                                                       reason, kind):
+    fake.fail_next(status, reason=reason, times=2)  # a batch sends a 401 again itself
 
-    results = mailer.send_many([message(0), message(1), message(2)])
+    (result,) = mailer.send_many([message(0)])
 
-    assert results[0] is None and results[2] is None
-    assert isinstance(results[1], SendError) and results[1].status == 429
-    assert len(sends_of(fake, "<m1@cop.example.com>")) == 3
-    assert sleeps == [1.0, 2.0]
-
-
-@pytest.mark.parametrize("reason, retried", [("userRateLimitExceeded", True),
-                                             ("insufficientPermissions", False)])
-def test_a_403_is_retried_only_for_rate_limits(fake, mailer, reason, retried):
-    fake.fail_next(403, reason=reason)
-
-    results = mailer.send_many([message(0)])
-
-    assert (results[0] is None) == retried
-    assert len(fake.sent) == (1 if retried else 0)
+    assert type(result) is kind and len(fake.sent) == 0
+    assert not getattr(result, "bounce", False)
 
 
-def test_a_whole_batch_refused_with_503_is_sent_again(fake, mailer, sleeps):
-    fake.fail_next(503, batch=True)
+def test_a_whole_batch_refused_with_503_fails_each_message_for_now(fake, mailer, sleeps):
+    fake.fail_next(503, batch=True, retry_after=12)
 
     results = mailer.send_many([message(n) for n in range(3)])
 
-    assert results == [None] * 3
-    assert [b.status for b in fake.batches()] == [503, 200]
-    assert len(fake.sent) == 3
-    assert sleeps == [1.0]
+    assert all(isinstance(r, TemporaryFailure) and r.retry_after == 12.0 for r in results)
+    assert [b.status for b in fake.batches()] == [503] and fake.sent == []
+
+
+def test_a_batch_without_answer_is_a_temporary_failure(fake, gmail_factory):
+    mailer = GmailMailer(SENDER, gmail_factory)
+    fake.fail_next(200, batch=True, drop=True, times=2)  # httplib2 tries twice itself
+
+    results = mailer.send_many([message(n) for n in range(3)])
+
+    assert all(isinstance(r, TemporaryFailure) for r in results)
+
+
+def test_a_batch_that_times_out_is_a_temporary_failure(fake):
+    factory = lambda: build_service("gmail", "v1", root_url=fake.url,  # noqa: E731
+                                    http=httplib2.Http(timeout=0.2))
+    fake.fail_next(200, batch=True, stall=0.5)
+
+    results = GmailMailer(SENDER, factory).send_many([message(1)])
+
+    assert isinstance(results[0], TemporaryFailure)
+    assert "timed out" in str(results[0]).lower()
 
 
 def test_nothing_to_send_makes_no_request(fake, mailer, gmail_factory):

@@ -6,6 +6,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 
+from functions.domain.delivery import PermanentFailure
 from functions.adapters.maildir import MaildirOutbox, message_key
 
 from .factories import make_message
@@ -84,5 +85,6 @@ def test_a_message_without_message_id_fails_alone(tmp_path):
     results = outbox.send_many([make_message(1), anonymous, make_message(3)])
 
     assert results[0] is None and results[2] is None
-    assert isinstance(results[1], ValueError)
+    assert isinstance(results[1], PermanentFailure)
+    assert isinstance(results[1].__cause__, ValueError)
     assert len(read_all(tmp_path / "outbox")) == 2

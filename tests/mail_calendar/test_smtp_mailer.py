@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from functions.domain.delivery import PermanentFailure, TemporaryFailure
 from functions.adapters.smtp import SmtpMailer, SmtpPartlyRefused, SmtpSecurityError
 from tests.smtp_server import SmtpServers
 
@@ -161,8 +162,9 @@ def test_server_requires_auth_and_unauthenticated_mail_is_refused(starttls_serve
     results = mailer(port, certificate, username=None, password=None).send_many(
         [make_message(1), make_message(2)])
 
-    assert [type(r) for r in results] == [smtplib.SMTPSenderRefused] * 2
-    assert results[0].smtp_code == 530
+    assert [type(r.__cause__) for r in results] == [smtplib.SMTPSenderRefused] * 2
+    assert results[0].__cause__.smtp_code == 530
+    assert all(isinstance(r, TemporaryFailure) for r in results)  # a setting cures it
     assert recorder.deliveries == [] and recorder.logins == []
 
 
@@ -219,10 +221,11 @@ def test_a_refused_recipient_fails_only_its_own_message(starttls_server, certifi
     results = mailer(port, certificate).send_many(messages)
 
     assert results[0] is None and results[2] is None
-    assert isinstance(results[1], smtplib.SMTPRecipientsRefused)
-    assert results[1].recipients["nobody@example.com"][0] == 550
-    assert isinstance(results[3], SmtpPartlyRefused)
-    assert set(results[3].recipients) == {"nobody@example.com"}
+    assert isinstance(results[1], PermanentFailure) and results[1].bounce
+    assert results[1].__cause__.recipients["nobody@example.com"][0] == 550
+    assert isinstance(results[3], PermanentFailure)
+    assert isinstance(results[3].__cause__, SmtpPartlyRefused)
+    assert set(results[3].__cause__.recipients) == {"nobody@example.com"}
     assert [d.rcpt_tos for d in recorder.deliveries] == [
         ["ana@example.com"], ["bo@example.com"], ["cy@example.com"]]
     assert len(recorder.logins) == 1
@@ -249,7 +252,8 @@ def test_a_second_drop_fails_the_rest_of_the_batch(starttls_server, certificate)
     results = mailer(port, certificate).send_many(messages)
 
     assert results[:2] == [None, None]
-    assert all(isinstance(r, smtplib.SMTPException) for r in results[2:])
+    assert all(isinstance(r, TemporaryFailure) for r in results[2:])
+    assert all(isinstance(r.__cause__, smtplib.SMTPException) for r in results[2:])
     assert [d.rcpt_tos[0] for d in recorder.deliveries] == ["member0@example.com",
                                                             "member1@example.com"]
     assert len(recorder.logins) == 2

@@ -124,11 +124,17 @@ def test_one_refused_recipient_does_not_stop_the_others(deps, clock):
     assert deps.mailer.kinds().count("digest") == 5
 
 
-def test_mail_outage_releases_claims_so_the_next_tick_sends(deps):
+def test_mail_outage_leaves_the_mail_pending_for_a_later_tick(deps, clock):
     setup_guild(deps)
     deps.mailer.down = True
-    assert tick(deps).errors  # the outage is reported, not swallowed
+    report = tick(deps)
+    assert (report.deferred, report.failed) == (4, 0)  # reported as waiting, not lost
     deps.mailer.down = False
+    tick(deps)
+    assert deps.mailer.kinds() == []  # backoff: not at once
+    clock.advance(timedelta(minutes=5))
+    assert tick(deps).sent == 4
+    clock.advance(timedelta(hours=1))
     tick(deps)
     assert deps.mailer.kinds().count("heads-up") == 4
 
@@ -152,6 +158,8 @@ def test_presenter_declining_the_invite_skips_and_keeps_their_place(deps):
 
 
 def test_a_message_that_cannot_be_built_fails_alone(deps):
+    from dataclasses import replace as _replace
+
     from functions.services.outbox import Outgoing, deliver
     from tests.fakes import MemoryMailer
 
@@ -164,7 +172,7 @@ def test_a_message_that_cannot_be_built_fails_alone(deps):
         raise ValueError("template error")
 
     items = [Outgoing("k/broken", broken), Outgoing("k/fine", lambda: sample)]
-    report = deliver(deps.store, good, deps.clock.now(), items)
+    report = deliver(_replace(deps, mailer=good), deps.clock.now(), items)
     assert report.failed == ["k/broken"] and report.sent == ["k/fine"]
     assert deps.store.record_state("k/broken")[0] == "failed"
     assert len(good.sent) == 1
