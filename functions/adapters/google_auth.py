@@ -124,13 +124,53 @@ def build_service(api: str, version: str, *, credentials: Any = None,
     document's rootUrl rather than passing client_options={"api_endpoint": ...}, because
     the api_endpoint override does not reach new_batch_http_request(), which would still
     post batches to Google (googleapis/google-api-python-client#1107).
+
+    Without `http`, requests go through SingleShotHttp (with the credentials attached).
     """
+    if http is None:
+        from google_auth_httplib2 import AuthorizedHttp
+
+        http = SingleShotHttp()
+        if credentials is not None:
+            http, credentials = AuthorizedHttp(credentials, http=http), None
     if root_url is None:
         return build(api, version, credentials=credentials, http=http,
                      static_discovery=True, cache_discovery=False)
     document = json.loads(discovery_cache.get_static_doc(api, version))
     document["rootUrl"] = document["mtlsRootUrl"] = root_url.rstrip("/") + "/"
     return build_from_document(document, credentials=credentials, http=http)
+
+
+class SingleShotHttp:
+    """httplib2.Http's `request` over urllib3, which never sends a request twice by itself.
+
+    httplib2 sends a request again when the connection closes before the answer comes, even
+    a POST: a Gmail batch of sends whose answer was lost would deliver every message twice.
+    Here that is an error like any other, and the outbox asks Gmail what went out.
+    """
+
+    def __init__(self, timeout: float = 60) -> None:
+        import urllib3
+
+        self.timeout = timeout
+        self._pool = urllib3.PoolManager(retries=False, timeout=timeout)
+        self.follow_redirects, self.redirect_codes, self.connections = False, frozenset(), {}
+
+    def request(self, uri: str, method: str = "GET", body: Any = None,
+                headers: dict | None = None, redirections: int = 0,
+                connection_type: Any = None) -> tuple[httplib2.Response, bytes]:
+        import urllib3
+
+        try:
+            answer = self._pool.request(method, uri, body=body, headers=headers,
+                                        retries=False, redirect=False)
+        except urllib3.exceptions.TimeoutError as error:
+            raise TimeoutError(f"timed out: {error}") from error
+        except urllib3.exceptions.HTTPError as error:
+            raise ConnectionError(f"no answer: {error}") from error
+        info = {k.lower(): v for k, v in answer.headers.items()}
+        info["status"] = str(answer.status)
+        return httplib2.Response(info), answer.data
 
 
 # Retries ------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from email.parser import BytesParser
 from functools import cached_property
 from typing import Callable
 
+from ..domain.jobs import TICK
 from ..domain.delivery import (CLAIMED, FAILED, LEASE, PENDING, SENT, Entry, PermanentFailure,
                                TemporaryFailure, backoff, expiry)
 from ..ports import Clock, Mailer, Store
@@ -109,6 +110,7 @@ class Outbox:
             return
         self.pacer.wait(len(todo))
         batch = [taken for taken in (self._take(i, e) for i, e in todo) if taken]
+        batch = self._renew(batch)
         if not batch:
             return
         try:
@@ -146,6 +148,22 @@ class Outbox:
             return None
         return item, claim
 
+    def _renew(self, batch: list[tuple[Outgoing, Entry]]) -> list[tuple[Outgoing, Entry]]:
+        """Claims half through their lease (rendering took long) are renewed before the
+        send, so that no other run takes them while they go out; one lost is left out."""
+        lease_now = self.lease_clock.now()
+        kept = []
+        for item, claim in batch:
+            if claim.lease_until - lease_now > LEASE / 2:
+                kept.append((item, claim))
+                continue
+            renewed = claim.with_changes(lease_until=lease_now + LEASE)
+            if self.store.swap(item.key, claim, renewed):
+                kept.append((item, renewed))
+            else:
+                self.report.skipped.append(item.key)
+        return kept
+
     def _settle(self, item: Outgoing, claim: Entry, result: Exception | None) -> None:
         if result is None:
             self._finish(item, claim, claim.with_changes(state=SENT))
@@ -160,9 +178,10 @@ class Outbox:
     def _postpone(self, item: Outgoing, claim: Entry, failure: TemporaryFailure) -> None:
         attempts = claim.attempts + 1
         deadline = claim.deadline or self.now + DEFAULT_DEADLINE
-        retry_at = self.now + backoff(attempts, failure.retry_after)
+        # The last try falls on the last tick before the deadline.
+        retry_at = min(self.now + backoff(attempts, failure.retry_after), deadline - TICK)
         detail = f"{type(failure).__name__}: {failure}"
-        if retry_at >= deadline:
+        if retry_at <= self.now:
             self._fail(item, claim, f"too late to try again after {attempts} attempt(s): "
                                     + detail)
             return

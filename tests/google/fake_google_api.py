@@ -127,7 +127,8 @@ class FakeGoogle:
                   retry_after: int | None = None, drop: bool = False,
                   stall: float = 0.0) -> None:
         """Answer the next `times` matching calls with `status` instead of handling them
-        (`drop`: no answer at all; `stall`: only after that many seconds)."""
+        (`drop`: no answer at all; `stall`: only after that many seconds). A batch failure
+        with status 200 handles the calls, then stalls or hangs up: the answer is lost."""
         with self._lock:
             self._failures.append(Failure(status, times, method, path, when, batch, reason,
                                           retry_after, drop, stall))
@@ -206,6 +207,9 @@ class FakeGoogle:
         envelope = Call("POST", path, query, authorization=headers.get("Authorization"))
         self.calls.append(envelope)
         failure = self._take_failure(envelope, envelope=True)
+        answer_lost = failure is not None and failure.status == 200  # sent, then no answer
+        if answer_lost:
+            self.stall, failure = failure.stall, None
         if failure:
             envelope.status = 0 if failure.drop else failure.status
             self.stall, self.retry_after = failure.stall, failure.retry_after
@@ -236,6 +240,8 @@ class FakeGoogle:
                        + f"Content-Type: application/json; charset=UTF-8\r\n\r\n{text}\r\n")
         out.append(f"--{boundary}--\r\n")
         envelope.status = 200
+        if answer_lost and not self.stall:
+            return 0, "", b""  # hang up
         return 200, f"multipart/mixed; boundary={boundary}", "".join(out).encode()
 
     def _take_failure(self, call: Call, envelope: bool) -> Failure | None:
@@ -486,7 +492,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         if status != 204:
-            self.wfile.write(payload)
+            try:
+                self.wfile.write(payload)
+            except BrokenPipeError:  # the client timed out and hung up
+                pass
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 
