@@ -40,9 +40,11 @@ class Pacer:
         self._started = self.clock.now()
 
     def out_of_time(self) -> bool:
+        """Whether the next batch would start after the run's budget is spent."""
         if self._started is None:
             self.begin()
-        return self.clock.now() - self._started >= self.budget
+        start = max(self.clock.now(), self._free_at or self.clock.now())
+        return start - self._started >= self.budget
 
     def wait(self, count: int) -> None:
         """Sleep until `count` more messages may go, and book their share of the rate."""

@@ -1,0 +1,96 @@
+"""The outbox's rules on their own: leases on the real clock, pacing, a run's time budget."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from functions.adapters.clock import FixedClock
+from functions.domain.delivery import CLAIMED, PENDING, SENT
+from functions.services.outbox import Outgoing, deliver, retry_pending
+from functions.services.pacing import Pacer
+from tests.conftest import START
+from tests.fakes import MemoryMailer
+from tests.mail_calendar.factories import make_message
+
+
+class Died(BaseException):
+    pass
+
+
+class DyingMailer(MemoryMailer):
+    """Dies after handing the first batch over, before anything is recorded."""
+
+    def send_many(self, messages):
+        raise Died
+
+
+def items(count: int, prefix: str = "guild/digest/2026-12-04") -> list[Outgoing]:
+    return [Outgoing(f"{prefix}/m{n}@example.com",
+                     (lambda n=n: make_message(n, to=f"m{n}@example.com")),
+                     deadline=START + timedelta(days=1)) for n in range(count)]
+
+
+def test_leases_run_on_the_real_clock_whatever_the_scenario_time(deps, clock):
+    lease_clock = FixedClock(START)
+    deps = replace(deps, lease_clock=lease_clock, mailer=DyingMailer())
+    with pytest.raises(Died):
+        deliver(deps, clock.now(), items(1))
+    assert deps.store.record_state(items(1)[0].key)[0] == CLAIMED
+
+    mailer = MemoryMailer()
+    later = replace(deps, mailer=mailer)
+    clock.advance(timedelta(days=1))  # scenario time moves on; the run died a minute ago
+    lease_clock.advance(timedelta(minutes=1))
+    assert deliver(later, clock.now() - timedelta(hours=23), items(1)).skipped == [
+        items(1)[0].key]
+    lease_clock.advance(timedelta(minutes=10))  # now the lease has run out
+    assert len(deliver(later, clock.now() - timedelta(hours=23), items(1)).sent) == 1
+    assert len(mailer.sent) == 1
+
+
+def test_sends_are_paced_in_batches_under_the_rate(deps, clock):
+    pace = FixedClock(START)
+    sleeps: list[float] = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        pace.advance(timedelta(seconds=seconds))
+
+    deps = replace(deps, pacer=Pacer(per_minute=120, budget=timedelta(hours=1),
+                                     clock=pace, sleep=sleep))
+    report = deliver(deps, clock.now(), items(120))
+
+    assert len(report.sent) == 120
+    assert sleeps == [25.0, 25.0]  # batches of 50: each waits for the last one's share
+    assert len(deps.mailer.sent) == 120
+
+
+def test_what_a_run_has_no_time_for_waits_for_the_next_run(deps, clock):
+    pace = FixedClock(START)
+    deps = replace(deps, pacer=Pacer(per_minute=60, budget=timedelta(minutes=1), clock=pace,
+                                     sleep=lambda s: pace.advance(timedelta(seconds=s))))
+    deps.pacer.begin()
+    first = deliver(deps, clock.now(), items(120))
+    assert (len(first.sent), len(first.deferred)) == (100, 20)
+    assert deps.store.record_state(first.deferred[0])[0] == PENDING
+
+    deps.pacer.begin()  # the next run
+    again = deliver(deps, clock.now(), items(120))  # the job builds the digest again
+    assert again.sent == [] and len(again.skipped) == 120
+    retried = retry_pending(deps, "guild", clock.now())
+    assert sorted(retried.sent) == sorted(first.deferred)
+    ids = [m["Message-ID"] for m in deps.mailer.sent]
+    assert len(ids) == len(set(ids)) == 120
+    assert all(deps.store.record_state(i.key)[0] == SENT for i in items(120))
+
+
+def test_retry_after_holds_the_sender_back(deps, clock):
+    pace = FixedClock(START)
+    waited: list[float] = []
+    pacer = Pacer(per_minute=6000, clock=pace,
+                  sleep=lambda s: (waited.append(s), pace.advance(timedelta(seconds=s))))
+    pacer.hold(90)
+    pacer.wait(1)
+    assert waited == [90.0]
