@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from email.policy import SMTP
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from . import logs
 from .bootstrap import App
 from .config import Config, parse_instant
 from .domain import validation
@@ -228,11 +228,12 @@ def run_schedule(app: App, args: argparse.Namespace) -> None:
 def run_tick(app: App, args: argparse.Namespace) -> None:
     report = tick(app, app.fanout)
     print(f"tick at {app.clock.now().isoformat()}: {report.communities} communities, "
-          f"{report.sent} emails sent, {report.failed} failed, {report.events} calendar "
-          f"updates, {report.reassigned} sessions (re)assigned, {report.replies} replies read")
-    if report.errors:
-        for error in report.errors:
-            print(f"error: {error}", file=sys.stderr)
+          f"{report.sent} emails sent, {report.failed} failed, {report.deferred} waiting to "
+          f"be sent again, {report.events} calendar updates, {report.reassigned} sessions "
+          f"(re)assigned, {report.replies} replies read")
+    for problem in report.problems:  # one line each; exit status 1 when there is any
+        print(f"error: {problem}", file=sys.stderr)
+    if report.problems:
         raise SystemExit(1)
 
 
@@ -297,8 +298,7 @@ HANDLERS: dict[str, Callable[[App, argparse.Namespace], None]] = {
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
-    logging.basicConfig(level=env.get("COP_LOG_LEVEL", "ERROR"),
-                        format="%(levelname)s %(name)s: %(message)s")
+    logs.setup(env, "ERROR")
     try:
         args = build_parser().parse_args(argv)
         config = Config.from_env(env, args.data)

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import functions_framework
 
+from . import logs
 from .bootstrap import App
 from .config import Config
 from .domain.errors import NotFound
@@ -21,44 +22,66 @@ from .services.tick import tick as run_all
 from .services.watch import renew_watch
 from .web import handle
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("functions.main")  # whatever name the framework loads it under
+
+
+def _logging() -> None:
+    """JSON lines with a severity. Set up on every call, after the framework's own setup
+    (which would otherwise have disabled our loggers)."""
+    logs.setup(os.environ, "INFO", cloud=True)
 
 
 @lru_cache(maxsize=1)
 def app() -> App:
-    # Cloud Functions keeps what goes to stderr; INFO shows every job and reply decision.
-    logging.basicConfig(level=os.environ.get("COP_LOG_LEVEL", "INFO"),
-                        format="%(levelname)s %(name)s: %(message)s")
     return App(Config.from_env(os.environ))
 
 
 @functions_framework.http
 def tick(request):
     """Cloud Scheduler, every 15 minutes (IAM lets only the scheduler's account invoke it)."""
+    _logging()
     renew_watch(app(), app().config.gmail_topic)  # Gmail's push to `inbox`, once a day
     report = run_all(app(), app().fanout)
+    for problem in report.problems:
+        log.error("tick: %s", problem)
     return ({"communities": report.communities, "sent": report.sent, "failed": report.failed,
-             "events": report.events, "errors": report.errors},
-            500 if report.errors else 200)
+             "waiting": report.deferred, "events": report.events,
+             "errors": report.problems}, 500 if report.problems else 200)
 
 
 @functions_framework.cloud_event
 def run_community(cloud_event):
     """One community's jobs, from a Pub/Sub message {"community": ID} published by tick."""
-    body = json.loads(base64.b64decode(cloud_event.data["message"]["data"]))
+    _logging()
     try:
-        run_one(app(), body["community"])
+        community = json.loads(base64.b64decode(cloud_event.data["message"]["data"],
+                                                validate=True))["community"]
+        if not isinstance(community, str):
+            raise TypeError("community is not a string")
+    except (KeyError, TypeError, ValueError) as error:  # acknowledged: a retry cannot help
+        log.error("run_community: malformed message, dropped: %s: %s",
+                  type(error).__name__, error)
+        return
+    try:
+        report = run_one(app(), community)
     except NotFound as gone:  # removed since the tick published: acknowledge, no retries
         log.warning("run_community: %s", gone)
+        return
+    for problem in report.problems:
+        log.error("run_community %s: %s", community, problem)
+    log.info("run_community %s: %d sent, %d failed, %d waiting", community, report.sent,
+             report.failed, report.deferred)
 
 
 @functions_framework.cloud_event
 def inbox(cloud_event):
     """Gmail push {"emailAddress", "historyId"}: new mail, so read every unread reply."""
+    _logging()
     log.info("inbox: %d message(s) handled", len(read_inbox(app())))
 
 
 @functions_framework.http
 def web(request):
     """The public pages: one-click unsubscribe, the roster page and the calendar feed."""
+    _logging()
     return handle(app(), request.method, request.path, request.args, request.form)

@@ -234,3 +234,20 @@ def test_report_counts_what_happened(guild, tmp_path):
     assert f["most_presented"] - f["least_presented"] <= 1
     text = cop(guild, "report", "guild", now=later).stdout
     assert "sessions held" in text and "links shared      1" in text
+
+
+def test_tick_reports_each_problem_on_one_line_and_exits_non_zero(guild):
+    (guild / "inbox").write_text("a file where the inbox Maildir should be")
+
+    result = cop(guild, "tick", check=False)
+
+    assert result.returncode == 1
+    problems = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert [p.split(":")[1].strip() for p in problems] == ["inbox"]
+    assert "4 emails sent" in result.stdout  # the rota's mail went out all the same
+    assert "Traceback" not in result.stderr
+    assert "tick at " in result.stdout
+    debug = subprocess.run(
+        [sys.executable, "-m", "functions", "--data", str(guild), "tick"], cwd=ROOT,
+        env={**os.environ, "COP_NOW": NOW, "COP_DEBUG": "1"}, capture_output=True, text=True)
+    assert debug.returncode == 1 and "Traceback" in debug.stderr
