@@ -33,7 +33,8 @@ class App:
         """One per sender (this process's mailer), on the real clock."""
         return self._pacer or Pacer(self.config.mail_rate,
                                     timedelta(minutes=self.config.send_minutes),
-                                    self.lease_clock, time.sleep)
+                                    self.lease_clock, time.sleep,
+                                    daily_cap=self.config.mail_daily_cap)
 
     @cached_property
     def clock(self) -> Clock:

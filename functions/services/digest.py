@@ -44,10 +44,26 @@ def send_digest(deps: Deps, community: Community, now: datetime) -> Delivery:
     day = local_date(community, slot)
     end_of_day = local_instant(day + timedelta(days=1), time(0), zone(community))
     deadline = min(end_of_day, session.starts_at or end_of_day)  # too late after its day
+    recipients = digest_recipients(members, day)
     items = [outgoing(deps.mail, community, m, kind="digest", key=session.date.isoformat(),
-                      now=now, deadline=deadline, **parts)
-             for m in digest_recipients(members, local_date(community, slot))]
-    return deliver(deps, now, items)
+                      now=now, deadline=deadline, **parts) for m in recipients]
+    return deliver(deps, now, over_cap(deps, community, session, len(recipients), now)
+                   + items)
+
+
+def over_cap(deps: Deps, community: Community, session: Session, recipients: int,
+             now: datetime) -> list:
+    """Organisers hear (once a digest) when it alone would exceed the sender's daily cap."""
+    cap = deps.pacer.daily_cap
+    if cap is None or recipients <= cap:
+        return []
+    roster = {m.email: m for m in deps.store.list_members(community.id)}
+    return [outgoing(deps.mail, community,
+                     roster.get(email) or Member(email, email.split("@")[0], now.date(), -1),
+                     kind="over-cap", key=session.date.isoformat(), now=now,
+                     subject=f"{community.name}: the digest is larger than the sender's "
+                             f"daily limit", recipients=recipients, cap=cap)
+            for email in community.organisers]
 
 
 def digest_parts(deps: Deps, community: Community, session: Session, slot: datetime,

@@ -21,13 +21,15 @@ class Pacer:
 
     def __init__(self, per_minute: float = DEFAULT_RATE, budget: timedelta = DEFAULT_BUDGET,
                  clock: Clock | None = None,
-                 sleep: Callable[[float], None] | None = None) -> None:
+                 sleep: Callable[[float], None] | None = None,
+                 daily_cap: int | None = None) -> None:
         if per_minute <= 0:
             raise ValueError("the rate must be positive")
         if clock is None:  # simulated time: waiting costs nothing (tests, demos)
             clock = _SimulatedTime()
             sleep = sleep or clock.sleep
         self.interval = 60 / per_minute
+        self.daily_cap = daily_cap  # messages a day the sender may send (None: no limit)
         self.budget = budget
         self.clock = clock
         self._sleep = sleep or time.sleep

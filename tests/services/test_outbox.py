@@ -94,3 +94,21 @@ def test_retry_after_holds_the_sender_back(deps, clock):
     pacer.hold(90)
     pacer.wait(1)
     assert waited == [90.0]
+
+
+def test_organisers_hear_once_when_a_digest_exceeds_the_senders_daily_cap(deps, clock):
+    from functions.services.tick import tick
+    from tests.services.test_tick import setup_guild
+
+    deps = replace(deps, pacer=Pacer(daily_cap=5))
+    setup_guild(deps, organisers=("lead@example.org",))  # six members
+    tick(deps)
+    monday = deps.store.list_sessions("guild")[0].starts_at + timedelta(days=3, minutes=1)
+    for minutes in (0, 15, 30):
+        clock.set(monday + timedelta(minutes=minutes))
+        tick(deps)
+
+    (alert,) = deps.mailer.to("lead@example.org", "over-cap")
+    text = alert.get_body(("plain",)).get_content()
+    assert "goes to 6 people" in text and "5 messages a day" in text
+    assert deps.mailer.kinds().count("digest") == 6
