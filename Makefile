@@ -6,8 +6,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EMULATOR := tests/emulator
 EMULATOR_STAMP := $(EMULATOR)/node_modules/.installed
+PROVIDERS := tests/infra
+PROVIDERS_STAMP := $(PROVIDERS)/node_modules/.installed
 
-.PHONY: demo test bench venv emulator chromium clean infra-check
+.PHONY: demo test bench venv emulator providers chromium clean infra-check
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +24,13 @@ $(EMULATOR_STAMP): $(EMULATOR)/package.json $(EMULATOR)/package-lock.json
 
 emulator: $(EMULATOR_STAMP)
 
+# The Terraform providers' schemas (npm's @cdktf packages), for tests/infra.
+$(PROVIDERS_STAMP): $(PROVIDERS)/package.json $(PROVIDERS)/package-lock.json
+	cd $(PROVIDERS) && npm ci --no-audit --no-fund --loglevel=error --ignore-scripts --legacy-peer-deps
+	touch $(PROVIDERS_STAMP)
+
+providers: $(PROVIDERS_STAMP)
+
 # Headless Chromium renders the emails and pages in tests; installed from Debian when missing.
 chromium:
 	@command -v chromium >/dev/null || { \
@@ -33,14 +42,14 @@ chromium:
 demo: $(STAMP)
 	$(PY) -m functions --data .data demo --weeks 6
 
-test: $(STAMP) emulator chromium
+test: $(STAMP) emulator providers chromium
 	$(PY) -m pytest
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) .data $(EMULATOR)/node_modules tests/artifacts
+	rm -rf $(VENV) .data $(EMULATOR)/node_modules $(PROVIDERS)/node_modules tests/artifacts
 
 # Static checks of the Terraform (checkov in a virtualenv of its own; not part of `test`).
 infra-check:
