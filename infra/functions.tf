@@ -238,7 +238,7 @@ resource "google_cloudfunctions2_function" "web" {
   }
 
   service_config {
-    service_account_email          = google_service_account.runtime.email
+    service_account_email          = google_service_account.web.email # no mail, no inbox
     ingress_settings               = "ALLOW_ALL" # public by design (web_public in iam.tf)
     all_traffic_on_latest_revision = true
     available_memory               = "512Mi" # also buys CPU: faster cold starts
@@ -257,8 +257,8 @@ resource "google_cloudfunctions2_function" "web" {
 
   # Grants the build and a starting instance need (no COP_SECRET, no start).
   depends_on = [
-    google_secret_manager_secret_iam_member.runtime_reads_cop_secret,
-    google_project_iam_member.runtime_datastore_user,
+    google_secret_manager_secret_iam_member.web_reads_cop_secret,
+    google_project_iam_member.web_datastore_user,
     google_project_iam_member.build_log_writer,
     google_project_iam_member.build_function_buckets,
     google_artifact_registry_repository_iam_member.build_pushes_images,

@@ -1,12 +1,12 @@
 # Service accounts and who may do what. No primitive roles (owner/editor/viewer) anywhere,
 # and no service-account keys: the runtime account signs its own delegation assertions.
 
-# --- Runtime: the identity of all four functions ----------------------------------------
+# --- Runtime: the identity of tick, run_community and inbox -----------------------------
 
 resource "google_service_account" "runtime" {
   account_id   = "${var.name_prefix}-runtime"
   display_name = "cop-rota functions (runtime)"
-  description  = "Runs tick, run_community, inbox and web. Acts as Workspace users through domain-wide delegation."
+  description  = "Runs tick, run_community and inbox. Acts as Workspace users through domain-wide delegation."
   depends_on   = [google_project_service.apis]
 }
 
@@ -27,6 +27,23 @@ resource "google_service_account_iam_member" "runtime_signs_for_itself" {
 
 # secretmanager.secretAccessor on cop-secret only: secrets.tf.
 # pubsub.publisher on the fanout topic only: pubsub.tf.
+
+# --- Web: the public function's own identity ---------------------------------------------
+# It reads the store (and records an unsubscribe) and reads the secret that signs links.
+# It cannot sign delegation assertions, so it can neither send mail nor read the inbox.
+
+resource "google_service_account" "web" {
+  account_id   = "${var.name_prefix}-web"
+  display_name = "cop-rota web (public pages)"
+  description  = "Runs the public web function: unsubscribe, roster page, calendar feed. No mail, no inbox."
+  depends_on   = [google_project_service.apis]
+}
+
+resource "google_project_iam_member" "web_datastore_user" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = "serviceAccount:${google_service_account.web.email}"
+}
 
 # --- Scheduler: the only identity that may invoke tick ----------------------------------
 

@@ -18,3 +18,9 @@ resource "google_secret_manager_secret_iam_member" "runtime_reads_cop_secret" {
   role      = "roles/secretmanager.secretAccessor"
   member    = "serviceAccount:${google_service_account.runtime.email}"
 }
+
+resource "google_secret_manager_secret_iam_member" "web_reads_cop_secret" {
+  secret_id = google_secret_manager_secret.cop.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.web.email}"
+}

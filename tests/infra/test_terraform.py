@@ -173,13 +173,17 @@ def grants_on_function(tf: Terraform, function_name: str) -> list[tuple[str, str
                    for key in ("name", "service", "cloud_function"))]
 
 
+def function_account(body: dict) -> frozenset[str]:
+    return frozenset(referenced(block(body, "service_config").get("service_account_email"),
+                                "google_service_account"))
+
+
 def runtime_account(tf: Terraform) -> str:
-    """The service account all functions run as (`google_service_account.NAME`)."""
-    names = {frozenset(referenced(block(body, "service_config").get("service_account_email"),
-                                  "google_service_account"))
-             for body in tf.of_type(FUNCTION).values()}
+    """The service account the functions but web run as (`google_service_account.NAME`)."""
+    names = {function_account(body) for body in tf.of_type(FUNCTION).values()
+             if block(body, "build_config").get("entry_point") != "web"}
     assert len(names) == 1 and len(next(iter(names))) == 1, \
-        f"functions must share one runtime service account, found {names}"
+        f"tick, run_community and inbox must share one runtime service account, found {names}"
     return next(iter(next(iter(names))))
 
 
@@ -472,6 +476,8 @@ def problems_runtime_account(tf: Terraform) -> list[str]:
     # Secret access: on COP_SECRET's secret only.
     secrets_used = set()
     for body in tf.of_type(FUNCTION).values():
+        if function_account(body) != {runtime}:
+            continue
         for secret in secret_envs(body):
             secrets_used |= referenced(secret.get("secret"), "google_secret_manager_secret")
     accessor = set()
@@ -497,6 +503,36 @@ def problems_runtime_account(tf: Terraform) -> list[str]:
         problems.append("a service-account key is created (its private key would be in state)")
     if tf.of_type("google_secret_manager_secret_version"):
         problems.append("a secret version is created (its value would be in state)")
+    return problems
+
+
+def problems_web_account(tf: Terraform) -> list[str]:
+    """web runs as its own account: it reads the store and COP_SECRET's secret, and can
+    neither act as a Workspace user (no token creator anywhere) nor publish."""
+    _, web = tf.function("web")
+    (account,) = function_account(web) or {None}
+    if account is None or account == runtime_account(tf):
+        return ["web must run as its own service account, not the runtime's"]
+    member = service_account_member(account)
+    problems = []
+    project_roles = {body.get("role") for _, _, body in tf.matching(PROJECT_IAM)
+                     if member in members_of(body)}
+    if project_roles != {"roles/datastore.user"}:
+        problems.append(f"web account has project roles {sorted(project_roles)}, "
+                        "expected roles/datastore.user only")
+    for type_, named in tf.resources.items():
+        if PROJECT_IAM.match(type_):
+            continue
+        for name, body in named.items():
+            if member not in members_of(body):
+                continue
+            allowed = SECRET_IAM.match(type_) and \
+                body.get("role") == "roles/secretmanager.secretAccessor" and \
+                referenced(body.get("secret_id"), "google_secret_manager_secret") == {
+                    s for e in secret_envs(web)
+                    for s in referenced(e.get("secret"), "google_secret_manager_secret")}
+            if not allowed:
+                problems.append(f"web account is granted {body.get('role')} by {type_}.{name}")
     return problems
 
 
@@ -621,6 +657,22 @@ def test_gmail_push_topic_wires_the_watch_to_the_inbox_function(tf):
 
 def test_runtime_account_has_least_privilege(tf):
     assert problems_runtime_account(tf) == []
+
+
+def test_web_runs_as_its_own_account_that_cannot_send_mail(tf):
+    assert problems_web_account(tf) == []
+
+
+def test_a_web_account_that_could_act_as_a_workspace_user_is_caught(tf):
+    web = function_account(tf.function("web")[1])
+    (account,) = web
+    broken = load(f'''
+        resource "google_service_account_iam_member" "web_signs" {{
+          service_account_id = google_service_account.{account}.name
+          role               = "roles/iam.serviceAccountTokenCreator"
+          member             = "serviceAccount:${{google_service_account.{account}.email}}"
+        }}''')
+    assert any("serviceAccountTokenCreator" in p for p in problems_web_account(broken))
 
 
 def test_required_apis_are_enabled(tf):
