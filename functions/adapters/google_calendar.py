@@ -93,6 +93,43 @@ class GoogleCalendar:
         return {attendee["email"].lower(): attendee.get("responseStatus", "needsAction")
                 for attendee in existing.get("attendees", []) if attendee.get("email")}
 
+    def event_key(self, uid: str) -> str:
+        """The key `answers_since` gives the answers of the event with that UID under."""
+        return event_id(uid)
+
+    def answers_since(self, token: str | None) -> tuple[dict[str, dict[str, str]], str]:
+        """Attendees' answers of the events changed since `token` (None: of every event),
+        by event_key, and the token for next time: one events.list, a page per 250
+        changed events. A token Google no longer takes means a full read."""
+        changed: dict[str, dict[str, str]] = {}
+        page = None
+        while True:
+            query = {"calendarId": self.calendar_id, "showDeleted": True, "maxResults": 250}
+            query.update({"syncToken": token} if token else {})
+            query.update({"pageToken": page} if page else {})
+            try:
+                answer = google_auth.execute(self.events.list(**query), self._sleep,
+                                             self._attempts)
+            except HttpError as error:
+                if error.resp.status == 410 and token:
+                    log.info("calendar %s: sync token expired, reading every event",
+                             self.calendar_id)
+                    token, page, changed = None, None, {}
+                    continue
+                raise CalendarError(f"Google Calendar {self.calendar_id}: could not list "
+                                    f"changed events: HTTP {error.resp.status}",
+                                    error.resp.status) from error
+            except google_auth.TRANSPORT_ERRORS as error:
+                raise CalendarError(f"Google Calendar {self.calendar_id}: could not list "
+                                    f"changed events: {error!r}") from error
+            for item in answer.get("items", []):
+                changed[item["id"]] = {
+                    a["email"].lower(): a.get("responseStatus", "needsAction")
+                    for a in item.get("attendees", []) if a.get("email")}
+            page = answer.get("nextPageToken")
+            if not page:
+                return changed, answer["nextSyncToken"]
+
     # Helpers --------------------------------------------------------------------------
 
     def _cancel(self, event: Event) -> None:

@@ -13,7 +13,7 @@ from .outbox import Delivery, retry_pending
 from .notify import alert_organisers, send_heads_ups, send_reminders
 from .plan import replan
 from .replies import read_inbox
-from .rsvp import read_rsvps
+from .rsvp import read_changed_answers, read_rsvps
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,11 @@ def tick(deps: Deps, fanout: Fanout | None = None) -> TickReport:
     except Exception as error:  # a mailbox not readable yet must not stop the rota's mail
         log.exception("tick: the inbox could not be read")
         report.errors.append(f"inbox: {type(error).__name__}: {error}")
+    try:  # every community's calendar answers at once, where the calendar tells what changed
+        read_changed_answers(deps, deps.clock.now())
+    except Exception as error:
+        log.exception("tick: calendar answers could not be read")
+        report.errors.append(f"calendar: {type(error).__name__}: {error}")
     if fanout is not None:
         ids = [c.id for c in deps.store.list_communities()]
         fanout.publish(ids)

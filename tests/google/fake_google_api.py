@@ -91,6 +91,10 @@ class FakeGoogle:
         self.published: list[dict] = []
         self._failures: list[Failure] = []
         self._limit: tuple[int, Callable[[], float]] | None = None
+        self._changes = itertools.count(1)  # Calendar: each change of an event gets the next
+        self.changed: dict[tuple[str, str], int] = {}
+        self.sync_generation = 0
+        self.page_size = 2500  # Calendar's most per page; tests make it small
         self._send_times: dict[str, list[float]] = {}
         self.throttled = 0  # sends answered 429 by limit_sends
         self.stall = 0.0  # set by a stalling failure for the handler of that request
@@ -156,12 +160,14 @@ class FakeGoogle:
         """What deleting in the Calendar UI does: the event stays, cancelled."""
         with self._lock:
             self.events[(calendar_id, event_id)]["status"] = "cancelled"
+            self.changed[(calendar_id, event_id)] = next(self._changes)
 
     def respond(self, calendar_id: str, event_id: str, attendee: str, answer: str) -> None:
         with self._lock:
             for entry in self.events[(calendar_id, event_id)]["attendees"]:
                 if entry["email"].lower() == attendee.lower():
                     entry["responseStatus"] = answer
+            self.changed[(calendar_id, event_id)] = next(self._changes)
 
     def sent_ids(self) -> list[str]:
         with self._lock:
@@ -288,6 +294,7 @@ class FakeGoogle:
         if problem:
             return problem
         self.events[(calendar_id, event_id)] = event
+        self.changed[(calendar_id, event_id)] = next(self._changes)
         return 200, copy.deepcopy(event)
 
     def get_event(self, call: Call, calendar_id: str, event_id: str):
@@ -306,6 +313,7 @@ class FakeGoogle:
             return problem
         changed["sequence"] += 1
         self.events[(calendar_id, event_id)] = changed
+        self.changed[(calendar_id, event_id)] = next(self._changes)
         return 200, copy.deepcopy(changed)
 
     def delete_event(self, call: Call, calendar_id: str, event_id: str):
@@ -316,7 +324,35 @@ class FakeGoogle:
             return 410, error_body(410, "Resource has been deleted")
         event["status"] = "cancelled"
         event["sequence"] += 1
+        self.changed[(calendar_id, event_id)] = next(self._changes)
         return 204, None
+
+    def list_events(self, call: Call, calendar_id: str):
+        """Incremental sync: without syncToken every event, with it those changed since;
+        pages of maxResults; nextSyncToken on the last page. A token from before
+        `expire_sync_tokens` answers 410, as Google does when a token is too old."""
+        token = call.query.get("syncToken")
+        generation, _, number = (token or "").partition(":")
+        if token is not None and (generation != str(self.sync_generation)
+                                  or not number.isdigit()):
+            return 410, error_body(410, "Sync token is no longer valid, a full sync is "
+                                        "required.", "fullSyncRequired")
+        since = int(number or 0)
+        ids = sorted((n, eid) for (cal, eid), n in self.changed.items()
+                     if cal == calendar_id and n > since)
+        start = int(call.query.get("pageToken", 0))
+        size = min(int(call.query.get("maxResults", 250)), self.page_size)
+        page = [copy.deepcopy(self.events[(calendar_id, eid)]) for _, eid in ids[start:start + size]]
+        answer: dict[str, Any] = {"kind": "calendar#events", "items": page}
+        if start + size < len(ids):
+            answer["nextPageToken"] = str(start + size)
+        else:
+            answer["nextSyncToken"] = f"{self.sync_generation}:{max([since] + [n for n, _ in ids])}"
+        return 200, answer
+
+    def expire_sync_tokens(self) -> None:
+        with self._lock:
+            self.sync_generation += 1
 
     def _apply(self, event: dict, body: dict, query: dict) -> tuple[int, dict] | None:
         """Patch semantics: objects merge, everything else replaces. None when valid."""
@@ -459,6 +495,7 @@ class FakeGoogle:
 ROUTES: list[tuple[str, str, Callable[..., tuple[int, dict | None]]]] = [
     ("POST", r"/token", FakeGoogle.token),
     ("POST", r"/calendar/v3/calendars/([^/]+)/events", FakeGoogle.insert_event),
+    ("GET", r"/calendar/v3/calendars/([^/]+)/events", FakeGoogle.list_events),
     ("GET", r"/calendar/v3/calendars/([^/]+)/events/([^/]+)", FakeGoogle.get_event),
     ("PATCH", r"/calendar/v3/calendars/([^/]+)/events/([^/]+)", FakeGoogle.patch_event),
     ("DELETE", r"/calendar/v3/calendars/([^/]+)/events/([^/]+)", FakeGoogle.delete_event),

@@ -76,3 +76,37 @@ def test_a_holiday_added_as_blackout_cancels_its_event(cloud, fake):
     event = event_of(fake, second)
     assert event is None or event["status"] == "cancelled"
     assert cloud.store.list_sessions("guild")[1].status == "blackout"
+
+
+def test_an_idle_tick_makes_one_calendar_call_whatever_the_number_of_communities(cloud, fake):
+    from functions.services import communities, members
+
+    now = cloud.clock.now()
+    for n in range(3):
+        communities.add_community(cloud.store, now, f"c{n}", name=f"C{n}",
+                                  timezone="Australia/Sydney")
+        members.import_members(cloud.store, now, f"c{n}", b"email,name\na@example.com,A\n"
+                               b"b@example.com,B\n")
+    tick(cloud)  # plans and publishes
+    calls = len(fake.api_calls())
+
+    tick(cloud)  # nothing due
+
+    later = fake.api_calls()[calls:]
+    assert [(c.method, c.path) for c in later] == [
+        ("GET", f"/calendar/v3/calendars/{CALENDAR}/events")]  # one incremental list
+    assert later[0].query.get("syncToken")
+
+
+def test_a_decline_is_read_from_the_incremental_list(cloud, fake):
+    setup_guild(cloud)
+    tick(cloud)
+    first = cloud.store.list_sessions("guild")[0]
+    eid = event_id(f"guild-{first.date.isoformat()}@cop")
+    fake.respond(CALENDAR, eid, first.presenter, "declined")
+    calls = len(fake.api_calls())
+    tick(cloud)
+    assert cloud.store.list_sessions("guild")[0].presenter != first.presenter
+    reads = [c.path for c in fake.api_calls()[calls:] if c.method == "GET"]
+    events = f"/calendar/v3/calendars/{CALENDAR}/events"
+    assert reads == [events, f"{events}/{eid}"]  # the list, then the one event to update

@@ -262,3 +262,47 @@ def test_the_client_is_built_on_first_use_only(fake, calendar, calendar_factory)
     calendar.publish(session())
     calendar.responses(session())
     assert calendar_factory.builds == 1
+
+
+def test_answers_since_reads_only_what_changed_in_one_list_call(fake, calendar):
+    first, second = session(date(2026, 3, 27)), session(date(2026, 4, 3))
+    calendar.publish(first)
+    calendar.publish(second)
+
+    everything, token = calendar.answers_since(None)
+    assert set(everything) == {calendar.event_key(first.uid), calendar.event_key(second.uid)}
+    calls = len(fake.api_calls())
+    assert calendar.answers_since(token) == ({}, token)  # idle: nothing changed
+    fake.respond(CAL, event_id(second.uid), BEN.email, "declined")
+    changed, newer = calendar.answers_since(token)
+
+    assert changed == {calendar.event_key(second.uid): {ANA.email: "needsAction",
+                                                        BEN.email.lower(): "declined"}}
+    assert newer != token
+    lists = fake.api_calls()[calls:]
+    assert [(c.method, c.path) for c in lists] == [("GET", EVENTS)] * 2
+    assert lists[-1].query["syncToken"] == token
+
+
+def test_an_expired_sync_token_means_one_full_read(fake, calendar):
+    calendar.publish(session())
+    _, token = calendar.answers_since(None)
+    fake.expire_sync_tokens()
+
+    changed, fresh = calendar.answers_since(token)
+
+    assert set(changed) == {calendar.event_key(session().uid)}
+    assert [c.status for c in fake.api_calls()[-2:]] == [410, 200]
+    assert calendar.answers_since(fresh) == ({}, fresh)
+
+
+def test_answers_come_in_pages(fake, calendar):
+    for n in range(3):
+        calendar.publish(session(date(2026, 3, 27) + timedelta(weeks=n)))
+    fake.page_size = 2
+
+    changed, _ = calendar.answers_since(None)
+
+    assert len(changed) == 3
+    assert [c.query.get("pageToken") for c in fake.api_calls()
+            if c.path == EVENTS and c.method == "GET"] == [None, "2"]
