@@ -14,8 +14,10 @@ class MemoryMailer:
         self.busy: set[str] = set()  # recipients the "server" asks to try again later
         self.down = False
         self.batch_size = 50
+        self.batches: list[int] = []  # how many messages each send_many call was given
 
     def send_many(self, messages: list[EmailMessage]) -> list[Exception | None]:
+        self.batches.append(len(messages))
         if self.down:
             raise ConnectionError("mail server unreachable")
         results: list[Exception | None] = []

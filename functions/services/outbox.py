@@ -86,11 +86,13 @@ class Outbox:
 
     def send(self, items: list[Outgoing], retrying: bool = False) -> Delivery:
         size = max(1, getattr(self.mailer, "batch_size", 50))
-        for start in range(0, len(items), size):
-            self._batch(items[start:start + size], retrying)
+        start = 0
+        while start < len(items):
+            start += self._batch(items[start:start + size], retrying)
         return self.report
 
-    def _batch(self, items: list[Outgoing], retrying: bool) -> None:
+    def _batch(self, items: list[Outgoing], retrying: bool) -> int:
+        """Send what the pacer lets go of these items; how many of them were dealt with."""
         known = self.store.ledger([i.key for i in items])
         lease_now = self.lease_clock.now()
         todo = []
@@ -103,16 +105,24 @@ class Outbox:
             else:
                 self.report.skipped.append(item.key)
         if not todo:
-            return
+            return len(items)
         if self.pacer.out_of_time():
             for item, entry in todo:
                 self._defer(item, entry)
-            return
-        self.pacer.wait(len(todo))
+            return len(items)
+        allowed = self.pacer.acquire(len(todo))
+        if allowed < len(todo):  # the rest comes round again, once the rate allows
+            first_left = todo[allowed][0].key
+            todo = todo[:allowed]
+            done = next(n for n, item in enumerate(items) if item.key == first_left)
+            again = {item.key for item in items[done:]}  # looked at again next round
+            self.report.skipped = [k for k in self.report.skipped if k not in again]
+        else:
+            done = len(items)
         batch = [taken for taken in (self._take(i, e) for i, e in todo) if taken]
         batch = self._renew(batch)
         if not batch:
-            return
+            return done
         try:
             results = self.mailer.send_many([item.message for item, _ in batch])
         except Exception as error:  # nothing was handed over: all of them stay pending
@@ -125,6 +135,7 @@ class Outbox:
                  if isinstance(r, TemporaryFailure) and r.retry_after]
         if waits:
             self.pacer.hold(max(waits))
+        return done
 
     def _take(self, item: Outgoing, entry: Entry | None) -> tuple[Outgoing, Entry] | None:
         """Claim the item; None when another run got it or it turns out to be done."""

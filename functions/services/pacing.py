@@ -6,34 +6,38 @@ here is real time (a Clock and a sleeper are injected, so tests and benchmarks s
 from __future__ import annotations
 
 import time
+from collections import deque
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from ..ports import Clock
 
 DEFAULT_RATE = 140  # messages a minute
+WINDOW = timedelta(minutes=1)
 DEFAULT_BUDGET = timedelta(minutes=5)  # a run starts no batch after this; the next run goes on
 
 
 class Pacer:
-    """Spaces batches so that a sender's average rate stays under `per_minute`, honours
-    a provider's Retry-After, and tells when a run has used up its time budget."""
+    """Keeps a sender under `per_minute` sends in any minute (a sliding window, as Gmail
+    counts), honours a provider's Retry-After, and tells when a run has used up its time
+    budget. `acquire` says how many of a batch may go now, waiting as long as needed."""
 
     def __init__(self, per_minute: float = DEFAULT_RATE, budget: timedelta = DEFAULT_BUDGET,
                  clock: Clock | None = None,
                  sleep: Callable[[float], None] | None = None,
                  daily_cap: int | None = None) -> None:
-        if per_minute <= 0:
-            raise ValueError("the rate must be positive")
+        if per_minute < 1:
+            raise ValueError("the rate must be at least one message a minute")
         if clock is None:  # simulated time: waiting costs nothing (tests, demos)
             clock = _SimulatedTime()
             sleep = sleep or clock.sleep
-        self.interval = 60 / per_minute
+        self.per_minute = int(per_minute)
         self.daily_cap = daily_cap  # messages a day the sender may send (None: no limit)
         self.budget = budget
         self.clock = clock
         self._sleep = sleep or time.sleep
-        self._free_at: datetime | None = None  # when the next message may go
+        self._sent: deque[tuple[datetime, int]] = deque()  # (when, how many) in the window
+        self._held_until: datetime | None = None
         self._started: datetime | None = None
         self.waited = 0.0  # seconds slept, for reports and benchmarks
 
@@ -45,23 +49,38 @@ class Pacer:
         """Whether the next batch would start after the run's budget is spent."""
         if self._started is None:
             self.begin()
-        start = max(self.clock.now(), self._free_at or self.clock.now())
-        return start - self._started >= self.budget
+        return self._next_slot() - self._started >= self.budget
 
-    def wait(self, count: int) -> None:
-        """Sleep until `count` more messages may go, and book their share of the rate."""
+    def acquire(self, count: int) -> int:
+        """Wait until at least one of `count` messages may go; book and return how many."""
+        while (slot := self._next_slot()) > (now := self.clock.now()):
+            self._pause((slot - now).total_seconds())
+        take = min(count, self.per_minute - sum(n for _, n in self._sent))
+        self._sent.append((now, take))
+        return take
+
+    def _next_slot(self) -> datetime:
+        """The first instant a message may go: Retry-After over, room in the window."""
         now = self.clock.now()
-        if self._free_at is not None and self._free_at > now:
-            pause = (self._free_at - now).total_seconds()
-            self._sleep(pause)
-            self.waited += pause
-            now = self.clock.now()
-        self._free_at = max(now, self._free_at or now) + timedelta(seconds=self.interval * count)
+        while self._sent and self._sent[0][0] <= now - WINDOW:
+            self._sent.popleft()
+        slot = max(now, self._held_until or now)
+        booked = sum(n for _, n in self._sent)
+        for when, n in self._sent:  # the window frees as its oldest sends age out
+            if booked < self.per_minute:
+                break
+            slot = max(slot, when + WINDOW)
+            booked -= n
+        return slot
 
     def hold(self, seconds: float) -> None:
         """The provider asked for a pause (Retry-After): nothing goes before it is over."""
         until = self.clock.now() + timedelta(seconds=seconds)
-        self._free_at = max(self._free_at or until, until)
+        self._held_until = max(self._held_until or until, until)
+
+    def _pause(self, seconds: float) -> None:
+        self._sleep(seconds)
+        self.waited += seconds
 
 
 class _SimulatedTime:
