@@ -33,7 +33,7 @@ def read_rsvps(deps: Deps, community: Community, now: datetime) -> int:
         if answers.get(session.presenter) != "declined":
             continue
         try:
-            outcome = sessions.skip(deps.store, community.id, session.presenter, now,
+            outcome = sessions.skip(deps.store, now, community.id, session.presenter,
                                     session.date)
         except InputError as error:
             log.warning("rsvp: %s", error)
