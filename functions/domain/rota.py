@@ -59,7 +59,9 @@ class Decision:
 class Rota:
     community: Community
     roster: Mapping[str, Member]  # by email, in the order members were added
-    sessions: Mapping[date, Session] = field(default_factory=dict)  # from `settled` on
+    # The sessions loaded: from `community.settled` on (those the planner may touch), and
+    # any earlier ones the caller read for the digest's recap (never changed).
+    sessions: Mapping[date, Session] = field(default_factory=dict)
 
     @classmethod
     def of(cls, community: Community, members: Iterable[Member],
@@ -96,8 +98,7 @@ class Rota:
     def settle(self, now: datetime) -> "Rota":
         """Count the sessions that have ended into their presenters' turns (see _settle)."""
         community, roster = _settle(self.community, self.roster, self.sessions, now)
-        return Rota(community, roster, {d: s for d, s in self.sessions.items()
-                                        if community.settled is None or d >= community.settled})
+        return Rota(community, roster, self.sessions)
 
     def _decide(self, now: datetime, sessions: Mapping[date, Session],
                 roster: Mapping[str, Member], lookahead: int | None = None,
@@ -118,7 +119,8 @@ class Rota:
             members=tuple(m for e, m in roster.items() if self.roster.get(e) != m),
             community=community if community != self.community else None,
             changes=changes, **about)
-        return Rota(community, roster, planned), decision
+        history = {d: s for d, s in sessions.items() if d not in planned}  # read only
+        return Rota(community, roster, {**history, **planned}), decision
 
     # ---- membership ------------------------------------------------------------------
     def join(self, people: Iterable[tuple[str, str]], now: datetime) -> tuple["Rota", Decision]:

@@ -9,13 +9,16 @@ from ..ports import Store
 from . import lookup
 
 
-def load(store: Store, community_id: str, now: datetime) -> Rota:
-    """The roster and the sessions from the first one not yet counted (or yesterday) on.
+RECENT = timedelta(days=15)  # the last digest's week and the session before it (recap)
 
-    Only a store written before turns were counted (`settled` unset) is read in full, once.
+
+def load(store: Store, community_id: str, now: datetime) -> Rota:
+    """The roster and the sessions of the last two weeks on (or from the first one not yet
+    counted, if earlier). Only a store written before turns were counted (`settled` unset)
+    is read in full, once.
     """
     community = lookup.community(store, community_id)
-    start = (now - timedelta(days=1)).date()
+    start = (now - RECENT).date()
     if community.settled is None:
         start = None
     elif community.settled < start:
