@@ -47,6 +47,11 @@ class Tokens:
     def token_community(token: str) -> str:
         return token.lower().partition(".")[0]
 
+    def message_ref(self, kind: str, community_id: str, key: str, email: str) -> str:
+        """The signed part of a Message-ID: only the rota can name a message it sent."""
+        text = f"message\n{kind}\n{community_id}\n{key}\n{email}"
+        return hmac.new(self._key, text.encode(), hashlib.sha256).hexdigest()[:16]
+
     def bounce_token(self, community_id: str, email: str, message_id: str) -> str:
         """The token of the envelope sender of one message (its Message-ID) to one member."""
         ref = base64.b32encode(hashlib.sha256(message_id.encode()).digest()).decode().lower()

@@ -22,7 +22,8 @@ MAX_SCANNED = 1024 * 1024  # bytes of a message the mail-system detectors read a
 _MSG_ID_LINE = re.compile(r"(?im)^\s*message-id\s*:\s*(<[^<>\s]{1,500}>)")
 _BOUNCE_SUBJECT = re.compile(
     r"(?i)undeliver|undelivered|delivery (?:status notification|failure|has failed|failed)|"
-    r"returned mail|mail delivery (?:failed|failure|subsystem)|failure notice|"
+    r"returned mail|mail delivery (?:failed|failure|subsystem|warning)|failure notice|"
+    r"delivery (?:delay|warning)|delayed mail|warning: could not send|"
     r"could not be delivered|nondeliverable|non-delivery|delivery problem|"
     r"unzustellbar|non remis|no entregado|non recapitabile")
 _DAEMONS = re.compile(r"(?i)^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon|"
@@ -46,10 +47,9 @@ class Bounce:
         return bool(self.failed)
 
 
-def looks_like_bounce(sender_local: str, subject: str, return_path: str) -> bool:
-    """Mail from a mail system rather than a person: worth asking the detectors about."""
-    return bool(_DAEMONS.match(sender_local)) or return_path.replace(" ", "") == "<>" \
-        or bool(_BOUNCE_SUBJECT.search(subject))
+def bounce_subject(subject: str) -> bool:
+    """A subject mail systems give their failure notices ("Undeliverable: …")."""
+    return bool(_BOUNCE_SUBJECT.search(subject))
 
 
 def is_daemon(local_part: str) -> bool:
@@ -97,9 +97,9 @@ def _rfc3464(parts: list[Message]) -> tuple[list[str], list[str], str | None]:
 
 
 def _recipient(block: Message) -> str | None:
-    """Final-Recipient, or Original-Recipient when that one is unusable (an X.400 or
-    `unknown` address type, a relay's internal alias)."""
-    for name in ("Final-Recipient", "Original-Recipient", "X-Actual-Recipient"):
+    """Original-Recipient (the address the rota sent to, before any forwarding), else
+    Final-Recipient; an X.400 or otherwise unusable address is passed over."""
+    for name in ("Original-Recipient", "Final-Recipient", "X-Actual-Recipient"):
         value = _field(block, name)
         address_type, semi, address = value.partition(";")
         if not semi:

@@ -21,7 +21,7 @@ from icalendar import Calendar
 
 from ..domain.validation import email_address
 from ..tokens import REF_CHARS, SIGNATURE_CHARS
-from .bounces import Bounce, is_daemon, looks_like_bounce, read_bounce
+from .bounces import Bounce, bounce_subject, is_daemon, read_bounce
 from .mail_auth import authenticated
 from .reply_text import MAX_TEXT, html_to_text, reply_text, unflow
 
@@ -94,7 +94,8 @@ class Inbound:
     references: tuple[str, ...] = ()
     text: str = ""                    # the new text only, without quoted history
     automatic: str | None = None      # why this must never be answered
-    bounce: Bounce | None = None
+    bounce: Bounce | None = None      # the recipients a delivery report says failed
+    mail_system: bool = False         # written by a mail system: a bounce, however unreadable
     calendar_reply: CalendarReply | None = None
     auth: bool = False                # DMARC pass aligned with From, per the trusted server
     refused: str | None = None        # not read at all: too large, too complex, unreadable
@@ -137,12 +138,12 @@ def _read(msg: Message, raw: bytes, digest: str, trusted_authserv: str,
     subject = _one_line(_subject(msg))[:MAX_HEADER]
     daemon = any(is_daemon(address.rpartition("@")[0]) for _, address in froms)
     suspect = daemon or bounce_token is not None or _report_type(msg) is not None or \
-        looks_like_bounce("", subject, _raw(msg, "Return-Path"))
+        bounce_subject(subject) or _raw(msg, "Return-Path").replace(" ", "") == "<>"
     has_status = any(_content_type(p) == "message/delivery-status" for p in parts)
     own_ids = _ids(_raw(msg, "In-Reply-To")) + _ids(_raw(msg, "References"))
     bounce = read_bounce(parts, raw, suspect, own_ids) if suspect or has_status else None
     automatic = _automatic(msg, froms, subject, parts)
-    if automatic is None and (bounce is not None or bounce_token is not None):
+    if automatic is None and (bounce or bounce_token or bounce_subject(subject)):
         automatic = "a bounce"
     return Inbound(
         digest=digest,
@@ -158,6 +159,7 @@ def _read(msg: Message, raw: bytes, digest: str, trusted_authserv: str,
         text=_new_text(parts),
         automatic=automatic,
         bounce=bounce,
+        mail_system=bool(daemon or has_status or bounce or bounce_subject(subject)),
         calendar_reply=_calendar_reply(parts),
         auth=sender is not None and authenticated(
             _raw_all(msg, "Authentication-Results"), trusted_authserv, sender),

@@ -22,6 +22,8 @@ def member_rows(store: Store, community_id: str, now: datetime) -> list[dict]:
             "paused_until": m.paused_until.isoformat() if m.paused_until else None,
             "times_presented": len(held),
             "last_presented": held[-1].isoformat() if held else None,
+            "mail": "ok" if m.reachable else "stopped",  # stopped: bounced again and again
+            "bounces": m.bounces,
         })
     return rows
 
