@@ -1,6 +1,7 @@
 """Replying by email runs the roster: each command, who may send it, and what is refused."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -247,3 +248,22 @@ def test_presenter_declining_by_calendar_reply_skips(guild):
     assert result.outcome == "rsvp"
     assert first_session(guild).presenter != first.presenter
     assert first.presenter in first_session(guild).declined
+
+
+def test_tokens_stay_valid_when_the_reply_address_changes(guild):
+    raw = reply(guild, "p1@example.com", "out")  # to cop+TOKEN@example.com
+    community = guild.store.get_community("guild")
+    guild.store.put_community(dataclasses.replace(community, reply_to="rota@new.example.org"))
+    assert handle_reply(guild, raw).outcome == "done"
+    assert guild.store.get_member("guild", "p1@example.com").opted_out
+
+
+def test_a_refused_reply_is_handled_once_the_settings_are_fixed(guild):
+    raw = reply(guild, "p2@example.com", "out", to="cop@example.com", headers={
+        "Authentication-Results": "mx.example.org; dmarc=pass header.from=example.com"})
+    assert handle_reply(guild, raw).outcome == "refused"
+    assert handle_reply(guild, raw).outcome == "refused"  # still not trusted, not "duplicate"
+    guild.mail = dataclasses.replace(guild.mail, trusted_authserv="mx.example.org")
+    assert handle_reply(guild, raw).outcome == "done"
+    assert guild.store.get_member("guild", "p2@example.com").opted_out
+    assert handle_reply(guild, raw).outcome == "duplicate"  # a replay does nothing twice
