@@ -33,6 +33,13 @@ MAX_BOUNDARIES = 2_000
 MAX_HTML = 100_000       # characters of an HTML body converted (html.parser is superlinear)
 MAX_ENCODED = 512 * 1024  # encoded bytes of one body part decoded at most
 MAX_PARTS = 200
+# The parser recurses once per nested multipart (a 990-deep message costs ~1 s) and keeps
+# every header line: both are bounded before it runs.
+MAX_MULTIPARTS = 100
+MAX_HEADER_LINES = 1_000
+MAX_HEADER_BYTES = 256 * 1024
+_MULTIPART = re.compile(rb"(?i)content-type:\s*multipart/")
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
 MAX_HEADER = 2_000
 _MSG_ID = re.compile(r"<[^<>\s]{1,500}>")
 _COMMUNITY = r"[a-z0-9][a-z0-9-]{0,31}"
@@ -111,8 +118,13 @@ def parse_inbound(raw: bytes, trusted_authserv: str, reply_bases: Iterable[str] 
     if len(raw) > MAX_MESSAGE:
         return Inbound(digest=digest, refused="too large")
     if max(raw.count(b"\n"), raw.count(b"\r")) > MAX_LINES or \
-            raw.count(b"\n--") + raw.count(b"\r--") > MAX_BOUNDARIES:
+            raw.count(b"\n--") + raw.count(b"\r--") > MAX_BOUNDARIES or \
+            len(_MULTIPART.findall(raw, 0, len(raw))) > MAX_MULTIPARTS:
         return Inbound(digest=digest, refused="too complex")
+    end = _HEADER_END.search(raw, 0, MAX_HEADER_BYTES + 4)
+    header = raw[:end.start()] if end else raw[:MAX_HEADER_BYTES + 1]
+    if len(header) > MAX_HEADER_BYTES or header.count(b"\n") >= MAX_HEADER_LINES:
+        return Inbound(digest=digest, refused="too many headers")
     try:
         msg = BytesParser(policy=policy.default).parsebytes(raw)
     except Exception:  # the parser is meant to record defects instead, but be sure

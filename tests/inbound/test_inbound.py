@@ -384,3 +384,26 @@ def test_mutated_corpus_messages_never_raise(name, mutations):
         at = position % (len(raw) + 1)
         raw[at:at + length] = replacement
     check_never_raises(bytes(raw))
+
+
+# --- limits ---------------------------------------------------------------------------------
+
+def nested_multiparts(depth: int) -> bytes:
+    out = b"From: ana@example.com\r\nTo: cop@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+    for i in range(depth):
+        out += f"Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n".encode()
+    out += b"Content-Type: text/plain\r\n\r\nskip\r\n"
+    return out + b"".join(f"--b{i}--\r\n".encode() for i in reversed(range(depth)))
+
+
+def test_deeply_nested_multiparts_are_refused_before_parsing():
+    assert parse_inbound(nested_multiparts(990), TRUSTED, ()).refused == "too complex"
+    assert parse_inbound(nested_multiparts(5), TRUSTED, ()).text == "skip"
+
+
+@pytest.mark.parametrize("header", [b"X-A: b\r\n" * 5_000, b"X-A: " + b"b" * 300_000 + b"\r\n"])
+def test_too_many_or_too_large_headers_are_refused(header):
+    raw = b"From: ana@example.com\r\n" + header + b"\r\nskip\r\n"
+    assert parse_inbound(raw, TRUSTED, ()).refused == "too many headers"
+    ordinary = b"From: ana@example.com\r\n" + b"Received: from a by b\r\n" * 200 + b"\r\nskip\r\n"
+    assert parse_inbound(ordinary, TRUSTED, ()).text == "skip"
