@@ -407,3 +407,46 @@ def test_too_many_or_too_large_headers_are_refused(header):
     assert parse_inbound(raw, TRUSTED, ()).refused == "too many headers"
     ordinary = b"From: ana@example.com\r\n" + b"Received: from a by b\r\n" * 200 + b"\r\nskip\r\n"
     assert parse_inbound(ordinary, TRUSTED, ()).text == "skip"
+
+
+# --- automatic mail ----------------------------------------------------------------------------
+
+def automatic_reply(headers: dict[str, str], subject: str = "Re: Product Guild") -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "ana@example.com"
+    msg["To"] = "cop+" + TOKENS.reply_token("product-guild", "ana@example.com") + "@example.com"
+    msg["Subject"] = subject
+    for name, value in headers.items():
+        msg[name] = value
+    msg.set_content("out\n")
+    return msg.as_bytes()
+
+
+@pytest.mark.parametrize("headers", [
+    {"X-Auto-Response-Suppress": "All", "X-MS-Exchange-Organization-AuthAs": "Internal"},
+    {"X-Auto-Response-Suppress": "DR, RN, NRN, OOF, AutoReply"},
+    {"X-MS-Exchange-Generated-Message-Source": "Mailbox Rules Agent"},
+    {"X-MS-Exchange-Inbox-Rules-Loop": "ana@example.com"},
+    {"X-Autorespond": "yes"}, {"X-Autoreply": "yes"}, {"X-AutoReply-From": "ana@example.com"},
+    {"Precedence": "auto_reply"}, {"Precedence": "junk"},
+    {"List-Id": "<news.example.com>"}, {"List-Unsubscribe": "<mailto:u@example.com>"},
+    {"Feedback-ID": "1:campaign:example"},
+])
+def test_automatic_headers_are_never_answered(headers):
+    assert parse_inbound(automatic_reply(headers), TRUSTED, REPLY_BASES).automatic
+
+
+@pytest.mark.parametrize("subject", [
+    "Automatic reply: Product Guild", "Out of Office: Product Guild", "Abwesenheitsnotiz: x",
+    "Réponse automatique : x", "Respuesta automática: x", "Risposta automatica: x",
+    "Automatisch antwoord: x", "Autosvar: x", "Automatyczna odpowiedź: x",
+    "Автоматический ответ: x", "自動応答: x", "自动回复: x", "자동 회신: x", "不在: x",
+])
+def test_out_of_office_subjects_are_never_answered(subject):
+    assert parse_inbound(automatic_reply({}, subject), TRUSTED, REPLY_BASES).automatic
+
+
+@pytest.mark.parametrize("subject", ["Re: Product Guild", "Re: Out of office next week?",
+                                     "Absent friends", "AW: Automatic replies are annoying"])
+def test_people_writing_about_absence_are_read(subject):
+    assert parse_inbound(automatic_reply({}, subject), TRUSTED, REPLY_BASES).automatic is None
