@@ -192,7 +192,7 @@ def run_member_command(app: App, args: argparse.Namespace) -> None:
             _print_json(rows)
         else:
             _table(rows, ["email", "name", "status", "paused_until", "times_presented",
-                          "last_presented"])
+                          "last_presented", "mail"])
     elif args.action == "add":
         m = membership.join(app, args.id, args.email, args.name)
         print(f"added {m.email} to {args.id}")

@@ -17,6 +17,8 @@ def member_rows(store: Store, community_id: str, now: datetime) -> list[dict]:
         "paused_until": m.paused_until.isoformat() if m.paused_until else None,
         "times_presented": m.times_presented,
         "last_presented": m.last_presented.isoformat() if m.last_presented else None,
+        "mail": "ok" if m.reachable else "stopped",  # stopped: bounced again and again
+        "bounces": m.bounces,
     } for m in rota.roster.values()]
 
 
