@@ -73,7 +73,7 @@ def deps_with_roster(folder: Path, size: int) -> Bundle:
     communities.add_community(deps.store, START, "guild", name="Guild",
                               timezone="Australia/Sydney", start=clock_time(16))
     roster = "email,name\n" + "".join(f"m{i}@example.com,Member {i}\n" for i in range(size))
-    members.import_members(deps.store, START, "guild", roster.encode())
+    members.join_many(deps, "guild", roster.encode())
     return deps
 
 

@@ -14,7 +14,9 @@ from .bootstrap import App
 from .config import Config, parse_instant
 from .domain import validation
 from .domain.errors import InputError
-from .services import communities, members, membership, views
+from .domain.wording import day_words
+from .services import communities, members, views
+from .services.announce import Confirmation
 from .services.preview import preview
 from .services.replies import handle_reply
 from .services.report import engagement
@@ -180,7 +182,7 @@ def run_community_command(app: App, args: argparse.Namespace) -> None:
     else:
         if not settings:
             raise InputError("community set: give at least one option to change")
-        c = communities.set_community(app.store, now, community_id, **settings)
+        c = communities.set_community(app, community_id, **settings)
         print(f"updated community {c.id}")
 
 
@@ -194,23 +196,27 @@ def run_member_command(app: App, args: argparse.Namespace) -> None:
             _table(rows, ["email", "name", "status", "paused_until", "times_presented",
                           "last_presented", "mail"])
     elif args.action == "add":
-        m = membership.join(app, args.id, args.email, args.name)
+        m = members.join(app, args.id, args.email, args.name)
         print(f"added {m.email} to {args.id}")
     elif args.action == "import":
         path = Path(args.file)
         if not path.is_file():
             raise InputError(f"{args.file}: no such file")
-        added = membership.join_many(app, args.id, path.read_bytes())
+        added = members.join_many(app, args.id, path.read_bytes())
         print(f"imported {len(added)} members into {args.id}")
     elif args.action == "optout":
-        m = membership.leave(app, args.id, args.email)
+        m = members.leave(app, args.id, args.email)
         print(f"{m.email} opted out of {args.id}")
     elif args.action == "optin":
-        m = membership.come_back(app, args.id, args.email)
+        m = members.come_back(app, args.id, args.email)
         print(f"{m.email} is back in {args.id}")
     elif args.action == "pause":
         until = validation.iso_date(args.until, "--until")
-        m = members.pause(app.store, now, args.id, args.email, until)
+        words = day_words(until)
+        m = members.pause(app, args.id, args.email, until, Confirmation(
+            validation.email_address(args.email), subject=f"You are paused until {words}",
+            context={"summary": f"an organiser paused you until {words}; you are back on "
+                                "the roster that day"}))
         print(f"{m.email} paused until {until} (back on that date)")
 
 

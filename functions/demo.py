@@ -18,7 +18,7 @@ from .bootstrap import App
 from .config import Config, path_of
 from .domain.jobs import next_due, next_tick
 from .domain.timing import local_date
-from .services import communities, membership, views
+from .services import communities, members, views
 from .services.tick import tick
 
 COMMUNITY = "guild"
@@ -45,7 +45,7 @@ def run_demo(data: Path, weeks: int, start: datetime) -> None:
         app.store, start, COMMUNITY, name="Product Guild", timezone="Australia/Sydney",
         weekday=4, start=time(16, 0), minutes=30, holidays="AU-NSW",
         video_url="https://meet.example.com/product-guild", reply_to="guild@example.com")
-    membership.join_many(app, COMMUNITY, ROSTER.encode())
+    members.join_many(app, COMMUNITY, ROSTER.encode())
     today = local_date(app.store.get_community(COMMUNITY), start)
     back = (today + timedelta(days=60)).isoformat()
     # Life happens, by reply to the rota's emails (dropped into the inbox Maildir).

@@ -8,12 +8,12 @@ from email import policy as email_policy
 from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from email_validator import EmailNotValidError, validate_email
 
-from .adapters.ics_calendar import attach_invite
-from .domain.invites import Attendee, Event
+from .adapters.ics_calendar import attach_invites
+from .domain.invites import CANCEL, Attendee, Event
 from .domain.models import Community, Member
 from .tokens import Tokens
 
@@ -115,7 +115,7 @@ def unsubscribe_url(settings: MailSettings, community: Community, email: str) ->
 def compose(settings: MailSettings, community: Community, member: Member, *, kind: str,
             key: str, subject: str, text: str, html: str | None, now: datetime,
             auto: str = "auto-generated", in_reply_to: str | None = None,
-            invite: Event | None = None) -> EmailMessage:
+            invites: Sequence[tuple[Event, str]] = ()) -> EmailMessage:
     base = reply_address(settings, community)
     domain = base.rpartition("@")[2]
     sender = settings.sender or base
@@ -149,9 +149,13 @@ def compose(settings: MailSettings, community: Community, member: Member, *, kin
     msg.set_content(text)
     if html is not None:
         msg.add_alternative(html, subtype="html")
-    if invite is not None and settings.attach_invites:
+    if invites and settings.attach_invites:
         # Each copy names its own recipient only: nobody's address goes to everyone, and
-        # the invite stays small however large the community is.
-        attach_invite(msg, replace(invite, attendees=(Attendee(member.email, member.name),)),
-                      now)
+        # the invite stays small however large the community is. Its ORGANIZER is the
+        # recipient's own reply address, so a calendar's RSVP identifies them as a reply does.
+        me = (Attendee(member.email, member.name),)
+        organiser = msg["Reply-To"].addresses[0].addr_spec
+        attach_invites(msg, [replace(event, attendees=me, organiser=organiser,
+                                     cancelled=event.cancelled or method == CANCEL)
+                             for event, method in invites], now)
     return msg

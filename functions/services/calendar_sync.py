@@ -6,15 +6,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Iterable
 
-from ..domain.digest import session_line
-from ..domain.invites import Event, build_event
+from ..domain.invites import Event, build_event, content_changed
 from ..domain.models import Community, Member, Session
 from ..domain.rota import Rota
 from ..emails import reply_address
 from .deps import Deps
-from .membership import roster_lines
-from .messages import outgoing
-from .outbox import deliver
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +44,8 @@ def sync_calendar(deps: Deps, rota: Rota, now: datetime) -> tuple[Rota, int]:
             continue
         if event.cancelled and session.calendar_hash is None:
             continue  # never announced: nothing to call off
-        sequence = session.sequence + (1 if session.calendar_hash is not None else 0)
+        sequence = session.sequence + content_changed(event.fingerprint(),
+                                                      session.calendar_hash)
         event = replace(event, sequence=sequence)  # the fingerprint leaves the sequence out
         try:
             deps.calendar.publish(event)
@@ -61,26 +58,4 @@ def sync_calendar(deps: Deps, rota: Rota, now: datetime) -> tuple[Rota, int]:
         return rota, 0
     deps.store.put_sessions(community.id, published)
     rota = replace(rota, sessions={**rota.sessions, **{s.date: s for s in published}})
-    _mail_cancellations(deps, rota, [s for s in published if not s.is_session], now)
     return rota, len(published)
-
-
-def _mail_cancellations(deps: Deps, rota: Rota, called_off: list[Session],
-                        now: datetime) -> None:
-    """Invites went out by mail (iTIP), so their cancellation does too (METHOD:CANCEL)."""
-    if not deps.mail.attach_invites or not called_off:
-        return
-    community, roster = rota.community, rota.roster
-    items = []
-    for session in called_off:
-        event = event_for(deps, community, session, roster.values())
-        line = session_line(community, session, roster, now)
-        for attendee in event.attendees:
-            member = roster.get(attendee.email)
-            if member is None or not member.reachable:
-                continue
-            items.append(outgoing(
-                deps.mail, community, member, kind="cancelled", key=session.date.isoformat(),
-                subject=f"No {community.name} session on {line.day}", now=now, session=line,
-                invite=event, upcoming=roster_lines(rota, now)))
-    deliver(deps.store, deps.mailer, now, items)

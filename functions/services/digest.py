@@ -8,10 +8,10 @@ from ..domain.jobs import digest_session
 from ..domain.models import Community, Session
 from ..domain.rota import Rota
 from ..domain.timing import local_date
-from .calendar_sync import event_for
+from .invitations import Invitations
 from .deps import Deps
 from .messages import outgoing
-from .outbox import Delivery, deliver
+from .outbox import Delivery
 
 
 def digest_recipients(members, slot_day):
@@ -34,27 +34,30 @@ def digest_subject(community: Community, session, content: dict) -> str:
             + (f" — {session.topic}" if session.topic else ""))
 
 
-def send_digest(deps: Deps, rota: Rota, now: datetime) -> Delivery:
+def send_digest(deps: Deps, book: Invitations, now: datetime) -> Delivery:
+    """The week's digest to every reader, each copy with the invite of the week's session
+    if they lack it, and the update or CANCEL of every other event they hold that changed."""
+    rota = book.rota
     community = rota.community
     due = digest_session(community, sorted(rota.sessions.values(), key=lambda s: s.date), now)
     if due is None:
         return Delivery()
     slot, session = due
     parts = digest_parts(deps, rota, session, slot, now)
-    items = [outgoing(deps.mail, community, m, kind="digest", key=session.date.isoformat(),
-                      now=now, **parts)
+    key = session.date.isoformat()
+    items = [outgoing(deps.mail, community, m, kind="digest", key=key, now=now,
+                      invites=book.parts(f"{community.id}/digest/{key}/{m.email}", m,
+                                         offer={session.date}), **parts)
              for m in digest_recipients(rota.roster.values(), local_date(community, slot))]
-    return deliver(deps.store, deps.mailer, now, items)
+    return book.send(deps, now, items)
 
 
 def digest_parts(deps: Deps, rota: Rota, session: Session, slot: datetime,
                  now: datetime) -> dict:
-    """What every copy of one digest shares: its subject, its content and the invite."""
+    """What every copy of one digest shares: its subject and its content."""
     community = rota.community
     members = list(rota.roster.values())
     sessions = sorted(rota.sessions.values(), key=lambda s: s.date)
     content = digest_content(community, session, members, sessions, now,
                              shared_since(deps, community, slot))
-    invite = event_for(deps, community, session, members) if session.is_session else None
-    return {"subject": digest_subject(community, session, content), "invite": invite,
-            **content}
+    return {"subject": digest_subject(community, session, content), **content}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Sequence
 
 import jinja2
 
@@ -17,7 +17,7 @@ from .outbox import Delivery, Outgoing, deliver
 def render_message(settings: MailSettings, community: Community, member: Member, *,
                    kind: str, key: str, subject: str, now: datetime,
                    auto: str = "auto-generated", in_reply_to: str | None = None,
-                   invite: Event | None = None, **context: Any) -> EmailMessage:
+                   invites: Sequence[tuple[Event, str]] = (), **context: Any) -> EmailMessage:
     values = dict(community=community, member=member, video_url=community.video_url,
                   subject=subject,
                   unsubscribe_url=unsubscribe_url(settings, community, member.email),
@@ -30,7 +30,7 @@ def render_message(settings: MailSettings, community: Community, member: Member,
         html = None
     return compose(settings, community, member, kind=kind, key=key, subject=subject,
                    text=text, html=html, now=now, auto=auto, in_reply_to=in_reply_to,
-                   invite=invite)
+                   invites=invites)
 
 
 def outgoing(settings: MailSettings, community: Community, member: Member, *, kind: str,

@@ -10,7 +10,9 @@ from . import rotas
 from .deps import Deps
 from .digest import digest_parts
 from .messages import render_message
-from .notify import presenter_parts
+from .announce import heads_up
+from .invitations import Invitations
+from .notify import reminder_parts
 
 KINDS = ("digest", "heads-up", "reminder")
 
@@ -36,6 +38,9 @@ def preview(deps: Deps, community_id: str, kind: str) -> EmailMessage:
     session = next((s for s in upcoming if s.status == PLANNED and s.presenter in roster), None)
     if session is None:
         raise InputError(f"{community_id} has no planned session with a presenter")
-    return render_message(deps.mail, community, roster[session.presenter], kind=kind,
+    member = roster[session.presenter]
+    if kind == "heads-up":
+        return heads_up(deps, rota, Invitations(deps, rota, now), member, session, now).message
+    return render_message(deps.mail, community, member, kind=kind,
                           key=session.date.isoformat(), now=now,
-                          **presenter_parts(deps, rota, session, kind, now))
+                          **reminder_parts(rota, session, now))

@@ -25,10 +25,10 @@ from ..domain.timing import local_date
 from ..emails import reply_address, sent_message
 from . import lookup, members, sessions
 from .deps import Deps
-from .membership import join, schedule_lines
+from .announce import Confirmation
 from .messages import notify
 from .outbox import SENT
-from .reply_commands import Request, obey, send_help
+from .reply_commands import Request, obey, reply_key, send_help
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +172,7 @@ def _stranger(deps: Deps, community: Community, email: str, inbound: Inbound,
     domain = email.rpartition("@")[2]
     if isinstance(command, Command) and command.verb == "in":
         if domain in community.allow_domains:
-            join(deps, community.id, email, inbound.from_name)
+            members.join(deps, community.id, email, inbound.from_name)
             return Handled("done", "joined", community.id, email)
         return Handled("refused", f"{domain} is not an allowed domain", community.id, email)
     return Handled("ignored", "not a member", community.id, email)
@@ -180,14 +180,10 @@ def _stranger(deps: Deps, community: Community, email: str, inbound: Inbound,
 
 def _confirm(deps: Deps, community: Community, member: Member, inbound: Inbound,
              summary: str) -> None:
-    notify(deps, community, member, kind="confirm", key=_reply_key(inbound),
+    notify(deps, community, member, kind="confirm", key=reply_key(inbound),
            subject=f"Done: {summary}"[:120], summary=summary,
-           upcoming=schedule_lines(deps, community), auto="auto-replied",
+           upcoming=members.schedule_lines(deps, community.id), auto="auto-replied",
            in_reply_to=inbound.message_id)
-
-
-def _reply_key(inbound: Inbound) -> str:
-    return "reply-" + hashlib.sha256((inbound.message_id or "").encode()).hexdigest()[:16]
 
 
 def _rsvp(deps: Deps, community: Community, email: str, inbound: Inbound,
@@ -199,11 +195,11 @@ def _rsvp(deps: Deps, community: Community, email: str, inbound: Inbound,
     if status != "declined" or day is None or (answer.attendee or email) != email:
         return Handled("rsvp", status or "no answer", community.id, email)
     try:
-        outcome = sessions.skip(deps.store, now, community.id, email, day)
+        sessions.skip(deps, community.id, email, day, Confirmation(
+            email, "confirm", reply_key(inbound), prefix="you declined the invite, so ",
+            context={"auto": "auto-replied", "in_reply_to": inbound.message_id}))
     except InputError as error:
         return Handled("rsvp", f"declined, nothing to do: {error}", community.id, email)
-    member = lookup.member(deps.store, community.id, email)
-    _confirm(deps, community, member, inbound, f"you declined the invite, so {outcome.summary}")
     return Handled("rsvp", "declined: skipped", community.id, email)
 
 

@@ -10,16 +10,17 @@ from ..domain.wording import day_words
 from . import rotas
 from .calendar_sync import event_for
 from .deps import Deps
-from .membership import roster_lines
-from .messages import notify
+from .announce import Confirmation, announce
+from .outbox import Delivery
 
 log = logging.getLogger(__name__)
 
 
-def read_rsvps(deps: Deps, rota: Rota, now: datetime) -> tuple[Rota, int]:
-    """Skips made by declining. Other members' answers are not counted for anything."""
+def read_rsvps(deps: Deps, rota: Rota, now: datetime) -> tuple[Rota, list[Delivery]]:
+    """Skips made by declining, each announced at once. Other members' answers are not
+    counted for anything."""
     community = rota.community
-    skipped = 0
+    deliveries = []
     for session in rota.coming(now):
         presenter = rota.roster.get(session.presenter or "")
         if presenter is None or session.calendar_hash is None:
@@ -39,11 +40,9 @@ def read_rsvps(deps: Deps, rota: Rota, now: datetime) -> tuple[Rota, int]:
             log.warning("rsvp: %s", error)
             continue
         rotas.save(deps.store, rota, decision)
-        rota = after
-        skipped += 1
-        notify(deps, community, presenter, kind="confirm",
-               key=f"declined-{session.date.isoformat()}",
-               subject=f"You declined {day_words(session.date)}: someone else takes it",
-               summary=f"you declined the invite, so {decision.summary}",
-               upcoming=roster_lines(rota, now))
-    return rota, skipped
+        rota, delivery = announce(deps, after, decision, [Confirmation(
+            presenter.email, "confirm", f"declined-{session.date.isoformat()}",
+            f"You declined {day_words(session.date)}: someone else takes it",
+            prefix="you declined the invite, so ").completed(decision, after.today(now))])
+        deliveries.append(delivery)
+    return rota, deliveries

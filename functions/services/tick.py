@@ -5,7 +5,9 @@ import logging
 from dataclasses import dataclass, field
 
 from . import rotas
+from .announce import announce, send_cancellations
 from .calendar_sync import sync_calendar
+from .invitations import Invitations
 from ..ports import Fanout
 from .deps import Deps
 from .digest import send_digest
@@ -28,22 +30,25 @@ class TickReport:
 
 
 def run_community(deps: Deps, community_id: str, report: TickReport | None = None) -> TickReport:
-    """Plan, update the calendar, then send what is due. Safe to run again at any time.
+    """Plan and announce, update the calendar, read its answers, then send what is due.
+    Safe to run again at any time.
 
     The community's rota is read once; each step hands the next what it changed.
     """
     report = report or TickReport()
     now = deps.clock.now()
     rota, decision = rotas.apply(deps.store, community_id, now, lambda r: r.plan(now))
-    report.reassigned += len(decision.changes)
+    report.reassigned += sum(1 for c in decision.changes if c.before)
     rota, published = sync_calendar(deps, rota, now)
     report.events += published
+    rota, announced = announce(deps, rota, decision)
     rota, declined = read_rsvps(deps, rota, now)
-    if declined:  # a presenter declined: the new presenters' invites go out at once
-        rota, published = sync_calendar(deps, rota, now)
-        report.events += published
-    for job in (send_heads_ups, send_reminders, send_digest, alert_organisers):
-        delivery = job(deps, rota, now)
+    book = Invitations(deps, rota, now)
+    deliveries = [announced, *declined]
+    for job in (send_heads_ups, send_cancellations, send_reminders, send_digest,
+                alert_organisers):
+        deliveries.append(job(deps, book, now))
+    for delivery in deliveries:
         report.sent += len(delivery.sent)
         report.failed += len(delivery.failed)
     report.communities += 1

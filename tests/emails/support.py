@@ -49,7 +49,7 @@ def setup_guild(deps: Bundle, roster: str = ROSTER, **settings) -> None:
                    minutes=30, holidays="AU-NSW", video_url=VIDEO)
     options.update(settings)
     communities.add_community(deps.store, deps.clock.now(), "guild", **options)
-    members.import_members(deps.store, deps.clock.now(), "guild", roster.encode())
+    members.join_many(deps, "guild", roster.encode())
 
 
 def on_the_wire(message: EmailMessage) -> tuple[bytes, EmailMessage]:
@@ -103,25 +103,25 @@ def live_first_week(deps: Bundle) -> dict:
     Friday. Then someone joins (welcome), a presenter declines the invite (confirm) and a
     member leaves (goodbye). Returns the sessions as planned on the first day, by date.
     """
-    from functions.services import membership, sessions
+    from functions.services import members, sessions
     from functions.services.tick import tick
 
     setup_guild(deps)
     tick(deps)
     planned = deps.store.list_sessions("guild")
     first, second = planned[0], planned[1]
-    sessions.set_topic(deps.store, deps.clock.now(), "guild", first.presenter,
+    sessions.set_topic(deps, "guild", first.presenter,
                        "Feature flags on a budget")
     deps.clock.set(FIRST_FRIDAY - timedelta(hours=23))
     tick(deps)
     deps.clock.set(FIRST_DIGEST)
-    sessions.set_topic(deps.store, deps.clock.now(), "guild", second.presenter,
+    sessions.set_topic(deps, "guild", second.presenter,
                        "What Postgres indexes really cost")
     tick(deps)
     deps.clock.advance(timedelta(hours=1))
-    membership.join(deps, "guild", "gus@example.com", "Gus Ito")
+    members.join(deps, "guild", "gus@example.com", "Gus Ito")
     third = deps.store.list_sessions("guild", FIRST_DIGEST.date())[1]
     deps.calendar.answers[f"guild-{third.date.isoformat()}@cop"] = {third.presenter: "declined"}
     tick(deps)
-    membership.leave(deps, "guild", EMAILS[5])
+    members.leave(deps, "guild", EMAILS[5])
     return {"first": first, "second": second, "declined": third}

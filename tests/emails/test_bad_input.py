@@ -56,7 +56,7 @@ def hostile_guild(deps, topic: str = HOSTILE_TOPIC, **settings):
     tick(deps)
     second = deps.store.list_sessions("guild")[1]
     assert second.presenter == "script@example.com"
-    sessions.set_topic(deps.store, deps.clock.now(), "guild", second.presenter, topic)
+    sessions.set_topic(deps, "guild", second.presenter, topic)
     deps.clock.set(FIRST_DIGEST)
 
 
@@ -129,7 +129,7 @@ def test_no_header_can_be_injected(deps, digests):
 def test_names_read_from_storage_with_line_breaks_stay_on_one_line(deps):
     """Data written by other means (a console, an import) is made safe when mail is built."""
     from functions.domain.models import Member
-    from functions.services.membership import welcome
+    from functions.services.members import join
 
     setup_guild(deps)
     raw = Member(email="raw@example.com", name="Raw\r\nBcc: evil@example.com\nX-Evil: 1",

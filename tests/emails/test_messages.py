@@ -261,13 +261,13 @@ def test_welcome_goodbye_and_confirm_say_what_happened(lived):
 
 def test_an_answer_to_a_reply_threads_with_it():
     """In-Reply-To and References hold the message id as written, however long."""
-    from functions.services import membership
+    from functions.services import members
 
     deps = make_deps()
     setup_guild(deps)
     their_id = ("<CAKx1234567890abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP_qrstu"
                 "+more.parts@mail.gmail.com>")
-    membership.leave(deps, "guild", EMAILS[1], in_reply_to=their_id)
+    members.leave(deps, "guild", EMAILS[1], in_reply_to=their_id)
     data, msg = on_the_wire(of_kind(deps, "goodbye")[0])
     raw = raw_headers(data)
     assert raw["in-reply-to"] == raw["references"] == their_id

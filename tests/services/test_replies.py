@@ -47,18 +47,32 @@ def first_session(deps):
     return deps.store.list_sessions("guild")[0]
 
 
-def test_skip_hands_the_session_on_and_confirms(guild):
+def answers_to(deps, email):
+    """The messages answering a reply: "Done: …" confirmations, or heads-ups that are one."""
+    return [m for m in deps.mailer.to(email) if m["Auto-Submitted"] == "auto-replied"
+            and "Done: " in m.get_body(("plain",)).get_content()]
+
+
+def test_skip_hands_the_session_on_and_tells_both_at_once(guild):
     first = first_session(guild)
     result = handle_reply(guild, reply(guild, first.presenter, "skip"))
     assert result.outcome == "done"
     now_first = first_session(guild)
     assert now_first.presenter not in (None, first.presenter)
-    confirm = guild.mailer.to(first.presenter, "confirm")[-1]
-    assert confirm["Auto-Submitted"] == "auto-replied"
+    [confirm] = answers_to(guild, first.presenter)
     assert confirm["In-Reply-To"]
-    tick(guild)  # the new presenter hears at once from the next tick
+    text = confirm.get_body(("plain",)).get_content()
+    assert f"{first.date:%A} {first.date.day} {first.date:%B}" in text  # a human date
+    assert first.date.isoformat() not in text
+    # the new presenter hears at once, in words written for them
     day = f"{first.date.day} {first.date:%B}"
-    assert any(day in m["Subject"] for m in guild.mailer.to(now_first.presenter, "heads-up"))
+    [heads_up] = [m for m in guild.mailer.to(now_first.presenter, "heads-up")
+                  if day in m["Subject"]]
+    assert heads_up["Auto-Submitted"] == "auto-generated"
+    assert "Done:" not in heads_up.get_body(("plain",)).get_content()
+    sent = len(guild.mailer.sent)
+    tick(guild)  # and nothing of it again
+    assert not [m for m in guild.mailer.sent[sent:] if day in m["Subject"]]
 
 
 def test_same_message_delivered_twice_is_handled_once(guild):
@@ -66,7 +80,7 @@ def test_same_message_delivered_twice_is_handled_once(guild):
     raw = reply(guild, first.presenter, "skip")
     assert handle_reply(guild, raw).outcome == "done"
     assert handle_reply(guild, raw).outcome == "duplicate"
-    assert len(guild.mailer.to(first.presenter, "confirm")) == 1
+    assert len(answers_to(guild, first.presenter)) == 1
 
 
 def test_topic_reaches_the_session_and_the_calendar(guild):
@@ -108,7 +122,8 @@ def test_volunteer_takes_the_next_session_and_the_planned_person_keeps_their_pla
     volunteer = "p5@example.com"  # not planned in the look-ahead
     handle_reply(guild, reply(guild, volunteer, "volunteer"))
     assert first_session(guild).presenter == volunteer
-    assert guild.mailer.to(first.presenter, "confirm")  # told they are off
+    [told] = guild.mailer.to(first.presenter, "changed")  # told they are off, and why
+    assert "You keep your place" in told.get_body(("plain",)).get_content()
     # planned weeks stay put; the displaced person is first in line for the next free one
     rows = schedule_rows(guild.store, "guild", guild.clock.now(), weeks=8)
     projected = [r["presenter"] for r in rows if r["status"] == "projected"]
