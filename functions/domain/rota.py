@@ -143,28 +143,34 @@ class Rota:
             roster[email] = Member(email=email, name=name, joined=joined, order=first + i)
         return self._decide(now, self.sessions, roster)
 
-    def _with_member(self, email: str, now: datetime, **changes) -> tuple["Rota", Decision]:
+    def _with_member(self, email: str, now: datetime, summary: str,
+                     **changes) -> tuple["Rota", Decision]:
         member = self.member(email)
         return self._decide(now, self.sessions, {**self.roster, email: replace(member,
-                                                                              **changes)})
+                                                                              **changes)},
+                            summary=summary)
 
     def leave(self, email: str, now: datetime) -> tuple["Rota", Decision]:
-        return self._with_member(email, now, opted_out=True)
+        return self._with_member(email, now, "you have left", opted_out=True)
 
     def come_back(self, email: str, now: datetime) -> tuple["Rota", Decision]:
-        return self._with_member(email, now, opted_out=False, paused_until=None)
+        return self._with_member(email, now, "you are back on the roster", opted_out=False,
+                                 paused_until=None)
 
     def pause(self, email: str, until: date, now: datetime) -> tuple["Rota", Decision]:
         today = self.today(now)
         if until <= today:
             raise InputError(f"--until {until}: a pause must end after today ({today})")
-        return self._with_member(email, now, paused_until=until)
+        return self._with_member(
+            email, now, f"you are paused until {day_words(until)} and back on the roster "
+            "that day", paused_until=until)
 
     def resume(self, email: str, now: datetime) -> tuple["Rota", Decision]:
         """End a pause now."""
         if self.member(email).status(self.today(now)) != "paused":
             raise InputError(f"{email} is not paused")
-        return self._with_member(email, now, paused_until=None)
+        return self._with_member(email, now, "you are back on the roster",
+                                 paused_until=None)
 
     def reconfigure(self, community: Community, now: datetime) -> tuple["Rota", Decision]:
         """New community settings (weekday, time, holidays, blackouts, …); plan again."""

@@ -40,7 +40,8 @@ class Invitations:
             return []
         offered, wanted = set(offer), None if only is None else set(only)
         parts, holdings = [], []
-        for day in sorted(self.events):
+        # The offered session first: mail programs act on the first invite only.
+        for day in sorted(self.events, key=lambda d: (d not in offered, d)):
             if wanted is not None and day not in wanted:
                 continue
             session, event = self.rota.sessions[day], self.events[day]

@@ -1,6 +1,7 @@
 """`preview`: exactly the message a job would send now, from the community's real data."""
 from __future__ import annotations
 
+from dataclasses import replace
 from email.message import EmailMessage
 
 from ..domain.errors import InputError
@@ -21,7 +22,11 @@ def preview(deps: Deps, community_id: str, kind: str) -> EmailMessage:
     if kind not in KINDS:
         raise InputError(f"preview {kind!r}: choose one of {', '.join(KINDS)}")
     now = deps.clock.now()
-    rota = rotas.load(deps.store, community_id, now)
+    loaded = rotas.load(deps.store, community_id, now)
+    # Shown as to someone who holds no invite yet, so that the invite shows too.
+    rota = replace(loaded, sessions={d: s.with_changes(holders=())
+                                     for d, s in loaded.sessions.items()})
+    book = Invitations(deps, rota, now)
     community, roster = rota.community, rota.roster
     sessions = sorted(rota.sessions.values(), key=lambda s: s.date)
     upcoming = [s for s in sessions if s.starts_at and s.starts_at > now]
@@ -34,13 +39,17 @@ def preview(deps: Deps, community_id: str, kind: str) -> EmailMessage:
         slot = due[0] if due else now
         return render_message(deps.mail, community, readers[0], kind=kind,
                               key=session.date.isoformat(), now=now,
+                              invites=book.parts("preview", readers[0], offer={session.date}),
                               **digest_parts(deps, rota, session, slot, now))
     session = next((s for s in upcoming if s.status == PLANNED and s.presenter in roster), None)
     if session is None:
         raise InputError(f"{community_id} has no planned session with a presenter")
     member = roster[session.presenter]
     if kind == "heads-up":
-        return heads_up(deps, rota, Invitations(deps, rota, now), member, session, now).message
+        return heads_up(deps, rota, book, member, session, now).message
+    held = Invitations(deps, loaded, now)  # a reminder carries the invite only if lacking
     return render_message(deps.mail, community, member, kind=kind,
                           key=session.date.isoformat(), now=now,
+                          invites=held.parts("preview", member, offer={session.date},
+                                             only={session.date}),
                           **reminder_parts(rota, session, now))

@@ -79,9 +79,11 @@ def calendar_parts(message: EmailMessage) -> list[EmailMessage]:
 
 
 def invite_event(message: EmailMessage) -> tuple[icalendar.Calendar, icalendar.Event]:
-    """The one iTIP invite a message carries, parsed."""
-    parts = calendar_parts(message)
-    assert len(parts) == 1, f"expected one text/calendar part, found {len(parts)}"
+    """The live iTIP invite a message carries (the one in its multipart/alternative, which
+    mail programs act on), parsed. Further updates ride along as attachments."""
+    body = next(p for p in message.walk() if p.get_content_type() == "multipart/alternative")
+    parts = [p for p in body.iter_parts() if p.get_content_type() == "text/calendar"]
+    assert len(parts) == 1, f"expected one live text/calendar part, found {len(parts)}"
     assert parts[0].get_param("method") == "REQUEST"
     calendar = icalendar.Calendar.from_ical(parts[0].get_payload(decode=True))
     events = list(calendar.walk("VEVENT"))
@@ -100,8 +102,8 @@ def live_first_week(deps: Bundle) -> dict:
 
     Wednesday: the first tick plans four sessions (heads-ups). Thursday afternoon: the
     reminder for Friday. Friday's session is held. Monday 09:00: the digest about the next
-    Friday. Then someone joins (welcome), a presenter declines the invite (confirm) and a
-    member leaves (goodbye). Returns the sessions as planned on the first day, by date.
+    Friday. Then someone joins (welcome), a presenter declines the invite (a heads-up for
+    their next turn confirms it), a member leaves (goodbye) and the newcomer pauses (confirm). Returns the sessions as planned on the first day, by date.
     """
     from functions.services import members, sessions
     from functions.services.tick import tick
@@ -124,4 +126,5 @@ def live_first_week(deps: Bundle) -> dict:
     deps.calendar.answers[f"guild-{third.date.isoformat()}@cop"] = {third.presenter: "declined"}
     tick(deps)
     members.leave(deps, "guild", EMAILS[5])
+    members.pause(deps, "guild", "gus@example.com", FIRST_DIGEST.date() + timedelta(weeks=9))
     return {"first": first, "second": second, "declined": third}
