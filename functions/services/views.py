@@ -26,6 +26,16 @@ def member_rows(store: Store, community_id: str, now: datetime) -> list[dict]:
     return rows
 
 
+def mail_stopped(store: Store, community_id: str) -> dict[str, str]:
+    """Members no mail goes to any more, with the reason (a reply from them resets it)."""
+    return {m.email: f"stopped after {m.bounces} bounces" for m in
+            store.list_members(community_id) if not m.reachable}
+
+
+def names(store: Store, community_id: str) -> dict[str, str]:
+    return {m.email: m.name for m in store.list_members(community_id)}
+
+
 def schedule_rows(store: Store, community_id: str, now: datetime, weeks: int = 8,
                   start: date | None = None) -> list[dict]:
     """Stored sessions in [start, start + weeks), then the rota projected beyond the plan."""
