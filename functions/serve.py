@@ -21,7 +21,11 @@ def wsgi_app(deps: Deps):
 
 
 def serve(deps: Deps, host: str, port: int) -> None:
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import make_server
+    server = make_server(host, port, wsgi_app(deps))  # bound before it says so
     print(f"serving the web pages on http://{host}:{port}/ (Ctrl-C stops); links in mail "
           f"point at {deps.mail.public_url}", flush=True)
-    run_simple(host, port, wsgi_app(deps), threaded=False, use_reloader=False)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()

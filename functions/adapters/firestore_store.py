@@ -27,6 +27,7 @@ from .records import from_record, to_record
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, CollectionReference, DocumentReference
 
+SUBCOLLECTIONS = ("members", "sessions", "links")  # under communities/{id}
 _RESERVED_ID = re.compile(r"\.{1,2}|__.*__", re.DOTALL)
 
 
@@ -207,9 +208,12 @@ class FirestoreStore:
 
     def delete_community(self, community_id: str) -> None:
         prefix = f"{community_id}/"
-        self.client.recursive_delete(self._community(community_id))
-        self._delete_all([s.reference for s in self.client.collection("claims").stream()
-                          if unquote(s.id).startswith(prefix)])
+        community = self._community(community_id)
+        refs = [snapshot.reference for name in SUBCOLLECTIONS
+                for snapshot in community.collection(name).stream()]
+        refs += [s.reference for s in self.client.collection("claims").stream()
+                 if unquote(s.id).startswith(prefix)]
+        self._delete_all(refs + [community])
 
     def _delete_all(self, refs: list) -> None:
         for start in range(0, len(refs), 400):  # a batch holds at most 500 writes

@@ -42,14 +42,15 @@ class SqliteStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE.
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: safe, without a sync per commit
-        self.db.execute("PRAGMA busy_timeout=5000")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.execute("PRAGMA secure_delete=ON")  # erased people leave no bytes behind
         try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: safe without a sync per commit
+            self.db.execute("PRAGMA busy_timeout=5000")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA secure_delete=ON")  # erased people leave no bytes behind
             self._migrate()
         except sqlite3.DatabaseError as error:
+            self.db.close()
             raise InputError(f"{self.path} cannot be read ({error}); restore a backup, or "
                              "move it away to start afresh") from None
 
