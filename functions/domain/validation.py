@@ -181,8 +181,8 @@ def email_address(text: str) -> str:
 def display_name(text: str | None, email: str) -> str:
     """A name for people to read: single line, trimmed, bounded; the mailbox if empty.
     Control characters and undecodable bytes are dropped (names also come from mail)."""
-    cleaned = "".join(c for c in (text or "") if unicodedata.category(c) not in ("Cc", "Cs")
-                      and c not in _BIDI_CONTROLS)
+    cleaned = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") or c in _BIDI_CONTROLS
+                      else c for c in (text or ""))
     name = " ".join(cleaned.split())[:MAX_NAME]
     return name or email.split("@", 1)[0]
 
