@@ -14,10 +14,10 @@ from pathlib import Path
 
 from functions.adapters.clock import FixedClock
 from functions.adapters.sqlite_store import SqliteStore
-from functions.domain import rota
+from functions.domain.rota import Rota
 from functions.domain.models import Community, Member
 from functions.emails import MailSettings
-from functions.services import communities, members
+from functions.services import communities, members, rotas
 from functions.services.deps import Bundle
 from functions.services.digest import send_digest
 from functions.services.tick import tick
@@ -37,12 +37,10 @@ def plan_a_year() -> float:
     """Milliseconds to plan a year of weekly sessions, week by week, for 500 members."""
     community = Community(id="c", name="C", timezone="Australia/Sydney", holidays="AU-NSW")
     roster = [Member(f"m{i}@example.com", f"M{i}", START.date(), i) for i in range(500)]
-    sessions: dict = {}
+    plan = Rota.of(community, roster, [])
     began = time.perf_counter()
     for week in range(52):
-        changed, _ = rota.plan(community, roster, list(sessions.values()),
-                               START + timedelta(weeks=week))
-        sessions.update({s.date: s for s in changed})
+        plan, _ = plan.plan(START + timedelta(weeks=week))
     return (time.perf_counter() - began) * 1000
 
 
@@ -95,7 +93,8 @@ def digest_to_many(folder: Path, traced: bool) -> float:
     if traced:
         tracemalloc.start()
     began = time.perf_counter()
-    delivery = send_digest(deps, deps.store.get_community("guild"), deps.clock.now())
+    delivery = send_digest(deps, rotas.load(deps.store, "guild", deps.clock.now()),
+                           deps.clock.now())
     elapsed = (time.perf_counter() - began) * 1000
     assert len(delivery.sent) == 1000, delivery
     if traced:

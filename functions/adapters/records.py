@@ -24,7 +24,8 @@ def to_record(obj: Community | Member | Session | Link) -> dict[str, Any]:
 
 _PARSERS = {
     "date": date.fromisoformat, "joined": date.fromisoformat,
-    "paused_until": date.fromisoformat,
+    "paused_until": date.fromisoformat, "last_presented": date.fromisoformat,
+    "settled": date.fromisoformat,
     "start": time.fromisoformat, "digest_time": time.fromisoformat,
     "created": datetime.fromisoformat, "starts_at": datetime.fromisoformat,
     "ends_at": datetime.fromisoformat, "shared_at": datetime.fromisoformat,

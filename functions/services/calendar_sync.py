@@ -4,14 +4,15 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import datetime
+from typing import Iterable
 
 from ..domain.digest import session_line
 from ..domain.invites import Event, build_event
 from ..domain.models import Community, Member, Session
+from ..domain.rota import Rota
 from ..emails import reply_address
-from . import lookup
 from .deps import Deps
-from .membership import schedule_lines
+from .membership import roster_lines
 from .messages import outgoing
 from .outbox import deliver
 
@@ -23,21 +24,23 @@ def organiser(deps: Deps, community: Community) -> str:
 
 
 def event_for(deps: Deps, community: Community, session: Session,
-              members: list[Member]) -> Event:
+              members: Iterable[Member]) -> Event:
     """The session's event as invitees see it now."""
     roster_url = f"{deps.mail.public_url}/roster/{deps.mail.tokens.feed_token(community.id)}"
     return build_event(community, session, members, organiser(deps, community), roster_url)
 
 
-def sync_calendar(deps: Deps, community: Community, now: datetime) -> int:
-    """Publish the events that changed since the calendar last saw them. Returns how many.
+def sync_calendar(deps: Deps, rota: Rota, now: datetime) -> tuple[Rota, int]:
+    """Publish the events that changed since the calendar last saw them.
 
-    Nothing is rewritten when nothing changed. A failure is logged and retried next tick;
-    the other sessions go on.
+    Returns the rota with their new sequence numbers, and how many were published. Nothing
+    is rewritten when nothing changed. A failure is logged and retried next tick; the other
+    sessions go on.
     """
-    members = deps.store.list_members(community.id)
+    community = rota.community
+    members = list(rota.roster.values())
     published = []
-    for session in lookup.coming_sessions(deps.store, community.id, now):
+    for session in sorted(rota.sessions.values(), key=lambda s: s.date):
         if session.started(now) or session.starts_at is None:
             continue
         event = event_for(deps, community, session, members)
@@ -54,22 +57,23 @@ def sync_calendar(deps: Deps, community: Community, now: datetime) -> int:
             continue
         published.append(session.with_changes(sequence=sequence,
                                               calendar_hash=event.fingerprint()))
-    if published:
-        deps.store.put_sessions(community.id, published)
-        _mail_cancellations(deps, community, [s for s in published if not s.is_session],
-                            members, now)
-    return len(published)
+    if not published:
+        return rota, 0
+    deps.store.put_sessions(community.id, published)
+    rota = replace(rota, sessions={**rota.sessions, **{s.date: s for s in published}})
+    _mail_cancellations(deps, rota, [s for s in published if not s.is_session], now)
+    return rota, len(published)
 
 
-def _mail_cancellations(deps: Deps, community: Community, called_off: list[Session],
-                        members: list[Member], now: datetime) -> None:
+def _mail_cancellations(deps: Deps, rota: Rota, called_off: list[Session],
+                        now: datetime) -> None:
     """Invites went out by mail (iTIP), so their cancellation does too (METHOD:CANCEL)."""
     if not deps.mail.attach_invites or not called_off:
         return
-    roster = {m.email: m for m in members}
+    community, roster = rota.community, rota.roster
     items = []
     for session in called_off:
-        event = event_for(deps, community, session, members)
+        event = event_for(deps, community, session, roster.values())
         line = session_line(community, session, roster, now)
         for attendee in event.attendees:
             member = roster.get(attendee.email)
@@ -78,5 +82,5 @@ def _mail_cancellations(deps: Deps, community: Community, called_off: list[Sessi
             items.append(outgoing(
                 deps.mail, community, member, kind="cancelled", key=session.date.isoformat(),
                 subject=f"No {community.name} session on {line.day}", now=now, session=line,
-                invite=event, upcoming=schedule_lines(deps, community)))
+                invite=event, upcoming=roster_lines(rota, now)))
     deliver(deps.store, deps.mailer, now, items)

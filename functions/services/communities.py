@@ -7,7 +7,7 @@ from typing import Any
 from ..domain.errors import Conflict
 from ..domain.models import Community
 from ..ports import Store
-from . import lookup
+from . import rotas
 from .plan import replan
 
 
@@ -22,10 +22,9 @@ def add_community(store: Store, now: datetime, community_id: str, **settings: An
 
 
 def set_community(store: Store, now: datetime, community_id: str, **changes: Any) -> Community:
-    community = lookup.community(store, community_id).with_changes(**changes)
-    store.put_community(community)
-    replan(store, community_id, now)
-    return community
+    after, _ = rotas.apply(store, community_id, now, lambda r: r.reconfigure(
+        r.community.with_changes(**changes), now))
+    return after.community
 
 
 def list_communities(store: Store) -> list[Community]:

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 
 from ..domain.digest import digest_content
 from ..domain.jobs import digest_session
-from ..domain.models import Community, Member, Session
+from ..domain.models import Community, Session
+from ..domain.rota import Rota
 from ..domain.timing import local_date
 from .calendar_sync import event_for
 from .deps import Deps
@@ -33,23 +34,25 @@ def digest_subject(community: Community, session, content: dict) -> str:
             + (f" — {session.topic}" if session.topic else ""))
 
 
-def send_digest(deps: Deps, community: Community, now: datetime) -> Delivery:
-    sessions = deps.store.list_sessions(community.id)
-    due = digest_session(community, sessions, now)
+def send_digest(deps: Deps, rota: Rota, now: datetime) -> Delivery:
+    community = rota.community
+    due = digest_session(community, sorted(rota.sessions.values(), key=lambda s: s.date), now)
     if due is None:
         return Delivery()
     slot, session = due
-    members = deps.store.list_members(community.id)
-    parts = digest_parts(deps, community, session, slot, members, sessions, now)
+    parts = digest_parts(deps, rota, session, slot, now)
     items = [outgoing(deps.mail, community, m, kind="digest", key=session.date.isoformat(),
                       now=now, **parts)
-             for m in digest_recipients(members, local_date(community, slot))]
+             for m in digest_recipients(rota.roster.values(), local_date(community, slot))]
     return deliver(deps.store, deps.mailer, now, items)
 
 
-def digest_parts(deps: Deps, community: Community, session: Session, slot: datetime,
-                 members: list[Member], sessions: list[Session], now: datetime) -> dict:
+def digest_parts(deps: Deps, rota: Rota, session: Session, slot: datetime,
+                 now: datetime) -> dict:
     """What every copy of one digest shares: its subject, its content and the invite."""
+    community = rota.community
+    members = list(rota.roster.values())
+    sessions = sorted(rota.sessions.values(), key=lambda s: s.date)
     content = digest_content(community, session, members, sessions, now,
                              shared_since(deps, community, slot))
     invite = event_for(deps, community, session, members) if session.is_session else None

@@ -9,37 +9,24 @@ from datetime import date, datetime
 from ..domain import validation
 from ..domain.errors import Conflict, InputError
 from ..domain.models import Member
-from ..domain.timing import local_date
 from ..ports import Store
-from . import lookup
-from .plan import replan
+from . import lookup, rotas
 
 MAX_CSV_BYTES = 2_000_000
 MAX_CSV_ROWS = 10_000
 
 
-def _new_member(email: str, name: str | None, joined: date, order: int) -> Member:
-    return Member(email=email, name=validation.display_name(name, email),
-                  joined=joined, order=order)
-
-
-def _next_order(store: Store, community_id: str) -> int:
-    return max((m.order for m in store.list_members(community_id)), default=-1) + 1
-
-
 def add_member(store: Store, now: datetime, community_id: str, email: str,
                name: str | None = None) -> Member:
-    community = lookup.community(store, community_id)
     address = validation.email_address(email)
-    existing = store.get_member(community_id, address)
+    before = rotas.load(store, community_id, now)
+    existing = before.roster.get(address)
     if existing is not None:
         hint = " (opted out: use member optin)" if existing.opted_out else ""
         raise Conflict(f"{address} is already a member of {community_id}{hint}")
-    member = _new_member(address, name, local_date(community, now),
-                         _next_order(store, community_id))
-    store.add_members(community_id, [member])
-    replan(store, community_id, now)
-    return member
+    after, decision = before.join([(address, validation.display_name(name, address))], now)
+    rotas.save(store, before, decision)
+    return after.roster[address]
 
 
 def parse_roster(data: bytes) -> list[tuple[str, str | None]]:
@@ -89,20 +76,17 @@ def parse_roster(data: bytes) -> list[tuple[str, str | None]]:
 
 def import_members(store: Store, now: datetime, community_id: str, data: bytes) -> list[Member]:
     """All or nothing: one bad row, or one address already a member, imports no one."""
-    community = lookup.community(store, community_id)
+    before = rotas.load(store, community_id, now)
     roster = parse_roster(data)
-    existing = {m.email for m in store.list_members(community_id)}
-    clash = [email for email, _ in roster if email in existing]
+    clash = [email for email, _ in roster if email in before.roster]
     if clash:
         raise Conflict(f"already members of {community_id}: {', '.join(clash[:5])}"
                        + (f" and {len(clash) - 5} more" if len(clash) > 5 else "")
                        + "; nothing imported")
-    joined, first = local_date(community, now), _next_order(store, community_id)
-    members = [_new_member(email, name, joined, first + i)
-               for i, (email, name) in enumerate(roster)]
-    store.add_members(community_id, members)
-    replan(store, community_id, now)
-    return members
+    after, decision = before.join(
+        [(email, validation.display_name(name, email)) for email, name in roster], now)
+    rotas.save(store, before, decision)
+    return [after.roster[email] for email, _ in roster]
 
 
 def update(store: Store, community_id: str, email: str, **changes) -> Member:
@@ -113,24 +97,25 @@ def update(store: Store, community_id: str, email: str, **changes) -> Member:
     return updated
 
 
-def _update(store: Store, now: datetime, community_id: str, email: str, **changes) -> Member:
-    """Change a member and plan again: a presenter who can no longer present is replaced."""
-    lookup.community(store, community_id)
-    updated = update(store, community_id, validation.email_address(email), **changes)
-    replan(store, community_id, now)
-    return updated
+def _change(store: Store, now: datetime, community_id: str, email: str,
+            operation) -> Member:
+    address = validation.email_address(email)
+    after, _ = rotas.apply(store, community_id, now, lambda r: operation(r, address))
+    return after.roster[address]
 
 
 def opt_out(store: Store, now: datetime, community_id: str, email: str) -> Member:
-    return _update(store, now, community_id, email, opted_out=True)
+    return _change(store, now, community_id, email, lambda r, e: r.leave(e, now))
 
 
 def opt_in(store: Store, now: datetime, community_id: str, email: str) -> Member:
-    return _update(store, now, community_id, email, opted_out=False, paused_until=None)
+    return _change(store, now, community_id, email, lambda r, e: r.come_back(e, now))
 
 
 def pause(store: Store, now: datetime, community_id: str, email: str, until: date) -> Member:
-    today = local_date(lookup.community(store, community_id), now)
-    if until <= today:
-        raise InputError(f"--until {until}: a pause must end after today ({today})")
-    return _update(store, now, community_id, email, paused_until=until)
+    return _change(store, now, community_id, email, lambda r, e: r.pause(e, until, now))
+
+
+def resume(store: Store, now: datetime, community_id: str, email: str) -> Member:
+    """End a pause now."""
+    return _change(store, now, community_id, email, lambda r, e: r.resume(e, now))

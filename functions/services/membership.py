@@ -1,12 +1,15 @@
 """Joining and leaving, with the welcome and goodbye emails that go with them."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from ..domain.digest import session_line
 from ..domain.models import Community, Member
+from ..domain.rota import Rota
 from ..domain.timing import local_date
 from ..domain.validation import FULL_WEEKDAYS
 from ..domain.wording import day_words
-from . import lookup, members
+from . import lookup, members, rotas
 from .deps import Deps
 from .messages import notify
 from .sessions import upcoming
@@ -55,10 +58,14 @@ def come_back(deps: Deps, community_id: str, email: str) -> Member:
     return member
 
 
-def schedule_lines(deps: Deps, community: Community) -> list:
+def roster_lines(rota: Rota, now: datetime) -> list:
     """The upcoming roster, as the confirmation emails show it."""
+    return [session_line(rota.community, s, rota.roster, now)
+            for s in sorted(rota.sessions.values(), key=lambda s: s.date)
+            if s.starts_at and s.starts_at > now][: rota.community.lookahead]
+
+
+def schedule_lines(deps: Deps, community: Community) -> list:
+    """The upcoming roster, read from the store."""
     now = deps.clock.now()
-    roster = {m.email: m for m in deps.store.list_members(community.id)}
-    return [session_line(community, s, roster, now)
-            for s in lookup.coming_sessions(deps.store, community.id, now)
-            if s.starts_at and s.starts_at > now][: community.lookahead]
+    return roster_lines(rotas.load(deps.store, community.id, now), now)

@@ -185,7 +185,7 @@ def _rsvp(deps: Deps, community: Community, email: str, inbound: Inbound,
     if status != "declined" or day is None or (answer.attendee or email) != email:
         return Handled("rsvp", status or "no answer", community.id, email)
     try:
-        outcome = sessions.skip(deps.store, community.id, email, now, day)
+        outcome = sessions.skip(deps.store, now, community.id, email, day)
     except InputError as error:
         return Handled("rsvp", f"declined, nothing to do: {error}", community.id, email)
     member = lookup.member(deps.store, community.id, email)

@@ -59,14 +59,14 @@ def back(r: Request) -> str:
 
 
 def skip(r: Request) -> str:
-    outcome = sessions.skip(r.store, r.community.id, r.member.email, r.now)
+    outcome = sessions.skip(r.store, r.now, r.community.id, r.member.email)
     tell_others(r, outcome, f"{r.member.name} gave away {outcome.date}")
     return outcome.summary
 
 
 def swap(r: Request) -> str:
-    outcome = sessions.offer_swap(r.store, r.community.id, r.member.email, r.command.email,
-                                  r.now)
+    outcome = sessions.offer_swap(r.store, r.now, r.community.id, r.member.email,
+                                  r.command.email)
     partner = lookup.member(r.store, r.community.id, r.command.email)
     notify(r.deps, r.community, partner, kind="confirm",
            key=f"swap-{outcome.date.isoformat()}-{_short(r.member.email)}",
@@ -79,21 +79,21 @@ def swap(r: Request) -> str:
 
 def answer_swap(r: Request) -> str:
     change = sessions.accept_swap if r.command.verb == "accept" else sessions.decline_swap
-    outcome = change(r.store, r.community.id, r.member.email, r.now)
+    outcome = change(r.store, r.now, r.community.id, r.member.email)
     tell_others(r, outcome, f"{r.member.name} {r.command.verb}ed the swap for {outcome.date}")
     return outcome.summary
 
 
 def volunteer(r: Request) -> str:
-    outcome = sessions.volunteer(r.store, r.community.id, r.member.email, r.now, r.command.on)
+    outcome = sessions.volunteer(r.store, r.now, r.community.id, r.member.email, r.command.on)
     tell_others(r, outcome,
                 f"{r.member.name} volunteered for {outcome.date}; you keep your place")
     return outcome.summary
 
 
 def topic(r: Request) -> str:
-    return sessions.set_topic(r.store, r.community.id, r.member.email, r.command.text,
-                              r.now).summary
+    return sessions.set_topic(r.store, r.now, r.community.id, r.member.email,
+                              r.command.text).summary
 
 
 def share(r: Request) -> str:

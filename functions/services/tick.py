@@ -4,13 +4,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from . import lookup
+from . import rotas
 from .calendar_sync import sync_calendar
 from ..ports import Fanout
 from .deps import Deps
 from .digest import send_digest
 from .notify import alert_organisers, send_heads_ups, send_reminders
-from .plan import replan
 from .replies import read_inbox
 from .rsvp import read_rsvps
 
@@ -29,17 +28,22 @@ class TickReport:
 
 
 def run_community(deps: Deps, community_id: str, report: TickReport | None = None) -> TickReport:
-    """Plan, update the calendar, then send what is due. Safe to run again at any time."""
+    """Plan, update the calendar, then send what is due. Safe to run again at any time.
+
+    The community's rota is read once; each step hands the next what it changed.
+    """
     report = report or TickReport()
     now = deps.clock.now()
-    report.reassigned += len(replan(deps.store, community_id, now))
-    community = lookup.community(deps.store, community_id)
-    report.events += sync_calendar(deps, community, now)
-    if read_rsvps(deps, community, now):  # a presenter declined: fill and announce at once
-        report.reassigned += len(replan(deps.store, community_id, now))
-        report.events += sync_calendar(deps, community, now)
+    rota, decision = rotas.apply(deps.store, community_id, now, lambda r: r.plan(now))
+    report.reassigned += len(decision.changes)
+    rota, published = sync_calendar(deps, rota, now)
+    report.events += published
+    rota, declined = read_rsvps(deps, rota, now)
+    if declined:  # a presenter declined: the new presenters' invites go out at once
+        rota, published = sync_calendar(deps, rota, now)
+        report.events += published
     for job in (send_heads_ups, send_reminders, send_digest, alert_organisers):
-        delivery = job(deps, community, now)
+        delivery = job(deps, rota, now)
         report.sent += len(delivery.sent)
         report.failed += len(delivery.failed)
     report.communities += 1

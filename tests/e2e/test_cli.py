@@ -234,3 +234,19 @@ def test_report_counts_what_happened(guild, tmp_path):
     assert f["most_presented"] - f["least_presented"] <= 1
     text = cop(guild, "report", "guild", now=later).stdout
     assert "sessions held" in text and "links shared      1" in text
+
+
+@pytest.mark.parametrize("tick_between", [False, True])
+def test_members_added_one_at_a_time_present_in_turn(tmp_path, tick_between):
+    """The README's first path: `member add` five times plans a, b, c, d, like an import."""
+    data = tmp_path / "data"
+    cop(data, "community", "add", "guild", "--name", "Guild", "--timezone", "Europe/London")
+    for name in "abcde":
+        cop(data, "member", "add", "guild", f"{name}@example.com", "--name", name.upper())
+        if tick_between:
+            cop(data, "tick")
+    schedule = json.loads(cop(data, "schedule", "guild", "--json").stdout)
+    planned = [r["presenter"] for r in schedule if r["status"] == "planned"]
+    assert planned == [f"{n}@example.com" for n in "abcd"]
+    assert [r["presenter"] for r in schedule if r["status"] == "projected"][:1] == \
+        ["e@example.com"]

@@ -110,13 +110,13 @@ def live_first_week(deps: Bundle) -> dict:
     tick(deps)
     planned = deps.store.list_sessions("guild")
     first, second = planned[0], planned[1]
-    sessions.set_topic(deps.store, "guild", first.presenter, "Feature flags on a budget",
-                       deps.clock.now())
+    sessions.set_topic(deps.store, deps.clock.now(), "guild", first.presenter,
+                       "Feature flags on a budget")
     deps.clock.set(FIRST_FRIDAY - timedelta(hours=23))
     tick(deps)
     deps.clock.set(FIRST_DIGEST)
-    sessions.set_topic(deps.store, "guild", second.presenter,
-                       "What Postgres indexes really cost", deps.clock.now())
+    sessions.set_topic(deps.store, deps.clock.now(), "guild", second.presenter,
+                       "What Postgres indexes really cost")
     tick(deps)
     deps.clock.advance(timedelta(hours=1))
     membership.join(deps, "guild", "gus@example.com", "Gus Ito")

@@ -56,7 +56,7 @@ def hostile_guild(deps, topic: str = HOSTILE_TOPIC, **settings):
     tick(deps)
     second = deps.store.list_sessions("guild")[1]
     assert second.presenter == "script@example.com"
-    sessions.set_topic(deps.store, "guild", second.presenter, topic, deps.clock.now())
+    sessions.set_topic(deps.store, deps.clock.now(), "guild", second.presenter, topic)
     deps.clock.set(FIRST_DIGEST)
 
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-from functions.services import communities, members
+from functions.services import communities, members, rotas
+from functions.services.deps import Bundle
 from functions.services.tick import tick
 from functions.services.views import schedule_rows
+from tests.fakes import CountingStore
 
 ROSTER = "email,name\n" + "".join(f"p{i}@example.com,Person {i}\n" for i in range(6))
 
@@ -205,3 +207,19 @@ def test_organisers_hear_once_when_nobody_can_present(deps):
     open_dates = [s.date for s in deps.store.list_sessions("duo") if s.presenter is None]
     assert len(open_dates) == 2 and len(alerts) == 2
     assert all("nobody can present" in m["Subject"] for m in alerts)
+
+
+def test_a_quiet_tick_reads_members_once_and_only_recent_sessions(deps):
+    setup_guild(deps)
+    for week in range(8):  # some history: eight weeks of sessions held
+        deps.clock.advance(timedelta(weeks=1))
+        tick(deps)
+    deps.clock.advance(timedelta(minutes=15))
+    counting = CountingStore(deps.store)
+    tick(Bundle(store=counting, mailer=deps.mailer, calendar=deps.calendar, clock=deps.clock,
+                mail=deps.mail))
+    assert counting.calls.get("list_members") == 1
+    assert counting.calls.get("list_sessions") == 1
+    assert "get_member" not in counting.calls
+    recent = rotas.load(deps.store, "guild", deps.clock.now()).sessions
+    assert min(recent) >= deps.clock.now().date() - timedelta(days=15)
