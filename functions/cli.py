@@ -277,7 +277,7 @@ def run_member_command(app: App, args: argparse.Namespace) -> None:
         _say(f"{m.email} is back on the rota of {args.id} from today")
     elif args.action == "remove":
         removal.remove_member(app.store, now, args.id, args.email)
-        steering.announce(app, lookup.community(app.store, args.id))
+        steering.announce(app, args.id)
         _say(f"removed {args.email.strip().lower()} from {args.id}: their address and name "
              "are erased; their coming sessions are replanned")
     elif args.action == "pause":

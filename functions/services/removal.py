@@ -9,7 +9,7 @@ from ..domain import validation
 from ..domain.errors import InputError
 from ..domain.models import CANCELLED, Community, Session
 from ..ports import Store
-from . import lookup
+from . import lookup, rotas
 from .calendar_sync import sync_calendar
 from .deps import Deps
 from .plan import replan
@@ -85,6 +85,6 @@ def remove_community(deps: Deps, community_id: str, confirmed: bool) -> Communit
               if s.is_session and not s.started(now)]
     if coming:
         deps.store.put_sessions(community_id, coming)
-        sync_calendar(deps, community, now)
+        sync_calendar(deps, rotas.load(deps.store, community_id, now), now)
     deps.store.delete_community(community_id)
     return community

@@ -59,7 +59,7 @@ def _one_error(result, needle: str) -> None:
     (["tick", "--now", "9999-12-31T10:00:00Z"], "out of range"),
     (["member", "resume", "guild", "p0@example.com"], "not paused"),
     (["member", "remove", "guild", "zed@example.com"], "not a member"),
-    (["schedule", "assign", "guild", "2026-11-28", "p0@example.com"], "no planned session"),
+    (["schedule", "assign", "guild", "2026-11-28", "p0@example.com"], "no session on"),
     (["schedule", "assign", "guild", "2026-11-27"], "ID DATE EMAIL"),
     (["community", "remove", "guild"], "--yes"),
     (["community", "show", "nope"], "no community 'nope'"),
