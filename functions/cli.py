@@ -248,9 +248,9 @@ def run_member_command(app: App, args: argparse.Namespace) -> None:
         if args.json:
             _print_json(rows)
             return
-        stopped = views.mail_stopped(app.store, args.id)
-        for row in rows:
-            row["mail"] = stopped.get(row["email"])
+        for row in rows:  # why mail stopped, for people to read
+            if row["mail"] == "stopped":
+                row["mail"] = f"stopped after {row['bounces']} bounces"
         _table(rows, ["email", "name", "status", "paused_until", "times_presented",
                       "last_presented", "mail"])
         return

@@ -1,13 +1,14 @@
 """Turning rendered text into real RFC 5322 messages with the headers every email carries."""
 from __future__ import annotations
 
-import hashlib
+import hmac
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email import policy as email_policy
 from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Iterable
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -101,10 +102,27 @@ def plus_address(address: str, token: str) -> str:
     return f"{local.split('+', 1)[0]}+{token}@{domain}"
 
 
-def message_id(kind: str, community: Community, key: str, email: str, domain: str) -> str:
-    """Deterministic, so that a resend of the same message can be recognised."""
-    digest = hashlib.sha256(f"{kind}\n{community.id}\n{key}\n{email}".encode()).hexdigest()
-    return f"<{kind}.{community.id}.{key}.{digest[:16]}@{domain}>"
+def message_id(tokens: Tokens, kind: str, community: Community, key: str, email: str,
+               domain: str) -> str:
+    """Deterministic, so that a resend of the same message can be recognised; signed, so
+    that a bounce naming it is known to be about a message the rota sent."""
+    ref = tokens.message_ref(kind, community.id, key, email)
+    return f"<{kind}.{community.id}.{key}.{ref}@{domain}>"
+
+
+def sent_message(tokens: Tokens, message_id: str, members: Iterable[str]
+                 ) -> tuple[str, str, str] | None:
+    """(ledger key, community id, recipient) of a Message-ID this rota signed for one of
+    `members`, or None. The ledger key is `community/kind/key/recipient`."""
+    local = message_id.strip().strip("<>").rpartition("@")[0]
+    pieces = local.split(".")
+    if len(pieces) < 4:
+        return None
+    kind, community_id, key, ref = pieces[0], pieces[1], ".".join(pieces[2:-1]), pieces[-1]
+    for email in members:
+        if hmac.compare_digest(tokens.message_ref(kind, community_id, key, email), ref):
+            return f"{community_id}/{kind}/{key}/{email}", community_id, email
+    return None
 
 
 def unsubscribe_url(settings: MailSettings, community: Community, email: str) -> str:
@@ -129,7 +147,12 @@ def compose(settings: MailSettings, community: Community, member: Member, *, kin
         base, settings.tokens.reply_token(community.id, member.email)))
     msg["Subject"] = one_line(subject)
     msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = message_id(kind, community, key, member.email, domain)
+    msg["Message-ID"] = message_id(settings.tokens, kind, community, key, member.email, domain)
+    # The envelope sender, signed for this message and recipient (VERP): a bounce that comes
+    # back to it is authentic. The SMTP mailer sends from it; the Maildir copy keeps it as a
+    # delivering server would.
+    msg["Return-Path"] = "<" + plus_address(base, settings.tokens.bounce_token(
+        community.id, member.email, msg["Message-ID"])) + ">"
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to
         msg["References"] = in_reply_to

@@ -92,6 +92,24 @@ class Session:
     note: str | None = None  # why there is no session (holiday name), or other remark
     sequence: int = 0  # bumped on every change that invitees should see (RFC 5545)
     calendar_hash: str | None = None  # fingerprint of what the calendar last received
+    # Invites sent by mail: who holds this session's event, at the SEQUENCE they last got.
+    holders: tuple[tuple[str, int], ...] = ()
+    reassigned: int = 0  # times a presenter lost this session: a new heads-up each time
+
+    def held_by(self, email: str) -> int | None:
+        """The SEQUENCE of this event that `email` last received, if they hold it."""
+        return next((seq for who, seq in self.holders if who == email), None)
+
+    def with_holder(self, email: str, sequence: int | None) -> "Session":
+        """`email` now holds the event at `sequence`; None: they hold it no more (CANCEL)."""
+        rest = tuple(h for h in self.holders if h[0] != email)
+        return replace(self, holders=rest if sequence is None
+                       else tuple(sorted((*rest, (email, sequence)))))
+
+    @property
+    def heads_up_key(self) -> str:
+        """The ledger key of this session's heads-up: new after every reassignment."""
+        return self.date.isoformat() + (f"~{self.reassigned}" if self.reassigned else "")
 
     @property
     def is_session(self) -> bool:

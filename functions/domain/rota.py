@@ -110,6 +110,9 @@ class Rota:
             d: s for d, s in sessions.items()
             if community.settled is None or d >= community.settled}, now, lookahead)
         old = self.sessions
+        for d, s in planned.items():  # a presenter lost it: the next one gets a new heads-up
+            if d in old and old[d].presenter and s.presenter != old[d].presenter:
+                planned[d] = s.with_changes(reassigned=old[d].reassigned + 1)
         changes = tuple(
             Change(d, old[d].presenter if d in old else None, s.presenter)
             for d, s in sorted(planned.items())

@@ -17,13 +17,9 @@ def member_rows(store: Store, community_id: str, now: datetime) -> list[dict]:
         "paused_until": m.paused_until.isoformat() if m.paused_until else None,
         "times_presented": m.times_presented,
         "last_presented": m.last_presented.isoformat() if m.last_presented else None,
+        "mail": "ok" if m.reachable else "stopped",  # stopped: bounced again and again
+        "bounces": m.bounces,
     } for m in rota.roster.values()]
-
-
-def mail_stopped(store: Store, community_id: str) -> dict[str, str]:
-    """Members no mail goes to any more, with the reason (a reply from them resets it)."""
-    return {m.email: f"stopped after {m.bounces} bounces" for m in
-            store.list_members(community_id) if not m.reachable}
 
 
 def names(store: Store, community_id: str) -> dict[str, str]:

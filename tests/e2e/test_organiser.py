@@ -154,8 +154,7 @@ def test_member_list_shows_whose_mail_stopped(guild):
                 if row.startswith("p2@"))
     assert "stopped after 3 bounces" in line
     rows = json.loads(cop(guild, "member", "list", "guild", "--json").stdout)
-    assert set(rows[0]) == {"email", "name", "status", "paused_until", "times_presented",
-                            "last_presented"}
+    assert [r["mail"] for r in rows] == ["ok", "ok", "stopped", "ok", "ok"]
 
 
 def _messages(data: Path) -> list:
