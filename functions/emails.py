@@ -28,6 +28,7 @@ class MailSettings:
     sender: str | None = None  # the mailbox mail is sent as (Gmail); else the reply address
     attach_invites: bool = False  # iTIP invites in mail, when no calendar service sends them
     trusted_authserv: str = "mx.google.com"  # whose Authentication-Results replies trust
+    real_recipients: bool = False  # mail leaves this machine (not a Maildir, not loopback)
 
 
 def one_line(text: str, limit: int = MAX_SUBJECT) -> str:
@@ -78,6 +79,22 @@ def mailbox(name: str, address: str) -> Address:
 
 def reply_address(settings: MailSettings, community: Community) -> str:
     return community.reply_to or settings.default_reply_to or f"{community.id}@localhost"
+
+
+def refusal(settings: MailSettings, community: Community) -> str | None:
+    """Why mail to real people must not go out yet: replies would go nowhere, or the
+    unsubscribe link would not work for them (RFC 8058 and Gmail want HTTPS)."""
+    if not settings.real_recipients:
+        return None
+    address = reply_address(settings, community)
+    host = address.rpartition("@")[2].lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return (f"mail for {community.id} not sent: its reply address is {address}; set "
+                f"--reply-to on the community or COP_REPLY_TO to a mailbox the rota reads")
+    if not settings.public_url.lower().startswith("https://"):
+        return (f"mail for {community.id} not sent: COP_PUBLIC_URL is {settings.public_url}; "
+                "unsubscribe links must be HTTPS (set it to the web function's https:// URL)")
+    return None
 
 
 def plus_address(address: str, token: str) -> str:

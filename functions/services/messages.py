@@ -9,9 +9,14 @@ import jinja2
 
 from ..domain.invites import Event
 from ..domain.models import Community, Member
-from ..emails import MailSettings, compose, unsubscribe_url
+from ..domain.errors import InputError
+from ..emails import MailSettings, compose, refusal, unsubscribe_url
 from ..templating import render
 from .outbox import Delivery, Outgoing, deliver
+
+
+class MailRefused(InputError):
+    """Mail to real people is not set up to be sent safely yet."""
 
 
 def render_message(settings: MailSettings, community: Community, member: Member, *,
@@ -36,6 +41,9 @@ def render_message(settings: MailSettings, community: Community, member: Member,
 def outgoing(settings: MailSettings, community: Community, member: Member, *, kind: str,
              key: str, subject: str, now: datetime, **context: Any) -> Outgoing:
     """The message and its ledger key `community/kind/key/recipient`."""
+    refused = refusal(settings, community)
+    if refused:  # before anything is claimed: nothing is lost, it goes out once fixed
+        raise MailRefused(refused)
     return Outgoing(f"{community.id}/{kind}/{key}/{member.email}", lambda: render_message(
         settings, community, member, kind=kind, key=key, subject=subject, now=now, **context))
 

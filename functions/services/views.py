@@ -22,6 +22,10 @@ def member_rows(store: Store, community_id: str, now: datetime) -> list[dict]:
     } for m in rota.roster.values()]
 
 
+def names(store: Store, community_id: str) -> dict[str, str]:
+    return {m.email: m.name for m in store.list_members(community_id)}
+
+
 def schedule_rows(store: Store, community_id: str, now: datetime, weeks: int = 8,
                   start: date | None = None) -> list[dict]:
     """Stored sessions in [start, start + weeks), then the rota projected beyond the plan."""
