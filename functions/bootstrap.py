@@ -120,7 +120,8 @@ class App:
         return MailSettings(public_url=self.config.public_url, tokens=Tokens(self.secret),
                             default_reply_to=self.config.reply_to, sender=sender,
                             attach_invites=urlsplit(self.config.calendar).scheme == "ics",
-                            trusted_authserv=self.config.trusted_authserv)
+                            trusted_authserv=self.config.trusted_authserv,
+                            real_recipients=real_recipients(self.config.mail))
 
     @cached_property
     def inbox(self) -> Inbox | None:
@@ -133,3 +134,24 @@ class App:
         mailbox = url.split("://", 1)[1]
         return GmailInbox(mailbox, service_factory("gmail-inbox", mailbox,
                                                    self.config.google_credentials))
+
+
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def real_recipients(mail_url: str) -> bool:
+    """Gmail, or an SMTP relay other than one on this machine (a local test server)."""
+    parts = urlsplit(mail_url)
+    if parts.scheme == "maildir":
+        return False
+    return not (parts.scheme in ("smtp", "smtps") and (parts.hostname or "") in LOOPBACK)
+
+
+def dry_run(app: App):
+    """The same collaborators, except that nothing is written: store writes stay in memory,
+    mail and calendar updates are only recorded, the inbox is read but left as it is."""
+    from .adapters.dry_run import OverlayStore, PeekingInbox, RecordingCalendar, RecordingMailer
+    from .services.deps import Bundle
+    return Bundle(store=OverlayStore(app.store), mailer=RecordingMailer(app.mailer),
+                  calendar=RecordingCalendar(app.calendar), clock=app.clock, mail=app.mail,
+                  inbox=PeekingInbox(app.inbox) if app.inbox is not None else None)

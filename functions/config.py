@@ -9,6 +9,7 @@ from typing import Mapping
 from urllib.parse import urlsplit
 
 from .domain.errors import InputError
+from .domain.validation import FIRST_DATE, LAST_DATE
 
 SCHEMES = {
     "COP_STORE": ("sqlite", "firestore", "memory"),
@@ -98,11 +99,17 @@ def _positive(env: Mapping[str, str], name: str, default: float) -> float:
 
 def parse_instant(text: str, what: str = "--now") -> datetime:
     """An ISO-8601 instant; one without an offset is taken as UTC."""
+    example = "(e.g. 2026-12-04T09:00:00+11:00)"
+    cleaned = text.strip().replace("Z", "+00:00")
     try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        value = datetime.fromisoformat(cleaned)
     except ValueError:
-        raise InputError(f"{what}: {text!r} is not an ISO-8601 instant "
-                         "(e.g. 2026-12-04T09:00:00+11:00)") from None
+        raise InputError(f"{what}: {text!r} is not an ISO-8601 instant {example}") from None
+    if len(cleaned) <= 10:  # a date alone would silently mean midnight UTC
+        raise InputError(f"{what}: {text!r} has no time of day; give one {example}")
+    if not FIRST_DATE <= value.date() <= LAST_DATE:
+        raise InputError(f"{what}: {text!r} is out of range (years {FIRST_DATE.year} to "
+                         f"{LAST_DATE.year})")
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)

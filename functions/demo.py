@@ -16,12 +16,14 @@ from pathlib import Path
 from .adapters.clock import FixedClock
 from .bootstrap import App
 from .config import Config, path_of
+from .domain.errors import InputError
 from .domain.jobs import next_due, next_tick
 from .domain.timing import local_date
-from .services import communities, membership, views
+from .services import communities, members, views
 from .services.tick import tick
 
 COMMUNITY = "guild"
+MARKER = ".cop-demo"  # only a folder holding this is deleted by the next demo
 ROSTER = """email,name
 ana@example.com,Ana Souza
 ben@example.com,Ben Okafor
@@ -38,14 +40,19 @@ def run_demo(data: Path, weeks: int, start: datetime) -> None:
     root = data / "demo"
     start = start.replace(second=0, microsecond=0)
     if root.exists():
+        if not (root / MARKER).is_file() and any(root.iterdir()):
+            raise InputError(f"{root} exists and was not made by demo; move it away or use "
+                             "another --data")
         shutil.rmtree(root)
+    root.mkdir(parents=True)
+    (root / MARKER).write_text("made by `python -m functions demo`; rewritten on every run\n")
     clock = FixedClock(start)
     app = App(Config.from_env({}, root), clock)
     communities.add_community(
         app.store, start, COMMUNITY, name="Product Guild", timezone="Australia/Sydney",
         weekday=4, start=time(16, 0), minutes=30, holidays="AU-NSW",
         video_url="https://meet.example.com/product-guild", reply_to="guild@example.com")
-    membership.join_many(app, COMMUNITY, ROSTER.encode())
+    members.join_many(app, COMMUNITY, ROSTER.encode())
     today = local_date(app.store.get_community(COMMUNITY), start)
     back = (today + timedelta(days=60)).isoformat()
     # Life happens, by reply to the rota's emails (dropped into the inbox Maildir).

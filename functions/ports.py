@@ -48,6 +48,17 @@ class Store(Protocol):
         """Create or set the state of a record (the outbox ledger: claimed, sent, failed)."""
     def record_state(self, key: str) -> tuple[str, datetime] | None:
         """The record's state and when it was last set; None when there is no record."""
+    def list_records(self, prefix: str) -> list[tuple[str, str, datetime, str]]:
+        """(key, state, updated, detail) of every record whose key starts with `prefix`."""
+
+    # erasure: a member or a community leaves no trace behind
+    def delete_member(self, community_id: str, email: str) -> None: ...
+    def forget_records(self, text: str) -> int:
+        """Delete every record whose key or detail holds `text`, leaving no copy of it in
+        the store's files. Returns how many."""
+    def delete_community(self, community_id: str) -> None:
+        """The community, its members, sessions and links, and its records (keys starting
+        with `community_id/`)."""
 
     def ledger(self, keys: Iterable[str]) -> dict[str, Entry]:
         """The entries of those keys that exist (one read for all of them)."""

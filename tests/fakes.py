@@ -54,3 +54,19 @@ class MemoryCalendar:
 
     def responses(self, event: Event) -> dict[str, str]:
         return dict(self.answers.get(event.uid, {}))
+
+
+class CountingStore:
+    """Any Store, with a count of the calls made to each of its methods."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self.calls: dict[str, int] = {}
+
+    def __getattr__(self, name):
+        method = getattr(self.store, name)
+
+        def counted(*args, **kwargs):
+            self.calls[name] = self.calls.get(name, 0) + 1
+            return method(*args, **kwargs)
+        return counted

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import fields
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from google.api_core.exceptions import AlreadyExists
 
@@ -29,6 +29,7 @@ from .records import entry_from_record, entry_to_record, from_record, to_record
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, CollectionReference, DocumentReference
 
+SUBCOLLECTIONS = ("members", "sessions", "links")  # under communities/{id}
 _RESERVED_ID = re.compile(r"\.{1,2}|__.*__", re.DOTALL)
 
 
@@ -230,6 +231,42 @@ class FirestoreStore:
 
     def prune(self, now: datetime) -> int:
         return 0  # the TTL policy on claims.expires (infra/firestore.tf) deletes them
+
+    def list_records(self, prefix: str) -> list[tuple[str, str, datetime, str]]:
+        found = []
+        for snapshot in self.client.collection("claims").stream():
+            key = unquote(snapshot.id)
+            if key.startswith(prefix):
+                data = snapshot.to_dict()
+                found.append((key, data["state"], datetime.fromisoformat(data["updated"]),
+                              data.get("detail", "")))
+        return sorted(found)
+
+    # erasure (rare: a scan of the ledger is fine)
+    def delete_member(self, community_id: str, email: str) -> None:
+        self._members(community_id).document(doc_id(email)).delete()
+
+    def forget_records(self, text: str) -> int:
+        gone = [s.reference for s in self.client.collection("claims").stream()
+                if text in unquote(s.id) or text in (s.to_dict().get("detail") or "")]
+        self._delete_all(gone)
+        return len(gone)
+
+    def delete_community(self, community_id: str) -> None:
+        prefix = f"{community_id}/"
+        community = self._community(community_id)
+        refs = [snapshot.reference for name in SUBCOLLECTIONS
+                for snapshot in community.collection(name).stream()]
+        refs += [s.reference for s in self.client.collection("claims").stream()
+                 if unquote(s.id).startswith(prefix)]
+        self._delete_all(refs + [community])
+
+    def _delete_all(self, refs: list) -> None:
+        for start in range(0, len(refs), 400):  # a batch holds at most 500 writes
+            batch = self.client.batch()
+            for ref in refs[start:start + 400]:
+                batch.delete(ref)
+            batch.commit()
 
 
 def _document(key: str, entry: Entry) -> dict[str, Any]:

@@ -82,28 +82,38 @@ def _rendered(event: Event, stamp: datetime, method: str) -> bytes:
     return render_ics(event, stamp, method=method)
 
 
-def attach_invite(message: EmailMessage, event: Event, stamp: datetime) -> None:
-    """Make `message` carry the invite the way calendar clients expect:
+def attach_invites(message: EmailMessage, events: list[Event], stamp: datetime) -> None:
+    """Make `message` carry invites the way calendar clients expect:
 
         multipart/mixed
           multipart/alternative
             text/plain, text/html (the message's existing body)
-            text/calendar; method=REQUEST        <- the live invite
+            text/calendar; method=REQUEST        <- the first invite, live
           application/ics; name=invite.ics       <- the same file, for clients without iTIP
+          text/calendar; method=…; name=update-2.ics   <- each further update, attached
 
-    Call it once, after the body is set (set_content / add_alternative).
+    Mail programs act on the one iTIP part in the body; the others open from the
+    attachment. A cancelled event goes as METHOD:CANCEL. Call it once, after the body is set.
     """
+    if not events:
+        return
     if message.get_content_type() == "multipart/mixed":
         body = message.get_payload()[0]
     else:
         body = message
     if body.get_content_type() != "multipart/alternative":
         body.make_alternative()
-    calendar_part = itip_part(event, stamp)
+    calendar_part = itip_part(events[0], stamp)
     body.attach(calendar_part)
     message.add_attachment(calendar_part.get_payload(decode=True), maintype="application",
                            subtype="ics", filename="invite.ics",
                            params={"name": "invite.ics"})
+    for number, event in enumerate(events[1:], start=2):
+        part = itip_part(event, stamp)
+        method = part.get_param("method")
+        message.add_attachment(part.get_payload(decode=True), maintype="text",
+                               subtype="calendar", filename=f"update-{number}.ics",
+                               params={"method": method, "charset": "UTF-8"})
 
 
 class IcsCalendar:

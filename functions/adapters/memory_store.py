@@ -105,3 +105,22 @@ class MemoryStore:
         for key in gone:
             del self.claims[key]
         return len(gone)
+
+    def list_records(self, prefix: str) -> list[tuple[str, str, datetime, str]]:
+        return [(k, e.state, e.updated, e.detail) for k, e in sorted(self.claims.items())
+                if k.startswith(prefix)]
+
+    def delete_member(self, community_id: str, email: str) -> None:
+        self.members.get(community_id, {}).pop(email, None)
+
+    def forget_records(self, text: str) -> int:
+        gone = [k for k, e in self.claims.items() if text in k or text in e.detail]
+        for key in gone:
+            del self.claims[key]
+        return len(gone)
+
+    def delete_community(self, community_id: str) -> None:
+        for table in (self.communities, self.members, self.sessions, self.links):
+            table.pop(community_id, None)
+        for key in [k for k in self.claims if k.startswith(f"{community_id}/")]:
+            del self.claims[key]

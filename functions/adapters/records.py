@@ -20,12 +20,16 @@ def _out(value: Any) -> Any:
 
 
 def to_record(obj: Community | Member | Session | Link) -> dict[str, Any]:
-    return {k: _out(v) for k, v in asdict(obj).items()}
+    record = {k: _out(v) for k, v in asdict(obj).items()}
+    if "holders" in record:  # Firestore arrays cannot hold arrays: "SEQUENCE:email" strings
+        record["holders"] = [f"{seq}:{who}" for who, seq in obj.holders]
+    return record
 
 
 _PARSERS = {
     "date": date.fromisoformat, "joined": date.fromisoformat,
-    "paused_until": date.fromisoformat,
+    "paused_until": date.fromisoformat, "last_presented": date.fromisoformat,
+    "settled": date.fromisoformat,
     "start": time.fromisoformat, "digest_time": time.fromisoformat,
     "created": datetime.fromisoformat, "starts_at": datetime.fromisoformat,
     "ends_at": datetime.fromisoformat, "shared_at": datetime.fromisoformat,
@@ -43,6 +47,9 @@ def from_record(cls: type[T], data: dict[str, Any]) -> T:
             value = _PARSERS[key](value)
         elif key in _TUPLE_OF_DATES:
             value = tuple(date.fromisoformat(v) for v in value or ())
+        elif key == "holders":
+            value = tuple((who, int(seq)) for seq, _, who in
+                          (item.partition(":") for item in value or ()))
         elif isinstance(value, list):
             value = tuple(value)
         values[key] = value

@@ -48,18 +48,37 @@ def _parser() -> EmailReplyParser:
 
 
 def reply_text(body: str) -> str:
-    """What the sender wrote: above the quoted history (top posting) or, when nothing is
-    written above it, below the last quoted line (bottom posting). Quoted lines never count."""
+    """What the sender wrote: above the quoted history (top posting); when at most one line
+    (a greeting, say) is written above it, that line followed by the first block written
+    between or below quoted lines (inline replies, bottom posting). Quoted lines never
+    count."""
     lines = [line.strip()[:MAX_LINE] for line in body.replace("\r\n", "\n").split("\n")]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))  # the parser is slow on blank runs
     top = _unquoted(_top_reply(text))
-    if top:
+    if len([line for line in top.split("\n") if line.strip()]) > 1:
         return top
-    lines = text.split("\n")
-    quoted = [i for i, line in enumerate(lines) if line.startswith(">")]
-    if not quoted:
-        return ""
-    return _unquoted(_top_reply("\n".join(lines[quoted[-1] + 1:])))
+    below = _first_block_after_quotes(text.split("\n"))
+    return "\n".join(part for part in (top, below) if part)[:MAX_TEXT]
+
+
+def _first_block_after_quotes(lines: list[str], blocks: int = 10) -> str:
+    """The new text of the first unquoted block that follows a quoted line."""
+    position = 0
+    for _ in range(blocks):
+        while position < len(lines) and not lines[position].startswith(">"):
+            position += 1
+        while position < len(lines) and (lines[position].startswith(">")
+                                         or not lines[position]):
+            position += 1
+        if position >= len(lines):
+            return ""
+        start = position
+        while position < len(lines) and not lines[position].startswith(">"):
+            position += 1
+        found = _unquoted(_top_reply("\n".join(lines[start:])))
+        if found:
+            return found
+    return ""
 
 
 def _top_reply(text: str) -> str:

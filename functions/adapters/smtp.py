@@ -110,10 +110,20 @@ class SmtpMailer:
         return None
 
     def _send(self, connection: smtplib.SMTP, message: EmailMessage) -> Exception | None:
+        # A signed per-message Return-Path (VERP) is the envelope sender unless one is
+        # configured; the header itself is for the receiving server to write (RFC 5321).
+        return_path = message.get("Return-Path")
+        if return_path is not None:
+            del message["Return-Path"]
+        envelope = self.envelope_sender or (str(return_path).strip().strip("<>") or None
+                                            if return_path is not None else None)
         try:
-            refused = connection.send_message(message, from_addr=self.envelope_sender)
+            refused = connection.send_message(message, from_addr=envelope)
         except _SEND_ERRORS as error:
             return classify(error)
+        finally:
+            if return_path is not None:
+                message["Return-Path"] = return_path
         return classify(SmtpPartlyRefused(refused)) if refused else None
 
     def _connect(self) -> smtplib.SMTP:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..domain.delivery import CLAIMED, PENDING, Entry, expiry
-from ..domain.errors import Conflict
+from ..domain.errors import Conflict, InputError
 from ..domain.models import Community, Link, Member, Session
 from .records import entry_from_record, entry_to_record, from_record, to_record
 
@@ -47,14 +47,21 @@ MIGRATIONS = [
 class SqliteStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        _check_existing(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE.
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: safe, without a sync per commit
-        self.db.execute("PRAGMA busy_timeout=5000")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: safe without a sync per commit
+            self.db.execute("PRAGMA busy_timeout=5000")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA secure_delete=ON")  # erased people leave no bytes behind
+            self._migrate()
+        except sqlite3.DatabaseError as error:
+            self.db.close()
+            raise InputError(f"{self.path} cannot be read ({error}); restore a backup, or "
+                             "move it away to start afresh") from None
 
     @property
     def schema_version(self) -> int:
@@ -67,6 +74,9 @@ class SqliteStore:
                 raise RuntimeError(
                     f"{self.path} has schema version {version}, newer than this program "
                     f"({len(MIGRATIONS)}); upgrade the program")
+            if version == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                raise InputError(f"{self.path} is an SQLite database of something else, "
+                                 "not of the rota; point --data or COP_STORE elsewhere")
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in filter(str.strip, script.split(";")):
                     db.execute(statement)
@@ -230,11 +240,62 @@ class SqliteStore:
              record.get("expires")))
 
 
+    def list_records(self, prefix: str) -> list[tuple[str, str, datetime, str]]:
+        rows = self.db.execute(
+            "SELECT key, state, updated, detail FROM claims WHERE substr(key, 1, ?) = ? "
+            "ORDER BY key", (len(prefix), prefix)).fetchall()
+        return [(k, state, datetime.fromisoformat(at), d) for k, state, at, d in rows]
+
+    # erasure
+    def delete_member(self, community_id: str, email: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM members WHERE community = ? AND email = ?",
+                       (community_id, email))
+        self._scrub()
+
+    def forget_records(self, text: str) -> int:
+        with self._transaction() as db:
+            count = db.execute("DELETE FROM claims WHERE instr(key, ?) OR instr(detail, ?)",
+                               (text, text)).rowcount
+        self._scrub()
+        return count
+
+    def delete_community(self, community_id: str) -> None:
+        prefix = f"{community_id}/"
+        with self._transaction() as db:
+            for table in ("members", "sessions", "links"):
+                db.execute(f"DELETE FROM {table} WHERE community = ?", (community_id,))
+            db.execute("DELETE FROM communities WHERE id = ?", (community_id,))
+            db.execute("DELETE FROM claims WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))
+        self._scrub()
+
+    def _scrub(self) -> None:
+        """Deleted rows are zeroed on their pages (secure_delete); copying the WAL back into
+        the file and truncating it leaves no older copy of those pages either."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def _entry(state: str, updated: str, detail: str, data: str) -> Entry:
     record = json.loads(data)
     if "raw" in record:
         record["raw"] = base64.b64decode(record["raw"])
     return entry_from_record({**record, "state": state, "updated": updated, "detail": detail})
+
+
+def _check_existing(path: Path) -> None:
+    """A file that exists is opened as it is, never created over: an empty or damaged one
+    (a failed copy, a truncated backup) would otherwise silently become a new, empty rota."""
+    if not path.exists():
+        return
+    advice = "restore a backup, or move it away to start afresh"
+    if not path.is_file():
+        raise InputError(f"{path} is not a file; {advice}")
+    with path.open("rb") as file:
+        header = file.read(16)
+    if not header:
+        raise InputError(f"{path} is empty, not a rota database; {advice}")
+    if header != b"SQLite format 3\x00":
+        raise InputError(f"{path} is not an SQLite database (damaged?); {advice}")
 
 
 def _utc(instant: datetime) -> str:

@@ -65,6 +65,12 @@ _POLITE = re.compile(r"^(?:please|pls|ok|okay)\s+|"
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|hiya|dear|greetings|morning|good (?:morning|afternoon|evening|day)|"
     r"hallo|hola|bonjour|salut|olá|ola|oi|ciao|guten (?:morgen|tag)|buenos días)\b.{0,40}$")
+_SIGN_OFF = re.compile(
+    r"^(?:thanks?|thank you|thx|ty|ta|cheers|regards|best|br|kind regards|best regards|"
+    r"warm regards|all the best|yours|sincerely|love|mvh|mfg|lg|vg|gruß|grüße|viele grüße|"
+    r"danke|merci|cordialement|gracias|saludos|un saludo|obrigad[oa]|abraços?|grazie|"
+    r"saluti|cordiali saluti|groeten|met vriendelijke groet|tak|hilsen|pozdrawiam|"
+    r"dziękuję|спасибо|с уважением|ありがとうございます|よろしくお願いします|谢谢|감사합니다)\b")
 
 _TOPIC = re.compile(r"(?:topic|title)\s*:\s*(?P<rest>.*)", re.I)
 _SHARE = re.compile(r"(?:share|link)(?:\s*:\s*|\s+(?=https?://))(?P<rest>.*)", re.I)
@@ -84,7 +90,9 @@ _MONTH_DAY = re.compile(r"([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", 
 
 
 def parse_command(text: str, today: date) -> Command | Unclear:
-    """The command on the first meaningful line of a reply's new text."""
+    """The command on the first meaningful line of a reply's new text; up to two greeting
+    lines before it ("Hi all," then "Peter") are passed over."""
+    greetings = 0
     for raw in str(text or "").splitlines():
         line = _clean(raw[:MAX_LINE])
         if not line or line.startswith(">"):
@@ -92,9 +100,30 @@ def parse_command(text: str, today: date) -> Command | Unclear:
         result = _line_command(line, today)
         if result is not None:
             return result
-        if not _GREETING.match(_key(line)):
+        if greetings == 2 or not is_greeting(line, first=greetings == 0):
             break
+        greetings += 1
     return Unclear("no command found on the first line of the reply")
+
+
+def is_greeting(line: str, first: bool = True) -> bool:
+    """A short line that greets, in any language or script: a known greeting, a few words
+    ending in a comma ("Hej Peter,", "Привет,", "田中さん、") but not a sign-off ("Thanks,"),
+    or, as the first line, a name alone ("Peter", "山田様")."""
+    key = _key(line)
+    if _GREETING.match(key):
+        return True
+    words = line.split()
+    if len(line) <= 40 and len(words) <= 5 and line.endswith((",", "，", "、")):
+        return not _SIGN_OFF.match(key)
+    name = line.rstrip("!.:")
+    if not first or _SIGN_OFF.match(key):
+        return False
+    if not name or len(name) > 30 or len(words) > 3 or any(not c.isalpha() and c not in " -'"
+                                                            for c in name):
+        return False
+    caseless = all(not c.isupper() and not c.islower() for c in name if c.isalpha())
+    return caseless or all(word[0].isupper() for word in name.split())
 
 
 def _line_command(line: str, today: date) -> Command | Unclear | None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .models import NO_SESSION, PLANNED, Community, Member, Session
-from .wording import day_words, when
+from .wording import day_words, time_range, when
 
 
 @dataclass(frozen=True)
@@ -13,6 +13,7 @@ class SessionLine:
     date: str  # ISO
     day: str  # "Friday 4 December 2026"
     when: str  # with the local time range
+    hours: str  # the local time range alone: "16:00–16:30 AEDT"
     status: str  # planned, held, holiday, blackout, cancelled
     presenter_name: str | None
     presenter_email: str | None
@@ -28,6 +29,8 @@ def session_line(community: Community, session: Session, roster: dict[str, Membe
         date=session.date.isoformat(), day=day_words(session.date),
         when=when(community, session.starts_at, session.ends_at) if session.starts_at else
         day_words(session.date),
+        hours=time_range(community, session.starts_at, session.ends_at)
+        if session.starts_at else "",
         status=status,
         presenter_name=member.name if member else None,
         presenter_email=session.presenter if status not in NO_SESSION else None,
@@ -53,3 +56,11 @@ def digest_content(community: Community, session: Session, members: list[Member]
         "upcoming": [session_line(community, s, roster, now) for s in upcoming],
         "shared": shared or [],
     }
+
+
+def upcoming_lines(community: Community, sessions, roster: dict[str, Member],
+                   now: datetime) -> list[SessionLine]:
+    """The next `lookahead` sessions, with the breaks between them, as emails list them."""
+    return [session_line(community, s, roster, now)
+            for s in sorted(sessions, key=lambda s: s.date)
+            if s.starts_at and s.starts_at > now][: community.lookahead]

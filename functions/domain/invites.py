@@ -32,14 +32,46 @@ class Event:
     presenter: str | None = None
 
     def fingerprint(self) -> str:
-        """Changes whenever anything an invitee would see changes (not the sequence)."""
+        """`CONTENT.ATTENDEES`: the first half changes whenever anything an invitee sees
+        in their own copy changes (each copy names only its recipient), the second when
+        the list of invitees changes. The sequence is left out."""
         content = {
             "summary": self.summary, "description": self.description,
             "start": self.starts_at.isoformat(), "end": self.ends_at.isoformat(),
-            "tz": self.timezone, "attendees": sorted(a.email for a in self.attendees),
-            "cancelled": self.cancelled, "video": self.video_url,
+            "tz": self.timezone, "cancelled": self.cancelled, "video": self.video_url,
         }
-        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
+        return f"{_digest(content)}.{_digest(sorted(a.email for a in self.attendees))}"
+
+    @property
+    def invitees(self) -> frozenset[str]:
+        return frozenset(a.email for a in self.attendees)
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def content_changed(fingerprint: str, previous: str | None) -> bool:
+    """Whether invitees must get an update (a higher SEQUENCE) between two fingerprints."""
+    return previous is not None and fingerprint.split(".")[0] != previous.split(".")[0]
+
+
+REQUEST, CANCEL = "REQUEST", "CANCEL"
+
+
+def invite_action(held: int | None, sequence: int, invited: bool, offered: bool
+                  ) -> str | None:
+    """What one person's next email carries for one event, if anything.
+
+    `held`: the SEQUENCE they last received, None if they hold no invite. Nobody gets an
+    update or a CANCEL for an invite they never received; an invite is offered (first
+    sent) only where the caller says so (a presenter's own session, the digest's week).
+    """
+    if held is not None:
+        if not invited:
+            return CANCEL
+        return REQUEST if held < sequence else None
+    return REQUEST if invited and offered else None
 
 
 def build_event(community, session, members, organiser: str, roster_url: str | None = None

@@ -33,6 +33,9 @@ class Community:
     organisers: tuple[str, ...] = ()
     video_url: str | None = None
     created: datetime | None = None
+    # Sessions before this date have been counted into each member's turns (see Rota.settle),
+    # so planning never needs to read the history before it. None: nothing counted yet.
+    settled: date | None = None
 
     def with_changes(self, **changes) -> "Community":
         return replace(self, **changes)
@@ -47,6 +50,13 @@ class Member:
     opted_out: bool = False
     paused_until: date | None = None  # back on this date
     bounces: int = 0
+    times_presented: int = 0  # sessions held with them presenting (counted by Rota.settle)
+    last_presented: date | None = None
+
+    @property
+    def waiting_since(self) -> date:
+        """Their last held turn, or the day they joined if they never presented."""
+        return self.last_presented or self.joined
 
     def status(self, today: date) -> MemberStatus:
         if self.opted_out:
@@ -78,9 +88,28 @@ class Session:
     ends_at: datetime | None = None
     declined: tuple[str, ...] = ()  # skipped or declined this date: not picked again for it
     swap_with: str | None = None  # a swap the presenter offered, waiting for `accept`
+    pinned: bool = False  # the presenter was chosen by a person (volunteer, swap, assign)
     note: str | None = None  # why there is no session (holiday name), or other remark
     sequence: int = 0  # bumped on every change that invitees should see (RFC 5545)
     calendar_hash: str | None = None  # fingerprint of what the calendar last received
+    # Invites sent by mail: who holds this session's event, at the SEQUENCE they last got.
+    holders: tuple[tuple[str, int], ...] = ()
+    reassigned: int = 0  # times a presenter lost this session: a new heads-up each time
+
+    def held_by(self, email: str) -> int | None:
+        """The SEQUENCE of this event that `email` last received, if they hold it."""
+        return next((seq for who, seq in self.holders if who == email), None)
+
+    def with_holder(self, email: str, sequence: int | None) -> "Session":
+        """`email` now holds the event at `sequence`; None: they hold it no more (CANCEL)."""
+        rest = tuple(h for h in self.holders if h[0] != email)
+        return replace(self, holders=rest if sequence is None
+                       else tuple(sorted((*rest, (email, sequence)))))
+
+    @property
+    def heads_up_key(self) -> str:
+        """The ledger key of this session's heads-up: new after every reassignment."""
+        return self.date.isoformat() + (f"~{self.reassigned}" if self.reassigned else "")
 
     @property
     def is_session(self) -> bool:

@@ -1,25 +1,36 @@
-"""Who presents when: the rota rules of the design, as pure functions.
+"""The Rota aggregate: one community's roster and coming sessions, and every rota rule.
 
+Pure: every method takes `now` and returns a new Rota with a `Decision` (what to store and
+what to announce). Nothing here reads a clock, a store or a mailbox.
+
+The rules (DESIGN.md, "Rules the rota keeps"):
 - Eligible on a date: not opted out, not paused over it, joined by then, and not having
   skipped or declined that very session.
-- Order: whoever has waited longest presents first: the date of their last turn before
-  that session (held or planned) or, for someone who never presented, the day they joined;
-  ties by the order members were added.
-- Planned sessions are stable: a session keeps its presenter while that person stays
-  eligible, and a newcomer or a change elsewhere moves nobody. Only a session whose
-  presenter dropped out is filled again, by whoever has waited longest. When that person
-  is already planned for a later session, they move up to this one and their later session
-  is filled the same way, so nobody presents twice before everyone eligible has presented
-  once (the queue moves up; everyone moved is told).
+- Order: whoever has waited longest presents first: the date of their last turn before that
+  session (held or planned) or, for someone who never presented, the day they joined; ties
+  by the order members were added.
+- Fair, whatever the order of events: in the planned window, nobody holds a second session
+  while a member eligible for it holds none.
+- Stable wherever that keeps fairness: a first turn in the window keeps its presenter while
+  they stay eligible, and so does a turn a person chose (volunteer, swap, assign). A session
+  whose presenter dropped out goes to whoever has waited longest; if that person is planned
+  later, they move up and their later session is filled the same way. Second turns follow
+  the queue: a newcomer takes the earliest of them rather than moving anyone else, so
+  members added one at a time get the plan they would have got imported together.
+- Nothing that has started ever changes.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Iterable, Mapping
 
+from .errors import Conflict, InputError, NotFound
 from .models import CANCELLED, PLANNED, Community, Member, Session
-from .timing import day_status, horizon, session_times
+from .timing import day_status, horizon, local_date, session_times
+from .wording import day_words
+
+FAR_AHEAD = timedelta(days=366)  # the furthest date someone may volunteer for
 
 
 @dataclass(frozen=True)
@@ -31,83 +42,379 @@ class Change:
     after: str | None
 
 
-def waited_since(member: Member, sessions: Iterable[Session], day: date) -> tuple[date, int]:
-    """Sort key for `day`: this member's last turn before it (or joining), then order added."""
-    last = max(
-        (s.date for s in sessions
-         if s.presenter == member.email and s.status == PLANNED and s.date < day),
-        default=None,
-    )
-    return (last or member.joined, member.order)
+@dataclass(frozen=True)
+class Decision:
+    """What one rota operation decided: records to store, changes to announce."""
+
+    sessions: tuple[Session, ...] = ()
+    members: tuple[Member, ...] = ()
+    community: Community | None = None  # set when the community record changed
+    changes: tuple[Change, ...] = ()
+    date: date | None = None  # the session the request was about
+    summary: str = ""  # for the confirmation to the person who asked
+    others: tuple[str, ...] = ()  # people concerned besides the one who asked
 
 
-def pick_presenter(day: date, members: Iterable[Member], sessions: list[Session],
-                   exclude: Iterable[str] = ()) -> Member | None:
-    """Whoever eligible on `day` has waited longest."""
-    excluded = set(exclude)
-    eligible = [m for m in members if m.eligible_on(day) and m.email not in excluded]
-    if not eligible:
-        return None
-    return min(eligible, key=lambda m: waited_since(m, sessions, day))
+@dataclass(frozen=True)
+class Rota:
+    community: Community
+    roster: Mapping[str, Member]  # by email, in the order members were added
+    # The sessions loaded: from `community.settled` on (those the planner may touch), and
+    # any earlier ones the caller read for the digest's recap (never changed).
+    sessions: Mapping[date, Session] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, community: Community, members: Iterable[Member],
+           sessions: Iterable[Session]) -> "Rota":
+        roster = {m.email: m for m in sorted(members, key=lambda m: m.order)}
+        return cls(community, roster, {s.date: s for s in sessions})
+
+    # ---- reading ---------------------------------------------------------------------
+    def member(self, email: str) -> Member:
+        found = self.roster.get(email)
+        if found is None:
+            raise NotFound(f"{email} is not a member of {self.community.id}")
+        return found
+
+    def coming(self, now: datetime) -> list[Session]:
+        """Planned sessions that have not started, by date."""
+        return [s for d, s in sorted(self.sessions.items())
+                if s.status == PLANNED and s.starts_at is not None and s.starts_at > now]
+
+    def next_turn(self, email: str, now: datetime) -> Session:
+        turn = next((s for s in self.coming(now) if s.presenter == email), None)
+        if turn is None:
+            raise InputError("you have no upcoming session planned")
+        return turn
+
+    def today(self, now: datetime) -> date:
+        return local_date(self.community, now)
+
+    # ---- planning --------------------------------------------------------------------
+    def plan(self, now: datetime, lookahead: int | None = None) -> tuple["Rota", Decision]:
+        """Keep the next `lookahead` sessions after `now` planned and fair."""
+        return self._decide(now, self.sessions, self.roster, lookahead=lookahead)
+
+    def settle(self, now: datetime) -> "Rota":
+        """Count the sessions that have ended into their presenters' turns (see _settle)."""
+        community, roster = _settle(self.community, self.roster, self.sessions, now)
+        return Rota(community, roster, self.sessions)
+
+    def _decide(self, now: datetime, sessions: Mapping[date, Session],
+                roster: Mapping[str, Member], lookahead: int | None = None,
+                community: Community | None = None, **about) -> tuple["Rota", Decision]:
+        """Settle and plan the proposed sessions and roster; the Decision holds every
+        difference from this Rota."""
+        community, roster = _settle(community or self.community, roster, sessions, now)
+        planned = _plan(community, roster, {
+            d: s for d, s in sessions.items()
+            if community.settled is None or d >= community.settled}, now, lookahead)
+        old = self.sessions
+        for d, s in planned.items():  # a presenter lost it: the next one gets a new heads-up
+            if d in old and old[d].presenter and s.presenter != old[d].presenter:
+                planned[d] = s.with_changes(reassigned=old[d].reassigned + 1)
+        changes = tuple(
+            Change(d, old[d].presenter if d in old else None, s.presenter)
+            for d, s in sorted(planned.items())
+            if (old[d].presenter if d in old else None) != s.presenter)
+        decision = Decision(
+            sessions=tuple(s for d, s in sorted(planned.items()) if old.get(d) != s),
+            members=tuple(m for e, m in roster.items() if self.roster.get(e) != m),
+            community=community if community != self.community else None,
+            changes=changes, **about)
+        history = {d: s for d, s in sessions.items() if d not in planned}  # read only
+        return Rota(community, roster, {**history, **planned}), decision
+
+    # ---- membership ------------------------------------------------------------------
+    def join(self, people: Iterable[tuple[str, str]], now: datetime) -> tuple["Rota", Decision]:
+        """Add members (email, name), all or none; they join the back of the queue."""
+        people = list(people)
+        clash = [email for email, _ in people if email in self.roster]
+        if clash:
+            hint = (" (opted out: use member optin)"
+                    if len(clash) == 1 and self.roster[clash[0]].opted_out else "")
+            raise Conflict(f"already members of {self.community.id}: "
+                           f"{', '.join(clash[:5])}"
+                           + (f" and {len(clash) - 5} more" if len(clash) > 5 else "") + hint)
+        first = max((m.order for m in self.roster.values()), default=-1) + 1
+        joined = self.today(now)
+        roster = dict(self.roster)
+        for i, (email, name) in enumerate(people):
+            roster[email] = Member(email=email, name=name, joined=joined, order=first + i)
+        return self._decide(now, self.sessions, roster)
+
+    def _with_member(self, email: str, now: datetime, summary: str,
+                     **changes) -> tuple["Rota", Decision]:
+        member = self.member(email)
+        return self._decide(now, self.sessions, {**self.roster, email: replace(member,
+                                                                              **changes)},
+                            summary=summary)
+
+    def leave(self, email: str, now: datetime) -> tuple["Rota", Decision]:
+        return self._with_member(email, now, "you have left", opted_out=True)
+
+    def come_back(self, email: str, now: datetime) -> tuple["Rota", Decision]:
+        return self._with_member(email, now, "you are back on the roster", opted_out=False,
+                                 paused_until=None)
+
+    def pause(self, email: str, until: date, now: datetime) -> tuple["Rota", Decision]:
+        today = self.today(now)
+        if until <= today:
+            raise InputError(f"--until {until}: a pause must end after today ({today})")
+        return self._with_member(
+            email, now, f"you are paused until {day_words(until)} and back on the roster "
+            "that day", paused_until=until)
+
+    def resume(self, email: str, now: datetime) -> tuple["Rota", Decision]:
+        """End a pause now."""
+        if self.member(email).status(self.today(now)) != "paused":
+            raise InputError(f"{email} is not paused")
+        return self._with_member(email, now, "you are back on the roster",
+                                 paused_until=None)
+
+    def reconfigure(self, community: Community, now: datetime) -> tuple["Rota", Decision]:
+        """New community settings (weekday, time, holidays, blackouts, …); plan again."""
+        return self._decide(now, self.sessions, self.roster, community=community)
+
+    # ---- sessions --------------------------------------------------------------------
+    def skip(self, email: str, now: datetime, day: date | None = None
+             ) -> tuple["Rota", Decision]:
+        """Give a session away and keep one's place; whoever has waited longest takes it."""
+        if day is None:
+            turn = self.next_turn(email, now)
+        else:
+            turn = next((s for s in self.coming(now)
+                         if s.date == day and s.presenter == email), None)
+            if turn is None:
+                raise InputError(f"you are not presenting on {day_words(day)}")
+        sessions = {**self.sessions, turn.date: turn.with_changes(
+            declined=tuple(sorted({*turn.declined, email})), swap_with=None, pinned=False)}
+        after, decision = self._decide(now, sessions, self.roster, date=turn.date)
+        taker = after.sessions[turn.date].presenter
+        return after, replace(
+            decision, others=(taker,) if taker else (),
+            summary=f"you are off the session on {day_words(turn.date)}; you keep your place")
+
+    def volunteer(self, email: str, now: datetime, day: date | None = None
+                  ) -> tuple["Rota", Decision]:
+        """Take the next session, or that date's (planned or further ahead).
+
+        The person planned there keeps their place; the volunteer's other turns go back to
+        the queue, so volunteering never makes anyone present twice in a round.
+        """
+        member = self.member(email)
+        if day is None:
+            target = next((s for s in self.coming(now) if s.presenter != email), None)
+            if target is None:
+                raise InputError("there is no upcoming session to take")
+        else:
+            target = self._session_on(day, now)
+        if target.presenter == email:
+            raise InputError(f"you already present on {day_words(target.date)}")
+        if not member.eligible_on(target.date):
+            raise InputError(f"you are paused or opted out on {day_words(target.date)}")
+        displaced = target.presenter
+        sessions = dict(self.sessions)
+        for s in self.coming(now):
+            if s.presenter == email:
+                sessions[s.date] = s.with_changes(presenter=None, swap_with=None, pinned=False)
+        sessions[target.date] = target.with_changes(
+            presenter=email, swap_with=None, pinned=True,
+            declined=tuple(d for d in target.declined if d != email))
+        after, decision = self._decide(now, sessions, self.roster, date=target.date)
+        if after.sessions[target.date].presenter != email:
+            # Only possible when nobody else can take the volunteer's other turn: they would
+            # present twice while someone who could present holds no session.
+            raise InputError(f"you cannot take {day_words(target.date)}: you would present "
+                             "twice while someone else has no session")
+        return after, replace(decision, others=(displaced,) if displaced else (),
+                              summary=f"you present on {day_words(target.date)}")
+
+    def assign(self, day: date, email: str, now: datetime) -> tuple["Rota", Decision]:
+        """The organiser puts someone on a session: as if they had volunteered for it."""
+        return self.volunteer(email, now, day)
+
+    def _session_on(self, day: date, now: datetime) -> Session:
+        """The session on `day`: a planned one, or a date further ahead made planned."""
+        found = self.sessions.get(day)
+        if found is not None:
+            if found.status != PLANNED or found.started(now):
+                raise InputError(f"there is no session to take on {day_words(day)}")
+            return found
+        start, end = session_times(self.community, day)
+        if (day.weekday() != self.community.weekday or start <= now
+                or day > self.today(now) + FAR_AHEAD
+                or day_status(self.community, day)[0] != PLANNED):
+            raise InputError(f"there is no session on {day_words(day)}")
+        return Session(community=self.community.id, date=day, starts_at=start, ends_at=end)
+
+    def offer_swap(self, email: str, other: str, now: datetime) -> tuple["Rota", Decision]:
+        """Ask `other` to trade: nothing changes until they reply `accept`."""
+        if other == email:
+            raise InputError("you cannot swap with yourself")
+        partner = self.member(other)
+        if partner.opted_out:
+            raise InputError(f"{other} has opted out")
+        turn = self.next_turn(email, now)
+        if not partner.eligible_on(turn.date):
+            raise InputError(f"{other} is away on {day_words(turn.date)}")
+        sessions = {**self.sessions, turn.date: turn.with_changes(swap_with=other)}
+        after, decision = self._decide(now, sessions, self.roster, date=turn.date)
+        return after, replace(decision, others=(other,), summary=(
+            f"asked {partner.name} to swap your session on {day_words(turn.date)}"))
+
+    def accept_swap(self, email: str, now: datetime) -> tuple["Rota", Decision]:
+        """The partner accepts: both sessions change hands (or they take it, if unplanned)."""
+        offer = self._offer_to(email, now)
+        asker = offer.presenter
+        mine = next((s for s in self.coming(now) if s.presenter == email), None)
+        sessions = {**self.sessions, offer.date: offer.with_changes(
+            presenter=email, swap_with=None, pinned=True)}
+        if mine is not None:
+            if asker is None or not self.member(asker).eligible_on(mine.date):
+                raise InputError(f"{asker} is away on {day_words(mine.date)}; "
+                                 "the swap cannot happen")
+            sessions[mine.date] = mine.with_changes(presenter=asker, swap_with=None,
+                                                    pinned=True)
+        after, decision = self._decide(now, sessions, self.roster, date=offer.date)
+        summary = (f"you now present on {day_words(offer.date)}"
+                   + (f" and {self.roster[asker].name} on {day_words(mine.date)}"
+                      if mine and asker else ""))
+        return after, replace(decision, others=(asker,) if asker else (), summary=summary)
+
+    def decline_swap(self, email: str, now: datetime) -> tuple["Rota", Decision]:
+        offer = self._offer_to(email, now)
+        sessions = {**self.sessions, offer.date: offer.with_changes(swap_with=None)}
+        after, decision = self._decide(now, sessions, self.roster, date=offer.date)
+        return after, replace(decision,
+                              others=(offer.presenter,) if offer.presenter else (),
+                              summary=f"the swap for {day_words(offer.date)} is off")
+
+    def _offer_to(self, email: str, now: datetime) -> Session:
+        offer = next((s for s in self.coming(now) if s.swap_with == email), None)
+        if offer is None:
+            raise InputError("nobody has asked you to swap")
+        return offer
+
+    def set_topic(self, email: str, topic: str, now: datetime) -> tuple["Rota", Decision]:
+        turn = self.next_turn(email, now)
+        sessions = {**self.sessions, turn.date: turn.with_changes(topic=topic)}
+        after, decision = self._decide(now, sessions, self.roster, date=turn.date)
+        return after, replace(decision, summary=(
+            f"the topic of your session on {day_words(turn.date)} is now “{topic}”"))
 
 
-def _fits(session: Session, members: dict[str, Member]) -> bool:
-    member = members.get(session.presenter or "")
+# ---- the planner -----------------------------------------------------------------------
+def _settle(community: Community, roster: Mapping[str, Member],
+            sessions: Mapping[date, Session], now: datetime
+            ) -> tuple[Community, dict[str, Member]]:
+    """Count every session that ended since `community.settled` into its presenter's turns
+    and move `settled` past it, so that planning never reads the history before it."""
+    roster = dict(roster)
+    ended = [s for d, s in sorted(sessions.items())
+             if s.ends_at is not None and s.ends_at <= now
+             and (community.settled is None or d >= community.settled)]
+    if not ended:
+        return community, roster
+    for s in ended:
+        member = roster.get(s.presenter or "")
+        if s.held(now) and member is not None:
+            roster[member.email] = replace(
+                member, times_presented=member.times_presented + 1,
+                last_presented=max(s.date, member.last_presented or s.date))
+    return community.with_changes(settled=ended[-1].date + timedelta(days=1)), roster
+
+
+def _plan(community: Community, roster: Mapping[str, Member], sessions: dict[date, Session],
+          now: datetime, lookahead: int | None) -> dict[date, Session]:
+    known = set(sessions)
+    # Future sessions on a weekday the community no longer meets are called off.
+    for day, s in list(sessions.items()):
+        if s.status == PLANNED and day.weekday() != community.weekday and not s.started(now):
+            sessions[day] = s.with_changes(status=CANCELLED, note="moved to another weekday",
+                                           pinned=False)
+    for day in horizon(community, now, lookahead):
+        status, note = day_status(community, day)
+        start, end = session_times(community, day)
+        s = sessions.get(day) or Session(community=community.id, date=day)
+        if s.status == CANCELLED and day in known:
+            sessions[day] = s.with_changes(starts_at=start, ends_at=end)
+            continue  # called off by hand stays off
+        if status != PLANNED:
+            s = s.with_changes(status=status, presenter=None, note=note, pinned=False)
+        elif s.status != PLANNED:
+            s = s.with_changes(status=PLANNED, note=None)
+        sessions[day] = s.with_changes(starts_at=start, ends_at=end)
+    # A blackout or holiday added later also calls off sessions beyond the horizon.
+    for day, s in list(sessions.items()):
+        status, note = day_status(community, day)
+        if s.status == PLANNED and status != PLANNED and not s.started(now):
+            sessions[day] = s.with_changes(status=status, presenter=None, note=note,
+                                           pinned=False)
+    window = [d for d in sorted(sessions)
+              if sessions[d].status == PLANNED and not sessions[d].started(now)]
+    for day in window:  # whoever can no longer present there lets it go first
+        if sessions[day].presenter and not _fits(roster, sessions[day], sessions[day].presenter):
+            sessions[day] = sessions[day].with_changes(presenter=None, pinned=False,
+                                                       swap_with=None)
+    _fill(roster, sessions, window)
+    return sessions
+
+
+def _fits(roster: Mapping[str, Member], session: Session, email: str | None) -> bool:
+    member = roster.get(email or "")
     return (member is not None and member.eligible_on(session.date)
             and member.email not in session.declined)
 
 
-def plan(community: Community, members: list[Member], sessions: list[Session],
-         now: datetime, lookahead: int | None = None) -> tuple[list[Session], list[Change]]:
-    """Keep the next `lookahead` sessions after `now` planned.
+def _fill(roster: Mapping[str, Member], sessions: dict[date, Session],
+          window: list[date]) -> None:
+    """Give every session of the window its presenter, in date order (see module doc)."""
+    for i, day in enumerate(window):
+        s = sessions[day]
+        p = s.presenter
+        if _fits(roster, s, p):
+            first_turn = all(sessions[d].presenter != p for d in window[:i])
+            if first_turn or (s.pinned and not _waiting(roster, sessions, window, day)):
+                continue
+        choice = _pick(roster, sessions, window, day)
+        if choice != p:
+            # If they were planned later, that turn is now a second one: it is filled in
+            # turn when the loop reaches it, so the queue moves up.
+            sessions[day] = s.with_changes(presenter=choice, pinned=False, swap_with=None)
 
-    Returns every session that differs from what was given (to store) and the presenter
-    changes (to announce). Sessions that have started are never touched.
-    """
-    by_date = {s.date: s for s in sessions}
-    before = dict(by_date)
-    roster = {m.email: m for m in members}
-    dates = horizon(community, now, lookahead)
 
-    # Future sessions on a weekday the community no longer meets are called off.
-    for day, s in by_date.items():
-        if (s.status == PLANNED and day.weekday() != community.weekday
-                and not s.started(now)):
-            by_date[day] = s.with_changes(status=CANCELLED, note="moved to another weekday")
+def _holders(sessions: Mapping[date, Session], window: list[date]) -> set[str]:
+    return {sessions[d].presenter for d in window if sessions[d].presenter}
 
-    for day in dates:
-        status, note = day_status(community, day)
-        start, end = session_times(community, day)
-        s = by_date.get(day) or Session(community=community.id, date=day)
-        if s.status == CANCELLED and s.date in before:
-            by_date[day] = s.with_changes(starts_at=start, ends_at=end)
-            continue
-        if status != PLANNED:
-            s = s.with_changes(status=status, presenter=None, note=note)
-        elif s.status != PLANNED:
-            s = s.with_changes(status=PLANNED, note=None)
-        by_date[day] = s.with_changes(starts_at=start, ends_at=end)
 
-    for day in dates:
-        s = by_date[day]
-        if s.status != PLANNED or _fits(s, roster):
-            continue
-        choice = pick_presenter(day, members, list(by_date.values()), exclude=s.declined)
-        if choice is not None:
-            # Already planned later? They move up, and that later session is filled in turn.
-            for later, other in by_date.items():
-                if (later > day and other.presenter == choice.email
-                        and other.status == PLANNED and not other.started(now)):
-                    by_date[later] = other.with_changes(presenter=None)
-        by_date[day] = s.with_changes(presenter=choice.email if choice else None)
+def _waiting(roster: Mapping[str, Member], sessions: Mapping[date, Session],
+             window: list[date], day: date) -> bool:
+    """Whether someone who could present on `day` holds no session in the window."""
+    holders = _holders(sessions, window)
+    return any(e not in holders and _fits(roster, sessions[day], e) for e in roster)
 
-    changed = [s for d, s in sorted(by_date.items()) if before.get(d) != s]
-    changes = [
-        Change(d, before[d].presenter if d in before else None, s.presenter)
-        for d, s in sorted(by_date.items())
-        if (before[d].presenter if d in before else None) != s.presenter
-    ]
-    return changed, changes
+
+def _pick(roster: Mapping[str, Member], sessions: Mapping[date, Session],
+          window: list[date], day: date) -> str | None:
+    """Whoever eligible on `day` has waited longest; someone holding a turn they chose
+    later in the window ranks last."""
+    s = sessions[day]
+    candidates = [e for e in roster if _fits(roster, s, e)]
+    if not candidates:
+        return None
+
+    def key(email: str):
+        member = roster[email]
+        chosen_later = any(sessions[d].presenter == email and sessions[d].pinned
+                           for d in window if d > day)
+        earlier = [d for d in window if d < day and sessions[d].presenter == email]
+        # A turn earlier in the window always counts as more recent than any turn before
+        # it (someone joining on a session's own day must not tie with its presenter).
+        return (chosen_later, bool(earlier), max(earlier, default=member.waiting_since),
+                member.order)
+
+    return min(candidates, key=key)
 
 
 def presented(member: Member, sessions: Iterable[Session], now: datetime) -> list[date]:

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date, time
+import unicodedata
+from datetime import date, datetime, time
 from functools import lru_cache
-from zoneinfo import available_timezones
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, available_timezones
 
 import holidays as holidays_lib
 from email_validator import EmailNotValidError, validate_email
@@ -14,6 +16,61 @@ from .errors import InputError
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 MAX_NAME = 200
+# Dates people may mean: wide enough for history and far plans, far from datetime's limits.
+FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2199, 12, 31)
+# Zones without daylight saving that people pick when they mean a zone with it.
+DST_ZONE_FOR = {
+    "EST": "America/New_York", "MST": "America/Denver", "Etc/GMT+5": "America/New_York",
+    "Etc/GMT+6": "America/Chicago", "Etc/GMT+7": "America/Denver",
+    "Etc/GMT+8": "America/Los_Angeles", "Etc/GMT": "Europe/London", "GMT": "Europe/London",
+    "Etc/GMT-1": "Europe/Paris", "Etc/GMT-10": "Australia/Sydney",
+}
+# Abbreviations that are not IANA names, and the zone usually meant.
+ABBREVIATIONS = {
+    "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles", "EDT": "America/New_York",
+    "CST": "America/Chicago", "CDT": "America/Chicago", "MDT": "America/Denver",
+    "BST": "Europe/London", "CEST": "Europe/Paris", "AEST": "Australia/Sydney",
+    "AEDT": "Australia/Sydney", "IST": "Asia/Kolkata", "JST": "Asia/Tokyo",
+}
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def plain_text(value: str, what: str, limit: int = MAX_NAME) -> str:
+    """One line of text that may reach a header or an invite: valid Unicode, no control
+    characters (a CR/LF would break every email and invite that carries it), bounded."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"{what}: not valid text (an undecodable byte; use UTF-8)") from None
+    bad = next((c for c in value if unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS),
+               None)
+    if bad is not None:
+        raise InputError(f"{what} {value[:60]!r}: control character U+{ord(bad):04X} "
+                         "is not allowed")
+    flat = " ".join(value.split())
+    if not flat:
+        raise InputError(f"{what} must not be empty")
+    if len(flat) > limit:
+        raise InputError(f"{what}: longer than {limit} characters")
+    return flat
+
+
+def https_url(value: str, what: str) -> str:
+    value = plain_text(value, what, 2000)
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or " " in value:
+        raise InputError(f"{what} {value[:80]!r}: use an https:// link")
+    return value
+
+
+def domain(value: str, what: str = "--allow-domain") -> str:
+    """A mail domain, normalised (lower case, IDNA as people write it)."""
+    raw = plain_text(value, what, 253).lower().lstrip("@")
+    try:
+        checked = validate_email(f"postmaster@{raw}", check_deliverability=False)
+    except EmailNotValidError as error:
+        raise InputError(f"{what} {value[:80]!r} is not a mail domain: {error}") from None
+    return checked.domain.lower()
 
 
 def community_id(text: str) -> str:
@@ -53,9 +110,25 @@ def timezone_name(text: str) -> str:
     name = (text or "").strip()
     # ZoneInfo() would also open file paths; accept only names in the IANA database.
     if name not in _zones():
-        raise InputError(f"time zone {text!r} is unknown: use an IANA name such as "
+        meant = ABBREVIATIONS.get(name.upper())
+        hint = f" (did you mean {meant}?)" if meant else ""
+        raise InputError(f"time zone {text!r} is unknown{hint}: use an IANA name such as "
                          "Europe/London or Australia/Sydney")
     return name
+
+
+def timezone_warning(name: str) -> str | None:
+    """Advice when a zone never changes its clocks but a well-known zone that does was
+    probably meant (EST is New York without daylight saving)."""
+    meant = DST_ZONE_FOR.get(name)
+    if meant is None:
+        return None
+    zone = ZoneInfo(name)
+    offsets = {datetime(2026, month, 1, tzinfo=zone).utcoffset() for month in (1, 7)}
+    if len(offsets) > 1:
+        return None
+    return (f"{name} has no daylight saving: sessions would move by an hour for half the "
+            f"year; for local time there use {meant}")
 
 
 @lru_cache(maxsize=1)
@@ -106,13 +179,29 @@ def email_address(text: str) -> str:
 
 
 def display_name(text: str | None, email: str) -> str:
-    """A name for people to read: single line, trimmed, bounded; the mailbox if empty."""
-    name = " ".join((text or "").split())[:MAX_NAME]
+    """A name for people to read: single line, trimmed, bounded; the mailbox if empty.
+    Control characters and undecodable bytes are dropped (names also come from mail)."""
+    cleaned = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") or c in _BIDI_CONTROLS
+                      else c for c in (text or ""))
+    name = " ".join(cleaned.split())[:MAX_NAME]
     return name or email.split("@", 1)[0]
+
+
+def person_name(value: str) -> str:
+    """A name typed by an organiser: refused, not cleaned, when it is not plain text."""
+    return plain_text(value, "--name")
+
+
+def in_range(day: date, what: str) -> date:
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise InputError(f"{what} {day.isoformat()}: use a date from {FIRST_DATE.year} "
+                         f"to {LAST_DATE.year}")
+    return day
 
 
 def iso_date(text: str, what: str) -> date:
     try:
-        return date.fromisoformat((text or "").strip())
+        day = date.fromisoformat((text or "").strip())
     except ValueError:
         raise InputError(f"{what} {text!r}: use a date as YYYY-MM-DD") from None
+    return in_range(day, what)

@@ -4,16 +4,13 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import datetime
+from typing import Iterable
 
-from ..domain.digest import session_line
-from ..domain.invites import Event, build_event
+from ..domain.invites import Event, build_event, content_changed
 from ..domain.models import Community, Member, Session
+from ..domain.rota import Rota
 from ..emails import reply_address
-from . import lookup
 from .deps import Deps
-from .membership import schedule_lines
-from .messages import outgoing
-from .outbox import deliver
 
 log = logging.getLogger(__name__)
 
@@ -23,21 +20,23 @@ def organiser(deps: Deps, community: Community) -> str:
 
 
 def event_for(deps: Deps, community: Community, session: Session,
-              members: list[Member]) -> Event:
+              members: Iterable[Member]) -> Event:
     """The session's event as invitees see it now."""
     roster_url = f"{deps.mail.public_url}/roster/{deps.mail.tokens.feed_token(community.id)}"
     return build_event(community, session, members, organiser(deps, community), roster_url)
 
 
-def sync_calendar(deps: Deps, community: Community, now: datetime) -> int:
-    """Publish the events that changed since the calendar last saw them. Returns how many.
+def sync_calendar(deps: Deps, rota: Rota, now: datetime) -> tuple[Rota, int]:
+    """Publish the events that changed since the calendar last saw them.
 
-    Nothing is rewritten when nothing changed. A failure is logged and retried next tick;
-    the other sessions go on.
+    Returns the rota with their new sequence numbers, and how many were published. Nothing
+    is rewritten when nothing changed. A failure is logged and retried next tick; the other
+    sessions go on.
     """
-    members = deps.store.list_members(community.id)
+    community = rota.community
+    members = list(rota.roster.values())
     published = []
-    for session in lookup.coming_sessions(deps.store, community.id, now):
+    for session in sorted(rota.sessions.values(), key=lambda s: s.date):
         if session.started(now) or session.starts_at is None:
             continue
         event = event_for(deps, community, session, members)
@@ -45,7 +44,8 @@ def sync_calendar(deps: Deps, community: Community, now: datetime) -> int:
             continue
         if event.cancelled and session.calendar_hash is None:
             continue  # never announced: nothing to call off
-        sequence = session.sequence + (1 if session.calendar_hash is not None else 0)
+        sequence = session.sequence + content_changed(event.fingerprint(),
+                                                      session.calendar_hash)
         event = replace(event, sequence=sequence)  # the fingerprint leaves the sequence out
         try:
             deps.calendar.publish(event)
@@ -54,29 +54,8 @@ def sync_calendar(deps: Deps, community: Community, now: datetime) -> int:
             continue
         published.append(session.with_changes(sequence=sequence,
                                               calendar_hash=event.fingerprint()))
-    if published:
-        deps.store.put_sessions(community.id, published)
-        _mail_cancellations(deps, community, [s for s in published if not s.is_session],
-                            members, now)
-    return len(published)
-
-
-def _mail_cancellations(deps: Deps, community: Community, called_off: list[Session],
-                        members: list[Member], now: datetime) -> None:
-    """Invites went out by mail (iTIP), so their cancellation does too (METHOD:CANCEL)."""
-    if not deps.mail.attach_invites or not called_off:
-        return
-    roster = {m.email: m for m in members}
-    items = []
-    for session in called_off:
-        event = event_for(deps, community, session, members)
-        line = session_line(community, session, roster, now)
-        for attendee in event.attendees:
-            member = roster.get(attendee.email)
-            if member is None or not member.reachable:
-                continue
-            items.append(outgoing(
-                deps.mail, community, member, kind="cancelled", key=session.date.isoformat(),
-                subject=f"No {community.name} session on {line.day}", now=now, session=line,
-                invite=event, upcoming=schedule_lines(deps, community)))
-    deliver(deps, now, items)
+    if not published:
+        return rota, 0
+    deps.store.put_sessions(community.id, published)
+    rota = replace(rota, sessions={**rota.sessions, **{s.date: s for s in published}})
+    return rota, len(published)

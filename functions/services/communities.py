@@ -7,7 +7,8 @@ from typing import Any
 from ..domain.errors import Conflict
 from ..domain.models import Community
 from ..ports import Store
-from . import lookup
+from .announce import decide
+from .deps import Deps
 from .plan import replan
 
 
@@ -21,11 +22,11 @@ def add_community(store: Store, now: datetime, community_id: str, **settings: An
     return community
 
 
-def set_community(store: Store, now: datetime, community_id: str, **changes: Any) -> Community:
-    community = lookup.community(store, community_id).with_changes(**changes)
-    store.put_community(community)
-    replan(store, community_id, now)
-    return community
+def set_community(deps: Deps, community_id: str, **changes: Any) -> Community:
+    """New settings; planned sessions follow, and everyone concerned is told."""
+    after, _ = decide(deps, community_id, lambda rota, now: rota.reconfigure(
+        rota.community.with_changes(**changes), now))
+    return after.community
 
 
 def list_communities(store: Store) -> list[Community]:

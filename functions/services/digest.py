@@ -6,11 +6,12 @@ from datetime import datetime, time, timedelta
 from ..domain.digest import digest_content
 from ..domain.jobs import digest_session
 from ..domain.models import Community, Member, Session
+from ..domain.rota import Rota
 from ..domain.timing import local_date, local_instant, zone
-from .calendar_sync import event_for
+from .invitations import Invitations
 from .deps import Deps
 from .messages import outgoing
-from .outbox import Delivery, deliver
+from .outbox import Delivery
 
 
 def digest_recipients(members, slot_day):
@@ -33,44 +34,51 @@ def digest_subject(community: Community, session, content: dict) -> str:
             + (f" — {session.topic}" if session.topic else ""))
 
 
-def send_digest(deps: Deps, community: Community, now: datetime) -> Delivery:
-    sessions = deps.store.list_sessions(community.id)
-    due = digest_session(community, sessions, now)
+def send_digest(deps: Deps, book: Invitations, now: datetime) -> Delivery:
+    """The week's digest to every reader, each copy with the invite of the week's session
+    if they lack it, and the update or CANCEL of every other event they hold that changed."""
+    rota = book.rota
+    community = rota.community
+    due = digest_session(community, sorted(rota.sessions.values(), key=lambda s: s.date), now)
     if due is None:
         return Delivery()
     slot, session = due
-    members = deps.store.list_members(community.id)
-    parts = digest_parts(deps, community, session, slot, members, sessions, now)
+    parts = digest_parts(deps, rota, session, slot, now)
+    key = session.date.isoformat()
     day = local_date(community, slot)
     end_of_day = local_instant(day + timedelta(days=1), time(0), zone(community))
     deadline = min(end_of_day, session.starts_at or end_of_day)  # too late after its day
-    recipients = digest_recipients(members, day)
-    items = [outgoing(deps.mail, community, m, kind="digest", key=session.date.isoformat(),
-                      now=now, deadline=deadline, **parts) for m in recipients]
-    return deliver(deps, now, over_cap(deps, community, session, len(recipients), now)
-                   + items)
+    recipients = digest_recipients(rota.roster.values(), day)
+    items = [outgoing(deps.mail, community, m, kind="digest", key=key, now=now,
+                      deadline=deadline,
+                      invites=book.parts(f"{community.id}/digest/{key}/{m.email}", m,
+                                         offer={session.date}), **parts)
+             for m in recipients]
+    return book.send(deps, now, over_cap(deps, rota, session, len(recipients), now) + items)
 
 
-def over_cap(deps: Deps, community: Community, session: Session, recipients: int,
+def over_cap(deps: Deps, rota: Rota, session: Session, recipients: int,
              now: datetime) -> list:
     """Organisers hear (once a digest) when it alone would exceed the sender's daily cap."""
     cap = deps.pacer.daily_cap
+    community = rota.community
     if cap is None or recipients <= cap:
         return []
-    roster = {m.email: m for m in deps.store.list_members(community.id)}
     return [outgoing(deps.mail, community,
-                     roster.get(email) or Member(email, email.split("@")[0], now.date(), -1),
+                     rota.roster.get(email) or Member(email, email.split("@")[0], now.date(),
+                                                      -1),
                      kind="over-cap", key=session.date.isoformat(), now=now,
                      subject=f"{community.name}: the digest is larger than the sender's "
                              f"daily limit", recipients=recipients, cap=cap)
             for email in community.organisers]
 
 
-def digest_parts(deps: Deps, community: Community, session: Session, slot: datetime,
-                 members: list[Member], sessions: list[Session], now: datetime) -> dict:
-    """What every copy of one digest shares: its subject, its content and the invite."""
+def digest_parts(deps: Deps, rota: Rota, session: Session, slot: datetime,
+                 now: datetime) -> dict:
+    """What every copy of one digest shares: its subject and its content."""
+    community = rota.community
+    members = list(rota.roster.values())
+    sessions = sorted(rota.sessions.values(), key=lambda s: s.date)
     content = digest_content(community, session, members, sessions, now,
                              shared_since(deps, community, slot))
-    invite = event_for(deps, community, session, members) if session.is_session else None
-    return {"subject": digest_subject(community, session, content), "invite": invite,
-            **content}
+    return {"subject": digest_subject(community, session, content), **content}

@@ -1,4 +1,9 @@
-"""Member changes: add, import a CSV roster, opt out and in, pause."""
+"""Member use cases: join (one or a CSV roster), leave, come back, pause, resume.
+
+Each is one rota decision (load once, decide, save once), announced to everyone it
+concerns; the member who asked gets the welcome, goodbye or confirmation, carrying every
+calendar invite change they hold.
+"""
 from __future__ import annotations
 
 import csv
@@ -7,39 +12,127 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from ..domain import validation
+from ..domain.digest import upcoming_lines
 from ..domain.errors import Conflict, InputError
 from ..domain.models import Member
+from ..domain.rota import Rota
 from ..domain.timing import local_date
+from ..domain.validation import FULL_WEEKDAYS
+from ..domain.wording import day_words
 from ..ports import Store
-from . import lookup
-from .plan import replan
+from . import lookup, rotas
+from .announce import Confirmation, decide
+from .deps import Deps
 
 MAX_CSV_BYTES = 2_000_000
 MAX_CSV_ROWS = 10_000
 
 
-def _new_member(email: str, name: str | None, joined: date, order: int) -> Member:
-    return Member(email=email, name=validation.display_name(name, email),
-                  joined=joined, order=order)
-
-
-def _next_order(store: Store, community_id: str) -> int:
-    return max((m.order for m in store.list_members(community_id)), default=-1) + 1
-
-
-def add_member(store: Store, now: datetime, community_id: str, email: str,
-               name: str | None = None) -> Member:
-    community = lookup.community(store, community_id)
+def join(deps: Deps, community_id: str, email: str, name: str | None = None) -> Member:
     address = validation.email_address(email)
-    existing = store.get_member(community_id, address)
-    if existing is not None:
-        hint = " (opted out: use member optin)" if existing.opted_out else ""
-        raise Conflict(f"{address} is already a member of {community_id}{hint}")
-    member = _new_member(address, name, local_date(community, now),
-                         _next_order(store, community_id))
-    store.add_members(community_id, [member])
-    replan(store, community_id, now)
-    return member
+    person = (address, validation.display_name(name, address))
+
+    def add(rota: Rota, now: datetime):
+        existing = rota.roster.get(address)
+        if existing is not None:
+            hint = " (opted out: use member optin)" if existing.opted_out else ""
+            raise Conflict(f"{address} is already a member of {community_id}{hint}")
+        return rota.join([person], now)
+    return _welcome(deps, community_id, [address], add)[0]
+
+
+def join_many(deps: Deps, community_id: str, data: bytes) -> list[Member]:
+    """All or nothing: one bad row, or one address already a member, imports no one."""
+    roster = parse_roster(data)
+
+    def add(rota: Rota, now: datetime):
+        clash = [email for email, _ in roster if email in rota.roster]
+        if clash:
+            raise Conflict(f"already members of {community_id}: {', '.join(clash[:5])}"
+                           + (f" and {len(clash) - 5} more" if len(clash) > 5 else "")
+                           + "; nothing imported")
+        return rota.join([(e, validation.display_name(n, e)) for e, n in roster], now)
+    return _welcome(deps, community_id, [email for email, _ in roster], add)
+
+
+def _welcome(deps: Deps, community_id: str, emails: list[str], operation,
+             again: bool = False) -> list[Member]:
+    """Decide, then welcome each member with their first turn (and its invite)."""
+    def welcomes(rota: Rota) -> list[Confirmation]:
+        now = deps.clock.now()
+        community = rota.community
+        key = local_date(community, now).isoformat() + ("-again" if again else "")
+        turns = {s.presenter: s.date for s in reversed(rota.coming(now))}
+        subject = (f"Welcome back to {community.name}" if again
+                   else f"Welcome to {community.name}")
+        context = {"summary": subject, "local_time": community.start.strftime("%H:%M"),
+                   "weekday": FULL_WEEKDAYS[community.weekday].capitalize()}
+        return [Confirmation(email, "welcome", key, subject, context={
+            **context, "next_turn": day_words(turns[email]) if email in turns else None})
+            for email in emails]
+    after, _ = decide(deps, community_id, operation, welcomes)
+    return [after.roster[email] for email in emails]
+
+
+def leave(deps: Deps, community_id: str, email: str, in_reply_to: str | None = None) -> Member:
+    """Opt out: planned turns go to others; the goodbye cancels every invite they hold."""
+    address = validation.email_address(email)
+    community = lookup.community(deps.store, community_id)
+    after, _ = decide(deps, community_id, lambda rota, now: rota.leave(address, now),
+                      Confirmation(address, "goodbye",
+                                   local_date(community, deps.clock.now()).isoformat(),
+                                   f"You have left {community.name}", context={
+                                       "in_reply_to": in_reply_to,
+                                       "auto": "auto-replied" if in_reply_to
+                                       else "auto-generated"}))
+    return after.roster[address]
+
+
+def come_back(deps: Deps, community_id: str, email: str) -> Member:
+    address = validation.email_address(email)
+    return _welcome(deps, community_id, [address],
+                    lambda rota, now: rota.come_back(address, now), again=True)[0]
+
+
+def pause(deps: Deps, community_id: str, email: str, until: date,
+          confirmation: Confirmation | None = None) -> Member:
+    """Away until `until` (back that day); their invites inside the pause are cancelled."""
+    address = validation.email_address(email)
+    after, _ = decide(deps, community_id, lambda rota, now: rota.pause(address, until, now),
+                      confirmation or Confirmation(address))
+    return after.roster[address]
+
+
+def resume(deps: Deps, community_id: str, email: str,
+           confirmation: Confirmation | None = None) -> Member:
+    """End a pause now."""
+    address = validation.email_address(email)
+    after, _ = decide(deps, community_id, lambda rota, now: rota.resume(address, now),
+                      confirmation or Confirmation(address))
+    return after.roster[address]
+
+
+def opt_out(store: Store, now: datetime, community_id: str, email: str) -> Member:
+    """Opt out without any email (the one-click unsubscribe): the next tick tells whoever
+    takes their sessions."""
+    address = validation.email_address(email)
+    after, _ = rotas.apply(store, community_id, now, lambda rota: rota.leave(address, now))
+    return after.roster[address]
+
+
+def update(store: Store, community_id: str, email: str, **changes) -> Member:
+    """Change a member's record without touching the rota (bounce counts, names)."""
+    member = lookup.member(store, community_id, email)
+    updated = replace(member, **changes)
+    store.put_member(community_id, updated)
+    return updated
+
+
+def schedule_lines(deps: Deps, community_id: str) -> list:
+    """The upcoming roster, as the emails show it."""
+    now = deps.clock.now()
+    rota = rotas.load(deps.store, community_id, now)
+    return upcoming_lines(rota.community, rota.sessions.values(), rota.roster, now)
 
 
 def parse_roster(data: bytes) -> list[tuple[str, str | None]]:
@@ -87,50 +180,3 @@ def parse_roster(data: bytes) -> list[tuple[str, str | None]]:
     return roster
 
 
-def import_members(store: Store, now: datetime, community_id: str, data: bytes) -> list[Member]:
-    """All or nothing: one bad row, or one address already a member, imports no one."""
-    community = lookup.community(store, community_id)
-    roster = parse_roster(data)
-    existing = {m.email for m in store.list_members(community_id)}
-    clash = [email for email, _ in roster if email in existing]
-    if clash:
-        raise Conflict(f"already members of {community_id}: {', '.join(clash[:5])}"
-                       + (f" and {len(clash) - 5} more" if len(clash) > 5 else "")
-                       + "; nothing imported")
-    joined, first = local_date(community, now), _next_order(store, community_id)
-    members = [_new_member(email, name, joined, first + i)
-               for i, (email, name) in enumerate(roster)]
-    store.add_members(community_id, members)
-    replan(store, community_id, now)
-    return members
-
-
-def update(store: Store, community_id: str, email: str, **changes) -> Member:
-    """Change a member's record without touching the rota (bounce counts, names)."""
-    member = lookup.member(store, community_id, email)
-    updated = replace(member, **changes)
-    store.put_member(community_id, updated)
-    return updated
-
-
-def _update(store: Store, now: datetime, community_id: str, email: str, **changes) -> Member:
-    """Change a member and plan again: a presenter who can no longer present is replaced."""
-    lookup.community(store, community_id)
-    updated = update(store, community_id, validation.email_address(email), **changes)
-    replan(store, community_id, now)
-    return updated
-
-
-def opt_out(store: Store, now: datetime, community_id: str, email: str) -> Member:
-    return _update(store, now, community_id, email, opted_out=True)
-
-
-def opt_in(store: Store, now: datetime, community_id: str, email: str) -> Member:
-    return _update(store, now, community_id, email, opted_out=False, paused_until=None)
-
-
-def pause(store: Store, now: datetime, community_id: str, email: str, until: date) -> Member:
-    today = local_date(lookup.community(store, community_id), now)
-    if until <= today:
-        raise InputError(f"--until {until}: a pause must end after today ({today})")
-    return _update(store, now, community_id, email, paused_until=until)

@@ -1,73 +1,72 @@
-"""Telling presenters: a heads-up when assigned, a reminder the day before."""
+"""Telling presenters: a heads-up when assigned, a reminder the day before, and organisers
+about sessions nobody can present. Each message carries the invites its recipient lacks."""
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from ..domain.digest import session_line
 from ..domain.jobs import reminder_due
-from ..domain.models import PLANNED, Community, Member, Session
+from ..domain.models import Member
 from ..domain.wording import day_words
-from . import lookup
-from .calendar_sync import event_for
+from .announce import heads_up
 from .deps import Deps
+from .invitations import Invitations
 from .messages import outgoing
-from .outbox import Delivery, deliver
-
-log = logging.getLogger(__name__)
+from .outbox import Delivery
 
 
-def presenter_parts(deps: Deps, community: Community, session: Session,
-                    members: list[Member], kind: str, now: datetime) -> dict:
-    """The subject, session and invite of a heads-up or reminder."""
-    subject = (f"You're up at {community.name} on {day_words(session.date)}"
-               if kind == "heads-up" else f"Tomorrow: your session at {community.name}")
-    roster = {m.email: m for m in members}
-    return {"subject": subject, "session": session_line(community, session, roster, now),
-            "invite": event_for(deps, community, session, members)}
+def reminder_parts(rota, session, now: datetime) -> dict:
+    """The subject and session of a reminder."""
+    return {"subject": f"Tomorrow: your session at {rota.community.name}",
+            "session": session_line(rota.community, session, rota.roster, now)}
 
 
-def _presenter_messages(deps: Deps, community: Community, now: datetime, kind: str,
-                        due) -> Delivery:
-    roster = deps.store.list_members(community.id)
-    members = {m.email: m for m in roster}
+def send_heads_ups(deps: Deps, book: Invitations, now: datetime) -> Delivery:
+    """Any heads-up not sent yet (one per session and presenter, again after a reassignment);
+    changes announce theirs at once, so this catches up on failures and first plans."""
+    rota = book.rota
+    items = [heads_up(deps, rota, book, rota.roster[s.presenter], s, now)
+             for s in rota.coming(now) if _reachable(rota, s.presenter)]
+    return book.send(deps, now, items)
+
+
+def send_reminders(deps: Deps, book: Invitations, now: datetime) -> Delivery:
+    rota = book.rota
     items = []
-    for session in lookup.coming_sessions(deps.store, community.id, now):
-        member = members.get(session.presenter or "")
-        if member is None or not member.reachable or not due(session):
+    for session in rota.coming(now):
+        if not _reachable(rota, session.presenter) or not reminder_due(session, now):
             continue
-        items.append(outgoing(deps.mail, community, member, kind=kind,
-                              key=session.date.isoformat(), now=now,
-                              deadline=session.starts_at,
-                              **presenter_parts(deps, community, session, roster, kind, now)))
-    return deliver(deps, now, items)
+        member = rota.roster[session.presenter]
+        key = session.date.isoformat()
+        items.append(outgoing(
+            deps.mail, rota.community, member, kind="reminder", key=key, now=now,
+            deadline=session.starts_at,
+            invites=book.parts(f"{rota.community.id}/reminder/{key}/{member.email}", member,
+                               offer={session.date}, only={session.date}),
+            **reminder_parts(rota, session, now)))
+    return book.send(deps, now, items)
 
 
-def send_heads_ups(deps: Deps, community: Community, now: datetime) -> Delivery:
-    """One heads-up per (session, presenter): a reassigned session's new presenter gets one."""
-    return _presenter_messages(
-        deps, community, now, "heads-up",
-        lambda s: s.status == PLANNED and not s.started(now))
+def _reachable(rota, email: str | None) -> bool:
+    member = rota.roster.get(email or "")
+    return member is not None and member.reachable
 
 
-def send_reminders(deps: Deps, community: Community, now: datetime) -> Delivery:
-    return _presenter_messages(deps, community, now, "reminder",
-                               lambda s: reminder_due(s, now))
-
-
-def alert_organisers(deps: Deps, community: Community, now: datetime) -> Delivery:
+def alert_organisers(deps: Deps, book: Invitations, now: datetime) -> Delivery:
     """Organisers hear once about each coming session that nobody can present."""
-    roster = {m.email: m for m in deps.store.list_members(community.id)}
+    rota = book.rota
+    community = rota.community
     items = []
-    for session in lookup.coming_sessions(deps.store, community.id, now):
-        if session.status != PLANNED or session.presenter or session.started(now):
+    for session in rota.coming(now):
+        if session.presenter:
             continue
-        line = session_line(community, session, roster, now)
+        line = session_line(community, session, rota.roster, now)
         for email in community.organisers:
-            organiser = roster.get(email) or Member(email, email.split("@")[0], now.date(), -1)
+            organiser = rota.roster.get(email) or Member(email, email.split("@")[0],
+                                                          now.date(), -1)
             items.append(outgoing(deps.mail, community, organiser, kind="unfilled",
                                   key=session.date.isoformat(), now=now, session=line,
                                   deadline=session.starts_at,
                                   subject=f"{community.name}: nobody can present on "
                                           f"{day_words(session.date)}"))
-    return deliver(deps, now, items)
+    return book.send(deps, now, items)

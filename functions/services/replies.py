@@ -1,11 +1,14 @@
 """Replies by email run the roster: who sent it, what they asked, do it, confirm it.
 
-Who: a valid signed token in the plus-address the reply went to, or, without one, DMARC
-pass aligned with From in the top Authentication-Results of the trusted server. Anything
-else is refused and logged, never answered (no backscatter to forged senders).
-Automatic mail (out-of-office, bounces, our own mail) is never answered; bounces count
-against the member, and repeated ones stop mail to them. Each inbound message is handled
-once, keyed on its Message-ID.
+Who: a valid signed token in the plus-address the reply went to, when the reply is from
+that member; otherwise its real sender, trusted with DMARC pass aligned with From in the top
+Authentication-Results of the trusted server. Anything else is refused and logged, never
+answered (no backscatter to forged senders), and not recorded, so that it can be handled
+once the settings are fixed. Automatic mail (out-of-office, bounces, our own mail) is never
+answered. Authentic bounces (to a signed envelope sender, or naming a signed Message-ID that
+the ledger says went to that member) count against the member; repeated ones stop mail to
+them and the organisers are told. Each inbound message is handled once, keyed on its
+Message-ID.
 """
 from __future__ import annotations
 
@@ -19,12 +22,13 @@ from ..domain.commands import Command, Unclear, parse_command
 from ..domain.errors import InputError
 from ..domain.models import BOUNCE_LIMIT, Community, Member
 from ..domain.timing import local_date
-from ..emails import reply_address
+from ..emails import reply_address, sent_message
 from . import lookup, members, sessions
 from .deps import Deps
-from .membership import join, schedule_lines
+from .announce import Confirmation
 from .messages import notify
-from .reply_commands import Request, obey, send_help
+from .outbox import SENT
+from .reply_commands import Request, obey, reply_key, send_help
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +80,10 @@ def handle_reply(deps: Deps, raw: bytes) -> Handled:
     if not deps.store.claim(key, now):
         return _log(Handled("duplicate", inbound.message_id or ""))
     result = _handle(deps, inbound, communities, now)
-    deps.store.record(key, "handled", now, f"{result.outcome}: {result.detail}"[:500])
+    if result.outcome == "refused":
+        deps.store.release(key)  # not handled: the same message may be trusted later
+    else:
+        deps.store.record(key, "handled", now, f"{result.outcome}: {result.detail}"[:500])
     return _log(result)
 
 
@@ -89,7 +96,7 @@ def _log(result: Handled) -> Handled:
 
 def _handle(deps: Deps, inbound: Inbound, communities: list[Community],
             now: datetime) -> Handled:
-    if inbound.bounce:
+    if inbound.bounce or inbound.bounce_token or inbound.mail_system:
         return _bounce(deps, inbound, communities, now)
     if inbound.automatic:
         return Handled("ignored", f"automatic mail: {inbound.automatic}")
@@ -128,15 +135,17 @@ def _sender(deps: Deps, inbound: Inbound, communities: list[Community]
         if community is not None:
             roster = [m.email for m in deps.store.list_members(community.id)]
             email = deps.mail.tokens.reply_member(inbound.reply_token, roster)
-            if email is not None:
+            # The token is the member's only when they sent it: a forwarded digest's
+            # reader replies as themselves.
+            if email is not None and inbound.from_address is not None and \
+                    mailbox(inbound.from_address) == mailbox(email):
                 return community, deps.store.get_member(community.id, email), email
     if not (inbound.auth and inbound.from_address):
         return None
     # Authenticated but no token: the community whose reply address it was sent to,
     # preferring one the sender belongs to.
-    sent_to = {_without_tag(r) for r in inbound.recipients}
-    addressed = [c for c in communities
-                 if _without_tag(reply_address(deps.mail, c)) in sent_to]
+    sent_to = {mailbox(r) for r in inbound.recipients}
+    addressed = [c for c in communities if mailbox(reply_address(deps.mail, c)) in sent_to]
     candidates = addressed or communities
     mine = [c for c in candidates if deps.store.get_member(c.id, inbound.from_address)]
     if len(mine) == 1:
@@ -147,8 +156,13 @@ def _sender(deps: Deps, inbound: Inbound, communities: list[Community]
     return None
 
 
-def _without_tag(address: str) -> str:
-    local, _, domain = address.lower().rpartition("@")
+def mailbox(address: str) -> str:
+    """An address as mail systems compare them: domain case and `+tags` do not matter."""
+    local, _, domain = address.strip().strip("<>").lower().rpartition("@")
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except (UnicodeError, ValueError):
+        pass
     return f"{local.split('+', 1)[0]}@{domain}"
 
 
@@ -158,7 +172,7 @@ def _stranger(deps: Deps, community: Community, email: str, inbound: Inbound,
     domain = email.rpartition("@")[2]
     if isinstance(command, Command) and command.verb == "in":
         if domain in community.allow_domains:
-            join(deps, community.id, email, inbound.from_name)
+            members.join(deps, community.id, email, inbound.from_name)
             return Handled("done", "joined", community.id, email)
         return Handled("refused", f"{domain} is not an allowed domain", community.id, email)
     return Handled("ignored", "not a member", community.id, email)
@@ -166,14 +180,10 @@ def _stranger(deps: Deps, community: Community, email: str, inbound: Inbound,
 
 def _confirm(deps: Deps, community: Community, member: Member, inbound: Inbound,
              summary: str) -> None:
-    notify(deps, community, member, kind="confirm", key=_reply_key(inbound),
+    notify(deps, community, member, kind="confirm", key=reply_key(inbound),
            subject=f"Done: {summary}"[:120], summary=summary,
-           upcoming=schedule_lines(deps, community), auto="auto-replied",
+           upcoming=members.schedule_lines(deps, community.id), auto="auto-replied",
            in_reply_to=inbound.message_id)
-
-
-def _reply_key(inbound: Inbound) -> str:
-    return "reply-" + hashlib.sha256((inbound.message_id or "").encode()).hexdigest()[:16]
 
 
 def _rsvp(deps: Deps, community: Community, email: str, inbound: Inbound,
@@ -185,11 +195,11 @@ def _rsvp(deps: Deps, community: Community, email: str, inbound: Inbound,
     if status != "declined" or day is None or (answer.attendee or email) != email:
         return Handled("rsvp", status or "no answer", community.id, email)
     try:
-        outcome = sessions.skip(deps.store, community.id, email, now, day)
+        sessions.skip(deps, community.id, email, day, Confirmation(
+            email, "confirm", reply_key(inbound), prefix="you declined the invite, so ",
+            context={"auto": "auto-replied", "in_reply_to": inbound.message_id}))
     except InputError as error:
         return Handled("rsvp", f"declined, nothing to do: {error}", community.id, email)
-    member = lookup.member(deps.store, community.id, email)
-    _confirm(deps, community, member, inbound, f"you declined the invite, so {outcome.summary}")
     return Handled("rsvp", "declined: skipped", community.id, email)
 
 
@@ -206,18 +216,66 @@ def _session_date(uid: str, community: Community) -> date | None:
 
 def _bounce(deps: Deps, inbound: Inbound, communities: list[Community],
             now: datetime) -> Handled:
-    """A delivery failure: count it; after BOUNCE_LIMIT, mail to that address stops."""
-    failed = inbound.bounce.recipient
-    if failed is None or (inbound.bounce.action or "failed") != "failed":
-        return Handled("bounce", f"not counted ({inbound.bounce.action or 'no recipient'})")
-    hits = []
-    for community in communities:
-        member = deps.store.get_member(community.id, failed)
-        if member is None:
+    """A delivery failure about a message the rota really sent: counted against that member
+    in that community; after BOUNCE_LIMIT in a row, mail to them stops and the organisers
+    are told. Anything else (forged, or about mail we never sent) is logged and ignored."""
+    bounce = inbound.bounce
+    if bounce is not None and not bounce.failed:
+        return Handled("bounce", "delayed, not counted: " + ", ".join(bounce.delayed)[:200])
+    found = _bounced_member(deps, inbound, {c.id: c for c in communities})
+    if found is None:
+        log.warning("bounce not authentic (no signed return path, no message we sent): %s",
+                    ", ".join(bounce.failed if bounce else ())[:200] or inbound.subject[:80])
+        return Handled("ignored", "bounce not authentic")
+    community, member = found
+    if bounce is None and not inbound.mail_system:
+        return Handled("ignored", f"automatic mail: {inbound.automatic}", community.id,
+                       member.email)  # an auto-reply to the envelope sender
+    count = member.bounces + 1
+    updated = members.update(deps.store, community.id, member.email, bounces=count)
+    if count == BOUNCE_LIMIT:
+        log.warning("mail to %s bounced %d times: stopped until they reply", member.email,
+                    count)
+        _tell_organisers(deps, community, updated, now)
+    return Handled("bounce", f"{member.email} ({count})", community.id, member.email)
+
+
+def _bounced_member(deps: Deps, inbound: Inbound, by_id: dict[str, Community]
+                    ) -> tuple[Community, Member] | None:
+    """The member a bounce is about, when it is authentic: it came back to the signed
+    envelope sender of a message to them, or it names the Message-ID of a message the
+    ledger says was sent to them."""
+    tokens = deps.mail.tokens
+    if inbound.bounce_token:
+        community = by_id.get(tokens.token_community(inbound.bounce_token))
+        if community is not None:
+            roster = [m.email for m in deps.store.list_members(community.id)]
+            email = tokens.bounce_member(inbound.bounce_token, roster)
+            if email is not None:
+                return community, deps.store.get_member(community.id, email)
+    for message_id in (inbound.bounce.original_ids if inbound.bounce else ()):
+        community = by_id.get(message_id.strip("<").split(".", 2)[1]) \
+            if message_id.count(".") >= 3 else None
+        if community is None:
             continue
-        count = member.bounces + 1
-        members.update(deps.store, community.id, failed, bounces=count)
-        hits.append(f"{community.id}: {count}")
-        if count == BOUNCE_LIMIT:
-            log.warning("mail to %s bounced %d times: stopped until they reply", failed, count)
-    return Handled("bounce", f"{failed} ({', '.join(hits) or 'not a member'})")
+        roster = [m.email for m in deps.store.list_members(community.id)]
+        sent = sent_message(tokens, message_id, roster)
+        if sent is None:
+            continue
+        state = deps.store.record_state(sent[0])
+        if state is not None and state[0] == SENT:
+            return community, deps.store.get_member(community.id, sent[2])
+    return None
+
+
+def _tell_organisers(deps: Deps, community: Community, member: Member,
+                     now: datetime) -> None:
+    """Once each time a member's mail stops."""
+    roster = {m.email: m for m in deps.store.list_members(community.id)}
+    key = hashlib.sha256(member.email.encode()).hexdigest()[:12] + "-" + \
+        local_date(community, now).isoformat()
+    for email in community.organisers:
+        organiser = roster.get(email) or Member(email, email.split("@")[0], now.date(), -1)
+        notify(deps, community, organiser, kind="unreachable", key=key,
+               subject=f"{community.name}: mail to {member.name} keeps bouncing",
+               unreachable=member, limit=BOUNCE_LIMIT)

@@ -1,7 +1,7 @@
 """What each reply command does, one small function per verb.
 
 Each returns the summary for the confirmation email, or None when the change already sent
-its own (a welcome back, a goodbye, the help text). A refusal is an InputError, answered
+its own (a change's confirmation, a welcome back, a goodbye, the help text). A refusal is an InputError, answered
 with the help text and its reason.
 """
 from __future__ import annotations
@@ -16,9 +16,10 @@ from ..domain.commands import Command
 from ..domain.errors import InputError
 from ..domain.models import Community, Link, Member
 from ..domain.timing import local_date
+from ..domain.wording import day_words
 from . import lookup, members, sessions
+from .announce import Confirmation
 from .deps import Deps
-from .membership import come_back, leave, schedule_lines
 from .messages import notify
 
 
@@ -35,65 +36,67 @@ class Request:
     def store(self):
         return self.deps.store
 
+    def confirmation(self, summary: str | None = None) -> Confirmation:
+        """The confirmation of this reply's change, answering it."""
+        return Confirmation(self.member.email, "confirm", reply_key(self.inbound),
+                            context={"auto": "auto-replied",
+                                     "in_reply_to": self.inbound.message_id,
+                                     **({"summary": summary} if summary else {})})
+
 
 def join_again(r: Request) -> str | None:
     if not r.member.opted_out:
         return "you are already in; nothing changed"
-    come_back(r.deps, r.community.id, r.member.email)
+    members.come_back(r.deps, r.community.id, r.member.email)
     return None  # the welcome back is the confirmation
 
 
 def opt_out(r: Request) -> str | None:
-    leave(r.deps, r.community.id, r.member.email, in_reply_to=r.inbound.message_id)
+    members.leave(r.deps, r.community.id, r.member.email, in_reply_to=r.inbound.message_id)
     return None  # the goodbye is the confirmation
 
 
-def pause(r: Request) -> str:
-    members.pause(r.store, r.now, r.community.id, r.member.email, r.command.until)
-    return f"you are paused until {r.command.until} and back on the roster that day"
+def pause(r: Request) -> None:
+    until = r.command.until
+    members.pause(r.deps, r.community.id, r.member.email, until, r.confirmation(
+        f"you are paused until {day_words(until)} and back on the roster that day"))
 
 
-def back(r: Request) -> str:
-    members.opt_in(r.store, r.now, r.community.id, r.member.email)
-    return "you are back on the roster"
+def back(r: Request) -> None:
+    members.resume(r.deps, r.community.id, r.member.email,
+                   r.confirmation("you are back on the roster"))
 
 
-def skip(r: Request) -> str:
-    outcome = sessions.skip(r.store, r.community.id, r.member.email, r.now)
-    tell_others(r, outcome, f"{r.member.name} gave away {outcome.date}")
-    return outcome.summary
+def skip(r: Request) -> None:
+    sessions.skip(r.deps, r.community.id, r.member.email, confirmation=r.confirmation())
 
 
-def swap(r: Request) -> str:
-    outcome = sessions.offer_swap(r.store, r.community.id, r.member.email, r.command.email,
-                                  r.now)
+def swap(r: Request) -> None:
+    decision = sessions.offer_swap(r.deps, r.community.id, r.member.email, r.command.email,
+                                   r.confirmation())
     partner = lookup.member(r.store, r.community.id, r.command.email)
     notify(r.deps, r.community, partner, kind="confirm",
-           key=f"swap-{outcome.date.isoformat()}-{_short(r.member.email)}",
+           key=f"swap-{decision.date.isoformat()}-{_short(r.member.email)}",
            subject=f"{r.member.name} asks to swap sessions with you",
-           summary=(f"{r.member.name} asks to swap their session on {outcome.date} with "
-                    f"you. Reply “accept” to take it, or “decline”"),
-           upcoming=schedule_lines(r.deps, r.community))
-    return outcome.summary
+           summary=(f"{r.member.name} asks to swap their session on "
+                    f"{day_words(decision.date)} with you. Reply “accept” to take it, or "
+                    "“decline”"),
+           upcoming=members.schedule_lines(r.deps, r.community.id))
 
 
-def answer_swap(r: Request) -> str:
+def answer_swap(r: Request) -> None:
     change = sessions.accept_swap if r.command.verb == "accept" else sessions.decline_swap
-    outcome = change(r.store, r.community.id, r.member.email, r.now)
-    tell_others(r, outcome, f"{r.member.name} {r.command.verb}ed the swap for {outcome.date}")
-    return outcome.summary
+    change(r.deps, r.community.id, r.member.email, r.confirmation())
 
 
-def volunteer(r: Request) -> str:
-    outcome = sessions.volunteer(r.store, r.community.id, r.member.email, r.now, r.command.on)
-    tell_others(r, outcome,
-                f"{r.member.name} volunteered for {outcome.date}; you keep your place")
-    return outcome.summary
+def volunteer(r: Request) -> None:
+    sessions.volunteer(r.deps, r.community.id, r.member.email, r.command.on,
+                       r.confirmation())
 
 
-def topic(r: Request) -> str:
-    return sessions.set_topic(r.store, r.community.id, r.member.email, r.command.text,
-                              r.now).summary
+def topic(r: Request) -> None:
+    sessions.set_topic(r.deps, r.community.id, r.member.email, r.command.text,
+                       r.confirmation())
 
 
 def share(r: Request) -> str:
@@ -122,16 +125,9 @@ def obey(request: Request) -> str | None:
     return handler(request)
 
 
-def tell_others(r: Request, outcome: sessions.Outcome, summary: str) -> None:
-    """Everyone else a change concerns hears about it."""
-    for other in outcome.others:
-        member = r.store.get_member(r.community.id, other)
-        if member is None:
-            continue
-        notify(r.deps, r.community, member, kind="confirm",
-               key=f"change-{outcome.date.isoformat()}-{_short(summary)}",
-               subject=f"{r.community.name}: a change on {outcome.date}", summary=summary,
-               upcoming=schedule_lines(r.deps, r.community))
+def reply_key(inbound: Inbound) -> str:
+    """One confirmation per reply, however often it is delivered."""
+    return "reply-" + hashlib.sha256((inbound.message_id or "").encode()).hexdigest()[:16]
 
 
 def _short(text: str, length: int = 8) -> str:

@@ -7,13 +7,13 @@ from typing import Callable, Protocol, runtime_checkable
 
 from ..domain.errors import InputError
 from ..domain.invites import Event
-from ..domain.models import Community
+from ..domain.rota import Rota
 from ..domain.wording import day_words
-from . import sessions
+from . import rotas
 from .calendar_sync import event_for
 from .deps import Deps
-from .membership import schedule_lines
-from .messages import notify
+from .announce import Confirmation, announce
+from .outbox import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -32,58 +32,60 @@ def incremental(deps: Deps) -> bool:
     return isinstance(deps.calendar, IncrementalCalendar)
 
 
-def read_changed_answers(deps: Deps, now: datetime) -> int:
+def read_changed_answers(deps: Deps, now: datetime) -> list[Delivery]:
     """Once a tick, for every community: the answers that changed since the last tick, in
-    one incremental read of the calendar (no call per community or session). Skips made."""
+    one incremental read of the calendar (no call per community or session)."""
     if not incremental(deps):
-        return 0
+        return []
     calendar = deps.calendar
     key = f"calendar-sync/{calendar.calendar_id}"
     entry = deps.store.ledger([key]).get(key)
     changed, token = calendar.answers_since(entry.detail if entry else None)
-    skipped = 0
+    deliveries: list[Delivery] = []
     if changed:
         for community in deps.store.list_communities():
-            skipped += read_rsvps(deps, community, now, lambda event: changed.get(
-                calendar.event_key(event.uid), {}))
+            _, found = read_rsvps(deps, rotas.load(deps.store, community.id, now), now,
+                                  lambda event: changed.get(calendar.event_key(event.uid), {}))
+            deliveries += found
     deps.store.record(key, "sync-token", now, token)  # after the skips: none is missed
-    return skipped
+    return deliveries
 
 
-def read_rsvps(deps: Deps, community: Community, now: datetime,
-               answers_of: Callable[[Event], dict[str, str]] | None = None) -> int:
-    """Skips made by declining. Other members' answers are not counted for anything.
+def read_rsvps(deps: Deps, rota: Rota, now: datetime,
+               answers_of: Callable[[Event], dict[str, str]] | None = None
+               ) -> tuple[Rota, list[Delivery]]:
+    """Skips made by declining, each announced at once. Other members' answers are not
+    counted for anything.
 
     Without `answers_of`, each event's answers are read from the calendar (which, for a
     calendar that is read incrementally, `read_changed_answers` does instead)."""
     if answers_of is None:
         if incremental(deps):
-            return 0
+            return rota, []
         answers_of = deps.calendar.responses
-    roster = deps.store.list_members(community.id)
-    by_email = {m.email: m for m in roster}
-    skipped = 0
-    for session in sessions.upcoming(deps.store, community.id, now):
-        if session.presenter not in by_email or session.calendar_hash is None:
+    community = rota.community
+    deliveries = []
+    for session in rota.coming(now):
+        presenter = rota.roster.get(session.presenter or "")
+        if presenter is None or session.calendar_hash is None:
             continue
         try:
-            answers = answers_of(event_for(deps, community, session, roster))
+            answers = answers_of(event_for(deps, community, session, rota.roster.values()))
         except Exception:
             log.exception("calendar: could not read answers for %s %s", community.id,
                           session.date)
             continue
-        if answers.get(session.presenter) != "declined":
+        if answers.get(presenter.email) != "declined":
             continue
         try:
-            outcome = sessions.skip(deps.store, community.id, session.presenter, now,
-                                    session.date)
+            after, decision = rota.skip(presenter.email, now, session.date)
         except InputError as error:
             log.warning("rsvp: %s", error)
             continue
-        skipped += 1
-        notify(deps, community, by_email[session.presenter], kind="confirm",
-               key=f"declined-{session.date.isoformat()}",
-               subject=f"You declined {day_words(session.date)}: someone else takes it",
-               summary=f"you declined the invite, so {outcome.summary}",
-               upcoming=schedule_lines(deps, community))
-    return skipped
+        rotas.save(deps.store, rota, decision)
+        rota, delivery = announce(deps, after, decision, [Confirmation(
+            presenter.email, "confirm", f"declined-{session.date.isoformat()}",
+            f"You declined {day_words(session.date)}: someone else takes it",
+            prefix="you declined the invite, so ").completed(decision, after.today(now))])
+        deliveries.append(delivery)
+    return rota, deliveries

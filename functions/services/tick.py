@@ -4,14 +4,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from . import lookup
+from . import rotas
+from .announce import announce, send_cancellations
 from .calendar_sync import sync_calendar
+from .invitations import Invitations
 from ..ports import Fanout
 from .deps import Deps
 from .digest import send_digest
-from .outbox import Delivery, retry_pending
 from .notify import alert_organisers, send_heads_ups, send_reminders
-from .plan import replan
+from .outbox import Delivery, retry_pending
 from .replies import read_inbox
 from .rsvp import read_changed_answers, read_rsvps
 
@@ -42,26 +43,36 @@ class TickReport:
 
 
 def run_community(deps: Deps, community_id: str, report: TickReport | None = None) -> TickReport:
-    """Plan, update the calendar, then send what is due. Safe to run again at any time."""
+    """Send again what waited for a retry; plan and announce, update the calendar, read its
+    answers, then send what is due. Safe to run again at any time.
+
+    The community's rota is read once; each step hands the next what it changed.
+    """
     if report is None:
         report = TickReport()
         deps.pacer.begin()
     now = deps.clock.now()
     report.count(retry_pending(deps, community_id, now))  # before new mail: it waited
-    report.reassigned += len(replan(deps.store, community_id, now))
-    community = lookup.community(deps.store, community_id)
-    report.events += sync_calendar(deps, community, now)
-    if read_rsvps(deps, community, now):  # a presenter declined: fill and announce at once
-        report.reassigned += len(replan(deps.store, community_id, now))
-        report.events += sync_calendar(deps, community, now)
-    for job in (send_heads_ups, send_reminders, send_digest, alert_organisers):
-        report.count(job(deps, community, now))
+    rota, decision = rotas.apply(deps.store, community_id, now, lambda r: r.plan(now))
+    report.reassigned += sum(1 for c in decision.changes if c.before)
+    rota, published = sync_calendar(deps, rota, now)
+    report.events += published
+    rota, announced = announce(deps, rota, decision)
+    rota, declined = read_rsvps(deps, rota, now)
+    book = Invitations(deps, rota, now)
+    deliveries = [announced, *declined]
+    for job in (send_heads_ups, send_cancellations, send_reminders, send_digest,
+                alert_organisers):
+        deliveries.append(job(deps, book, now))
+    for delivery in deliveries:
+        report.count(delivery)
     report.communities += 1
     return report
 
 
 def tick(deps: Deps, fanout: Fanout | None = None) -> TickReport:
-    """Every community in turn; one community's failure does not stop the others.
+    """Every community in turn; one community's failure does not stop the others, and an
+    inbox or calendar that cannot be read stops none of them.
 
     With a fanout, each community's jobs run in their own function invocation instead.
     """
@@ -74,7 +85,8 @@ def tick(deps: Deps, fanout: Fanout | None = None) -> TickReport:
         log.exception("tick: the inbox could not be read")
         report.errors.append(f"inbox: {type(error).__name__}: {error}")
     try:  # every community's calendar answers at once, where the calendar tells what changed
-        read_changed_answers(deps, deps.clock.now())
+        for delivery in read_changed_answers(deps, deps.clock.now()):
+            report.count(delivery)
     except Exception as error:
         log.exception("tick: calendar answers could not be read")
         report.errors.append(f"calendar: {type(error).__name__}: {error}")

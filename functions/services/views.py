@@ -3,42 +3,41 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from ..domain import rota
 from ..domain.models import CANCELLED, HELD, PLANNED, PROJECTED
 from ..domain.timing import local_date
 from ..ports import Store
-from . import lookup
+from . import rotas
 
 
 def member_rows(store: Store, community_id: str, now: datetime) -> list[dict]:
-    community = lookup.community(store, community_id)
-    today = local_date(community, now)
-    sessions = store.list_sessions(community_id)
-    rows = []
-    for m in store.list_members(community_id):
-        held = rota.presented(m, sessions, now)
-        rows.append({
-            "email": m.email, "name": m.name, "status": m.status(today),
-            "paused_until": m.paused_until.isoformat() if m.paused_until else None,
-            "times_presented": len(held),
-            "last_presented": held[-1].isoformat() if held else None,
-        })
-    return rows
+    rota = rotas.load(store, community_id, now).settle(now)
+    today = local_date(rota.community, now)
+    return [{
+        "email": m.email, "name": m.name, "status": m.status(today),
+        "paused_until": m.paused_until.isoformat() if m.paused_until else None,
+        "times_presented": m.times_presented,
+        "last_presented": m.last_presented.isoformat() if m.last_presented else None,
+        "mail": "ok" if m.reachable else "stopped",  # stopped: bounced again and again
+        "bounces": m.bounces,
+    } for m in rota.roster.values()]
+
+
+def names(store: Store, community_id: str) -> dict[str, str]:
+    return {m.email: m.name for m in store.list_members(community_id)}
 
 
 def schedule_rows(store: Store, community_id: str, now: datetime, weeks: int = 8,
                   start: date | None = None) -> list[dict]:
     """Stored sessions in [start, start + weeks), then the rota projected beyond the plan."""
-    community = lookup.community(store, community_id)
+    rota = rotas.load(store, community_id, now)
+    community = rota.community
     start = start or local_date(community, now)
     end = start + timedelta(weeks=weeks)
-    members = store.list_members(community_id)
-    stored = store.list_sessions(community_id)
+    stored = store.list_sessions(community_id, start=start, end=end)
     stored_dates = {s.date for s in stored}
     weeks_ahead = max(0, (end - local_date(community, now)).days // 7 + 1)
-    changed, _ = rota.plan(community, members, stored, now,
-                           lookahead=max(weeks_ahead, community.lookahead))
-    projected = {s.date: s for s in changed if s.date not in stored_dates}
+    _, decision = rota.plan(now, lookahead=max(weeks_ahead, community.lookahead))
+    projected = {s.date: s for s in decision.sessions if s.date not in stored_dates}
     rows = []
     for s in sorted([*stored, *projected.values()], key=lambda s: s.date):
         if not start <= s.date < end:

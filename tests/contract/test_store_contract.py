@@ -38,7 +38,7 @@ def test_community_round_trips_every_field(store):
         digest_weekday=1, digest_time=time(8, 5), reply_to="cop@example.com",
         blackouts=(date(2026, 12, 25), date(2027, 1, 1)),
         allow_domains=("example.com", "example.org"), organisers=("ana@example.com",),
-        video_url="https://meet.example.com/abc-defg-hij",
+        video_url="https://meet.example.com/abc-defg-hij", settled=date(2026, 11, 28),
         created=datetime(2026, 1, 5, 9, 30, 15, 123456, tzinfo=SYDNEY))
     bare = Community(id="eng", name="Engineers", timezone="UTC")
     store.put_community(full)
@@ -128,7 +128,8 @@ def test_sessions_round_trip_every_field_and_keep_their_offset(store):
     planned = session(date(2026, 12, 4), presenter="ana@example.com", topic="Pricing pages",
                       starts_at=starts, ends_at=starts + timedelta(minutes=30),
                       declined=("bo@example.com", "cy@example.com"), sequence=3,
-                      calendar_hash="sha256:0f1e")
+                      calendar_hash="sha256:0f1e", pinned=True, reassigned=2,
+                      holders=(("ana@example.com", 3), ("b:o@example.com", 1)))
     june = session(date(2026, 6, 5), starts_at=winter, ends_at=winter + timedelta(hours=1))
     holiday = session(date(2026, 12, 25), status=HOLIDAY, note="Christmas Day")
     store.put_sessions("pm", [planned, june, holiday])
@@ -324,13 +325,17 @@ aware = st.datetimes(timezones=fixed_offsets())
 
 members = st.builds(Member, email=emails, name=texts, joined=st.dates(), order=small_ints,
                     opted_out=st.booleans(), paused_until=st.none() | st.dates(),
-                    bounces=small_ints)
+                    bounces=small_ints, times_presented=small_ints,
+                    last_presented=st.none() | st.dates())
 sessions = st.builds(
     Session, community=st.just("pm"), date=st.dates(max_value=date(9998, 12, 31)),
     status=st.sampled_from([PLANNED, CANCELLED, HOLIDAY]) | texts,
     presenter=maybe_texts, topic=maybe_texts, starts_at=st.none() | aware,
     ends_at=st.none() | aware, declined=st.lists(emails, max_size=4).map(tuple),
-    note=maybe_texts, sequence=small_ints, calendar_hash=maybe_texts)
+    note=maybe_texts, sequence=small_ints, calendar_hash=maybe_texts, pinned=st.booleans(),
+    reassigned=small_ints,
+    holders=st.lists(st.tuples(emails, small_ints), max_size=4, unique_by=lambda h: h[0])
+    .map(lambda h: tuple(sorted(h))))
 
 # Each example overwrites what it reads back, so sharing one store across examples is fine.
 examples = settings(max_examples=30, deadline=None,

@@ -43,9 +43,10 @@ def guild(tmp_path):
 def test_contract_of_member_list_and_schedule(guild):
     rows = json.loads(cop(guild, "member", "list", "guild", "--json").stdout)
     assert [r["email"] for r in rows] == [f"p{i}@example.com" for i in range(5)]
-    assert set(rows[0]) == {"email", "name", "status", "paused_until", "times_presented",
-                            "last_presented"}
+    assert set(rows[0]) >= {"email", "name", "status", "paused_until", "times_presented",
+                            "last_presented"}  # the contract's keys; more may be added
     assert {r["status"] for r in rows} == {"active"}
+    assert {(r["mail"], r["bounces"]) for r in rows} == {("ok", 0)}
     schedule = json.loads(cop(guild, "schedule", "guild", "--weeks", "8", "--json").stdout)
     assert [set(r) for r in schedule] == [{"date", "presenter", "status"}] * len(schedule)
     assert [r["status"] for r in schedule[:4]] == ["planned"] * 4
@@ -251,3 +252,19 @@ def test_tick_reports_each_problem_on_one_line_and_exits_non_zero(guild):
         [sys.executable, "-m", "functions", "--data", str(guild), "tick"], cwd=ROOT,
         env={**os.environ, "COP_NOW": NOW, "COP_DEBUG": "1"}, capture_output=True, text=True)
     assert debug.returncode == 1 and "Traceback" in debug.stderr
+
+
+@pytest.mark.parametrize("tick_between", [False, True])
+def test_members_added_one_at_a_time_present_in_turn(tmp_path, tick_between):
+    """The README's first path: `member add` five times plans a, b, c, d, like an import."""
+    data = tmp_path / "data"
+    cop(data, "community", "add", "guild", "--name", "Guild", "--timezone", "Europe/London")
+    for name in "abcde":
+        cop(data, "member", "add", "guild", f"{name}@example.com", "--name", name.upper())
+        if tick_between:
+            cop(data, "tick")
+    schedule = json.loads(cop(data, "schedule", "guild", "--json").stdout)
+    planned = [r["presenter"] for r in schedule if r["status"] == "planned"]
+    assert planned == [f"{n}@example.com" for n in "abcd"]
+    assert [r["presenter"] for r in schedule if r["status"] == "projected"][:1] == \
+        ["e@example.com"]

@@ -49,7 +49,7 @@ def setup_guild(deps: Bundle, roster: str = ROSTER, **settings) -> None:
                    minutes=30, holidays="AU-NSW", video_url=VIDEO)
     options.update(settings)
     communities.add_community(deps.store, deps.clock.now(), "guild", **options)
-    members.import_members(deps.store, deps.clock.now(), "guild", roster.encode())
+    members.join_many(deps, "guild", roster.encode())
 
 
 def on_the_wire(message: EmailMessage) -> tuple[bytes, EmailMessage]:
@@ -79,9 +79,11 @@ def calendar_parts(message: EmailMessage) -> list[EmailMessage]:
 
 
 def invite_event(message: EmailMessage) -> tuple[icalendar.Calendar, icalendar.Event]:
-    """The one iTIP invite a message carries, parsed."""
-    parts = calendar_parts(message)
-    assert len(parts) == 1, f"expected one text/calendar part, found {len(parts)}"
+    """The live iTIP invite a message carries (the one in its multipart/alternative, which
+    mail programs act on), parsed. Further updates ride along as attachments."""
+    body = next(p for p in message.walk() if p.get_content_type() == "multipart/alternative")
+    parts = [p for p in body.iter_parts() if p.get_content_type() == "text/calendar"]
+    assert len(parts) == 1, f"expected one live text/calendar part, found {len(parts)}"
     assert parts[0].get_param("method") == "REQUEST"
     calendar = icalendar.Calendar.from_ical(parts[0].get_payload(decode=True))
     events = list(calendar.walk("VEVENT"))
@@ -100,28 +102,29 @@ def live_first_week(deps: Bundle) -> dict:
 
     Wednesday: the first tick plans four sessions (heads-ups). Thursday afternoon: the
     reminder for Friday. Friday's session is held. Monday 09:00: the digest about the next
-    Friday. Then someone joins (welcome), a presenter declines the invite (confirm) and a
-    member leaves (goodbye). Returns the sessions as planned on the first day, by date.
+    Friday. Then someone joins (welcome), a presenter declines the invite (a heads-up for
+    their next turn confirms it), a member leaves (goodbye) and the newcomer pauses (confirm). Returns the sessions as planned on the first day, by date.
     """
-    from functions.services import membership, sessions
+    from functions.services import members, sessions
     from functions.services.tick import tick
 
     setup_guild(deps)
     tick(deps)
     planned = deps.store.list_sessions("guild")
     first, second = planned[0], planned[1]
-    sessions.set_topic(deps.store, "guild", first.presenter, "Feature flags on a budget",
-                       deps.clock.now())
+    sessions.set_topic(deps, "guild", first.presenter,
+                       "Feature flags on a budget")
     deps.clock.set(FIRST_FRIDAY - timedelta(hours=23))
     tick(deps)
     deps.clock.set(FIRST_DIGEST)
-    sessions.set_topic(deps.store, "guild", second.presenter,
-                       "What Postgres indexes really cost", deps.clock.now())
+    sessions.set_topic(deps, "guild", second.presenter,
+                       "What Postgres indexes really cost")
     tick(deps)
     deps.clock.advance(timedelta(hours=1))
-    membership.join(deps, "guild", "gus@example.com", "Gus Ito")
+    members.join(deps, "guild", "gus@example.com", "Gus Ito")
     third = deps.store.list_sessions("guild", FIRST_DIGEST.date())[1]
     deps.calendar.answers[f"guild-{third.date.isoformat()}@cop"] = {third.presenter: "declined"}
     tick(deps)
-    membership.leave(deps, "guild", EMAILS[5])
+    members.leave(deps, "guild", EMAILS[5])
+    members.pause(deps, "guild", "gus@example.com", FIRST_DIGEST.date() + timedelta(weeks=9))
     return {"first": first, "second": second, "declined": third}

@@ -56,7 +56,7 @@ def hostile_guild(deps, topic: str = HOSTILE_TOPIC, **settings):
     tick(deps)
     second = deps.store.list_sessions("guild")[1]
     assert second.presenter == "script@example.com"
-    sessions.set_topic(deps.store, "guild", second.presenter, topic, deps.clock.now())
+    sessions.set_topic(deps, "guild", second.presenter, topic)
     deps.clock.set(FIRST_DIGEST)
 
 
@@ -129,13 +129,14 @@ def test_no_header_can_be_injected(deps, digests):
 def test_names_read_from_storage_with_line_breaks_stay_on_one_line(deps):
     """Data written by other means (a console, an import) is made safe when mail is built."""
     from functions.domain.models import Member
-    from functions.services.membership import welcome
+    from functions.services.messages import notify
 
     setup_guild(deps)
     raw = Member(email="raw@example.com", name="Raw\r\nBcc: evil@example.com\nX-Evil: 1",
                  joined=FIRST_DIGEST.date(), order=99)
     deps.store.put_member("guild", raw)
-    welcome(deps, deps.store.get_community("guild"), raw)
+    notify(deps, deps.store.get_community("guild"), raw, kind="welcome", key="raw",
+           subject="Welcome", weekday="Friday", local_time="16:00", next_turn=None)
     data, msg = on_the_wire(of_kind(deps, "welcome")[0])
     assert msg["Bcc"] is None and msg["X-Evil"] is None
     assert not re.search(rb"\r\n(Bcc|X-Evil):", header_block(data), re.IGNORECASE)

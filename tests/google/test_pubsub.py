@@ -33,8 +33,8 @@ def add_communities(deps, ids=IDS):
     for community_id in ids:
         communities.add_community(deps.store, now, community_id, name=community_id.title(),
                                   timezone="Europe/London", weekday=4, start=time(16))
-        members.import_members(deps.store, now, community_id,
-                               b"email,name\nana@example.com,Ana\nbo@example.com,Bo\n")
+        members.join_many(deps, community_id,
+                          b"email,name\nana@example.com,Ana\nbo@example.com,Bo\n")
 
 
 def decoded(fake) -> list[dict]:
@@ -57,7 +57,7 @@ def test_tick_publishes_one_message_per_community(deps, fake, fanout, pubsub_fac
     assert len(calls[0].body["messages"]) == len(IDS)
     assert pubsub_factory.builds == 1 and sleeps == []
     # the tick itself did no community's work: that is for each message's function
-    assert deps.mailer.sent == [] and deps.calendar.published == []
+    assert deps.mailer.kinds() == ["welcome"] * 2 * len(IDS)
 
 
 def test_each_published_message_runs_its_community(deps, fake, fanout):
@@ -67,7 +67,8 @@ def test_each_published_message_runs_its_community(deps, fake, fanout):
         # what functions.main.run_community does with the Pub/Sub event's data
         body = json.loads(base64.b64decode(message["data"]))
         run_community(deps, body["community"])
-    presenters = {m["To"].addresses[0].addr_spec for m in deps.mailer.sent}
+    presenters = {m["To"].addresses[0].addr_spec for m in deps.mailer.sent
+                  if m["X-Cop-Kind"] == "heads-up"}
     assert presenters == {"ana@example.com", "bo@example.com"}
     assert {e.community_id for e in deps.calendar.published} == set(IDS)
 

@@ -191,7 +191,7 @@ def test_header_injection_comes_out_on_one_line():
 def test_bounce_names_the_original_message():
     bounce = read("bounce_dsn.eml").bounce
     assert bounce.permanent and bounce.status == "5.1.1"
-    assert bounce.original_message_id.startswith("<digest.product-guild.2026-12-04.")
+    assert bounce.original_ids[0].startswith("<digest.product-guild.2026-12-04.")
 
 
 def test_calendar_reply_names_the_session():
@@ -249,13 +249,17 @@ def test_messages_over_the_limit_are_refused_unread():
 
 # --- pieces ---------------------------------------------------------------------------------
 
-def test_reply_token_only_from_the_reply_addresses():
-    addresses = ["other+evil.abc@example.net", "COP+Kitchen.k3j9@Example.com"]
-    assert find_reply_token(addresses, ["cop@example.com"]) == "kitchen.k3j9"
-    assert find_reply_token(addresses, ["cop+x@example.com"]) == "kitchen.k3j9"
-    assert find_reply_token(addresses, ["rota@example.com"]) is None
-    assert find_reply_token(addresses, []) == "evil.abc"
-    assert find_reply_token(["cop@example.com"], []) is None
+def test_reply_tokens_on_the_reply_addresses_come_first():
+    good = TOKENS.reply_token("kitchen", "ana@example.com")
+    other = TOKENS.reply_token("garden", "ana@example.com")
+    addresses = ["other+evil.abc@example.net", f"rota+{other}@old.example.com",
+                 f"COP+{good.upper()}@Example.com"]
+    assert find_reply_token(addresses, ["cop@example.com"]) == good
+    assert find_reply_token(addresses, ["cop+x@example.com"]) == good
+    # A community's earlier reply address still carries its tokens.
+    assert find_reply_token(addresses, ["rota@example.com"]) == other
+    assert find_reply_token(addresses, []) == other
+    assert find_reply_token(["cop@example.com", "x+evil.abc@example.com"], []) is None
     assert find_reply_token(["cop+a b;<x>@example.com"], []) is None
 
 
@@ -380,3 +384,69 @@ def test_mutated_corpus_messages_never_raise(name, mutations):
         at = position % (len(raw) + 1)
         raw[at:at + length] = replacement
     check_never_raises(bytes(raw))
+
+
+# --- limits ---------------------------------------------------------------------------------
+
+def nested_multiparts(depth: int) -> bytes:
+    out = b"From: ana@example.com\r\nTo: cop@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+    for i in range(depth):
+        out += f"Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n".encode()
+    out += b"Content-Type: text/plain\r\n\r\nskip\r\n"
+    return out + b"".join(f"--b{i}--\r\n".encode() for i in reversed(range(depth)))
+
+
+def test_deeply_nested_multiparts_are_refused_before_parsing():
+    assert parse_inbound(nested_multiparts(990), TRUSTED, ()).refused == "too complex"
+    assert parse_inbound(nested_multiparts(5), TRUSTED, ()).text == "skip"
+
+
+@pytest.mark.parametrize("header", [b"X-A: b\r\n" * 5_000, b"X-A: " + b"b" * 300_000 + b"\r\n"])
+def test_too_many_or_too_large_headers_are_refused(header):
+    raw = b"From: ana@example.com\r\n" + header + b"\r\nskip\r\n"
+    assert parse_inbound(raw, TRUSTED, ()).refused == "too many headers"
+    ordinary = b"From: ana@example.com\r\n" + b"Received: from a by b\r\n" * 200 + b"\r\nskip\r\n"
+    assert parse_inbound(ordinary, TRUSTED, ()).text == "skip"
+
+
+# --- automatic mail ----------------------------------------------------------------------------
+
+def automatic_reply(headers: dict[str, str], subject: str = "Re: Product Guild") -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "ana@example.com"
+    msg["To"] = "cop+" + TOKENS.reply_token("product-guild", "ana@example.com") + "@example.com"
+    msg["Subject"] = subject
+    for name, value in headers.items():
+        msg[name] = value
+    msg.set_content("out\n")
+    return msg.as_bytes()
+
+
+@pytest.mark.parametrize("headers", [
+    {"X-Auto-Response-Suppress": "All", "X-MS-Exchange-Organization-AuthAs": "Internal"},
+    {"X-Auto-Response-Suppress": "DR, RN, NRN, OOF, AutoReply"},
+    {"X-MS-Exchange-Generated-Message-Source": "Mailbox Rules Agent"},
+    {"X-MS-Exchange-Inbox-Rules-Loop": "ana@example.com"},
+    {"X-Autorespond": "yes"}, {"X-Autoreply": "yes"}, {"X-AutoReply-From": "ana@example.com"},
+    {"Precedence": "auto_reply"}, {"Precedence": "junk"},
+    {"List-Id": "<news.example.com>"}, {"List-Unsubscribe": "<mailto:u@example.com>"},
+    {"Feedback-ID": "1:campaign:example"},
+])
+def test_automatic_headers_are_never_answered(headers):
+    assert parse_inbound(automatic_reply(headers), TRUSTED, REPLY_BASES).automatic
+
+
+@pytest.mark.parametrize("subject", [
+    "Automatic reply: Product Guild", "Out of Office: Product Guild", "Abwesenheitsnotiz: x",
+    "Réponse automatique : x", "Respuesta automática: x", "Risposta automatica: x",
+    "Automatisch antwoord: x", "Autosvar: x", "Automatyczna odpowiedź: x",
+    "Автоматический ответ: x", "自動応答: x", "自动回复: x", "자동 회신: x", "不在: x",
+])
+def test_out_of_office_subjects_are_never_answered(subject):
+    assert parse_inbound(automatic_reply({}, subject), TRUSTED, REPLY_BASES).automatic
+
+
+@pytest.mark.parametrize("subject", ["Re: Product Guild", "Re: Out of office next week?",
+                                     "Absent friends", "AW: Automatic replies are annoying"])
+def test_people_writing_about_absence_are_read(subject):
+    assert parse_inbound(automatic_reply({}, subject), TRUSTED, REPLY_BASES).automatic is None

@@ -17,7 +17,7 @@ from hypothesis import given, settings, strategies as st
 
 from functions.adapters.clock import FixedClock
 from functions.adapters.ics_calendar import (
-    IcsCalendar, attach_invite, itip_part, render_feed, render_ics)
+    IcsCalendar, attach_invites, itip_part, render_feed, render_ics)
 from functions.domain.invites import Attendee
 
 from .factories import make_event, make_message
@@ -247,7 +247,7 @@ def invite_parts(message: EmailMessage):
 
 def test_invite_is_attached_where_mail_clients_look_for_it():
     message = make_message(1)
-    attach_invite(message, make_event(sequence=1), STAMP)
+    attach_invites(message, [make_event(sequence=1)], STAMP)
     structure, calendar_part, attachment = invite_parts(message)
 
     assert structure == [
@@ -270,7 +270,7 @@ def test_cancellation_attaches_a_cancel_to_a_plain_text_message():
     message = EmailMessage()
     message["Subject"] = "Cancelled"
     message.set_content("No session this week.")
-    attach_invite(message, make_event(cancelled=True), STAMP)
+    attach_invites(message, [make_event(cancelled=True)], STAMP)
     structure, calendar_part, _ = invite_parts(message)
 
     assert [t for t, _ in structure] == ["multipart/mixed", "multipart/alternative",

@@ -290,3 +290,18 @@ def test_from_url():
                 "smtp://mail.example.com:port", "smtp://mail.example.com/path"):
         with pytest.raises(ValueError):
             SmtpMailer.from_url(bad)
+
+
+def test_the_signed_return_path_is_the_envelope_sender_and_not_sent(serve, certificate):
+    recorder = Recorder()
+    port = serve(recorder)
+    message = make_message(1)
+    message["Return-Path"] = "<cop+guild.abcdefgh.abcdefghijkl@example.com>"
+
+    results = mailer(port, certificate, username=None, password=None).send_many([message])
+
+    assert results == [None]
+    (delivery,) = recorder.deliveries
+    assert delivery.mail_from == "cop+guild.abcdefgh.abcdefghijkl@example.com"
+    assert b"Return-Path" not in delivery.data  # the receiving server writes it
+    assert message["Return-Path"]  # the message itself is left as it was

@@ -23,7 +23,7 @@ def emails(deps):
 
 def test_import_adds_everyone_in_order(guild):
     data = "email,name\nAna@Example.com,Ana\nben@example.com,\n".encode()
-    added = members.import_members(guild.store, guild.clock.now(), "guild", data)
+    added = members.join_many(guild, "guild", data)
     assert [m.email for m in added] == ["ana@example.com", "ben@example.com"]
     assert [m.name for m in added] == ["Ana", "ben"]
     assert [m.order for m in added] == [0, 1]
@@ -43,14 +43,14 @@ def test_import_adds_everyone_in_order(guild):
 ])
 def test_bad_csv_is_refused_whole(guild, data, message):
     with pytest.raises(InputError, match=message):
-        members.import_members(guild.store, guild.clock.now(), "guild", data)
+        members.join_many(guild, "guild", data)
     assert emails(guild) == []
 
 
 def test_import_is_all_or_nothing_when_one_is_already_a_member(guild):
-    members.add_member(guild.store, guild.clock.now(), "guild", "ben@example.com")
+    members.join(guild, "guild", "ben@example.com")
     with pytest.raises(Conflict, match="ben@example.com"):
-        members.import_members(guild.store, guild.clock.now(), "guild",
+        members.join_many(guild, "guild",
                                b"email,name\nana@example.com,Ana\nben@example.com,Ben\n")
     assert emails(guild) == ["ben@example.com"]
 
@@ -58,35 +58,35 @@ def test_import_is_all_or_nothing_when_one_is_already_a_member(guild):
 def test_huge_csv_is_refused(guild):
     data = b"email,name\n" + b"x@example.com,X\n" * 200_000
     with pytest.raises(InputError, match="limit"):
-        members.import_members(guild.store, guild.clock.now(), "guild", data)
+        members.join_many(guild, "guild", data)
 
 
 def test_unknown_community_duplicate_and_unknown_member(guild):
     now = guild.clock.now()
     with pytest.raises(NotFound, match="no community"):
-        members.add_member(guild.store, now, "nope", "ana@example.com")
-    members.add_member(guild.store, now, "guild", "ana@example.com")
+        members.join(guild, "nope", "ana@example.com")
+    members.join(guild, "guild", "ana@example.com")
     with pytest.raises(Conflict, match="already a member"):
-        members.add_member(guild.store, now, "guild", "ANA@example.com")
+        members.join(guild, "guild", "ANA@example.com")
     with pytest.raises(NotFound, match="not a member"):
-        members.opt_out(guild.store, now, "guild", "zed@example.com")
+        members.leave(guild, "guild", "zed@example.com")
 
 
 def test_pause_in_the_past_is_refused(guild):
     now = guild.clock.now()
-    members.add_member(guild.store, now, "guild", "ana@example.com")
+    members.join(guild, "guild", "ana@example.com")
     with pytest.raises(InputError, match="after today"):
-        members.pause(guild.store, now, "guild", "ana@example.com", now.date())
+        members.pause(guild, "guild", "ana@example.com", now.date())
     assert guild.store.get_member("guild", "ana@example.com").paused_until is None
 
 
 def test_statuses_and_pause_ends_on_its_date(guild, clock):
     now = clock.now()
     for e in ("ana@example.com", "ben@example.com", "cat@example.com"):
-        members.add_member(guild.store, now, "guild", e)
+        members.join(guild, "guild", e)
     back = now.date() + timedelta(days=10)
-    members.pause(guild.store, now, "guild", "ben@example.com", back)
-    members.opt_out(guild.store, now, "guild", "cat@example.com")
+    members.pause(guild, "guild", "ben@example.com", back)
+    members.leave(guild, "guild", "cat@example.com")
     rows = {r["email"]: r for r in member_rows(guild.store, "guild", now)}
     assert rows["ana@example.com"]["status"] == "active"
     assert rows["ben@example.com"]["status"] == "paused"
@@ -100,9 +100,9 @@ def test_statuses_and_pause_ends_on_its_date(guild, clock):
 def test_opted_out_and_paused_people_are_not_scheduled(guild):
     now = guild.clock.now()
     for e in ("ana@example.com", "ben@example.com", "cat@example.com"):
-        members.add_member(guild.store, now, "guild", e)
-    members.opt_out(guild.store, now, "guild", "ana@example.com")
-    members.pause(guild.store, now, "guild", "ben@example.com",
+        members.join(guild, "guild", e)
+    members.leave(guild, "guild", "ana@example.com")
+    members.pause(guild, "guild", "ben@example.com",
                   now.date() + timedelta(weeks=3))
     rows = schedule_rows(guild.store, "guild", now, weeks=2)
     assert {r["presenter"] for r in rows} == {"cat@example.com"}

@@ -1,6 +1,7 @@
 """Replying by email runs the roster: each command, who may send it, and what is refused."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -46,18 +47,32 @@ def first_session(deps):
     return deps.store.list_sessions("guild")[0]
 
 
-def test_skip_hands_the_session_on_and_confirms(guild):
+def answers_to(deps, email):
+    """The messages answering a reply: "Done: …" confirmations, or heads-ups that are one."""
+    return [m for m in deps.mailer.to(email) if m["Auto-Submitted"] == "auto-replied"
+            and "Done: " in m.get_body(("plain",)).get_content()]
+
+
+def test_skip_hands_the_session_on_and_tells_both_at_once(guild):
     first = first_session(guild)
     result = handle_reply(guild, reply(guild, first.presenter, "skip"))
     assert result.outcome == "done"
     now_first = first_session(guild)
     assert now_first.presenter not in (None, first.presenter)
-    confirm = guild.mailer.to(first.presenter, "confirm")[-1]
-    assert confirm["Auto-Submitted"] == "auto-replied"
+    [confirm] = answers_to(guild, first.presenter)
     assert confirm["In-Reply-To"]
-    tick(guild)  # the new presenter hears at once from the next tick
+    text = confirm.get_body(("plain",)).get_content()
+    assert f"{first.date:%A} {first.date.day} {first.date:%B}" in text  # a human date
+    assert first.date.isoformat() not in text
+    # the new presenter hears at once, in words written for them
     day = f"{first.date.day} {first.date:%B}"
-    assert any(day in m["Subject"] for m in guild.mailer.to(now_first.presenter, "heads-up"))
+    [heads_up] = [m for m in guild.mailer.to(now_first.presenter, "heads-up")
+                  if day in m["Subject"]]
+    assert heads_up["Auto-Submitted"] == "auto-generated"
+    assert "Done:" not in heads_up.get_body(("plain",)).get_content()
+    sent = len(guild.mailer.sent)
+    tick(guild)  # and nothing of it again
+    assert not [m for m in guild.mailer.sent[sent:] if day in m["Subject"]]
 
 
 def test_same_message_delivered_twice_is_handled_once(guild):
@@ -65,7 +80,7 @@ def test_same_message_delivered_twice_is_handled_once(guild):
     raw = reply(guild, first.presenter, "skip")
     assert handle_reply(guild, raw).outcome == "done"
     assert handle_reply(guild, raw).outcome == "duplicate"
-    assert len(guild.mailer.to(first.presenter, "confirm")) == 1
+    assert len(answers_to(guild, first.presenter)) == 1
 
 
 def test_topic_reaches_the_session_and_the_calendar(guild):
@@ -107,7 +122,8 @@ def test_volunteer_takes_the_next_session_and_the_planned_person_keeps_their_pla
     volunteer = "p5@example.com"  # not planned in the look-ahead
     handle_reply(guild, reply(guild, volunteer, "volunteer"))
     assert first_session(guild).presenter == volunteer
-    assert guild.mailer.to(first.presenter, "confirm")  # told they are off
+    [told] = guild.mailer.to(first.presenter, "changed")  # told they are off, and why
+    assert "You keep your place" in told.get_body(("plain",)).get_content()
     # planned weeks stay put; the displaced person is first in line for the next free one
     rows = schedule_rows(guild.store, "guild", guild.clock.now(), weeks=8)
     projected = [r["presenter"] for r in rows if r["status"] == "projected"]
@@ -161,12 +177,26 @@ def test_forged_sender_without_token_or_dmarc_is_refused(guild):
 
 
 def test_token_of_another_member_cannot_be_borrowed_by_changing_from(guild):
-    # A reply to p1's token is p1's command, whatever From says.
+    # p1 forwarded a digest; p3 replies to p1's token: p3 is not p1.
     raw = reply(guild, "p1@example.com", "out")
     forged = raw.replace(b"From: p1@example.com", b"From: p3@example.com")
-    handle_reply(guild, forged)
-    assert guild.store.get_member("guild", "p1@example.com").opted_out
+    assert handle_reply(guild, forged).outcome == "refused"
+    assert not guild.store.get_member("guild", "p1@example.com").opted_out
     assert not guild.store.get_member("guild", "p3@example.com").opted_out
+    # With DMARC vouching for p3, it is p3's own reply.
+    vouched = forged.replace(b"From: p3@example.com", b"Authentication-Results: mx.google.com;"
+                             b" dmarc=pass header.from=example.com\nFrom: p3@example.com")
+    assert handle_reply(guild, vouched).member == "p3@example.com"
+    assert not guild.store.get_member("guild", "p1@example.com").opted_out
+    assert guild.store.get_member("guild", "p3@example.com").opted_out
+
+
+@pytest.mark.parametrize("sender", ["p1@EXAMPLE.com", "P1@example.com", "p1+rota@example.com"])
+def test_the_member_is_recognised_as_mail_systems_compare_addresses(guild, sender):
+    raw = reply(guild, "p1@example.com", "out")
+    raw = raw.replace(b"From: p1@example.com", f"From: {sender}".encode())
+    assert handle_reply(guild, raw).outcome == "done"
+    assert guild.store.get_member("guild", "p1@example.com").opted_out
 
 
 def test_dmarc_pass_without_token_identifies_the_member(guild):
@@ -189,6 +219,9 @@ def test_newcomer_from_allowed_domain_joins_with_in(guild):
 
 
 def test_bounces_stop_mail_after_the_limit(guild, clock):
+    victim = guild.store.list_sessions("guild")[3].presenter  # has had a heads-up
+    sent = guild.mailer.to(victim)[-1]["Message-ID"]
+
     def bounce(n):
         return (
             "From: MAILER-DAEMON@mx.example.com\r\nTo: cop@example.com\r\n"
@@ -198,15 +231,18 @@ def test_bounces_stop_mail_after_the_limit(guild, clock):
             "--b1\r\nContent-Type: text/plain\r\n\r\nThis is the mail system.\r\n"
             "--b1\r\nContent-Type: message/delivery-status\r\n\r\n"
             "Reporting-MTA: dns; mx.example.com\r\n\r\n"
-            "Final-Recipient: rfc822; p5@example.com\r\nAction: failed\r\n"
-            "Status: 5.1.1\r\n\r\n--b1--\r\n").encode()
+            f"Final-Recipient: rfc822; {victim}\r\nAction: failed\r\n"
+            "Status: 5.1.1\r\n\r\n"
+            f"--b1\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {sent}\r\n"
+            "\r\n--b1--\r\n").encode()
     for n in range(3):
         assert handle_reply(guild, bounce(n)).outcome == "bounce"
-    assert guild.store.get_member("guild", "p5@example.com").bounces == 3
+    assert guild.store.get_member("guild", victim).bounces == 3
     clock.set(first_session(guild).starts_at + timedelta(days=3))
     tick(guild)
-    assert guild.mailer.to("p0@example.com", "digest")
-    assert not guild.mailer.to("p5@example.com", "digest")
+    others = [m.email for m in guild.store.list_members("guild") if m.email != victim]
+    assert guild.mailer.to(others[0], "digest")
+    assert not guild.mailer.to(victim, "digest")
 
 
 def test_presenter_declining_by_calendar_reply_skips(guild):
@@ -227,3 +263,22 @@ def test_presenter_declining_by_calendar_reply_skips(guild):
     assert result.outcome == "rsvp"
     assert first_session(guild).presenter != first.presenter
     assert first.presenter in first_session(guild).declined
+
+
+def test_tokens_stay_valid_when_the_reply_address_changes(guild):
+    raw = reply(guild, "p1@example.com", "out")  # to cop+TOKEN@example.com
+    community = guild.store.get_community("guild")
+    guild.store.put_community(dataclasses.replace(community, reply_to="rota@new.example.org"))
+    assert handle_reply(guild, raw).outcome == "done"
+    assert guild.store.get_member("guild", "p1@example.com").opted_out
+
+
+def test_a_refused_reply_is_handled_once_the_settings_are_fixed(guild):
+    raw = reply(guild, "p2@example.com", "out", to="cop@example.com", headers={
+        "Authentication-Results": "mx.example.org; dmarc=pass header.from=example.com"})
+    assert handle_reply(guild, raw).outcome == "refused"
+    assert handle_reply(guild, raw).outcome == "refused"  # still not trusted, not "duplicate"
+    guild.mail = dataclasses.replace(guild.mail, trusted_authserv="mx.example.org")
+    assert handle_reply(guild, raw).outcome == "done"
+    assert guild.store.get_member("guild", "p2@example.com").opted_out
+    assert handle_reply(guild, raw).outcome == "duplicate"  # a replay does nothing twice

@@ -56,7 +56,7 @@ def test_digest_email_shows_what_matters(deps, page):
     tick(deps)
     second = deps.store.list_sessions("guild")[1]
     deps.clock.set(FIRST_DIGEST)
-    sessions.set_topic(deps.store, "guild", second.presenter, TOPIC, deps.clock.now())
+    sessions.set_topic(deps, "guild", second.presenter, TOPIC)
     tick(deps)
     digest = next(m for m in of_kind(deps, "digest") if recipient(m) == EMAILS[0])
     names = {m.email: m.name for m in deps.store.list_members("guild")}

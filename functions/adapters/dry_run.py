@@ -1,0 +1,161 @@
+"""Backends for `tick --dry-run`: read the real ones, keep every write in memory.
+
+The real tick runs unchanged against these, so what it prints is what a tick would do.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from email.message import EmailMessage
+from typing import Iterable
+
+from ..domain.delivery import Entry
+from ..domain.errors import Conflict
+from ..domain.invites import Event
+from ..domain.models import Community, Link, Member, Session
+from ..ports import Calendar, Inbox, Mailer, Store
+from .memory_store import MemoryStore
+
+
+class OverlayStore:
+    """Reads fall through to the real store; writes land in memory and are read back."""
+
+    def __init__(self, base: Store) -> None:
+        self.base = base
+        self.top = MemoryStore()
+        self.deleted: set[tuple[str, str]] = set()
+        self.forgotten: set[str] = set()  # ledger entries deleted in the dry run
+
+    def get_community(self, community_id: str) -> Community | None:
+        return self.top.get_community(community_id) or self.base.get_community(community_id)
+
+    def list_communities(self) -> list[Community]:
+        found = {c.id: c for c in self.base.list_communities()}
+        found.update({c.id: c for c in self.top.list_communities()})
+        return [found[k] for k in sorted(found)]
+
+    def put_community(self, community: Community) -> None:
+        self.top.put_community(community)
+
+    def list_members(self, community_id: str) -> list[Member]:
+        found = {m.email: m for m in self.base.list_members(community_id)}
+        found.update({m.email: m for m in self.top.list_members(community_id)})
+        return sorted((m for m in found.values() if (community_id, m.email) not in self.deleted),
+                      key=lambda m: m.order)
+
+    def get_member(self, community_id: str, email: str) -> Member | None:
+        if (community_id, email) in self.deleted:
+            return None
+        return self.top.get_member(community_id, email) or self.base.get_member(community_id,
+                                                                                email)
+
+    def put_member(self, community_id: str, member: Member) -> None:
+        self.deleted.discard((community_id, member.email))
+        self.top.put_member(community_id, member)
+
+    def add_members(self, community_id: str, members: Iterable[Member]) -> None:
+        new = list(members)
+        for m in new:
+            if self.get_member(community_id, m.email) is not None:
+                raise Conflict(f"{m.email} is already a member of {community_id}")
+        for m in new:
+            self.put_member(community_id, m)
+
+    def list_sessions(self, community_id: str, start: date | None = None,
+                      end: date | None = None) -> list[Session]:
+        found = {s.date: s for s in self.base.list_sessions(community_id, start, end)}
+        found.update({s.date: s for s in self.top.list_sessions(community_id, start, end)})
+        return [found[d] for d in sorted(found)]
+
+    def put_sessions(self, community_id: str, sessions: Iterable[Session]) -> None:
+        self.top.put_sessions(community_id, sessions)
+
+    def add_link(self, community_id: str, link: Link) -> None:
+        self.top.add_link(community_id, link)
+
+    def list_links(self, community_id: str, since: datetime) -> list[Link]:
+        found = {k.id: k for k in self.base.list_links(community_id, since)}
+        found.update({k.id: k for k in self.top.list_links(community_id, since)})
+        return sorted(found.values(), key=lambda k: (k.shared_at, k.id))
+
+    def claim(self, key: str, now: datetime) -> bool:
+        if self.base.record_state(key) is not None:
+            return False
+        return self.top.claim(key, now)
+
+    def release(self, key: str) -> None:
+        self.top.release(key)
+
+    def record(self, key: str, state: str, now: datetime, detail: str = "") -> None:
+        self.top.record(key, state, now, detail)
+
+    def record_state(self, key: str) -> tuple[str, datetime] | None:
+        return self.top.record_state(key) or self.base.record_state(key)
+
+    def ledger(self, keys: Iterable[str]) -> dict[str, Entry]:
+        keys = list(keys)
+        found = {**self.base.ledger(keys), **self.top.ledger(keys)}
+        return {k: e for k, e in found.items() if k not in self.forgotten}
+
+    def swap(self, key: str, expected: Entry | None, new: Entry | None) -> bool:
+        if self.ledger([key]).get(key) != expected:
+            return False
+        self.top.claims.pop(key, None)
+        if new is None:
+            self.forgotten.add(key)
+        else:
+            self.forgotten.discard(key)
+            self.top.claims[key] = new
+        return True
+
+    def due_retries(self, now: datetime, limit: int, community: str
+                    ) -> list[tuple[str, Entry]]:
+        due = {k: e for k, e in self.base.due_retries(now, limit, community)
+               if k not in self.top.claims and k not in self.forgotten}
+        due.update(self.top.due_retries(now, limit, community))
+        return sorted(due.items(), key=lambda item: item[1].retry_at)[:limit]
+
+    def prune(self, now: datetime) -> int:
+        return 0  # a dry run deletes nothing
+
+
+class RecordingMailer:
+    """Accepts every message and keeps it; asks the real mailer what already went out."""
+
+    def __init__(self, base: Mailer) -> None:
+        self.base = base
+        self.sent: list[EmailMessage] = []
+
+    def send_many(self, messages: list[EmailMessage]) -> list[Exception | None]:
+        self.sent.extend(messages)
+        return [None] * len(messages)
+
+    def was_sent(self, message_id: str) -> bool | None:
+        return self.base.was_sent(message_id)
+
+
+class RecordingCalendar:
+    """Keeps what would be published; answers come from the real calendar."""
+
+    def __init__(self, base: Calendar) -> None:
+        self.base = base
+        self.published: list[Event] = []
+
+    def publish(self, event: Event) -> None:
+        self.published.append(event)
+
+    def responses(self, event: Event) -> dict[str, str]:
+        return self.base.responses(event)
+
+
+class PeekingInbox:
+    """Reads the real inbox but leaves every message in it, unhandled."""
+
+    def __init__(self, base: Inbox) -> None:
+        self.base = base
+        self.seen: set[str] = set()
+
+    def fetch(self, limit: int = 100) -> list[tuple[str, bytes]]:
+        return [(h, raw) for h, raw in self.base.fetch(limit) if h not in self.seen]
+
+    def done(self, handle: str) -> None:
+        self.seen.add(handle)

@@ -1,0 +1,51 @@
+"""Loading a community's Rota once and saving what one of its decisions changed."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Callable
+
+from ..domain.rota import Decision, Rota
+from ..ports import Store
+from . import lookup
+
+
+RECENT = timedelta(days=15)  # the last digest's week and the session before it (recap)
+
+
+def load(store: Store, community_id: str, now: datetime) -> Rota:
+    """The roster and the sessions of the last two weeks on (or from the first one not yet
+    counted, if earlier). Only a store written before turns were counted (`settled` unset)
+    is read in full, once.
+    """
+    community = lookup.community(store, community_id)
+    start = (now - RECENT).date()
+    if community.settled is None:
+        start = None
+    elif community.settled < start:
+        start = community.settled
+    return Rota.of(community, store.list_members(community_id),
+                   store.list_sessions(community_id, start=start))
+
+
+def save(store: Store, before: Rota, decision: Decision) -> None:
+    """New members are created all at once (a duplicate added meanwhile raises Conflict)."""
+    community_id = before.community.id
+    new = [m for m in decision.members if m.email not in before.roster]
+    if new:
+        store.add_members(community_id, new)
+    for member in decision.members:
+        if member.email in before.roster:
+            store.put_member(community_id, member)
+    if decision.sessions:
+        store.put_sessions(community_id, decision.sessions)
+    if decision.community is not None:
+        store.put_community(decision.community)
+
+
+def apply(store: Store, community_id: str, now: datetime,
+          operation: Callable[[Rota], tuple[Rota, Decision]]) -> tuple[Rota, Decision]:
+    """Load once, decide once, save once."""
+    before = load(store, community_id, now)
+    after, decision = operation(before)
+    save(store, before, decision)
+    return after, decision

@@ -1,0 +1,27 @@
+"""Accuracy over the public corpora (tests/inbound/accuracy.py; `make bench` prints it)."""
+from __future__ import annotations
+
+import pytest
+
+from tests.inbound import accuracy
+
+CASES = accuracy.reply_cases()
+
+
+@pytest.fixture(scope="module")
+def figures():
+    found = accuracy.measure()
+    print("\n" + "\n".join(accuracy.report(found)))
+    return found
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_each_real_reply_gives_its_command(case):
+    assert accuracy.verb(case.raw) == case.expected
+
+
+def test_quoted_commands_and_automatic_mail_are_never_obeyed(figures):
+    assert figures.quoted_obeyed == []
+    assert figures.auto_answered == []
+    assert figures.bounces_found == figures.bounces
+    assert not figures.missed

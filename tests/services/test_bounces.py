@@ -1,0 +1,194 @@
+"""Bounces as real mail systems send them: only authentic ones count against a member.
+
+Authentic: the bounce came back to the signed envelope sender (VERP) of a message to that
+member, or names the signed Message-ID of a message the ledger says was sent to them.
+The bounces are real ones (tests/inbound/bounces), readdressed to our members.
+"""
+from __future__ import annotations
+
+import re
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+import pytest
+
+from functions.adapters.maildir import MaildirOutbox
+from functions.domain.models import BOUNCE_LIMIT
+from functions.emails import message_id
+from functions.services import communities
+from functions.services.replies import handle_reply
+from functions.services.tick import tick
+from functions.services.views import member_rows
+from tests.services.test_tick import setup_guild
+
+BOUNCES = Path(__file__).parents[1] / "inbound" / "bounces" / "flufl"
+ORGANISER = "org@example.com"
+
+
+@pytest.fixture
+def guild(deps):
+    setup_guild(deps, organisers=(ORGANISER,))
+    tick(deps)
+    return deps
+
+
+def victim_and_message(deps) -> tuple[str, EmailMessage]:
+    """A member the rota has written to, and the last message it sent them."""
+    session = deps.store.list_sessions("guild")[2]
+    return session.presenter, deps.mailer.to(session.presenter)[-1]
+
+
+def real_bounce(name: str, failed: str, to: str, *, original_id: str | None = None,
+                new_id: str | None = None) -> bytes:
+    """A bounce from the corpus about `failed`, delivered to `to`; optionally quoting the
+    headers of the returned message with `original_id`."""
+    raw = (BOUNCES / name).read_bytes()
+    raw = raw.replace(b"userx@example.de", failed.encode())
+    msg = message_from_bytes(raw)
+    del msg["To"]
+    msg["To"] = to
+    del msg["Message-Id"]
+    msg["Message-ID"] = new_id or make_msgid(domain="mx.example.net")
+    raw = msg.as_bytes()
+    if original_id:
+        raw = raw.replace(b"Message removed", f"Message-ID: {original_id}\n".encode())
+    return raw
+
+
+def bounces_of(deps, email: str) -> int:
+    return deps.store.get_member("guild", email).bounces
+
+
+def test_a_bounce_naming_a_message_we_sent_counts(guild):
+    victim, sent = victim_and_message(guild)
+    raw = real_bounce("qmail_01.txt", victim, "cop@example.com", original_id=sent["Message-ID"])
+    result = handle_reply(guild, raw)
+    assert (result.outcome, result.member) == ("bounce", victim)
+    assert bounces_of(guild, victim) == 1
+
+
+def test_forged_bounces_are_logged_and_ignored(guild, caplog):
+    victim, sent = victim_and_message(guild)
+    genuine = sent["Message-ID"]
+    forged_ids = [
+        None,                                      # names no message at all
+        re.sub(r"\.[0-9a-f]{16}@", "." + "0" * 16 + "@", genuine),  # a wrong signature
+        # Signed correctly but never sent to them: the ledger has no such message.
+        message_id(guild.mail.tokens, "digest", guild.store.get_community("guild"),
+                   "2031-01-06", victim, "example.com"),
+    ]
+    for n in range(BOUNCE_LIMIT):
+        for forged in forged_ids:
+            raw = real_bounce("qmail_01.txt", victim, "cop@example.com", original_id=forged)
+            assert handle_reply(guild, raw).outcome == "ignored"
+    assert bounces_of(guild, victim) == 0
+    assert "bounce not authentic" in caplog.text
+    assert {r["mail"] for r in member_rows(guild.store, "guild", guild.clock.now())} == {"ok"}
+
+
+def test_a_message_sent_to_someone_else_does_not_count_against_this_member(guild):
+    victim, _ = victim_and_message(guild)
+    other = guild.store.list_sessions("guild")[0].presenter
+    theirs = guild.mailer.to(other)[-1]["Message-ID"]
+    raw = real_bounce("qmail_01.txt", victim, "cop@example.com", original_id=theirs)
+    assert handle_reply(guild, raw).member == other  # the message names its recipient
+    assert bounces_of(guild, victim) == 0
+
+
+def test_a_bounce_to_the_signed_return_path_counts_without_the_original(guild):
+    victim, sent = victim_and_message(guild)
+    return_path = sent["Return-Path"].strip("<>")
+    assert return_path.startswith("cop+guild.") and return_path.endswith("@example.com")
+    for name in ("qmail_01.txt", "postfix_01.txt", "yahoo_01.txt", "simple_01.txt"):
+        before = bounces_of(guild, victim)
+        raw = real_bounce(name, victim, return_path)
+        result = handle_reply(guild, raw)
+        assert (result.outcome, result.member) == ("bounce", victim), name
+        assert bounces_of(guild, victim) == before + 1
+
+
+@pytest.mark.parametrize("position", range(len("guild.") + 8 + 1 + 12))
+def test_a_tampered_return_path_is_not_authentic(guild, position):
+    victim, sent = victim_and_message(guild)
+    local, _, domain = sent["Return-Path"].strip("<>").partition("@")
+    base, _, token = local.partition("+")
+    changed = token[:position] + ("a" if token[position] != "a" else "b") + token[position + 1:]
+    raw = real_bounce("qmail_01.txt", victim, f"{base}+{changed}@{domain}")
+    assert handle_reply(guild, raw).outcome == "ignored"
+    assert bounces_of(guild, victim) == 0
+
+
+def test_an_out_of_office_sent_to_the_return_path_is_not_a_bounce(guild):
+    victim, sent = victim_and_message(guild)
+    msg = EmailMessage()
+    msg["From"] = victim
+    msg["To"] = sent["Return-Path"].strip("<>")
+    msg["Subject"] = "Automatic reply: " + sent["Subject"]
+    msg["Auto-Submitted"] = "auto-replied"
+    msg["Message-ID"] = make_msgid(domain="example.com")
+    msg.set_content("I am away until Monday.\n\nout\n")
+    result = handle_reply(guild, msg.as_bytes())
+    assert result.outcome == "ignored"
+    assert bounces_of(guild, victim) == 0
+    assert not guild.store.get_member("guild", victim).opted_out
+
+
+def test_a_delay_warning_does_not_count(guild):
+    victim, sent = victim_and_message(guild)
+    raw = (BOUNCES / "dsn_17.txt").read_bytes().replace(b"userx@example.fi", victim.encode())
+    raw = raw.replace(b"\nTo: ", b"\nX-Was-To: ", 1)
+    raw = f"To: {sent['Return-Path'].strip('<>')}\n".encode() + raw
+    result = handle_reply(guild, raw)
+    assert result.outcome == "bounce" and "delayed" in result.detail
+    assert bounces_of(guild, victim) == 0
+
+
+def test_mail_stops_after_the_limit_and_the_organisers_hear_once(guild):
+    victim, sent = victim_and_message(guild)
+    for n in range(BOUNCE_LIMIT + 2):
+        raw = real_bounce("qmail_01.txt", victim, sent["Return-Path"].strip("<>"))
+        assert handle_reply(guild, raw).outcome == "bounce"
+    rows = {r["email"]: r for r in member_rows(guild.store, "guild", guild.clock.now())}
+    assert rows[victim]["mail"] == "stopped" and rows[victim]["status"] == "active"
+    told = guild.mailer.to(ORGANISER, "unreachable")
+    assert len(told) == 1 and victim in told[0].get_body(("plain",)).get_content()
+    assert guild.mailer.to(ORGANISER, "unreachable")[0]["Auto-Submitted"] == "auto-generated"
+
+
+def test_a_bounce_counts_only_in_the_community_whose_message_it_names(guild):
+    now = guild.clock.now()
+    victim, sent = victim_and_message(guild)
+    communities.add_community(guild.store, now, "kitchen", name="Kitchen",
+                              timezone="Australia/Sydney", reply_to="kitchen@example.com")
+    guild.store.put_member("kitchen", guild.store.get_member("guild", victim))
+    raw = real_bounce("qmail_01.txt", victim, "cop@example.com", original_id=sent["Message-ID"])
+    assert handle_reply(guild, raw).community == "guild"
+    assert guild.store.get_member("kitchen", victim).bounces == 0
+
+
+def test_the_maildir_copy_records_the_signed_envelope_sender(guild, tmp_path):
+    """Outbox as a delivering server would write it: Return-Path is the VERP address, and a
+    bounce to it is found to be about that message and member."""
+    victim, _ = victim_and_message(guild)
+    guild.mailer = MaildirOutbox(tmp_path / "outbox")
+    handle_reply(guild, reply_help(guild, victim))  # a confirmation goes out through the Maildir
+    files = list((tmp_path / "outbox" / "new").iterdir())
+    assert files
+    copy = message_from_bytes(files[0].read_bytes())
+    return_path = copy["Return-Path"].strip("<>")
+    assert re.search(r"[\w.+-]+@[\w.-]+", copy["To"])[0] == victim
+    raw = real_bounce("postfix_01.txt", victim, return_path)
+    result = handle_reply(guild, raw)
+    assert (result.outcome, result.member) == ("bounce", victim)
+
+
+def reply_help(deps, sender: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = f"cop+{deps.mail.tokens.reply_token('guild', sender)}@example.com"
+    msg["Subject"] = "Re: rota"
+    msg["Message-ID"] = make_msgid(domain="client.example")
+    msg.set_content("help\n")
+    return msg.as_bytes()
