@@ -21,6 +21,7 @@ from functions.emails import MailSettings
 from functions.services import communities, members, rotas
 from functions.services.deps import Bundle
 from functions.services.digest import send_digest
+from functions.services.invitations import Invitations
 from functions.services.pacing import Pacer
 from functions.services.tick import tick
 from functions.tokens import Tokens
@@ -99,8 +100,9 @@ def digest_to_many(folder: Path, traced: bool) -> float:
     if traced:
         tracemalloc.start()
     began = time.perf_counter()
-    delivery = send_digest(deps, rotas.load(deps.store, "guild", deps.clock.now()),
-                           deps.clock.now())
+    now = deps.clock.now()
+    delivery = send_digest(deps, Invitations(deps, rotas.load(deps.store, "guild", now), now),
+                           now)
     elapsed = (time.perf_counter() - began) * 1000
     assert len(delivery.sent) == 1000, delivery
     if traced:

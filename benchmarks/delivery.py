@@ -46,7 +46,7 @@ def community(deps: Bundle, name: str, size: int) -> None:
     communities.add_community(deps.store, START, name, name=name.title(),
                               timezone="Australia/Sydney", start=clock_time(16))
     roster = "email,name\n" + "".join(f"m{i}@example.com,Member {i}\n" for i in range(size))
-    members.import_members(deps.store, START, name, roster.encode())
+    members.join_many(deps, name, roster.encode())
 
 
 def paced_digest(size: int = 1000) -> dict[str, float]:

@@ -87,8 +87,7 @@ def test_an_idle_tick_makes_one_calendar_call_whatever_the_number_of_communities
     for n in range(3):
         communities.add_community(cloud.store, now, f"c{n}", name=f"C{n}",
                                   timezone="Australia/Sydney")
-        members.import_members(cloud.store, now, f"c{n}", b"email,name\na@example.com,A\n"
-                               b"b@example.com,B\n")
+        members.join_many(cloud, f"c{n}", b"email,name\na@example.com,A\nb@example.com,B\n")
     tick(cloud)  # plans and publishes
     calls = len(fake.api_calls())
 
