@@ -102,17 +102,62 @@ resource "google_artifact_registry_repository" "functions" {
   depends_on = [google_project_service.apis]
 }
 
-# --- tick: Cloud Scheduler, every 15 minutes; only the scheduler's account may invoke ---
+# --- The functions: two kinds, each a for_each over its map ------------------------------
+# Every function runs the same source and settings. They differ in entry point, limits,
+# identity and, for the event-driven ones, the Pub/Sub topic that triggers them.
 
-resource "google_cloudfunctions2_function" "tick" {
-  #checkov:skip=CKV_GCP_124:Cloud Scheduler calls from outside any VPC; IAM lets only the scheduler's account invoke tick.
-  name        = local.function_names.tick
+locals {
+  # Called over HTTP: tick by Cloud Scheduler (IAM lets only its account invoke it), web by
+  # anyone (the public pages). Both keep ingress ALLOW_ALL: Cloud Scheduler and mail
+  # clients call from outside any VPC; IAM is what guards tick (invoker in iam.tf).
+  http_functions = {
+    tick = {
+      description     = "Runs the jobs that are due: publishes one fanout message per community."
+      account         = google_service_account.runtime.email
+      timeout_seconds = 120
+      max_instances   = 1 # one tick at a time
+    }
+    web = {
+      description     = "Public pages: one-click unsubscribe, the roster page and the calendar feed."
+      account         = google_service_account.web.email # no mail, no inbox
+      timeout_seconds = 30
+      max_instances   = 5 # caps what a flood of requests can cost
+    }
+  }
+
+  # Triggered by Pub/Sub pushes (from outside any VPC; IAM lets only each trigger's account
+  # invoke). RETRY_POLICY_RETRY: mail and replies are claimed by key, so a retry does
+  # nothing twice.
+  event_functions = {
+    run_community = {
+      description     = "Runs one community's due jobs (plan, reminders, digest, inbox) from a fanout message."
+      timeout_seconds = 540 # the most an event-driven function may take
+      max_instances   = 10
+      topic           = google_pubsub_topic.fanout.id
+      trigger_account = google_service_account.fanout_trigger.email
+    }
+    inbox = {
+      description     = "Reads and handles the unread replies in the inbox mailbox when Gmail announces new mail."
+      timeout_seconds = 300
+      # Each notification reads every unread reply, so a few instances keep up with a burst;
+      # two reading at once is harmless (each message is claimed by its Message-ID).
+      max_instances   = 3
+      topic           = google_pubsub_topic.gmail_push.id
+      trigger_account = google_service_account.inbox_trigger.email
+    }
+  }
+}
+
+resource "google_cloudfunctions2_function" "http" {
+  #checkov:skip=CKV_GCP_124:tick: Cloud Scheduler calls from outside any VPC and IAM lets only its account invoke; web: public by design.
+  for_each    = local.http_functions
+  name        = local.function_names[each.key]
   location    = var.region
-  description = "Runs the jobs that are due: publishes one fanout message per community."
+  description = each.value.description
 
   build_config {
     runtime               = "python311"
-    entry_point           = "tick"
+    entry_point           = each.key
     environment_variables = local.build_env
     service_account       = google_service_account.build.id
     docker_repository     = google_artifact_registry_repository.functions.id
@@ -125,126 +170,14 @@ resource "google_cloudfunctions2_function" "tick" {
     }
   }
 
-  # Cloud Scheduler calls from outside any VPC, so internal-only ingress would block it;
-  # IAM (tick_invoker in iam.tf) is what keeps everyone else out.
   service_config {
-    service_account_email          = google_service_account.runtime.email
+    service_account_email          = each.value.account
     ingress_settings               = "ALLOW_ALL"
     all_traffic_on_latest_revision = true
-    available_memory               = "512Mi"
-    timeout_seconds                = 120
-    min_instance_count             = 0
-    max_instance_count             = 1 # one tick at a time
-    environment_variables          = local.cop_env
-
-    secret_environment_variables {
-      key        = "COP_SECRET"
-      project_id = local.project_number
-      secret     = google_secret_manager_secret.cop.secret_id
-      version    = "latest"
-    }
-  }
-
-  # Grants the build and a starting instance need (no COP_SECRET, no start).
-  depends_on = [
-    google_secret_manager_secret_iam_member.runtime_reads_cop_secret,
-    google_project_iam_member.runtime_datastore_user,
-    google_project_iam_member.build_log_writer,
-    google_project_iam_member.build_function_buckets,
-    google_artifact_registry_repository_iam_member.build_pushes_images,
-  ]
-}
-
-# --- run_community: one community's jobs, per fanout message ---------------------------
-
-resource "google_cloudfunctions2_function" "run_community" {
-  #checkov:skip=CKV_GCP_124:Pub/Sub pushes from outside any VPC; IAM lets only the trigger's account invoke run_community.
-  name        = local.function_names.run_community
-  location    = var.region
-  description = "Runs one community's due jobs (plan, reminders, digest, inbox) from a fanout message."
-
-  build_config {
-    runtime               = "python311"
-    entry_point           = "run_community"
-    environment_variables = local.build_env
-    service_account       = google_service_account.build.id
-    docker_repository     = google_artifact_registry_repository.functions.id
-
-    source {
-      storage_source {
-        bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
-      }
-    }
-  }
-
-  service_config {
-    service_account_email          = google_service_account.runtime.email
-    ingress_settings               = "ALLOW_ALL" # Pub/Sub pushes from outside any VPC; IAM guards it
-    all_traffic_on_latest_revision = true
-    available_memory               = "512Mi"
-    timeout_seconds                = 540 # the most an event-driven function may take
-    min_instance_count             = 0
-    max_instance_count             = 10
-    environment_variables          = local.cop_env
-
-    secret_environment_variables {
-      key        = "COP_SECRET"
-      project_id = local.project_number
-      secret     = google_secret_manager_secret.cop.secret_id
-      version    = "latest"
-    }
-  }
-
-  event_trigger {
-    trigger_region        = var.region
-    event_type            = "google.cloud.pubsub.topic.v1.messagePublished"
-    pubsub_topic          = google_pubsub_topic.fanout.id
-    retry_policy          = "RETRY_POLICY_RETRY" # jobs are claimed by key, so a retry does nothing twice
-    service_account_email = google_service_account.fanout_trigger.email
-  }
-
-  # Grants the build and a starting instance need (no COP_SECRET, no start).
-  depends_on = [
-    google_secret_manager_secret_iam_member.runtime_reads_cop_secret,
-    google_project_iam_member.runtime_datastore_user,
-    google_project_iam_member.build_log_writer,
-    google_project_iam_member.build_function_buckets,
-    google_artifact_registry_repository_iam_member.build_pushes_images,
-  ]
-}
-
-# --- web: public pages (unsubscribe, roster, calendar feed) ------------------------------
-
-resource "google_cloudfunctions2_function" "web" {
-  #checkov:skip=CKV_GCP_124:Public by design: mail clients and calendar apps fetch unsubscribe, roster and feed pages.
-  name        = local.function_names.web
-  location    = var.region
-  description = "Public pages: one-click unsubscribe, the roster page and the calendar feed."
-
-  build_config {
-    runtime               = "python311"
-    entry_point           = "web"
-    environment_variables = local.build_env
-    service_account       = google_service_account.build.id
-    docker_repository     = google_artifact_registry_repository.functions.id
-
-    source {
-      storage_source {
-        bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
-      }
-    }
-  }
-
-  service_config {
-    service_account_email          = google_service_account.web.email # no mail, no inbox
-    ingress_settings               = "ALLOW_ALL" # public by design (web_public in iam.tf)
-    all_traffic_on_latest_revision = true
     available_memory               = "512Mi" # also buys CPU: faster cold starts
-    timeout_seconds                = 30
+    timeout_seconds                = each.value.timeout_seconds
     min_instance_count             = 0
-    max_instance_count             = 5 # caps what a flood of requests can cost
+    max_instance_count             = each.value.max_instances
     environment_variables          = local.cop_env
 
     secret_environment_variables {
@@ -257,7 +190,9 @@ resource "google_cloudfunctions2_function" "web" {
 
   # Grants the build and a starting instance need (no COP_SECRET, no start).
   depends_on = [
+    google_secret_manager_secret_iam_member.runtime_reads_cop_secret,
     google_secret_manager_secret_iam_member.web_reads_cop_secret,
+    google_project_iam_member.runtime_datastore_user,
     google_project_iam_member.web_datastore_user,
     google_project_iam_member.build_log_writer,
     google_project_iam_member.build_function_buckets,
@@ -265,17 +200,16 @@ resource "google_cloudfunctions2_function" "web" {
   ]
 }
 
-# --- inbox: Gmail push notifications (new mail in the inbox mailbox) -------------------
-
-resource "google_cloudfunctions2_function" "inbox" {
-  #checkov:skip=CKV_GCP_124:Pub/Sub pushes from outside any VPC; IAM lets only the trigger's account invoke inbox.
-  name        = local.function_names.inbox
+resource "google_cloudfunctions2_function" "event" {
+  #checkov:skip=CKV_GCP_124:Pub/Sub pushes from outside any VPC; IAM lets only each trigger's account invoke.
+  for_each    = local.event_functions
+  name        = local.function_names[each.key]
   location    = var.region
-  description = "Reads and handles the unread replies in the inbox mailbox when Gmail announces new mail."
+  description = each.value.description
 
   build_config {
     runtime               = "python311"
-    entry_point           = "inbox"
+    entry_point           = each.key
     environment_variables = local.build_env
     service_account       = google_service_account.build.id
     docker_repository     = google_artifact_registry_repository.functions.id
@@ -290,15 +224,13 @@ resource "google_cloudfunctions2_function" "inbox" {
 
   service_config {
     service_account_email          = google_service_account.runtime.email
-    ingress_settings               = "ALLOW_ALL" # Pub/Sub pushes from outside any VPC; IAM guards it
+    ingress_settings               = "ALLOW_ALL"
     all_traffic_on_latest_revision = true
     available_memory               = "512Mi"
-    timeout_seconds                = 300
+    timeout_seconds                = each.value.timeout_seconds
     min_instance_count             = 0
-    # Each notification reads every unread reply, so a few instances keep up with a burst;
-    # two reading at once is harmless (each message is claimed by its Message-ID).
-    max_instance_count    = 3
-    environment_variables = local.cop_env
+    max_instance_count             = each.value.max_instances
+    environment_variables          = local.cop_env
 
     secret_environment_variables {
       key        = "COP_SECRET"
@@ -311,9 +243,9 @@ resource "google_cloudfunctions2_function" "inbox" {
   event_trigger {
     trigger_region        = var.region
     event_type            = "google.cloud.pubsub.topic.v1.messagePublished"
-    pubsub_topic          = google_pubsub_topic.gmail_push.id
-    retry_policy          = "RETRY_POLICY_RETRY" # replies are claimed by Message-ID: a retry does nothing twice
-    service_account_email = google_service_account.inbox_trigger.email
+    pubsub_topic          = each.value.topic
+    retry_policy          = "RETRY_POLICY_RETRY"
+    service_account_email = each.value.trigger_account
   }
 
   # Grants the build and a starting instance need (no COP_SECRET, no start).
@@ -324,4 +256,26 @@ resource "google_cloudfunctions2_function" "inbox" {
     google_project_iam_member.build_function_buckets,
     google_artifact_registry_repository_iam_member.build_pushes_images,
   ]
+}
+
+# The functions were four resources before: these keep a deployed project's functions
+# (no destroy and create) when the configuration moves to the maps above.
+moved {
+  from = google_cloudfunctions2_function.tick
+  to   = google_cloudfunctions2_function.http["tick"]
+}
+
+moved {
+  from = google_cloudfunctions2_function.web
+  to   = google_cloudfunctions2_function.http["web"]
+}
+
+moved {
+  from = google_cloudfunctions2_function.run_community
+  to   = google_cloudfunctions2_function.event["run_community"]
+}
+
+moved {
+  from = google_cloudfunctions2_function.inbox
+  to   = google_cloudfunctions2_function.event["inbox"]
 }

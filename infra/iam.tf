@@ -54,15 +54,6 @@ resource "google_service_account" "scheduler" {
   depends_on   = [google_project_service.apis]
 }
 
-# Authoritative for run.invoker on the tick service: any other invoker (allUsers
-# included) added outside Terraform is removed on the next apply.
-resource "google_cloud_run_v2_service_iam_binding" "tick_invoker" {
-  project  = var.project_id
-  location = google_cloudfunctions2_function.tick.location
-  name     = google_cloudfunctions2_function.tick.name
-  role     = "roles/run.invoker"
-  members  = ["serviceAccount:${google_service_account.scheduler.email}"]
-}
 
 # --- Fanout trigger: the only identity that may invoke run_community --------------------
 
@@ -73,22 +64,6 @@ resource "google_service_account" "fanout_trigger" {
   depends_on   = [google_project_service.apis]
 }
 
-resource "google_cloud_run_v2_service_iam_binding" "run_community_invoker" {
-  project  = var.project_id
-  location = google_cloudfunctions2_function.run_community.location
-  name     = google_cloudfunctions2_function.run_community.name
-  role     = "roles/run.invoker"
-  members  = ["serviceAccount:${google_service_account.fanout_trigger.email}"]
-}
-
-# Pub/Sub mints the push subscription's OIDC tokens as the trigger account. Projects
-# created before 8 April 2021 need this grant; later ones have it built in.
-resource "google_service_account_iam_member" "pubsub_tokens_for_trigger" {
-  service_account_id = google_service_account.fanout_trigger.name
-  role               = "roles/iam.serviceAccountTokenCreator"
-  member             = "serviceAccount:${local.pubsub_service_agent}"
-  depends_on         = [google_project_service.apis] # the agent appears with the API
-}
 
 # --- Inbox trigger: the only identity that may invoke inbox ------------------------------
 
@@ -99,20 +74,68 @@ resource "google_service_account" "inbox_trigger" {
   depends_on   = [google_project_service.apis]
 }
 
-resource "google_cloud_run_v2_service_iam_binding" "inbox_invoker" {
-  project  = var.project_id
-  location = google_cloudfunctions2_function.inbox.location
-  name     = google_cloudfunctions2_function.inbox.name
-  role     = "roles/run.invoker"
-  members  = ["serviceAccount:${google_service_account.inbox_trigger.email}"]
+# --- Who may invoke which function ------------------------------------------------------
+
+locals {
+  # The one identity that may invoke each non-public function.
+  invokers = {
+    tick          = google_service_account.scheduler.email
+    run_community = google_service_account.fanout_trigger.email
+    inbox         = google_service_account.inbox_trigger.email
+  }
+  # Identities of the Eventarc push subscriptions (Pub/Sub mints their tokens).
+  trigger_accounts = {
+    fanout = google_service_account.fanout_trigger.name
+    inbox  = google_service_account.inbox_trigger.name
+  }
 }
 
-# As for the fanout trigger: needed in projects created before 8 April 2021.
-resource "google_service_account_iam_member" "pubsub_tokens_for_inbox_trigger" {
-  service_account_id = google_service_account.inbox_trigger.name
+# Authoritative for run.invoker on each service: any other invoker (allUsers included)
+# added outside Terraform is removed on the next apply.
+resource "google_cloud_run_v2_service_iam_binding" "invoker" {
+  for_each = local.invokers
+  project  = var.project_id
+  location = var.region
+  name     = local.function_names[each.key]
+  role     = "roles/run.invoker"
+  members  = ["serviceAccount:${each.value}"]
+
+  depends_on = [google_cloudfunctions2_function.http, google_cloudfunctions2_function.event]
+}
+
+# Pub/Sub mints the push subscriptions' OIDC tokens as the trigger accounts. Projects
+# created before 8 April 2021 need this grant; later ones have it built in.
+resource "google_service_account_iam_member" "pubsub_tokens_for_trigger" {
+  for_each           = local.trigger_accounts
+  service_account_id = each.value
   role               = "roles/iam.serviceAccountTokenCreator"
   member             = "serviceAccount:${local.pubsub_service_agent}"
-  depends_on         = [google_project_service.apis]
+  depends_on         = [google_project_service.apis] # the agent appears with the API
+}
+
+moved {
+  from = google_cloud_run_v2_service_iam_binding.tick_invoker
+  to   = google_cloud_run_v2_service_iam_binding.invoker["tick"]
+}
+
+moved {
+  from = google_cloud_run_v2_service_iam_binding.run_community_invoker
+  to   = google_cloud_run_v2_service_iam_binding.invoker["run_community"]
+}
+
+moved {
+  from = google_cloud_run_v2_service_iam_binding.inbox_invoker
+  to   = google_cloud_run_v2_service_iam_binding.invoker["inbox"]
+}
+
+moved {
+  from = google_service_account_iam_member.pubsub_tokens_for_trigger
+  to   = google_service_account_iam_member.pubsub_tokens_for_trigger["fanout"]
+}
+
+moved {
+  from = google_service_account_iam_member.pubsub_tokens_for_inbox_trigger
+  to   = google_service_account_iam_member.pubsub_tokens_for_trigger["inbox"]
 }
 
 # --- Web: public, because mail clients and calendars fetch it without credentials ------
@@ -121,8 +144,8 @@ resource "google_service_account_iam_member" "pubsub_tokens_for_inbox_trigger" {
 
 resource "google_cloud_run_v2_service_iam_member" "web_public" {
   project  = var.project_id
-  location = google_cloudfunctions2_function.web.location
-  name     = google_cloudfunctions2_function.web.name
+  location = google_cloudfunctions2_function.http["web"].location
+  name     = google_cloudfunctions2_function.http["web"].name
   role     = "roles/run.invoker"
   member   = "allUsers"
 }

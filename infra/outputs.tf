@@ -1,11 +1,11 @@
 output "tick_url" {
   description = "URL of the tick function (invocable by the scheduler's account only)."
-  value       = google_cloudfunctions2_function.tick.service_config[0].uri
+  value       = google_cloudfunctions2_function.http["tick"].service_config[0].uri
 }
 
 output "web_url" {
   description = "URL Cloud Run reports for the web function."
-  value       = google_cloudfunctions2_function.web.service_config[0].uri
+  value       = google_cloudfunctions2_function.http["web"].service_config[0].uri
 }
 
 output "public_url" {
@@ -15,12 +15,12 @@ output "public_url" {
 
 output "run_community_function" {
   description = "Name of the function that handles fanout messages."
-  value       = google_cloudfunctions2_function.run_community.name
+  value       = google_cloudfunctions2_function.event["run_community"].name
 }
 
 output "inbox_function" {
   description = "Name of the function that reads replies when Gmail announces new mail."
-  value       = google_cloudfunctions2_function.inbox.name
+  value       = google_cloudfunctions2_function.event["inbox"].name
 }
 
 output "runtime_service_account" {
@@ -76,7 +76,7 @@ output "scheduler_job" {
 output "attach_dead_letter_command" {
   description = "Run once after each apply that (re)creates run_community's trigger: attaches the dead-letter topic to the subscription Eventarc manages."
   value       = <<-EOT
-    SUB=$(gcloud eventarc triggers describe ${element(split("/", google_cloudfunctions2_function.run_community.event_trigger[0].trigger), 5)} --project ${var.project_id} --location ${var.region} --format='value(transport.pubsub.subscription)')
+    SUB=$(gcloud eventarc triggers describe ${element(split("/", google_cloudfunctions2_function.event["run_community"].event_trigger[0].trigger), 5)} --project ${var.project_id} --location ${var.region} --format='value(transport.pubsub.subscription)')
     gcloud pubsub subscriptions update "$SUB" --dead-letter-topic=${google_pubsub_topic.fanout_dead_letter.id} --max-delivery-attempts=10 --min-retry-delay=10s --max-retry-delay=600s
     gcloud pubsub subscriptions add-iam-policy-binding "$SUB" --member=serviceAccount:${local.pubsub_service_agent} --role=roles/pubsub.subscriber
   EOT

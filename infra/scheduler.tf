@@ -23,13 +23,13 @@ resource "google_cloud_scheduler_job" "tick" {
 
   http_target {
     http_method = "POST"
-    uri         = google_cloudfunctions2_function.tick.service_config[0].uri
+    uri         = google_cloudfunctions2_function.http["tick"].service_config[0].uri
 
     oidc_token {
       service_account_email = google_service_account.scheduler.email
-      audience              = google_cloudfunctions2_function.tick.service_config[0].uri
+      audience              = google_cloudfunctions2_function.http["tick"].service_config[0].uri
     }
   }
 
-  depends_on = [google_cloud_run_v2_service_iam_binding.tick_invoker]
+  depends_on = [google_cloud_run_v2_service_iam_binding.invoker["tick"]]
 }

@@ -75,6 +75,24 @@ class Terraform:
                 self.locals.update(entry)
             for entry in document.get("variable", []):
                 self.variables.update(entry)
+        for named in self.resources.values():
+            for name, body in list(named.items()):
+                if "for_each" in body:
+                    del named[name]
+                    named.update(self._instances(name, body))
+
+    def _instances(self, name: str, body: dict) -> dict[str, dict]:
+        """`for_each` over a local map (or `toset` of a local list): one body per key,
+        `each.key` and `each.value…` filled in, named as Terraform addresses them
+        (`NAME["KEY"]`)."""
+        match = re.fullmatch(r"\$\{(toset\()?local\.(\w+)\)?\}", str(body["for_each"]))
+        assert match, f"{name}: for_each must name a local, found {body['for_each']!r}"
+        values = self.locals.get(match.group(2))
+        if match.group(1):
+            values = {item: item for item in values}
+        assert isinstance(values, dict), f"{name}: for_each over {values!r}"
+        rest = {k: v for k, v in body.items() if k != "for_each"}
+        return {f'{name}["{key}"]': _each(rest, key, value) for key, value in values.items()}
 
     def of_type(self, type_: str) -> dict[str, dict]:
         return self.resources.get(type_, {})
@@ -98,6 +116,29 @@ class Terraform:
                  if block(body, "build_config").get("entry_point") == entry_point]
         assert len(found) == 1, f"expected one function with entry_point {entry_point!r}"
         return found[0]
+
+
+def _each(value: Any, key: str, each: Any) -> Any:
+    """A body with `each.key` and `each.value[.attr]` replaced by their values."""
+    if isinstance(value, dict):
+        return {k: _each(v, key, each) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_each(v, key, each) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def of(path: str | None) -> Any:
+        return each if not path else each[path]
+
+    whole = re.fullmatch(r"\$\{each\.value(?:\.(\w+))?\}", value)
+    if whole:
+        return of(whole.group(1))
+    if value == "${each.key}":
+        return key
+    value = value.replace("[each.key]", f'["{key}"]')
+    value = re.sub(r"\$\{each\.key\}", key, value)
+    # Inside a larger string, a value that is itself "${expr}" stays an interpolation.
+    return re.sub(r"\$\{each\.value(?:\.(\w+))?\}", lambda m: str(of(m.group(1))), value)
 
 
 def parse(text: str) -> dict:
@@ -167,10 +208,15 @@ def service_account_member(name: str) -> str:
 def grants_on_function(tf: Terraform, function_name: str) -> list[tuple[str, str, dict]]:
     """IAM resources on a function's service, named through the function or like it."""
     address = f"{FUNCTION}.{function_name}"
-    own_name = tf.of_type(FUNCTION)[function_name].get("name")
+    own_name = _dotted(tf.of_type(FUNCTION)[function_name].get("name"))
     return [(type_, name, body) for type_, name, body in tf.matching(SERVICE_IAM)
-            if any(refers_to(body.get(key), address) or body.get(key) == own_name
+            if any(refers_to(body.get(key), address) or _dotted(body.get(key)) == own_name
                    for key in ("name", "service", "cloud_function"))]
+
+
+def _dotted(value: Any) -> Any:
+    """`local.x["key"]` and `local.x.key` are the same value."""
+    return re.sub(r'\["(\w+)"\]', r".\1", value) if isinstance(value, str) else value
 
 
 def function_account(body: dict) -> frozenset[str]:
@@ -702,8 +748,8 @@ def test_tfvars_example_sets_every_required_variable(tf):
 def test_a_public_tick_is_caught():
     broken = load("""
         resource "google_cloud_run_v2_service_iam_member" "oops" {
-          location = google_cloudfunctions2_function.tick.location
-          name     = google_cloudfunctions2_function.tick.name
+          location = google_cloudfunctions2_function.http["tick"].location
+          name     = google_cloudfunctions2_function.http["tick"].name
           role     = "roles/run.invoker"
           member   = "allUsers"
         }""")
@@ -714,7 +760,7 @@ def test_a_second_tick_invoker_is_caught(tf):
     runtime = runtime_account(tf)
     broken = load(f"""
         resource "google_cloud_run_v2_service_iam_member" "oops" {{
-          name   = google_cloudfunctions2_function.tick.name
+          name   = google_cloudfunctions2_function.http["tick"].name
           role   = "roles/run.invoker"
           member = "serviceAccount:${{google_service_account.{runtime}.email}}"
         }}""")
@@ -772,7 +818,9 @@ def test_a_wrong_schedule_or_missing_oidc_is_caught(tf):
 
 
 def test_a_missing_api_is_caught(tf):
-    tf.locals["apis"] = [a for a in tf.locals["apis"] if a != "gmail.googleapis.com"]
+    services = tf.of_type("google_project_service")
+    for name in [n for n, b in services.items() if b.get("service") == "gmail.googleapis.com"]:
+        del services[name]
     assert problems_apis(tf) == ["APIs not enabled: ['gmail.googleapis.com']"]
 
 
@@ -829,12 +877,12 @@ def test_a_public_inbox_or_a_second_invoker_is_caught(tf):
     runtime = runtime_account(tf)
     broken = load(f"""
         resource "google_cloud_run_v2_service_iam_member" "oops" {{
-          name   = google_cloudfunctions2_function.inbox.name
+          name   = google_cloudfunctions2_function.event["inbox"].name
           role   = "roles/run.invoker"
           member = "allUsers"
         }}
         resource "google_cloud_run_v2_service_iam_member" "oops2" {{
-          name   = google_cloudfunctions2_function.inbox.name
+          name   = google_cloudfunctions2_function.event["inbox"].name
           role   = "roles/run.invoker"
           member = "serviceAccount:${{google_service_account.{runtime}.email}}"
         }}""")
