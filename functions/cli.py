@@ -13,7 +13,7 @@ from . import logs
 from .adapters.records import to_record
 from .bootstrap import App, dry_run
 from .config import Config, parse_instant
-from .domain import validation
+from .domain import settings, validation
 from .domain.errors import InputError
 from .domain.wording import day_words
 from .emails import refusal, reply_address
@@ -34,37 +34,10 @@ class Parser(argparse.ArgumentParser):
         raise InputError(f"{message} (see: {self.prog} --help)")
 
 
-COMMUNITY_OPTIONS = {
-    "name": lambda v: validation.plain_text(v, "--name", 120),
-    "timezone": validation.timezone_name,
-    "weekday": validation.weekday,
-    "start": validation.clock_time,
-    "minutes": validation.minutes,
-    "holidays": validation.holiday_region,
-    "lookahead": validation.lookahead,
-    "reply_to": validation.email_address,
-    "video_url": lambda v: validation.https_url(v, "--video-url"),
-}
-
-
 def community_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """Checked settings from the options that were given."""
-    settings: dict[str, Any] = {}
-    for name, check in COMMUNITY_OPTIONS.items():
-        value = getattr(args, name, None)
-        if value is not None:
-            settings[name] = check(value)
-    if args.digest is not None:
-        settings["digest_weekday"], settings["digest_time"] = validation.digest_slot(args.digest)
-    if args.blackout is not None:
-        settings["blackouts"] = tuple(sorted({validation.iso_date(d, "--blackout")
-                                              for d in args.blackout}))
-    if args.allow_domain is not None:
-        settings["allow_domains"] = tuple(sorted({validation.domain(d)
-                                                  for d in args.allow_domain}))
-    if args.organiser is not None:
-        settings["organisers"] = tuple(validation.email_address(e) for e in args.organiser)
-    return settings
+    """Checked settings from the options that were given (the rules are the domain's)."""
+    return settings.community_settings({name: getattr(args, name, None)
+                                        for name in settings.OPTIONS})
 
 
 def _community_options(parser: argparse.ArgumentParser, creating: bool) -> None:
@@ -204,18 +177,18 @@ def run_community_command(app: App, args: argparse.Namespace) -> None:
     community_id = validation.community_id(args.id)
     if args.action in ("show", "export", "remove"):
         return run_community_record(app, args, community_id)
-    settings = community_settings(args)
-    warning = validation.timezone_warning(settings.get("timezone", ""))
+    options = community_settings(args)
+    warning = validation.timezone_warning(options.get("timezone", ""))
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     if args.action == "add":
-        c = communities.add_community(app.store, now, community_id, **settings)
+        c = communities.add_community(app.store, now, community_id, **options)
         _say(f"added community {c.id} ({c.name}): {validation.WEEKDAYS[c.weekday]} "
              f"{c.start:%H:%M} {c.timezone}, {c.minutes} minutes")
     else:
-        if not settings:
+        if not options:
             raise InputError("community set: give at least one option to change")
-        c = communities.set_community(app, community_id, **settings)
+        c = communities.set_community(app, community_id, **options)
         print(f"updated community {c.id}")
 
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from .errors import InputError
 from .validation import email_address
+from .wording import day_words
 
 VERBS = ("in", "out", "pause", "back", "skip", "swap", "accept", "decline", "volunteer",
          "topic", "share", "help")
@@ -216,8 +217,7 @@ def _pause(rest: str, today: date) -> Command | Unclear:
     if isinstance(when, Unclear):
         return when
     if when <= today:
-        return Unclear(f"the date {when.isoformat()} is not in the future: "
-                       "pause until a later date")
+        return Unclear(f"{day_words(when)} is not in the future: pause until a later date")
     return Command("pause", until=when)
 
 
@@ -246,7 +246,7 @@ def _volunteer(rest: str, today: date) -> Command | Unclear:
     if isinstance(when, Unclear):
         return when
     if when < today:
-        return Unclear(f"the date {when.isoformat()} has passed")
+        return Unclear(f"{day_words(when)} has passed")
     return Command("volunteer", on=when)
 
 

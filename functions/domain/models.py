@@ -92,19 +92,32 @@ class Session:
     note: str | None = None  # why there is no session (holiday name), or other remark
     sequence: int = 0  # bumped on every change that invitees should see (RFC 5545)
     calendar_hash: str | None = None  # fingerprint of what the calendar last received
-    # Invites sent by mail: who holds this session's event, at the SEQUENCE they last got.
+    # Invites sent by mail: who holds this session's event at the SEQUENCE they last got,
+    # and who got its CANCEL (stored as -1 - SEQUENCE of that CANCEL).
     holders: tuple[tuple[str, int], ...] = ()
     reassigned: int = 0  # times a presenter lost this session: a new heads-up each time
 
     def held_by(self, email: str) -> int | None:
         """The SEQUENCE of this event that `email` last received, if they hold it."""
-        return next((seq for who, seq in self.holders if who == email), None)
+        seq = next((seq for who, seq in self.holders if who == email), None)
+        return seq if seq is not None and seq >= 0 else None
 
-    def with_holder(self, email: str, sequence: int | None) -> "Session":
-        """`email` now holds the event at `sequence`; None: they hold it no more (CANCEL)."""
+    def cancelled_for(self, email: str) -> int | None:
+        """The SEQUENCE of the CANCEL `email` last received for this event, if any."""
+        seq = next((seq for who, seq in self.holders if who == email), None)
+        return -1 - seq if seq is not None and seq < 0 else None
+
+    def with_holder(self, email: str, sequence: int, cancelled: bool = False) -> "Session":
+        """`email` got this event at `sequence`: a REQUEST, or a CANCEL."""
         rest = tuple(h for h in self.holders if h[0] != email)
-        return replace(self, holders=rest if sequence is None
-                       else tuple(sorted((*rest, (email, sequence)))))
+        entry = (email, -1 - sequence if cancelled else sequence)
+        return replace(self, holders=tuple(sorted((*rest, entry))),
+                       sequence=max(self.sequence, sequence))
+
+    @property
+    def invited(self) -> tuple[str, ...]:
+        """Who holds this event's invite now."""
+        return tuple(who for who, seq in self.holders if seq >= 0)
 
     @property
     def heads_up_key(self) -> str:

@@ -409,10 +409,15 @@ def _pick(roster: Mapping[str, Member], sessions: Mapping[date, Session],
         chosen_later = any(sessions[d].presenter == email and sessions[d].pinned
                            for d in window if d > day)
         earlier = [d for d in window if d < day and sessions[d].presenter == email]
+        # Their latest turn before `day`: in the window, one under way or not yet counted,
+        # or the last one counted into the member.
+        turns = [d for d, s in sessions.items()
+                 if d < day and s.presenter == email and s.status == PLANNED]
+        last = max([*turns, *([member.last_presented] if member.last_presented else [])],
+                   default=member.joined)
         # A turn earlier in the window always counts as more recent than any turn before
         # it (someone joining on a session's own day must not tie with its presenter).
-        return (chosen_later, bool(earlier), max(earlier, default=member.waiting_since),
-                member.order)
+        return (chosen_later, bool(earlier), last, member.order)
 
     return min(candidates, key=key)
 

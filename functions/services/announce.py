@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterable, Union
 
 from ..domain.digest import session_line, upcoming_lines
+from ..domain.jobs import digest_slot
 from ..domain.models import PLANNED, Member, Session
 from ..domain.rota import Decision, Rota
 from ..domain.wording import day_words
@@ -90,8 +91,10 @@ def announce(deps: Deps, rota: Rota, decision: Decision,
             continue
         items += _notices(deps, rota, book, member, gained.get(email, []),
                           lost.get(email, []), previous, now)
-    items += _cancellations(deps, rota, book, decision.sessions, now,
-                            skip={*actors, *lost})
+    # Whoever hears of this change otherwise gets the CANCEL or update in that message.
+    told = {*actors, *lost, *gained}
+    items += _cancellations(deps, rota, book, decision.sessions, now, skip=told)
+    items += _before_next_digest(deps, rota, book, decision, now, skip=told)
     for confirmation in confirmations:
         items += _confirmation(deps, rota, book, confirmation,
                                gained.get(confirmation.email, []), now)
@@ -159,9 +162,9 @@ def _cancellations(deps: Deps, rota: Rota, book: Invitations, sessions: Iterable
     """A session called off: a CANCEL to everyone who holds its invite, and only them."""
     items = []
     for session in sessions:
-        if session.status == PLANNED or not session.holders or session.started(now):
+        if session.status == PLANNED or not session.invited or session.started(now):
             continue
-        for email, _ in session.holders:
+        for email in session.invited:
             member = rota.roster.get(email)
             if member is None or not member.reachable or email in skip:
                 continue
@@ -169,6 +172,33 @@ def _cancellations(deps: Deps, rota: Rota, book: Invitations, sessions: Iterable
                 deps, rota, book, member, "cancelled", session.date.isoformat(),
                 f"No {rota.community.name} session on {day_words(session.date)}", now,
                 session=session, only={session.date}))
+    return items
+
+
+def _before_next_digest(deps: Deps, rota: Rota, book: Invitations, decision: Decision,
+                        now: datetime, skip: set[str | None]) -> list[Outgoing]:
+    """A new presenter for a session before the next digest: whoever holds its invite gets
+    the update now (it would come too late with the digest). Other updates wait for it."""
+    next_digest = digest_slot(rota.community, now) + timedelta(days=7)
+    items = []
+    for change in decision.changes:
+        session = rota.sessions.get(change.date)
+        if (session is None or session.status != PLANNED or session.started(now)
+                or session.starts_at >= next_digest or change.before is None):
+            continue
+        before, after = rota.roster.get(change.before), rota.roster.get(change.after or "")
+        because = (f"A change on {day_words(session.date)}: "
+                   + (f"{after.name} presents" if after else "nobody can present yet")
+                   + (f" instead of {before.name}." if before else "."))
+        for email in session.invited:
+            member = rota.roster.get(email)
+            if member is None or not member.reachable or email in skip:
+                continue
+            items.append(_message(
+                deps, rota, book, member, "changed",
+                f"update-{session.date.isoformat()}~{session.reassigned}",
+                f"{rota.community.name}: a change on {day_words(session.date)}", now,
+                session=session, because=because, only={session.date}))
     return items
 
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Iterable
 
-from ..domain.invites import CANCEL, Event, invite_action
+from ..domain.invites import CANCEL, REQUEST, Event, invite_action
 from ..domain.models import PLANNED, Member, Session
 from ..domain.rota import Rota
 from ..ports import Store
@@ -29,7 +29,9 @@ class Invitations:
         self.events: dict[date, Event] = {
             s.date: event_for(deps, rota.community, s, rota.roster.values())
             for s in coming} if self.enabled else {}
-        self._pending: dict[str, tuple[str, list[tuple[date, int | None]]]] = {}
+        self._pending: dict[str, tuple[str, list[tuple[date, int, bool]]]] = {}
+        # What this run's emails already carry, per (email, date): never twice in one run.
+        self._promised: dict[tuple[str, date], int | None] = {}
 
     def parts(self, key: str, member: Member, offer: Iterable[date] = (),
               only: Iterable[date] | None = None) -> list[tuple[Event, str]]:
@@ -46,11 +48,18 @@ class Invitations:
                 continue
             session, event = self.rota.sessions[day], self.events[day]
             invited = session.status == PLANNED and member.email in event.invitees
-            action = invite_action(session.held_by(member.email), session.sequence, invited,
-                                   day in offered)
-            if action is not None:
-                parts.append((event, action))
-                holdings.append((day, None if action == CANCEL else session.sequence))
+            held = self._promised.get((member.email, day), session.held_by(member.email))
+            action = invite_action(held, session.sequence, invited, day in offered)
+            if action is None:
+                continue
+            sequence = session.sequence
+            cancelled = session.cancelled_for(member.email)
+            if action == REQUEST and held is None and cancelled is not None:
+                # Invited again after a CANCEL: only a higher SEQUENCE revives the event.
+                sequence = max(sequence, cancelled + 1)
+            parts.append((replace(event, sequence=sequence), action))
+            holdings.append((day, sequence, action == CANCEL))
+            self._promised[(member.email, day)] = None if action == CANCEL else sequence
         if holdings:
             self._pending[key] = (member.email, holdings)
         return parts
@@ -61,9 +70,9 @@ class Invitations:
         changed: dict[date, Session] = {}
         for key in delivery.sent:
             email, holdings = self._pending.pop(key, ("", []))
-            for day, sequence in holdings:
+            for day, sequence, cancelled in holdings:
                 session = changed.get(day) or self.rota.sessions[day]
-                changed[day] = session.with_holder(email, sequence)
+                changed[day] = session.with_holder(email, sequence, cancelled)
         if changed:
             store.put_sessions(self.rota.community.id, list(changed.values()))
             self.rota = replace(self.rota, sessions={**self.rota.sessions, **changed})

@@ -63,8 +63,8 @@ def test_commands_with_arguments(text, expected):
 
 
 @pytest.mark.parametrize("text, reason_has", [
-    ("pause until 2026-11-30", "2026-11-30"),            # in the past
-    ("pause until 2026-12-04", "2026-12-04"),            # today: nothing to pause
+    ("pause until 2026-11-30", "Monday 30 November 2026"),  # in the past, in words
+    ("pause until 2026-12-04", "Friday 4 December 2026"),  # today: nothing to pause
     ("volunteer 2026-12-01", "has passed"),
     ("volunteer next week", "YYYY-MM-DD"),
     ("pause until 31 Feb 2027", "date"),

@@ -192,7 +192,7 @@ def test_calling_off_a_session_cancels_it_for_those_who_hold_it_only(deps):
     setup_guild(deps)
     tick(deps)
     second = deps.store.list_sessions("guild")[1]
-    holders = {email for email, _ in second.holders}
+    holders = set(second.invited)
     assert holders == {second.presenter}  # the heads-up; the others get it with its digest
     communities.set_community(deps, "guild", blackouts=(second.date,))
     tick(deps)
@@ -207,7 +207,7 @@ def test_calling_off_a_session_cancels_it_for_those_who_hold_it_only(deps):
                 cancels.setdefault(message["To"].addresses[0].addr_spec, []).append(
                     int(event["SEQUENCE"]))
     assert cancels == {second.presenter: [1]}
-    assert deps.store.list_sessions("guild")[1].holders == ()
+    assert deps.store.list_sessions("guild")[1].invited == ()
     tick(deps)  # nothing twice
     assert sum(1 for m in deps.mailer.sent if "CANCEL" in m.as_string()) == 1
 
