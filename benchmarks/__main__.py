@@ -13,18 +13,19 @@ from datetime import datetime, time as clock_time, timedelta, timezone
 from pathlib import Path
 
 from functions.adapters.clock import FixedClock
-from functions.adapters.inbound import parse_inbound
+from functions.mail.inbound import parse_inbound
 from functions.adapters.sqlite_store import SqliteStore
 from functions.domain.rota import Rota
 from functions.domain.models import Community, Member
-from functions.emails import MailSettings
-from functions.services import communities, members, rotas
+from functions.mail.compose import MailSettings
+from functions.services.changes import communities, members
+from functions.services import rotas
 from functions.services.deps import Bundle
-from functions.services.digest import send_digest
-from functions.services.invitations import Invitations
-from functions.services.pacing import Pacer
-from functions.services.tick import tick
-from functions.tokens import Tokens
+from functions.services.jobs.digest import send_digest
+from functions.services.delivery.invitations import Invitations
+from functions.services.delivery.pacing import Pacer
+from functions.services.jobs.tick import tick
+from functions.mail.tokens import Tokens
 from tests.fakes import MemoryCalendar
 from tests.inbound import accuracy
 from tests.inbound.test_inbound import nested_multiparts

@@ -16,12 +16,12 @@ from functions.adapters.gmail import GmailMailer
 from functions.adapters.google_auth import SingleShotHttp, build_service
 from functions.adapters.google_calendar import GoogleCalendar
 from functions.adapters.memory_store import MemoryStore
-from functions.emails import MailSettings
-from functions.services import communities, members
+from functions.mail.compose import MailSettings
+from functions.services.changes import communities, members
 from functions.services.deps import Bundle
-from functions.services.pacing import Pacer
-from functions.services.tick import tick
-from functions.tokens import Tokens
+from functions.services.delivery.pacing import Pacer
+from functions.services.jobs.tick import tick
+from functions.mail.tokens import Tokens
 from tests.google.fake_google_api import FakeGoogle
 
 START = datetime(2026, 11, 23, 0, 0, tzinfo=timezone.utc)
@@ -101,9 +101,9 @@ def idle_tick_calls(count: int) -> int:
 def render_ratio(recipients: int = 200) -> float:
     """CPU per recipient of rendering a digest as the outbox does (templates parsed and CSS
     inlined once), over the same with the template cache emptied for every recipient."""
-    from functions import templating
+    from functions.mail import templating
     from functions.domain.models import Community, Member
-    from functions.services.messages import render_message
+    from functions.services.delivery.messages import render_message
 
     settings = MailSettings("https://cop.example.com", Tokens("bench"), "cop@example.com")
     guild = Community(id="guild", name="Guild", timezone="Australia/Sydney")
@@ -145,5 +145,5 @@ def import_ratio(runs: int = 5) -> float:
 
     bare = best("pass")
     framework = best("import functions_framework") - bare
-    entry_points = best("import functions.main") - bare
+    entry_points = best("import functions.entrypoints.cloud") - bare
     return (entry_points - framework) / framework

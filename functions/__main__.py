@@ -1,6 +1,6 @@
 """`python -m functions …`"""
 import sys
 
-from .cli import main
+from .entrypoints.cli import main
 
 sys.exit(main())

@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 from .adapters.clock import FixedClock, SystemClock
 from .config import Config, path_of
 from .domain.errors import InputError
-from .emails import MailSettings
+from .mail.compose import MailSettings
 from .ports import Calendar, Clock, Fanout, Inbox, Mailer, Store
-from .services.pacing import Pacer
-from .tokens import Tokens
+from .services.delivery.pacing import Pacer
+from .mail.tokens import Tokens
 
 
 class App:

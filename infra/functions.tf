@@ -23,10 +23,10 @@ locals {
     "requirements-dev.txt",
   ]
 
-  # The entry points live in functions/main.py (the package `functions`), not in a
+  # The entry points live in functions/entrypoints/cloud.py (the package `functions`), not in a
   # main.py at the root: the buildpack is told where they are.
   build_env = {
-    GOOGLE_FUNCTION_SOURCE = "functions/main.py"
+    GOOGLE_FUNCTION_SOURCE = "functions/entrypoints/cloud.py"
   }
 
   # Settings of every function (functions/config.py). COP_SECRET is not here: it comes

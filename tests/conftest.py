@@ -6,9 +6,9 @@ import pytest
 
 from functions.adapters.clock import FixedClock
 from functions.adapters.memory_store import MemoryStore
-from functions.emails import MailSettings
+from functions.mail.compose import MailSettings
 from functions.services.deps import Bundle
-from functions.tokens import Tokens
+from functions.mail.tokens import Tokens
 from tests.fakes import MemoryCalendar, MemoryMailer
 
 # Wednesday 25 November 2026, 10:00 in Sydney.

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Protocol
 
-from ..emails import MailSettings
+from ..mail.compose import MailSettings
 from ..ports import Calendar, Clock, Inbox, Mailer, Store
-from .pacing import Pacer
+from .delivery.pacing import Pacer
 
 
 class Deps(Protocol):

@@ -10,11 +10,12 @@ import pytest
 
 from functions.adapters.firestore_store import SUBCOLLECTIONS, FirestoreStore
 from functions.adapters.sqlite_store import SqliteStore
-from functions.services import members, removal, views
+from functions.services.changes import members, removal
+from functions.services.reads import tables as views
 from functions.services.deps import Bundle
-from functions.services.replies import handle_reply
-from functions.services.report import engagement
-from functions.services.tick import tick
+from functions.services.replies.inbox import handle_reply
+from functions.services.reads.report import engagement
+from functions.services.jobs.tick import tick
 from tests.services.test_replies import reply
 from tests.services.test_tick import setup_guild
 

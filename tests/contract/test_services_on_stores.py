@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from functions.services.deps import Bundle
-from functions.services.replies import handle_reply
-from functions.services.tick import tick
+from functions.services.replies.inbox import handle_reply
+from functions.services.jobs.tick import tick
 from tests.services.test_replies import reply
 from tests.services.test_tick import setup_guild
 

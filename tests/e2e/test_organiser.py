@@ -19,7 +19,7 @@ import pytest
 from icalendar import Calendar
 
 from functions.adapters.sqlite_store import SqliteStore
-from functions.tokens import Tokens
+from functions.mail.tokens import Tokens
 from tests.e2e.test_cli import NOW, ROOT, cop, guild  # noqa: F401  (the fixture)
 
 

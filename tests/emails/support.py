@@ -16,10 +16,10 @@ import icalendar
 
 from functions.adapters.clock import FixedClock
 from functions.adapters.memory_store import MemoryStore
-from functions.emails import MailSettings
-from functions.services import communities, members
+from functions.mail.compose import MailSettings
+from functions.services.changes import communities, members
 from functions.services.deps import Bundle
-from functions.tokens import Tokens
+from functions.mail.tokens import Tokens
 from tests.fakes import MemoryCalendar, MemoryMailer
 
 PUBLIC_URL = "https://cop.example.com"
@@ -105,8 +105,8 @@ def live_first_week(deps: Bundle) -> dict:
     Friday. Then someone joins (welcome), a presenter declines the invite (a heads-up for
     their next turn confirms it), a member leaves (goodbye) and the newcomer pauses (confirm). Returns the sessions as planned on the first day, by date.
     """
-    from functions.services import members, sessions
-    from functions.services.tick import tick
+    from functions.services.changes import members, sessions
+    from functions.services.jobs.tick import tick
 
     setup_guild(deps)
     tick(deps)

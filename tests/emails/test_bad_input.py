@@ -13,9 +13,9 @@ import pytest
 
 from functions.adapters.maildir import MaildirOutbox
 from functions.adapters.smtp import SmtpMailer
-from functions.services import sessions
-from functions.services.tick import tick
-from functions.tokens import Tokens
+from functions.services.changes import sessions
+from functions.services.jobs.tick import tick
+from functions.mail.tokens import Tokens
 from tests.emails.support import (
     FIRST_DIGEST,
     SECRET,
@@ -129,7 +129,7 @@ def test_no_header_can_be_injected(deps, digests):
 def test_names_read_from_storage_with_line_breaks_stay_on_one_line(deps):
     """Data written by other means (a console, an import) is made safe when mail is built."""
     from functions.domain.models import Member
-    from functions.services.messages import notify
+    from functions.services.delivery.messages import notify
 
     setup_guild(deps)
     raw = Member(email="raw@example.com", name="Raw\r\nBcc: evil@example.com\nX-Evil: 1",

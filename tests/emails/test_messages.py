@@ -7,10 +7,10 @@ from datetime import datetime, time, timedelta
 import icalendar
 import pytest
 
-from functions.services import preview as preview_service
-from functions.services.messages import render_message
-from functions.services.tick import tick
-from functions.tokens import Tokens
+from functions.services.reads import preview as preview_service
+from functions.services.delivery.messages import render_message
+from functions.services.jobs.tick import tick
+from functions.mail.tokens import Tokens
 from tests.emails.support import (
     EMAILS, FIRST_DIGEST, PUBLIC_URL, SECRET, START, calendar_parts, invite_event,
     live_first_week, make_deps, of_kind, on_the_wire, raw_headers, recipient, setup_guild,
@@ -276,7 +276,7 @@ def test_welcome_goodbye_and_confirm_say_what_happened(lived):
 
 def test_an_answer_to_a_reply_threads_with_it():
     """In-Reply-To and References hold the message id as written, however long."""
-    from functions.services import members
+    from functions.services.changes import members
 
     deps = make_deps()
     setup_guild(deps)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functions.adapters.google_calendar import GoogleCalendar, event_id
 from functions.domain.models import PLANNED
-from functions.services.tick import tick
+from functions.services.jobs.tick import tick
 from tests.services.test_calendar_truth import (
     expected_summary, invited, itip_parts, session_on, two_months_of_changes)
 

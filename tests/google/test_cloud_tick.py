@@ -11,7 +11,7 @@ import pytest
 from functions.adapters.gmail import GmailMailer
 from functions.adapters.google_calendar import GoogleCalendar, event_id
 from functions.services.deps import Bundle
-from functions.services.tick import tick
+from functions.services.jobs.tick import tick
 from tests.services.test_tick import setup_guild
 
 CALENDAR = "guild@group.calendar.google.com"
@@ -67,7 +67,7 @@ def test_presenter_declining_in_google_calendar_hands_the_session_on(cloud, fake
 
 
 def test_a_holiday_added_as_blackout_cancels_its_event(cloud, fake):
-    from functions.services import communities
+    from functions.services.changes import communities
 
     setup_guild(cloud)
     tick(cloud)
@@ -81,7 +81,7 @@ def test_a_holiday_added_as_blackout_cancels_its_event(cloud, fake):
 
 
 def test_an_idle_tick_makes_one_calendar_call_whatever_the_number_of_communities(cloud, fake):
-    from functions.services import communities, members
+    from functions.services.changes import communities, members
 
     now = cloud.clock.now()
     for n in range(3):

@@ -15,12 +15,12 @@ import base64, json, os, sys
 from functions_framework import create_app
 
 def cloud_event(target, data):
-    client = create_app(target, "functions/main.py", "cloudevent").test_client()
+    client = create_app(target, "functions/entrypoints/cloud.py", "cloudevent").test_client()
     headers = {"ce-id": "1", "ce-source": "//pubsub.googleapis.com/x", "ce-specversion": "1.0",
                "ce-type": "google.cloud.pubsub.topic.v1.messagePublished"}
     return client.post("/", headers=headers, json={"message": {"data": data}}).status_code
 
-answer = create_app("tick", "functions/main.py", "http").test_client().post("/")
+answer = create_app("tick", "functions/entrypoints/cloud.py", "http").test_client().post("/")
 malformed = cloud_event("run_community", base64.b64encode(b"{not json").decode())
 fine = cloud_event("run_community", base64.b64encode(b'{"community": "guild"}').decode())
 print("RESULT " + json.dumps([malformed, fine, answer.status_code, answer.get_json()]),

@@ -18,9 +18,9 @@ from functions.bootstrap import App
 from functions.config import Config
 from functions.domain.errors import InputError
 from functions.services.deps import Bundle
-from functions.services.replies import read_inbox
-from functions.services.tick import tick
-from functions.services.watch import renew_watch
+from functions.services.replies.inbox import read_inbox
+from functions.services.jobs.tick import tick
+from functions.services.jobs.watch import renew_watch
 from tests.services.test_replies import reply
 from tests.services.test_tick import setup_guild
 

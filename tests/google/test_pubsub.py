@@ -9,8 +9,8 @@ from datetime import time
 import pytest
 
 from functions.adapters.pubsub import PubSubFanout
-from functions.services import communities, members
-from functions.services.tick import run_community, tick
+from functions.services.changes import communities, members
+from functions.services.jobs.tick import run_community, tick
 from tests.google.conftest import CountingFactory
 
 TOPIC = "projects/cop-project/topics/cop-communities"
@@ -64,7 +64,7 @@ def test_each_published_message_runs_its_community(deps, fake, fanout):
     add_communities(deps)
     tick(deps, fanout)
     for message in fake.api_calls()[0].body["messages"]:
-        # what functions.main.run_community does with the Pub/Sub event's data
+        # what functions.entrypoints.cloud.run_community does with the Pub/Sub event's data
         body = json.loads(base64.b64decode(message["data"]))
         run_community(deps, body["community"])
     presenters = {m["To"].addresses[0].addr_spec for m in deps.mailer.sent

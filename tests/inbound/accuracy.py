@@ -9,7 +9,7 @@ from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 
-from functions.adapters.inbound import parse_inbound
+from functions.mail.inbound import parse_inbound
 from functions.domain.commands import Command, parse_command
 
 HERE = Path(__file__).parent

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from functions.adapters.inbound import parse_inbound
+from functions.mail.inbound import parse_inbound
 
 CORPUS = Path(__file__).parent / "bounces" / "flufl"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text())

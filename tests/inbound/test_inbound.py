@@ -11,11 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from functions.adapters.inbound import (
-    MAX_MESSAGE, MAX_TEXT, Inbound, authenticated, find_reply_token, html_to_text,
-    parse_inbound, reply_text, unflow)
+from functions.mail.inbound import MAX_MESSAGE, MAX_TEXT, Inbound, authenticated, find_reply_token, html_to_text, parse_inbound, reply_text, unflow
 from functions.domain.commands import Command, Unclear, parse_command
-from functions.tokens import Tokens
+from functions.mail.tokens import Tokens
 
 CORPUS = Path(__file__).parent / "corpus"
 TODAY = date(2026, 12, 4)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from functions.tokens import Tokens
+from functions.mail.tokens import Tokens
 
 TOKENS = Tokens("test-secret")
 ROSTER = ["ana@example.com", "ben@example.org", "chloe@gmail.com"]

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from functions.adapters.clock import FixedClock
-from functions.adapters.ics_calendar import (
-    IcsCalendar, attach_invites, itip_part, render_feed, render_ics)
+from functions.adapters.ics_calendar import IcsCalendar
+from functions.mail.ical import attach_invites, itip_part, render_feed, render_ics
 from functions.domain.invites import Attendee
 
 from .factories import make_event, make_message
@@ -195,7 +195,7 @@ def test_identical_input_renders_identical_bytes():
 FEED_SCRIPT = """
 import sys
 from datetime import date, datetime, timezone
-from functions.adapters.ics_calendar import render_feed
+from functions.mail.ical import render_feed
 from tests.mail_calendar.factories import make_event
 events = [make_event(date(2026, 12, d), tz) for d, tz in
           [(4, "Europe/London"), (11, "Australia/Sydney"), (18, "America/New_York"),

@@ -16,11 +16,11 @@ import pytest
 
 from functions.adapters.maildir import MaildirOutbox
 from functions.domain.models import BOUNCE_LIMIT
-from functions.emails import message_id
-from functions.services import communities
-from functions.services.replies import handle_reply
-from functions.services.tick import tick
-from functions.services.views import member_rows
+from functions.mail.compose import message_id
+from functions.services.changes import communities
+from functions.services.replies.inbox import handle_reply
+from functions.services.jobs.tick import tick
+from functions.services.reads.tables import member_rows
 from tests.services.test_tick import setup_guild
 
 BOUNCES = Path(__file__).parents[1] / "inbound" / "bounces" / "flufl"

@@ -17,9 +17,9 @@ import icalendar
 import pytest
 
 from functions.domain.models import PLANNED
-from functions.services import communities, members
-from functions.services.replies import handle_reply
-from functions.services.tick import tick
+from functions.services.changes import communities, members
+from functions.services.replies.inbox import handle_reply
+from functions.services.jobs.tick import tick
 from tests.services.test_replies import reply
 from tests.services.test_tick import setup_guild
 

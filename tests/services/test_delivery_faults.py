@@ -26,12 +26,12 @@ from functions.adapters.memory_store import MemoryStore
 from functions.adapters.smtp import SmtpMailer
 from functions.adapters.sqlite_store import SqliteStore
 from functions.domain.delivery import LEASE
-from functions.emails import MailSettings
-from functions.services import communities, members
+from functions.mail.compose import MailSettings
+from functions.services.changes import communities, members
 from functions.services.deps import Bundle
-from functions.services.pacing import Pacer
-from functions.services.tick import tick
-from functions.tokens import Tokens
+from functions.services.delivery.pacing import Pacer
+from functions.services.jobs.tick import tick
+from functions.mail.tokens import Tokens
 from tests.conftest import START
 from tests.fakes import MemoryCalendar
 from tests.google.fake_google_api import FakeGoogle

@@ -6,8 +6,8 @@ from datetime import time, timedelta
 import pytest
 
 from functions.domain.errors import Conflict, InputError, NotFound
-from functions.services import communities, members
-from functions.services.views import member_rows, schedule_rows
+from functions.services.changes import communities, members
+from functions.services.reads.tables import member_rows, schedule_rows
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pytest
 
 from functions.adapters.clock import FixedClock
 from functions.domain.delivery import CLAIMED, PENDING, SENT
-from functions.services.outbox import Outgoing, deliver, retry_pending
-from functions.services.pacing import Pacer
+from functions.services.delivery.outbox import Outgoing, deliver, retry_pending
+from functions.services.delivery.pacing import Pacer
 from tests.conftest import START
 from tests.fakes import MemoryMailer
 from tests.mail_calendar.factories import make_message
@@ -98,7 +98,7 @@ def test_retry_after_holds_the_sender_back(deps, clock):
 
 
 def test_organisers_hear_once_when_a_digest_exceeds_the_senders_daily_cap(deps, clock):
-    from functions.services.tick import tick
+    from functions.services.jobs.tick import tick
     from tests.services.test_tick import setup_guild
 
     deps = replace(deps, pacer=Pacer(daily_cap=5))

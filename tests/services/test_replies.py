@@ -8,9 +8,9 @@ from email.utils import make_msgid
 
 import pytest
 
-from functions.services.replies import handle_reply
-from functions.services.tick import tick
-from functions.services.views import schedule_rows
+from functions.services.replies.inbox import handle_reply
+from functions.services.jobs.tick import tick
+from functions.services.reads.tables import schedule_rows
 from tests.services.test_tick import setup_guild
 
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-from functions.services import communities, members, rotas
+from functions.services.changes import communities, members
+from functions.services import rotas
 from functions.services.deps import Bundle
-from functions.services.tick import tick
-from functions.services.views import schedule_rows
+from functions.services.jobs.tick import tick
+from functions.services.reads.tables import schedule_rows
 from tests.fakes import CountingStore, MemoryMailer
 
 ROSTER = "email,name\n" + "".join(f"p{i}@example.com,Person {i}\n" for i in range(6))
@@ -165,7 +166,7 @@ def test_presenter_declining_the_invite_skips_and_keeps_their_place(deps):
 def test_a_message_that_cannot_be_built_fails_alone(deps):
     from dataclasses import replace as _replace
 
-    from functions.services.outbox import Outgoing, deliver
+    from functions.services.delivery.outbox import Outgoing, deliver
     from tests.fakes import MemoryMailer
 
     good = MemoryMailer()

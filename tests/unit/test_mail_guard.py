@@ -5,8 +5,8 @@ import pytest
 
 from functions.bootstrap import real_recipients
 from functions.domain.models import Community
-from functions.emails import MailSettings, refusal
-from functions.tokens import Tokens
+from functions.mail.compose import MailSettings, refusal
+from functions.mail.tokens import Tokens
 
 
 @pytest.mark.parametrize("url, real", [

@@ -1,4 +1,4 @@
-"""The `web` routes served over real HTTP: functions.web.handle in a tiny werkzeug app."""
+"""The `web` routes served over real HTTP: functions.entrypoints.web.handle in a tiny werkzeug app."""
 from __future__ import annotations
 
 import threading
@@ -8,7 +8,7 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from functions.web import handle
+from functions.entrypoints.web import handle
 from tests.emails.support import make_deps
 
 

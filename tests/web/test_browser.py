@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from functions.services import sessions
-from functions.services.tick import tick
+from functions.services.changes import sessions
+from functions.services.jobs.tick import tick
 from tests.emails.support import (
     EMAILS, FIRST_DIGEST, of_kind, recipient, setup_guild, text_of)
 

@@ -10,8 +10,8 @@ from datetime import datetime, time, timedelta, timezone
 import icalendar
 import pytest
 
-from functions.services.tick import tick
-from functions.tokens import Tokens
+from functions.services.jobs.tick import tick
+from functions.mail.tokens import Tokens
 from tests.emails.support import (
     EMAILS, FIRST_DIGEST, PUBLIC_URL, of_kind, recipient, setup_guild)
 

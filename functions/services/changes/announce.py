@@ -1,0 +1,225 @@
+"""Telling everyone a rota decision concerns, at once, each in words written for them.
+
+After any change (a reply, an organiser's command, a declined invite, the tick's planning):
+- the calendar is brought up to date first (new SEQUENCE numbers);
+- whoever now presents a session gets its heads-up, with the invite (or, when they asked
+  for it themselves, the heads-up is their confirmation);
+- whoever lost a session hears why, with the updated invite or its CANCEL;
+- everyone who holds the invite of a session that was called off gets its CANCEL;
+- the person who acted gets their confirmation, carrying every invite change they hold.
+Everyone else who holds a changed event gets the update with the next digest.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any, Callable, Iterable, Union
+
+from ...domain.digest import session_line, upcoming_lines
+from ...domain.jobs import digest_slot
+from ...domain.models import PLANNED, Member, Session
+from ...domain.rota import Decision, Rota
+from ...domain.wording import day_words
+from ..jobs.calendar_sync import sync_calendar
+from ..deps import Deps
+from ..delivery.invitations import Invitations
+from .. import rotas
+from ..delivery.messages import outgoing
+from ..delivery.outbox import Delivery, Outgoing
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """The message to the person who asked for the change. Without a subject it is
+    "Done: <what the rota did>"."""
+
+    email: str
+    kind: str = "confirm"  # confirm, goodbye, welcome…
+    key: str = ""  # default: one per change and day
+    subject: str | None = None
+    prefix: str = ""  # put before the decision's summary ("you declined the invite, so …")
+    context: dict[str, Any] = field(default_factory=dict)  # auto, in_reply_to…
+
+    def completed(self, decision: Decision, today: date) -> "Confirmation":
+        summary = self.context.get("summary") or self.prefix + decision.summary
+        key = self.key or f"{today.isoformat()}-{hashlib.sha256(summary.encode()).hexdigest()[:8]}"
+        return replace(self, key=key, subject=self.subject or f"Done: {summary}"[:120],
+                       context={"summary": summary, **self.context})
+
+
+Confirming = Union[Confirmation, Callable[[Rota], list[Confirmation]], None]
+
+
+def decide(deps: Deps, community_id: str, operation: Callable[[Rota, datetime], Any],
+           confirming: Confirming = None) -> tuple[Rota, Decision]:
+    """One change: load the rota once, decide once, save once, announce. `confirming`: the
+    confirmation to the person who asked, or a function of the new rota giving them."""
+    now = deps.clock.now()
+    after, decision = rotas.apply(deps.store, community_id, now,
+                                  lambda rota: operation(rota, now))
+    confirmations = (confirming(after) if callable(confirming)
+                     else [confirming] if confirming else [])
+    after, _ = announce(deps, after, decision, [c.completed(decision, after.today(now))
+                                                for c in confirmations])
+    return after, decision
+
+
+def announce(deps: Deps, rota: Rota, decision: Decision,
+             confirmations: Iterable[Confirmation] = ()) -> tuple[Rota, Delivery]:
+    now = deps.clock.now()
+    rota, _ = sync_calendar(deps, rota, now)
+    book = Invitations(deps, rota, now)
+    confirmations = list(confirmations)
+    actors = {c.email for c in confirmations}
+    gained: dict[str, list[date]] = {}
+    lost: dict[str, list[date]] = {}
+    previous: dict[date, str | None] = {}
+    for change in decision.changes:
+        session = rota.sessions.get(change.date)
+        if session is None or session.started(now):
+            continue
+        previous[change.date] = change.before
+        if change.after:
+            gained.setdefault(change.after, []).append(change.date)
+        if change.before:
+            lost.setdefault(change.before, []).append(change.date)
+    items: list[Outgoing] = []
+    for email in dict.fromkeys([*gained, *lost]):
+        member = rota.roster.get(email)
+        if member is None or not member.reachable or email in actors:
+            continue
+        items += _notices(deps, rota, book, member, gained.get(email, []),
+                          lost.get(email, []), previous, now)
+    # Whoever hears of this change otherwise gets the CANCEL or update in that message.
+    told = {*actors, *lost, *gained}
+    items += _cancellations(deps, rota, book, decision.sessions, now, skip=told)
+    items += _before_next_digest(deps, rota, book, decision, now, skip=told)
+    for confirmation in confirmations:
+        items += _confirmation(deps, rota, book, confirmation,
+                               gained.get(confirmation.email, []), now)
+    delivery = book.send(deps, now, items)
+    return book.rota, delivery
+
+
+def _notices(deps: Deps, rota: Rota, book: Invitations, member: Member, gained: list[date],
+             lost: list[date], previous: dict[date, str | None], now: datetime
+             ) -> list[Outgoing]:
+    """A heads-up for each session gained, else one notice for the sessions lost."""
+    moved = (f"Your session moved from {day_words(lost[0])} to {day_words(gained[0])}."
+             if gained and lost else None)
+    if gained:
+        return [heads_up(deps, rota, book, member, rota.sessions[day], now,
+                         because=moved or _taken_over(rota, previous.get(day), day),
+                         only=None if i == 0 else {day})
+                for i, day in enumerate(gained)]
+    session = rota.sessions[lost[0]]
+    who = rota.roster.get(session.presenter or "")
+    because = (f"You no longer present on {day_words(lost[0])}"
+               + (f": {who.name} does instead" if who else "")
+               + ("" if session.status == PLANNED else f": {session.note or 'no session'}")
+               + ". You keep your place in the queue.")
+    key = f"changed-{lost[0].isoformat()}~{session.reassigned}"
+    return [_message(deps, rota, book, member, "changed", key,
+                     f"{rota.community.name}: you no longer present on {day_words(lost[0])}",
+                     now, session=session, because=because)]
+
+
+def _taken_over(rota: Rota, before: str | None, day: date) -> str | None:
+    """Why someone presents a session that was someone else's."""
+    member = rota.roster.get(before or "")
+    return f"{member.name} can't make {day_words(day)}; you present instead." if member \
+        else None
+
+
+def heads_up(deps: Deps, rota: Rota, book: Invitations, member: Member, session: Session,
+             now: datetime, *, because: str | None = None, done: str | None = None,
+             subject: str | None = None, only=None, **context: Any) -> Outgoing:
+    """The heads-up of `session` to its presenter, with its invite."""
+    return _message(deps, rota, book, member, "heads-up", session.heads_up_key,
+                    subject or f"You're up at {rota.community.name} on "
+                               f"{day_words(session.date)}",
+                    now, session=session, because=because, done=done, offer={session.date},
+                    only=only, **context)
+
+
+def _message(deps: Deps, rota: Rota, book: Invitations, member: Member, kind: str, key: str,
+             subject: str, now: datetime, *, session: Session | None = None, offer=(),
+             only=None, **context: Any) -> Outgoing:
+    ledger_key = f"{rota.community.id}/{kind}/{key}/{member.email}"
+    invites = book.parts(ledger_key, member, offer=offer, only=only)
+    if session is not None:
+        context["session"] = session_line(rota.community, session, rota.roster, now)
+    return outgoing(deps.mail, rota.community, member, kind=kind, key=key, subject=subject,
+                    now=now, invites=invites,
+                    deadline=session.starts_at if session is not None else None,
+                    upcoming=upcoming_lines(rota.community, rota.sessions.values(),
+                                            rota.roster, now), **context)
+
+
+def _cancellations(deps: Deps, rota: Rota, book: Invitations, sessions: Iterable[Session],
+                   now: datetime, skip: set[str | None]) -> list[Outgoing]:
+    """A session called off: a CANCEL to everyone who holds its invite, and only them."""
+    items = []
+    for session in sessions:
+        if session.status == PLANNED or not session.invited or session.started(now):
+            continue
+        for email in session.invited:
+            member = rota.roster.get(email)
+            if member is None or not member.reachable or email in skip:
+                continue
+            items.append(_message(
+                deps, rota, book, member, "cancelled", session.date.isoformat(),
+                f"No {rota.community.name} session on {day_words(session.date)}", now,
+                session=session, only={session.date}))
+    return items
+
+
+def _before_next_digest(deps: Deps, rota: Rota, book: Invitations, decision: Decision,
+                        now: datetime, skip: set[str | None]) -> list[Outgoing]:
+    """A new presenter for a session before the next digest: whoever holds its invite gets
+    the update now (it would come too late with the digest). Other updates wait for it."""
+    next_digest = digest_slot(rota.community, now) + timedelta(days=7)
+    items = []
+    for change in decision.changes:
+        session = rota.sessions.get(change.date)
+        if (session is None or session.status != PLANNED or session.started(now)
+                or session.starts_at >= next_digest or change.before is None):
+            continue
+        before, after = rota.roster.get(change.before), rota.roster.get(change.after or "")
+        because = (f"A change on {day_words(session.date)}: "
+                   + (f"{after.name} presents" if after else "nobody can present yet")
+                   + (f" instead of {before.name}." if before else "."))
+        for email in session.invited:
+            member = rota.roster.get(email)
+            if member is None or not member.reachable or email in skip:
+                continue
+            items.append(_message(
+                deps, rota, book, member, "changed",
+                f"update-{session.date.isoformat()}~{session.reassigned}",
+                f"{rota.community.name}: a change on {day_words(session.date)}", now,
+                session=session, because=because, only={session.date}))
+    return items
+
+
+def send_cancellations(deps: Deps, book: Invitations, now: datetime) -> Delivery:
+    """Catch up on CANCELs not sent yet (a change made without mail, a failed send)."""
+    rota = book.rota
+    return book.send(deps, now, _cancellations(deps, rota, book, rota.sessions.values(), now,
+                                               skip=set()))
+
+
+def _confirmation(deps: Deps, rota: Rota, book: Invitations, confirmation: Confirmation,
+                  gained: list[date], now: datetime) -> list[Outgoing]:
+    member = rota.roster.get(confirmation.email)
+    if member is None or not member.reachable:
+        return []
+    if gained and confirmation.kind == "confirm":  # the heads-up is the confirmation
+        return [heads_up(deps, rota, book, member, rota.sessions[day], now,
+                         done=confirmation.context.get("summary"),
+                         subject=f"{confirmation.subject}; you present on {day_words(day)}",
+                         only=None if i == 0 else {day},
+                         **{k: v for k, v in confirmation.context.items() if k != "summary"})
+                for i, day in enumerate(gained)]
+    return [_message(deps, rota, book, member, confirmation.kind, confirmation.key,
+                     confirmation.subject, now, **confirmation.context)]

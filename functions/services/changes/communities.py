@@ -1,0 +1,33 @@
+"""Creating, changing and listing communities."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ...domain.errors import Conflict
+from ...domain.models import Community
+from ...ports import Store
+from .announce import decide
+from ..deps import Deps
+from .plan import replan
+
+
+def add_community(store: Store, now: datetime, community_id: str, **settings: Any) -> Community:
+    if store.get_community(community_id) is not None:
+        raise Conflict(f"community {community_id!r} already exists (change it with: "
+                       f"community set {community_id} …)")
+    community = Community(id=community_id, created=now, **settings)
+    store.put_community(community)
+    replan(store, community_id, now)
+    return community
+
+
+def set_community(deps: Deps, community_id: str, **changes: Any) -> Community:
+    """New settings; planned sessions follow, and everyone concerned is told."""
+    after, _ = decide(deps, community_id, lambda rota, now: rota.reconfigure(
+        rota.community.with_changes(**changes), now))
+    return after.community
+
+
+def list_communities(store: Store) -> list[Community]:
+    return store.list_communities()

@@ -1,0 +1,182 @@
+"""Member use cases: join (one or a CSV roster), leave, come back, pause, resume.
+
+Each is one rota decision (load once, decide, save once), announced to everyone it
+concerns; the member who asked gets the welcome, goodbye or confirmation, carrying every
+calendar invite change they hold.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+from datetime import date, datetime
+
+from ...domain import validation
+from ...domain.digest import upcoming_lines
+from ...domain.errors import Conflict, InputError
+from ...domain.models import Member
+from ...domain.rota import Rota
+from ...domain.timing import local_date
+from ...domain.validation import FULL_WEEKDAYS
+from ...domain.wording import day_words
+from ...ports import Store
+from .. import lookup, rotas
+from .announce import Confirmation, decide
+from ..deps import Deps
+
+MAX_CSV_BYTES = 2_000_000
+MAX_CSV_ROWS = 10_000
+
+
+def join(deps: Deps, community_id: str, email: str, name: str | None = None) -> Member:
+    address = validation.email_address(email)
+    person = (address, validation.display_name(name, address))
+
+    def add(rota: Rota, now: datetime):
+        existing = rota.roster.get(address)
+        if existing is not None:
+            hint = " (opted out: use member optin)" if existing.opted_out else ""
+            raise Conflict(f"{address} is already a member of {community_id}{hint}")
+        return rota.join([person], now)
+    return _welcome(deps, community_id, [address], add)[0]
+
+
+def join_many(deps: Deps, community_id: str, data: bytes) -> list[Member]:
+    """All or nothing: one bad row, or one address already a member, imports no one."""
+    roster = parse_roster(data)
+
+    def add(rota: Rota, now: datetime):
+        clash = [email for email, _ in roster if email in rota.roster]
+        if clash:
+            raise Conflict(f"already members of {community_id}: {', '.join(clash[:5])}"
+                           + (f" and {len(clash) - 5} more" if len(clash) > 5 else "")
+                           + "; nothing imported")
+        return rota.join([(e, validation.display_name(n, e)) for e, n in roster], now)
+    return _welcome(deps, community_id, [email for email, _ in roster], add)
+
+
+def _welcome(deps: Deps, community_id: str, emails: list[str], operation,
+             again: bool = False) -> list[Member]:
+    """Decide, then welcome each member with their first turn (and its invite)."""
+    def welcomes(rota: Rota) -> list[Confirmation]:
+        now = deps.clock.now()
+        community = rota.community
+        key = local_date(community, now).isoformat() + ("-again" if again else "")
+        turns = {s.presenter: s.date for s in reversed(rota.coming(now))}
+        subject = (f"Welcome back to {community.name}" if again
+                   else f"Welcome to {community.name}")
+        context = {"summary": subject, "local_time": community.start.strftime("%H:%M"),
+                   "weekday": FULL_WEEKDAYS[community.weekday].capitalize()}
+        return [Confirmation(email, "welcome", key, subject, context={
+            **context, "next_turn": day_words(turns[email]) if email in turns else None})
+            for email in emails]
+    after, _ = decide(deps, community_id, operation, welcomes)
+    return [after.roster[email] for email in emails]
+
+
+def leave(deps: Deps, community_id: str, email: str, in_reply_to: str | None = None) -> Member:
+    """Opt out: planned turns go to others; the goodbye cancels every invite they hold."""
+    address = validation.email_address(email)
+    community = lookup.community(deps.store, community_id)
+    after, _ = decide(deps, community_id, lambda rota, now: rota.leave(address, now),
+                      Confirmation(address, "goodbye",
+                                   local_date(community, deps.clock.now()).isoformat(),
+                                   f"You have left {community.name}", context={
+                                       "in_reply_to": in_reply_to,
+                                       "auto": "auto-replied" if in_reply_to
+                                       else "auto-generated"}))
+    return after.roster[address]
+
+
+def come_back(deps: Deps, community_id: str, email: str) -> Member:
+    address = validation.email_address(email)
+    return _welcome(deps, community_id, [address],
+                    lambda rota, now: rota.come_back(address, now), again=True)[0]
+
+
+def pause(deps: Deps, community_id: str, email: str, until: date,
+          confirmation: Confirmation | None = None) -> Member:
+    """Away until `until` (back that day); their invites inside the pause are cancelled."""
+    address = validation.email_address(email)
+    after, _ = decide(deps, community_id, lambda rota, now: rota.pause(address, until, now),
+                      confirmation or Confirmation(address))
+    return after.roster[address]
+
+
+def resume(deps: Deps, community_id: str, email: str,
+           confirmation: Confirmation | None = None) -> Member:
+    """End a pause now."""
+    address = validation.email_address(email)
+    after, _ = decide(deps, community_id, lambda rota, now: rota.resume(address, now),
+                      confirmation or Confirmation(address))
+    return after.roster[address]
+
+
+def opt_out(store: Store, now: datetime, community_id: str, email: str) -> Member:
+    """Opt out without any email (the one-click unsubscribe): the next tick tells whoever
+    takes their sessions."""
+    address = validation.email_address(email)
+    after, _ = rotas.apply(store, community_id, now, lambda rota: rota.leave(address, now))
+    return after.roster[address]
+
+
+def update(store: Store, community_id: str, email: str, **changes) -> Member:
+    """Change a member's record without touching the rota (bounce counts, names)."""
+    member = lookup.member(store, community_id, email)
+    updated = replace(member, **changes)
+    store.put_member(community_id, updated)
+    return updated
+
+
+def schedule_lines(deps: Deps, community_id: str) -> list:
+    """The upcoming roster, as the emails show it."""
+    now = deps.clock.now()
+    rota = rotas.load(deps.store, community_id, now)
+    return upcoming_lines(rota.community, rota.sessions.values(), rota.roster, now)
+
+
+def parse_roster(data: bytes) -> list[tuple[str, str | None]]:
+    """Rows of a CSV with the header `email,name` (name optional); every problem named."""
+    if len(data) > MAX_CSV_BYTES:
+        raise InputError(f"CSV is {len(data):,} bytes; the limit is {MAX_CSV_BYTES:,}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"CSV is not UTF-8 (byte {error.start}); save it as UTF-8") from None
+    if not text.strip():
+        raise InputError("CSV is empty: expected a header line `email,name` and one row "
+                         "per member")
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as error:
+        raise InputError(f"CSV is malformed: {error}") from None
+    header = [h.strip().lower() for h in rows[0]]
+    if "email" not in header or not set(header) <= {"email", "name", ""}:
+        raise InputError(f"CSV header {','.join(rows[0])!r}: expected `email,name`")
+    at_email, at_name = header.index("email"), header.index("name") if "name" in header else None
+    roster: list[tuple[str, str | None]] = []
+    seen: dict[str, int] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(roster) >= MAX_CSV_ROWS:
+            raise InputError(f"CSV has more than {MAX_CSV_ROWS:,} members")
+        if len(row) > len(header):
+            raise InputError(f"CSV line {line}: {len(row)} fields, the header has {len(header)}")
+        raw = row[at_email].strip() if at_email < len(row) else ""
+        if not raw:
+            raise InputError(f"CSV line {line}: no email address")
+        try:
+            email = validation.email_address(raw)
+        except InputError as error:
+            raise InputError(f"CSV line {line}: {error}") from None
+        if email in seen:
+            raise InputError(f"CSV line {line}: {email} is already on line {seen[email]}")
+        seen[email] = line
+        name = row[at_name] if at_name is not None and at_name < len(row) else None
+        roster.append((email, name))
+    if not roster:
+        raise InputError("CSV has a header but no members")
+    return roster
+
+

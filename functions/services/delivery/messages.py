@@ -1,0 +1,62 @@
+"""Rendering one email for one member from the templates."""
+from __future__ import annotations
+
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any, Sequence
+
+import jinja2
+
+from ...domain.invites import Event
+from ...domain.models import Community, Member
+from ...domain.errors import InputError
+from ...mail.compose import MailSettings, compose, refusal, unsubscribe_url
+from ...mail.templating import render
+from .outbox import Delivery, Outgoing, deliver
+
+
+class MailRefused(InputError):
+    """Mail to real people is not set up to be sent safely yet."""
+
+
+def render_message(settings: MailSettings, community: Community, member: Member, *,
+                   kind: str, key: str, subject: str, now: datetime,
+                   auto: str = "auto-generated", in_reply_to: str | None = None,
+                   invites: Sequence[tuple[Event, str]] = (), **context: Any) -> EmailMessage:
+    values = dict(community=community, member=member, video_url=community.video_url,
+                  subject=subject,
+                  unsubscribe_url=unsubscribe_url(settings, community, member.email),
+                  **context)
+    template = kind.replace("-", "_")
+    text = render(f"email/{template}.txt", **values)
+    try:
+        html = render(f"email/{template}.html", **values)
+    except jinja2.TemplateNotFound:
+        html = None
+    return compose(settings, community, member, kind=kind, key=key, subject=subject,
+                   text=text, html=html, now=now, auto=auto, in_reply_to=in_reply_to,
+                   invites=invites)
+
+
+def outgoing(settings: MailSettings, community: Community, member: Member, *, kind: str,
+             key: str, subject: str, now: datetime, deadline: datetime | None = None,
+             **context: Any) -> Outgoing:
+    """The message and its ledger key `community/kind/key/recipient`; not sent after
+    `deadline` (default: a day after it was first tried)."""
+    refused = refusal(settings, community)
+    if refused:  # before anything is claimed: nothing is lost, it goes out once fixed
+        raise MailRefused(refused)
+    return Outgoing(f"{community.id}/{kind}/{key}/{member.email}", lambda: render_message(
+        settings, community, member, kind=kind, key=key, subject=subject, now=now, **context),
+        deadline)
+
+
+def notify(deps, community: Community, member: Member, *, kind: str, key: str, subject: str,
+           **context: Any) -> Delivery:
+    """Send one message now, once (by its ledger key); none to an address that bounces."""
+    if not member.reachable:
+        return Delivery()
+    now = deps.clock.now()
+    item = outgoing(deps.mail, community, member, kind=kind, key=key, subject=subject,
+                    now=now, **context)
+    return deliver(deps, now, [item])

@@ -1,0 +1,277 @@
+"""Sending mail once, through a ledger of message keys in the Store.
+
+Each message has a key (`community/kind/session-date/recipient`). A run claims a key with a
+compare-and-swap just before sending it, with a lease measured on the real clock from that
+moment; it then records the outcome:
+- sent;
+- pending after a temporary failure: the message itself is kept, and `retry_pending` sends
+  it again with backoff until its deadline passes (then it fails and is reported);
+- failed after a permanent one (a refused recipient also counts as a bounce).
+A claim whose lease ran out belongs to a run that died: the next run to meet that message
+asks the mailer whether it went out (Gmail, Maildir can tell) and sends it only if not, so
+only SMTP is at-least-once, across a crash between sending and recording.
+Sends are paced (see pacing.py); what a run has no time left for is kept pending for the next.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from functools import cached_property
+from typing import Callable
+
+from ...domain.jobs import TICK
+from ...domain.delivery import CLAIMED, FAILED, LEASE, PENDING, SENT, Entry, PermanentFailure, TemporaryFailure, backoff, expiry
+from ...ports import Clock, Mailer, Store
+from .pacing import Pacer
+
+log = logging.getLogger(__name__)
+DEFAULT_DEADLINE = timedelta(days=1)  # for a message whose moment does not pass sooner
+RETRY_LIMIT = 500  # pending messages looked at per community and run
+
+
+class Outgoing:
+    """A message under its ledger key, rendered only when it is really going to be sent.
+
+    `deadline`: after it, the message no longer matters (a reminder once its session started).
+    """
+
+    def __init__(self, key: str, build: Callable[[], EmailMessage],
+                 deadline: datetime | None = None) -> None:
+        self.key = key
+        self._build = build
+        self.deadline = deadline
+
+    @cached_property
+    def message(self) -> EmailMessage:
+        return self._build()
+
+    @property
+    def community(self) -> str:
+        return self.key.split("/", 1)[0]
+
+    @property
+    def recipient(self) -> str:
+        return self.key.rsplit("/", 1)[-1]
+
+
+@dataclass
+class Delivery:
+    sent: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)  # pending, for a later run
+    problems: list[str] = field(default_factory=list)  # one line per failed message
+
+    def add(self, other: "Delivery") -> "Delivery":
+        for name in ("sent", "failed", "skipped", "deferred", "problems"):
+            getattr(self, name).extend(getattr(other, name))
+        return self
+
+
+class Outbox:
+    """One run's sending: the store's ledger, the mailer, the real (lease) clock, the pacer."""
+
+    def __init__(self, store: Store, mailer: Mailer, lease_clock: Clock, pacer: Pacer,
+                 now: datetime) -> None:
+        self.store, self.mailer, self.lease_clock, self.pacer = store, mailer, lease_clock, pacer
+        self.now = now  # the tick's clock: retry times and deadlines
+        self.owner = uuid.uuid4().hex  # this run, in the claims it holds
+        self.report = Delivery()
+
+    def send(self, items: list[Outgoing], retrying: bool = False) -> Delivery:
+        size = max(1, getattr(self.mailer, "batch_size", 50))
+        start = 0
+        while start < len(items):
+            start += self._batch(items[start:start + size], retrying)
+        return self.report
+
+    def _batch(self, items: list[Outgoing], retrying: bool) -> int:
+        """Send what the pacer lets go of these items; how many of them were dealt with."""
+        known = self.store.ledger([i.key for i in items])
+        lease_now = self.lease_clock.now()
+        todo = []
+        for item in items:
+            entry = known.get(item.key)
+            takeable = entry is None or (entry.takeable(self.now, lease_now)
+                                         and (retrying or entry.state == CLAIMED))
+            if takeable:
+                todo.append((item, entry))
+            else:
+                self.report.skipped.append(item.key)
+        if not todo:
+            return len(items)
+        if self.pacer.out_of_time():
+            for item, entry in todo:
+                self._defer(item, entry)
+            return len(items)
+        allowed = self.pacer.acquire(len(todo))
+        if allowed < len(todo):  # the rest comes round again, once the rate allows
+            first_left = todo[allowed][0].key
+            todo = todo[:allowed]
+            done = next(n for n, item in enumerate(items) if item.key == first_left)
+            again = {item.key for item in items[done:]}  # looked at again next round
+            self.report.skipped = [k for k in self.report.skipped if k not in again]
+        else:
+            done = len(items)
+        batch = [taken for taken in (self._take(i, e) for i, e in todo) if taken]
+        batch = self._renew(batch)
+        if not batch:
+            return done
+        try:
+            results = self.mailer.send_many([item.message for item, _ in batch])
+        except Exception as error:  # nothing was handed over: all of them stay pending
+            log.warning("mailer unavailable for %d message(s): %s", len(batch), error)
+            results = [TemporaryFailure(f"{type(error).__name__}: {error}")] * len(batch)
+        for (item, claim), result in zip(batch, results):
+            self._settle(item, claim, result)
+            item.__dict__.pop("message", None)  # rendered and gone: free it
+        waits = [r.retry_after for r in results
+                 if isinstance(r, TemporaryFailure) and r.retry_after]
+        if waits:
+            self.pacer.hold(max(waits))
+        return done
+
+    def _take(self, item: Outgoing, entry: Entry | None) -> tuple[Outgoing, Entry] | None:
+        """Claim the item; None when another run got it or it turns out to be done."""
+        claim = Entry(CLAIMED, self.now, owner=self.owner,
+                      lease_until=self.lease_clock.now() + LEASE,
+                      attempts=entry.attempts if entry else 0,
+                      deadline=item.deadline or (entry.deadline if entry else None),
+                      expires=expiry(self.now, item.deadline))
+        if not self.store.swap(item.key, entry, claim):
+            self.report.skipped.append(item.key)
+            return None
+        try:
+            message = item.message  # rendered now: a message that cannot be built fails alone
+            if entry is not None and self.mailer.was_sent(message["Message-ID"]):
+                self._finish(item, claim, claim.with_changes(
+                    state=SENT, detail="found in the mailer after an interrupted run"))
+                return None
+        except Exception as error:
+            log.exception("could not build %s", item.key)
+            self._fail(item, claim, f"not built: {type(error).__name__}: {error}")
+            return None
+        return item, claim
+
+    def _renew(self, batch: list[tuple[Outgoing, Entry]]) -> list[tuple[Outgoing, Entry]]:
+        """Claims half through their lease (rendering took long) are renewed before the
+        send, so that no other run takes them while they go out; one lost is left out."""
+        lease_now = self.lease_clock.now()
+        kept = []
+        for item, claim in batch:
+            if claim.lease_until - lease_now > LEASE / 2:
+                kept.append((item, claim))
+                continue
+            renewed = claim.with_changes(lease_until=lease_now + LEASE)
+            if self.store.swap(item.key, claim, renewed):
+                kept.append((item, renewed))
+            else:
+                self.report.skipped.append(item.key)
+        return kept
+
+    def _settle(self, item: Outgoing, claim: Entry, result: Exception | None) -> None:
+        if result is None:
+            self._finish(item, claim, claim.with_changes(state=SENT))
+            self.report.sent.append(item.key)
+        elif isinstance(result, TemporaryFailure):
+            self._postpone(item, claim, result)
+        else:
+            self._fail(item, claim, f"{type(result).__name__}: {result}")
+            if isinstance(result, PermanentFailure) and result.bounce:
+                self._count_bounce(item)
+
+    def _postpone(self, item: Outgoing, claim: Entry, failure: TemporaryFailure) -> None:
+        attempts = claim.attempts + 1
+        deadline = claim.deadline or self.now + DEFAULT_DEADLINE
+        # The last try falls on the last tick before the deadline.
+        retry_at = min(self.now + backoff(attempts, failure.retry_after), deadline - TICK)
+        detail = f"{type(failure).__name__}: {failure}"
+        if retry_at <= self.now:
+            self._fail(item, claim, f"too late to try again after {attempts} attempt(s): "
+                                    + detail)
+            return
+        self._finish(item, claim, claim.with_changes(
+            state=PENDING, attempts=attempts, retry_at=retry_at, deadline=deadline,
+            raw=_bytes(item.message), detail=detail))
+        self.report.deferred.append(item.key)
+        log.info("%s: will try again at %s (%s)", item.key, retry_at.isoformat(), detail)
+
+    def _defer(self, item: Outgoing, entry: Entry | None) -> None:
+        """No time left in this run: keep the message pending for the next one."""
+        if entry is not None and entry.state == PENDING:
+            self.report.deferred.append(item.key)
+            return
+        try:
+            raw = _bytes(item.message)
+        except Exception:  # built again, and failed for good, by the run that sends it
+            return
+        pending = Entry(PENDING, self.now, "no time left in the run",
+                        attempts=entry.attempts if entry else 0, retry_at=self.now,
+                        deadline=item.deadline or self.now + DEFAULT_DEADLINE, raw=raw,
+                        expires=expiry(self.now, item.deadline))
+        if self.store.swap(item.key, entry, pending):
+            self.report.deferred.append(item.key)
+        item.__dict__.pop("message", None)
+
+    def _fail(self, item: Outgoing, claim: Entry, detail: str) -> None:
+        self._finish(item, claim, claim.with_changes(state=FAILED, detail=detail[:500]))
+        self.report.failed.append(item.key)
+        self.report.problems.append(f"{item.key}: {detail}"[:300])
+        log.warning("could not send %s: %s", item.key, detail)
+
+    def _finish(self, item: Outgoing, claim: Entry, outcome: Entry) -> None:
+        outcome = outcome.with_changes(owner="", lease_until=None, updated=self.now,
+                                       **({} if outcome.state == PENDING
+                                          else {"retry_at": None, "raw": None}))
+        if not self.store.swap(item.key, claim, outcome):
+            # The lease ran out and another run took the message over. What went out is a
+            # fact it must not overwrite; anything else is left to that run.
+            log.warning("%s: claim lost before it was recorded as %s", item.key,
+                        outcome.state)
+            if outcome.state == SENT:
+                self.store.swap(item.key, self.store.ledger([item.key]).get(item.key),
+                                outcome)
+
+    def _count_bounce(self, item: Outgoing) -> None:
+        member = self.store.get_member(item.community, item.recipient)
+        if member is not None:
+            self.store.put_member(item.community, replace(member, bounces=member.bounces + 1))
+
+
+def _bytes(message: EmailMessage) -> bytes:
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
+def _parse(raw: bytes) -> EmailMessage:
+    return BytesParser(policy=policy.default).parsebytes(raw)  # type: ignore[return-value]
+
+
+def deliver(deps, now: datetime, items: list[Outgoing]) -> Delivery:
+    """Send what is due (in paced batches); one run's Outbox over the deps' collaborators."""
+    return _outbox(deps, now).send(items)
+
+
+def retry_pending(deps, community_id: str, now: datetime) -> Delivery:
+    """Send again the community's pending messages whose retry time came; fail those whose
+    deadline passed."""
+    outbox = _outbox(deps, now)
+    items = []
+    for key, entry in deps.store.due_retries(now, RETRY_LIMIT, community_id):
+        if entry.raw is None:
+            continue
+        if entry.deadline is not None and entry.deadline <= now:
+            item = Outgoing(key, lambda: _parse(b""), entry.deadline)
+            outbox._fail(item, entry, f"gave up after {entry.attempts} attempt(s), too late "
+                                      f"to matter: {entry.detail}")
+            continue
+        items.append(Outgoing(key, (lambda raw=entry.raw: _parse(raw)), entry.deadline))
+    return outbox.send(items, retrying=True)
+
+
+def _outbox(deps, now: datetime) -> Outbox:
+    return Outbox(deps.store, deps.mailer, deps.lease_clock, deps.pacer, now)

@@ -1,0 +1,84 @@
+"""The weekly digest: this week's session, the recap, shared links and the roster."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from ...domain.digest import digest_content
+from ...domain.jobs import digest_session
+from ...domain.models import Community, Member, Session
+from ...domain.rota import Rota
+from ...domain.timing import local_date, local_instant, zone
+from ..delivery.invitations import Invitations
+from ..deps import Deps
+from ..delivery.messages import outgoing
+from ..delivery.outbox import Delivery
+
+
+def digest_recipients(members, slot_day):
+    """Everyone not opted out who had joined when the digest fell due (paused ones too)."""
+    return [m for m in members if not m.opted_out and m.reachable and m.joined <= slot_day]
+
+
+def shared_since(deps: Deps, community: Community, slot: datetime) -> list[dict]:
+    """Links shared in the week before this digest's slot (the next digest has the rest)."""
+    return [{"url": k.url, "note": k.note, "name": k.name}
+            for k in deps.store.list_links(community.id, slot - timedelta(days=7))
+            if k.shared_at < slot]
+
+
+def digest_subject(community: Community, session, content: dict) -> str:
+    if not session.is_session:
+        return f"{community.name}: no session this week"
+    return (f"{community.name} this week: "
+            + (content["session"].presenter_name or "open slot")
+            + (f" — {session.topic}" if session.topic else ""))
+
+
+def send_digest(deps: Deps, book: Invitations, now: datetime) -> Delivery:
+    """The week's digest to every reader, each copy with the invite of the week's session
+    if they lack it, and the update or CANCEL of every other event they hold that changed."""
+    rota = book.rota
+    community = rota.community
+    due = digest_session(community, sorted(rota.sessions.values(), key=lambda s: s.date), now)
+    if due is None:
+        return Delivery()
+    slot, session = due
+    parts = digest_parts(deps, rota, session, slot, now)
+    key = session.date.isoformat()
+    day = local_date(community, slot)
+    end_of_day = local_instant(day + timedelta(days=1), time(0), zone(community))
+    deadline = min(end_of_day, session.starts_at or end_of_day)  # too late after its day
+    recipients = digest_recipients(rota.roster.values(), day)
+    items = [outgoing(deps.mail, community, m, kind="digest", key=key, now=now,
+                      deadline=deadline,
+                      invites=book.parts(f"{community.id}/digest/{key}/{m.email}", m,
+                                         offer={session.date}), **parts)
+             for m in recipients]
+    return book.send(deps, now, over_cap(deps, rota, session, len(recipients), now) + items)
+
+
+def over_cap(deps: Deps, rota: Rota, session: Session, recipients: int,
+             now: datetime) -> list:
+    """Organisers hear (once a digest) when it alone would exceed the sender's daily cap."""
+    cap = deps.pacer.daily_cap
+    community = rota.community
+    if cap is None or recipients <= cap:
+        return []
+    return [outgoing(deps.mail, community,
+                     rota.roster.get(email) or Member(email, email.split("@")[0], now.date(),
+                                                      -1),
+                     kind="over-cap", key=session.date.isoformat(), now=now,
+                     subject=f"{community.name}: the digest is larger than the sender's "
+                             f"daily limit", recipients=recipients, cap=cap)
+            for email in community.organisers]
+
+
+def digest_parts(deps: Deps, rota: Rota, session: Session, slot: datetime,
+                 now: datetime) -> dict:
+    """What every copy of one digest shares: its subject and its content."""
+    community = rota.community
+    members = list(rota.roster.values())
+    sessions = sorted(rota.sessions.values(), key=lambda s: s.date)
+    content = digest_content(community, session, members, sessions, now,
+                             shared_since(deps, community, slot))
+    return {"subject": digest_subject(community, session, content), **content}

@@ -1,0 +1,72 @@
+"""Telling presenters: a heads-up when assigned, a reminder the day before, and organisers
+about sessions nobody can present. Each message carries the invites its recipient lacks."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from ...domain.digest import session_line
+from ...domain.jobs import reminder_due
+from ...domain.models import Member
+from ...domain.wording import day_words
+from ..changes.announce import heads_up
+from ..deps import Deps
+from ..delivery.invitations import Invitations
+from ..delivery.messages import outgoing
+from ..delivery.outbox import Delivery
+
+
+def reminder_parts(rota, session, now: datetime) -> dict:
+    """The subject and session of a reminder."""
+    return {"subject": f"Tomorrow: your session at {rota.community.name}",
+            "session": session_line(rota.community, session, rota.roster, now)}
+
+
+def send_heads_ups(deps: Deps, book: Invitations, now: datetime) -> Delivery:
+    """Any heads-up not sent yet (one per session and presenter, again after a reassignment);
+    changes announce theirs at once, so this catches up on failures and first plans."""
+    rota = book.rota
+    items = [heads_up(deps, rota, book, rota.roster[s.presenter], s, now)
+             for s in rota.coming(now) if _reachable(rota, s.presenter)]
+    return book.send(deps, now, items)
+
+
+def send_reminders(deps: Deps, book: Invitations, now: datetime) -> Delivery:
+    rota = book.rota
+    items = []
+    for session in rota.coming(now):
+        if not _reachable(rota, session.presenter) or not reminder_due(session, now):
+            continue
+        member = rota.roster[session.presenter]
+        key = session.date.isoformat()
+        items.append(outgoing(
+            deps.mail, rota.community, member, kind="reminder", key=key, now=now,
+            deadline=session.starts_at,
+            invites=book.parts(f"{rota.community.id}/reminder/{key}/{member.email}", member,
+                               offer={session.date}, only={session.date}),
+            **reminder_parts(rota, session, now)))
+    return book.send(deps, now, items)
+
+
+def _reachable(rota, email: str | None) -> bool:
+    member = rota.roster.get(email or "")
+    return member is not None and member.reachable
+
+
+def alert_organisers(deps: Deps, book: Invitations, now: datetime) -> Delivery:
+    """Organisers hear once about each coming session that nobody can present."""
+    rota = book.rota
+    community = rota.community
+    items = []
+    for session in rota.coming(now):
+        if session.presenter:
+            continue
+        line = session_line(community, session, rota.roster, now)
+        for email in community.organisers:
+            organiser = rota.roster.get(email) or Member(email, email.split("@")[0],
+                                                          now.date(), -1)
+            items.append(outgoing(deps.mail, community, organiser, kind="unfilled",
+                                  key=session.date.isoformat(), now=now, session=line,
+                                  deadline=session.starts_at,
+                                  subject=f"{community.name}: nobody can present on "
+                                          f"{day_words(session.date)}"))
+    return book.send(deps, now, items)

@@ -1,0 +1,104 @@
+"""The scheduler's tick: run every job that is due, once, for each community."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from .. import rotas
+from ..changes.announce import announce, send_cancellations
+from .calendar_sync import sync_calendar
+from ..delivery.invitations import Invitations
+from ...ports import Fanout
+from ..deps import Deps
+from .digest import send_digest
+from .presenters import alert_organisers, send_heads_ups, send_reminders
+from ..delivery.outbox import Delivery, retry_pending
+from ..replies.inbox import read_inbox
+from .rsvp import read_changed_answers, read_rsvps
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickReport:
+    communities: int = 0
+    reassigned: int = 0
+    events: int = 0
+    sent: int = 0
+    failed: int = 0
+    replies: int = 0
+    deferred: int = 0  # pending: temporary failures and mail for the next run
+    errors: list[str] = field(default_factory=list)  # a community or the inbox raised
+    failures: list[str] = field(default_factory=list)  # one line per failed message
+
+    def count(self, delivery: Delivery) -> None:
+        self.sent += len(delivery.sent)
+        self.failed += len(delivery.failed)
+        self.deferred += len(delivery.deferred)
+        self.failures += delivery.problems
+
+    @property
+    def problems(self) -> list[str]:
+        return self.errors + self.failures
+
+
+def run_community(deps: Deps, community_id: str, report: TickReport | None = None) -> TickReport:
+    """Send again what waited for a retry; plan and announce, update the calendar, read its
+    answers, then send what is due. Safe to run again at any time.
+
+    The community's rota is read once; each step hands the next what it changed.
+    """
+    if report is None:
+        report = TickReport()
+        deps.pacer.begin()
+    now = deps.clock.now()
+    report.count(retry_pending(deps, community_id, now))  # before new mail: it waited
+    rota, decision = rotas.apply(deps.store, community_id, now, lambda r: r.plan(now))
+    report.reassigned += sum(1 for c in decision.changes if c.before)
+    rota, published = sync_calendar(deps, rota, now)
+    report.events += published
+    rota, announced = announce(deps, rota, decision)
+    rota, declined = read_rsvps(deps, rota, now)
+    book = Invitations(deps, rota, now)
+    deliveries = [announced, *declined]
+    for job in (send_heads_ups, send_cancellations, send_reminders, send_digest,
+                alert_organisers):
+        deliveries.append(job(deps, book, now))
+    for delivery in deliveries:
+        report.count(delivery)
+    report.communities += 1
+    return report
+
+
+def tick(deps: Deps, fanout: Fanout | None = None) -> TickReport:
+    """Every community in turn; one community's failure does not stop the others, and an
+    inbox or calendar that cannot be read stops none of them.
+
+    With a fanout, each community's jobs run in their own function invocation instead.
+    """
+    report = TickReport()
+    deps.pacer.begin()
+    deps.store.prune(deps.clock.now())  # forget ledger entries and claims past their time
+    try:
+        report.replies = len(read_inbox(deps))  # before planning: changes count at once
+    except Exception as error:  # a mailbox not readable yet must not stop the rota's mail
+        log.exception("tick: the inbox could not be read")
+        report.errors.append(f"inbox: {type(error).__name__}: {error}")
+    try:  # every community's calendar answers at once, where the calendar tells what changed
+        for delivery in read_changed_answers(deps, deps.clock.now()):
+            report.count(delivery)
+    except Exception as error:
+        log.exception("tick: calendar answers could not be read")
+        report.errors.append(f"calendar: {type(error).__name__}: {error}")
+    if fanout is not None:
+        ids = [c.id for c in deps.store.list_communities()]
+        fanout.publish(ids)
+        report.communities = len(ids)
+        return report
+    for community in deps.store.list_communities():
+        try:
+            run_community(deps, community.id, report)
+        except Exception as error:  # logged with its traceback, then the next community
+            log.exception("tick: community %s failed", community.id)
+            report.errors.append(f"{community.id}: {type(error).__name__}: {error}")
+    return report

@@ -1,0 +1,37 @@
+"""Gmail announces new inbox mail by Pub/Sub only while its watch lasts (7 days at most):
+the tick renews it, at most once a UTC day."""
+from __future__ import annotations
+
+import logging
+from datetime import timezone
+from typing import Protocol, runtime_checkable
+
+from ..deps import Deps
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Watchable(Protocol):
+    def watch_inbox(self, topic: str) -> dict: ...
+
+
+def renew_watch(deps: Deps, topic: str | None) -> bool:
+    """Ask the inbox to announce new mail on `topic`, once a day; True when it was asked.
+
+    Nothing to do without a topic or for an inbox that cannot be watched (a Maildir). A
+    failure is logged, and the next tick tries again: the mail is still polled meanwhile.
+    """
+    if not topic or not isinstance(deps.inbox, Watchable):
+        return False
+    now = deps.clock.now()
+    key = f"gmail-watch/{now.astimezone(timezone.utc).date().isoformat()}"
+    if not deps.store.claim(key, now):
+        return False
+    try:
+        deps.inbox.watch_inbox(topic)
+    except Exception:  # the tick's other work goes on
+        log.exception("could not renew the inbox watch on %s", topic)
+        deps.store.release(key)
+        return False
+    return True

@@ -1,0 +1,66 @@
+"""What the public web pages show: a community's roster page and its calendar feed.
+
+Both live under an unguessable token per community and name nobody by address.
+"""
+from __future__ import annotations
+
+import hmac
+from dataclasses import replace
+from datetime import datetime
+
+from ...domain.digest import session_line
+from ...domain.invites import Event
+from ...domain.models import Community
+from ...domain.validation import FULL_WEEKDAYS
+from ...mail.compose import reply_address
+from ...ports import Store
+from ...mail.tokens import Tokens
+from .. import lookup
+from ..jobs.calendar_sync import event_for
+from ..deps import Deps
+
+FEED_WEEKS = 12
+
+
+def community_by_token(store: Store, tokens: Tokens, token: str) -> Community | None:
+    return next((c for c in store.list_communities()
+                 if hmac.compare_digest(tokens.feed_token(c.id).encode(), token.encode())),
+                None)
+
+
+def public_links(deps: Deps, community: Community) -> dict[str, str]:
+    token = deps.mail.tokens.feed_token(community.id)
+    return {"roster": f"{deps.mail.public_url}/roster/{token}",
+            "feed": f"{deps.mail.public_url}/feed/{token}.ics"}
+
+
+def roster_page(deps: Deps, community: Community, now: datetime) -> dict:
+    roster = {m.email: m for m in deps.store.list_members(community.id)}
+    sessions = [s for s in lookup.coming_sessions(deps.store, community.id, now)
+                if s.starts_at and s.ends_at and s.ends_at > now][:FEED_WEEKS]
+    lines = [session_line(community, s, roster, now) for s in sessions]
+    return {
+        "community": community,
+        "sessions": lines,
+        "weekday": FULL_WEEKDAYS[community.weekday].capitalize(),
+        "local_time": community.start.strftime("%H:%M"),
+        "members": sum(1 for m in roster.values() if not m.opted_out),
+        "join_address": reply_address(deps.mail, community),
+        "allow_domains": community.allow_domains,
+        "feed_url": public_links(deps, community)["feed"],
+    }
+
+
+def feed_events(deps: Deps, community: Community, now: datetime) -> list[Event]:
+    """The sessions not yet over (no holidays or blackouts), with who presents, but no
+    attendees and no addresses (the feed is public)."""
+    members = deps.store.list_members(community.id)
+    sessions = [s for s in lookup.coming_sessions(deps.store, community.id, now)
+                if s.is_session and s.starts_at and s.ends_at and s.ends_at > now]
+    events = []
+    for session in sessions[:FEED_WEEKS]:
+        event = event_for(deps, community, session, members)
+        description = event.description.replace(f" <{session.presenter}>", "") \
+            if session.presenter else event.description
+        events.append(replace(event, attendees=(), description=description))
+    return events

@@ -1,0 +1,282 @@
+"""Replies by email run the roster: who sent it, what they asked, do it, confirm it.
+
+Who: a valid signed token in the plus-address the reply went to, when the reply is from
+that member; otherwise its real sender, trusted with DMARC pass aligned with From in the top
+Authentication-Results of the trusted server. Anything else is refused and logged, never
+answered (no backscatter to forged senders), and not recorded, so that it can be handled
+once the settings are fixed. Automatic mail (out-of-office, bounces, our own mail) is never
+answered. Authentic bounces (to a signed envelope sender, or naming a signed Message-ID that
+the ledger says went to that member) count against the member; repeated ones stop mail to
+them and the organisers are told. Each inbound message is handled once, keyed on its
+Message-ID.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from ...mail.inbound import Inbound, parse_inbound
+from ...domain.commands import Command, Unclear, parse_command
+from ...domain.errors import InputError
+from ...domain.models import BOUNCE_LIMIT, Community, Member
+from ...domain.timing import local_date
+from ...mail.compose import reply_address, sent_message
+from .. import lookup
+from ..changes import members, sessions
+from ..deps import Deps
+from ..changes.announce import Confirmation
+from ..delivery.messages import notify
+from ..delivery.outbox import SENT
+from .commands import Request, obey, reply_key, send_help
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What became of one inbound message (for logs, the CLI and tests)."""
+
+    outcome: str  # done, help, refused, ignored, duplicate, bounce, rsvp
+    detail: str = ""
+    community: str | None = None
+    member: str | None = None
+
+
+PAGE = 50  # messages read into memory at once
+
+
+def read_inbox(deps: Deps, limit: int = 500) -> list[Handled]:
+    """New messages in the inbox, a page at a time, each handled once (up to `limit` per
+    run; the rest wait for the next). One bad message stops nothing."""
+    if deps.inbox is None:
+        return []
+    results: list[Handled] = []
+    seen = 0
+    while seen < limit:
+        page = deps.inbox.fetch(min(PAGE, limit - seen))
+        seen += len(page)
+        for handle, raw in page:
+            try:
+                results.append(handle_reply(deps, raw))
+            except Exception:  # a bug: logged with its traceback, kept for a retry
+                log.exception("inbox: could not handle message %s", handle)
+                continue
+            deps.inbox.done(handle)
+        if len(page) < PAGE:
+            break
+    return results
+
+
+def handle_reply(deps: Deps, raw: bytes) -> Handled:
+    communities = deps.store.list_communities()
+    bases = {reply_address(deps.mail, c) for c in communities}
+    inbound = parse_inbound(raw, deps.mail.trusted_authserv, bases)
+    now = deps.clock.now()
+    if inbound.refused:
+        return _log(Handled("refused", inbound.refused))
+    key = "inbound/" + hashlib.sha256(
+        (inbound.message_id or hashlib.sha256(raw).hexdigest()).encode()).hexdigest()[:32]
+    if not deps.store.claim(key, now):
+        return _log(Handled("duplicate", inbound.message_id or ""))
+    result = _handle(deps, inbound, communities, now)
+    if result.outcome == "refused":
+        deps.store.release(key)  # not handled: the same message may be trusted later
+    else:
+        deps.store.record(key, "handled", now, f"{result.outcome}: {result.detail}"[:500])
+    return _log(result)
+
+
+def _log(result: Handled) -> Handled:
+    level = logging.WARNING if result.outcome == "refused" else logging.INFO
+    log.log(level, "reply %s (%s) %s %s", result.outcome, result.detail, result.community or "",
+            result.member or "")
+    return result
+
+
+def _handle(deps: Deps, inbound: Inbound, communities: list[Community],
+            now: datetime) -> Handled:
+    if inbound.bounce or inbound.bounce_token or inbound.mail_system:
+        return _bounce(deps, inbound, communities, now)
+    if inbound.automatic:
+        return Handled("ignored", f"automatic mail: {inbound.automatic}")
+    found = _sender(deps, inbound, communities)
+    if found is None:
+        return Handled("refused", "no valid reply token and no aligned DMARC pass "
+                       f"(From {inbound.from_address or 'missing'})")
+    community, member, email = found
+    if inbound.calendar_reply:
+        return _rsvp(deps, community, email, inbound, now)
+    command = parse_command(inbound.text, local_date(community, now))
+    if member is None:
+        return _stranger(deps, community, email, inbound, command)
+    if member.bounces:
+        members.update(deps.store, community.id, member.email, bounces=0)  # alive after all
+    if isinstance(command, Unclear):
+        send_help(deps, community, member, inbound, command.reason, now)
+        return Handled("help", command.reason, community.id, member.email)
+    try:
+        summary = obey(Request(deps, community, member, command, inbound, now))
+    except InputError as error:
+        send_help(deps, community, member, inbound, str(error), now)
+        return Handled("help", str(error), community.id, member.email)
+    if summary:
+        _confirm(deps, community, lookup.member(deps.store, community.id, email), inbound,
+                 summary)
+    return Handled("done", command.verb, community.id, email)
+
+
+def _sender(deps: Deps, inbound: Inbound, communities: list[Community]
+            ) -> tuple[Community, Member | None, str] | None:
+    """The community and member a reply comes from, if it can be trusted."""
+    by_id = {c.id: c for c in communities}
+    if inbound.reply_token:
+        community = by_id.get(deps.mail.tokens.token_community(inbound.reply_token))
+        if community is not None:
+            roster = [m.email for m in deps.store.list_members(community.id)]
+            email = deps.mail.tokens.reply_member(inbound.reply_token, roster)
+            # The token is the member's only when they sent it: a forwarded digest's
+            # reader replies as themselves.
+            if email is not None and inbound.from_address is not None and \
+                    mailbox(inbound.from_address) == mailbox(email):
+                return community, deps.store.get_member(community.id, email), email
+    if not (inbound.auth and inbound.from_address):
+        return None
+    # Authenticated but no token: the community whose reply address it was sent to,
+    # preferring one the sender belongs to.
+    sent_to = {mailbox(r) for r in inbound.recipients}
+    addressed = [c for c in communities if mailbox(reply_address(deps.mail, c)) in sent_to]
+    candidates = addressed or communities
+    mine = [c for c in candidates if deps.store.get_member(c.id, inbound.from_address)]
+    if len(mine) == 1:
+        return mine[0], deps.store.get_member(mine[0].id, inbound.from_address), \
+            inbound.from_address
+    if not mine and len(addressed) == 1:
+        return addressed[0], None, inbound.from_address
+    return None
+
+
+def mailbox(address: str) -> str:
+    """An address as mail systems compare them: domain case and `+tags` do not matter."""
+    local, _, domain = address.strip().strip("<>").lower().rpartition("@")
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except (UnicodeError, ValueError):
+        pass
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def _stranger(deps: Deps, community: Community, email: str, inbound: Inbound,
+              command: Command | Unclear) -> Handled:
+    """Someone not on the roster: only `in` from an allowed domain does anything."""
+    domain = email.rpartition("@")[2]
+    if isinstance(command, Command) and command.verb == "in":
+        if domain in community.allow_domains:
+            members.join(deps, community.id, email, inbound.from_name)
+            return Handled("done", "joined", community.id, email)
+        return Handled("refused", f"{domain} is not an allowed domain", community.id, email)
+    return Handled("ignored", "not a member", community.id, email)
+
+
+def _confirm(deps: Deps, community: Community, member: Member, inbound: Inbound,
+             summary: str) -> None:
+    notify(deps, community, member, kind="confirm", key=reply_key(inbound),
+           subject=f"Done: {summary}"[:120], summary=summary,
+           upcoming=members.schedule_lines(deps, community.id), auto="auto-replied",
+           in_reply_to=inbound.message_id)
+
+
+def _rsvp(deps: Deps, community: Community, email: str, inbound: Inbound,
+          now: datetime) -> Handled:
+    """An invite answer mailed back by a calendar app: a presenter declining skips."""
+    answer = inbound.calendar_reply
+    status = (answer.partstat or "").lower()
+    day = _session_date(answer.uid or "", community)
+    if status != "declined" or day is None or (answer.attendee or email) != email:
+        return Handled("rsvp", status or "no answer", community.id, email)
+    try:
+        sessions.skip(deps, community.id, email, day, Confirmation(
+            email, "confirm", reply_key(inbound), prefix="you declined the invite, so ",
+            context={"auto": "auto-replied", "in_reply_to": inbound.message_id}))
+    except InputError as error:
+        return Handled("rsvp", f"declined, nothing to do: {error}", community.id, email)
+    return Handled("rsvp", "declined: skipped", community.id, email)
+
+
+def _session_date(uid: str, community: Community) -> date | None:
+    """The session an event UID names: `<community>-<YYYY-MM-DD>@cop`."""
+    stem = uid.partition("@")[0]
+    if not stem.startswith(f"{community.id}-"):
+        return None
+    try:
+        return date.fromisoformat(stem.removeprefix(f"{community.id}-"))
+    except ValueError:
+        return None
+
+
+def _bounce(deps: Deps, inbound: Inbound, communities: list[Community],
+            now: datetime) -> Handled:
+    """A delivery failure about a message the rota really sent: counted against that member
+    in that community; after BOUNCE_LIMIT in a row, mail to them stops and the organisers
+    are told. Anything else (forged, or about mail we never sent) is logged and ignored."""
+    bounce = inbound.bounce
+    if bounce is not None and not bounce.failed:
+        return Handled("bounce", "delayed, not counted: " + ", ".join(bounce.delayed)[:200])
+    found = _bounced_member(deps, inbound, {c.id: c for c in communities})
+    if found is None:
+        log.warning("bounce not authentic (no signed return path, no message we sent): %s",
+                    ", ".join(bounce.failed if bounce else ())[:200] or inbound.subject[:80])
+        return Handled("ignored", "bounce not authentic")
+    community, member = found
+    if bounce is None and not inbound.mail_system:
+        return Handled("ignored", f"automatic mail: {inbound.automatic}", community.id,
+                       member.email)  # an auto-reply to the envelope sender
+    count = member.bounces + 1
+    updated = members.update(deps.store, community.id, member.email, bounces=count)
+    if count == BOUNCE_LIMIT:
+        log.warning("mail to %s bounced %d times: stopped until they reply", member.email,
+                    count)
+        _tell_organisers(deps, community, updated, now)
+    return Handled("bounce", f"{member.email} ({count})", community.id, member.email)
+
+
+def _bounced_member(deps: Deps, inbound: Inbound, by_id: dict[str, Community]
+                    ) -> tuple[Community, Member] | None:
+    """The member a bounce is about, when it is authentic: it came back to the signed
+    envelope sender of a message to them, or it names the Message-ID of a message the
+    ledger says was sent to them."""
+    tokens = deps.mail.tokens
+    if inbound.bounce_token:
+        community = by_id.get(tokens.token_community(inbound.bounce_token))
+        if community is not None:
+            roster = [m.email for m in deps.store.list_members(community.id)]
+            email = tokens.bounce_member(inbound.bounce_token, roster)
+            if email is not None:
+                return community, deps.store.get_member(community.id, email)
+    for message_id in (inbound.bounce.original_ids if inbound.bounce else ()):
+        community = by_id.get(message_id.strip("<").split(".", 2)[1]) \
+            if message_id.count(".") >= 3 else None
+        if community is None:
+            continue
+        roster = [m.email for m in deps.store.list_members(community.id)]
+        sent = sent_message(tokens, message_id, roster)
+        if sent is None:
+            continue
+        state = deps.store.record_state(sent[0])
+        if state is not None and state[0] == SENT:
+            return community, deps.store.get_member(community.id, sent[2])
+    return None
+
+
+def _tell_organisers(deps: Deps, community: Community, member: Member,
+                     now: datetime) -> None:
+    """Once each time a member's mail stops."""
+    roster = {m.email: m for m in deps.store.list_members(community.id)}
+    key = hashlib.sha256(member.email.encode()).hexdigest()[:12] + "-" + \
+        local_date(community, now).isoformat()
+    for email in community.organisers:
+        organiser = roster.get(email) or Member(email, email.split("@")[0], now.date(), -1)
+        notify(deps, community, organiser, kind="unreachable", key=key,
+               subject=f"{community.name}: mail to {member.name} keeps bouncing",
+               unreachable=member, limit=BOUNCE_LIMIT)
