@@ -1,0 +1,75 @@
+"""Data flows one way: entry points → services → domain, with ports between services and
+adapters. Read from the source with `ast`, so a lazy import inside a function counts too."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "functions"
+
+# What each layer may import from this project (anything else: standard library, packages).
+ALLOWED = {
+    "domain": {"domain"},
+    "mail": {"domain", "mail"},
+    "ports": {"domain", "ports"},
+    "services": {"domain", "mail", "ports", "services"},
+    "adapters": {"domain", "mail", "ports", "adapters"},
+}
+
+
+def layer_of(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def imports(path: Path, root: Path) -> list[str]:
+    """Every project module that `path` imports, resolved to its absolute name."""
+    module = ".".join(path.relative_to(root.parent).with_suffix("").parts)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            found += [f"{target}.{a.name}" if target.count(".") < 1 else target
+                      for a in node.names]
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names]
+    return [name for name in found if name.startswith("functions.")]
+
+
+def violations(root: Path) -> list[str]:
+    wrong = []
+    for path in sorted(root.rglob("*.py")):
+        own = layer_of(".".join(path.relative_to(root.parent).with_suffix("").parts))
+        if own not in ALLOWED:
+            continue
+        for target in imports(path, root):
+            if layer_of(target) not in ALLOWED[own]:
+                wrong.append(f"{path.relative_to(root.parent)} imports {target}")
+    return wrong
+
+
+def test_each_layer_imports_only_what_is_below_it():
+    assert violations(PACKAGE) == []
+
+
+@pytest.mark.parametrize("layer, line", [
+    ("domain", "from ..services import rotas"),
+    ("services", "from ..adapters.sqlite_store import SqliteStore"),
+    ("services/jobs", "from ...adapters import maildir"),
+    ("mail", "from ..services.delivery import outbox"),
+    ("adapters", "from ..entrypoints import cli"),
+    ("domain", "import functions.adapters.clock"),
+])
+def test_a_wrong_import_is_caught(tmp_path, layer, line):
+    """The check itself fails when someone breaks the rule."""
+    root = tmp_path / "functions"
+    (root / layer).mkdir(parents=True)
+    (root / layer / "bad.py").write_text(line + "\n")
+    assert violations(root)
