@@ -46,6 +46,7 @@ class Entry:
     retry_at: datetime | None = None  # pending: the next try (tick clock)
     deadline: datetime | None = None  # pending: too late to matter after this
     raw: bytes | None = None  # pending: the message itself, sent as it was first built
+    invites: str = ""  # pending: the invites it carries ("DATE:SEQUENCE[:cancel] …"), held once sent
     expires: datetime | None = None  # forgotten after this (Firestore TTL, SQLite prune)
 
     def takeable(self, now: datetime, lease_now: datetime) -> bool:

@@ -240,6 +240,7 @@ def test_swap_replaces_an_entry_only_when_it_is_still_the_one_read(store):
 
     pending = claimed.with_changes(state=PENDING, owner="", lease_until=None, attempts=1,
                                    retry_at=NOW + timedelta(minutes=5), raw=b"Subject: x\r\n",
+                                   invites="2026-12-04:2 2026-12-11:0:cancel",
                                    deadline=datetime(2026, 12, 4, 16, tzinfo=SYDNEY))
     stale = claimed.with_changes(owner="run-2")
     assert store.swap(KEY, stale, pending) is False  # someone else's view: nothing changes

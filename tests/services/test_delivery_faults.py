@@ -374,3 +374,61 @@ def test_gmail_hanging_up_after_sending_a_batch_does_not_make_it_go_twice(google
     digest_batches = [b for b in google.batches()
                       if any(p.email()["X-Cop-Kind"] == "digest" for p in b.parts)]
     assert len(digest_batches) == 1  # sent once; its answer lost; never sent again
+
+
+class KeepingRelay(Relay):
+    """Also keeps every accepted message, for the invites it carried."""
+
+    def __init__(self, **options) -> None:
+        super().__init__(**options)
+        self.messages: list[tuple[str, object]] = []  # (recipient, parsed message)
+
+    async def handle_DATA(self, server, session, envelope):
+        message = parse(envelope.original_content)
+        self.messages += [(r, message) for r in envelope.rcpt_tos]
+        return await super().handle_DATA(server, session, envelope)
+
+
+def carried_invites(message) -> list[tuple[str, str, int]]:
+    """(method, UID, SEQUENCE) of every iTIP part, read with the icalendar parser."""
+    import icalendar
+
+    found = []
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            calendar = icalendar.Calendar.from_ical(part.get_content())
+            for event in calendar.walk("VEVENT"):
+                found.append((str(calendar["METHOD"]), str(event["UID"]),
+                              int(event["SEQUENCE"])))
+    return found
+
+
+def test_invites_in_a_digest_sent_on_a_retry_are_recorded_as_held(relay):
+    import dataclasses
+
+    handler = KeepingRelay()
+    clock = FixedClock(START)
+    deps = world(MemoryStore(), relay(handler), clock)
+    deps.mail = dataclasses.replace(deps.mail, attach_invites=True)
+    before_the_digest(deps, clock)
+    handler.tempfail = 20
+    first = tick(deps)
+    assert first.deferred == 20
+    week = min((s for s in deps.store.list_sessions("guild") if s.starts_at > DIGEST),
+               key=lambda s: s.date)
+    waiting = [m for m in MEMBERS if m not in handler.digests() and m not in week.invited]
+    assert len(waiting) >= 19  # their digest carries the invite, and waits
+
+    clock.advance(timedelta(minutes=6))
+    assert tick(deps).sent == 20
+    week = next(s for s in deps.store.list_sessions("guild") if s.date == week.date)
+    for member in waiting:
+        (message,) = [m for r, m in handler.messages
+                      if r == member and m["X-Cop-Kind"] == "digest"]
+        sequences = [seq for method, uid, seq in carried_invites(message)
+                     if method == "REQUEST" and week.date.isoformat() in uid]
+        assert sequences and week.held_by(member) == sequences[0], member
+    # Held, so the next emails do not offer the invite again.
+    clock.advance(timedelta(hours=2))
+    tick(deps)
+    assert lost_and_doubled(handler.digests()) == (0, 0)

@@ -9,7 +9,7 @@ recipients now hold. With Google Calendar, Google mails the invitees itself: no 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Iterable
 
 from ...domain.invites import CANCEL, REQUEST, Event, invite_action
@@ -29,7 +29,7 @@ class Invitations:
         self.events: dict[date, Event] = {
             s.date: event_for(deps, rota.community, s, rota.roster.values())
             for s in coming} if self.enabled else {}
-        self._pending: dict[str, tuple[str, list[tuple[date, int, bool]]]] = {}
+        self._pending: dict[str, list[tuple[date, int, bool]]] = {}  # key: its parts
         # What this run's emails already carry, per (email, date): never twice in one run.
         self._promised: dict[tuple[str, date], int | None] = {}
 
@@ -61,25 +61,65 @@ class Invitations:
             holdings.append((day, sequence, action == CANCEL))
             self._promised[(member.email, day)] = None if action == CANCEL else sequence
         if holdings:
-            self._pending[key] = (member.email, holdings)
+            self._pending[key] = holdings
         return parts
 
     def record(self, store: Store, delivery: Delivery) -> Rota:
         """What the recipients of the sent emails now hold; stored, and used by later
         emails of this run."""
-        changed: dict[date, Session] = {}
-        for key in delivery.sent:
-            email, holdings = self._pending.pop(key, ("", []))
-            for day, sequence, cancelled in holdings:
-                session = changed.get(day) or self.rota.sessions[day]
-                changed[day] = session.with_holder(email, sequence, cancelled)
+        changed = held_after(self.rota.sessions, delivery.carried)
         if changed:
             store.put_sessions(self.rota.community.id, list(changed.values()))
             self.rota = replace(self.rota, sessions={**self.rota.sessions, **changed})
         return self.rota
 
     def send(self, deps: Deps, now: datetime, items: list[Outgoing]) -> Delivery:
-        """Deliver the emails, then record the invites of those that went out."""
+        """Deliver the emails, then record the invites of those that went out. Each email
+        keeps its invites while it waits for a retry (see `record_retried`)."""
+        for item in items:
+            item.invites = _encode(self._pending.pop(item.key, []))
         delivery = deliver(deps, now, items)
         self.record(deps.store, delivery)
         return delivery
+
+
+def record_retried(store: Store, community_id: str, delivery: Delivery) -> None:
+    """What the recipients of emails sent on a retry now hold (the invites they carried)."""
+    days = sorted({day for text in delivery.carried.values() for day, _, _ in _decode(text)})
+    if not days:
+        return
+    sessions = store.list_sessions(community_id, start=days[0],
+                                   end=days[-1] + timedelta(days=1))
+    changed = held_after({s.date: s for s in sessions}, delivery.carried)
+    if changed:
+        store.put_sessions(community_id, list(changed.values()))
+
+
+def held_after(sessions: dict[date, Session], carried: dict[str, str]) -> dict[date, Session]:
+    """The sessions whose holders changed once emails (ledger key: invites) went out. An
+    email that waited for a retry tells nothing new to whoever got a later SEQUENCE since."""
+    changed: dict[date, Session] = {}
+    for key, text in carried.items():
+        email = key.rsplit("/", 1)[-1]
+        for day, sequence, cancelled in _decode(text):
+            session = changed.get(day) or sessions.get(day)
+            if session is None:
+                continue  # no such session any more
+            known = session.held_by(email)
+            known = session.cancelled_for(email) if known is None else known
+            if known is None or known <= sequence:
+                changed[day] = session.with_holder(email, sequence, cancelled)
+    return changed
+
+
+def _encode(holdings: list[tuple[date, int, bool]]) -> str:
+    return " ".join(f"{day.isoformat()}:{sequence}" + (":cancel" if cancelled else "")
+                    for day, sequence, cancelled in holdings)
+
+
+def _decode(text: str) -> list[tuple[date, int, bool]]:
+    holdings = []
+    for part in text.split():
+        day, sequence, *cancel = part.split(":")
+        holdings.append((date.fromisoformat(day), int(sequence), bool(cancel)))
+    return holdings

@@ -41,10 +41,11 @@ class Outgoing:
     """
 
     def __init__(self, key: str, build: Callable[[], EmailMessage],
-                 deadline: datetime | None = None) -> None:
+                 deadline: datetime | None = None, invites: str = "") -> None:
         self.key = key
         self._build = build
         self.deadline = deadline
+        self.invites = invites  # the invites it carries, kept with it while it is pending
 
     @cached_property
     def message(self) -> EmailMessage:
@@ -66,10 +67,12 @@ class Delivery:
     skipped: list[str] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)  # pending, for a later run
     problems: list[str] = field(default_factory=list)  # one line per failed message
+    carried: dict[str, str] = field(default_factory=dict)  # sent key: the invites it carried
 
     def add(self, other: "Delivery") -> "Delivery":
         for name in ("sent", "failed", "skipped", "deferred", "problems"):
             getattr(self, name).extend(getattr(other, name))
+        self.carried.update(other.carried)
         return self
 
 
@@ -151,6 +154,8 @@ class Outbox:
             if entry is not None and self.mailer.was_sent(message["Message-ID"]):
                 self._finish(item, claim, claim.with_changes(
                     state=SENT, detail="found in the mailer after an interrupted run"))
+                if item.invites:
+                    self.report.carried[item.key] = item.invites
                 return None
         except Exception as error:
             log.exception("could not build %s", item.key)
@@ -178,6 +183,8 @@ class Outbox:
         if result is None:
             self._finish(item, claim, claim.with_changes(state=SENT))
             self.report.sent.append(item.key)
+            if item.invites:
+                self.report.carried[item.key] = item.invites
         elif isinstance(result, TemporaryFailure):
             self._postpone(item, claim, result)
         else:
@@ -197,7 +204,7 @@ class Outbox:
             return
         self._finish(item, claim, claim.with_changes(
             state=PENDING, attempts=attempts, retry_at=retry_at, deadline=deadline,
-            raw=_bytes(item.message), detail=detail))
+            raw=_bytes(item.message), invites=item.invites, detail=detail))
         self.report.deferred.append(item.key)
         log.info("%s: will try again at %s (%s)", item.key, retry_at.isoformat(), detail)
 
@@ -213,7 +220,7 @@ class Outbox:
         pending = Entry(PENDING, self.now, "no time left in the run",
                         attempts=entry.attempts if entry else 0, retry_at=self.now,
                         deadline=item.deadline or self.now + DEFAULT_DEADLINE, raw=raw,
-                        expires=expiry(self.now, item.deadline))
+                        invites=item.invites, expires=expiry(self.now, item.deadline))
         if self.store.swap(item.key, entry, pending):
             self.report.deferred.append(item.key)
         item.__dict__.pop("message", None)
@@ -227,7 +234,8 @@ class Outbox:
     def _finish(self, item: Outgoing, claim: Entry, outcome: Entry) -> None:
         outcome = outcome.with_changes(owner="", lease_until=None, updated=self.now,
                                        **({} if outcome.state == PENDING
-                                          else {"retry_at": None, "raw": None}))
+                                          else {"retry_at": None, "raw": None,
+                                                "invites": ""}))
         if not self.store.swap(item.key, claim, outcome):
             # The lease ran out and another run took the message over. What went out is a
             # fact it must not overwrite; anything else is left to that run.
@@ -269,7 +277,8 @@ def retry_pending(deps, community_id: str, now: datetime) -> Delivery:
             outbox._fail(item, entry, f"gave up after {entry.attempts} attempt(s), too late "
                                       f"to matter: {entry.detail}")
             continue
-        items.append(Outgoing(key, (lambda raw=entry.raw: _parse(raw)), entry.deadline))
+        items.append(Outgoing(key, (lambda raw=entry.raw: _parse(raw)), entry.deadline,
+                              entry.invites))
     return outbox.send(items, retrying=True)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from .. import rotas
 from ..changes.announce import announce, send_cancellations
 from .calendar_sync import sync_calendar
-from ..delivery.invitations import Invitations
+from ..delivery.invitations import Invitations, record_retried
 from ...ports import Fanout
 from ..deps import Deps
 from .digest import send_digest
@@ -52,7 +52,9 @@ def run_community(deps: Deps, community_id: str, report: TickReport | None = Non
         report = TickReport()
         deps.pacer.begin()
     now = deps.clock.now()
-    report.count(retry_pending(deps, community_id, now))  # before new mail: it waited
+    retried = retry_pending(deps, community_id, now)  # before new mail: it waited
+    record_retried(deps.store, community_id, retried)
+    report.count(retried)
     rota, decision = rotas.apply(deps.store, community_id, now, lambda r: r.plan(now))
     report.reassigned += sum(1 for c in decision.changes if c.before)
     rota, published = sync_calendar(deps, rota, now)
