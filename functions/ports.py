@@ -69,6 +69,18 @@ class Store(Protocol):
                     ) -> list[tuple[str, Entry]]:
         """Pending entries of keys `community/…` whose `retry_at` is at or before `now`,
         soonest first."""
+    # the due-time index: the tick reads only the communities that have a job due
+    def mark_due(self, community_id: str, at: datetime) -> None:
+        """The community has a job due at `at`: its due time becomes `at` if that is sooner,
+        and its mark changes."""
+    def due_communities(self, now: datetime) -> list[str]:
+        """Ids of the communities due at or before `now` (one query)."""
+    def due_mark(self, community_id: str) -> str | None:
+        """The community's latest mark; None when it has no due time."""
+    def settle_due(self, community_id: str, at: datetime, mark: str | None) -> None:
+        """After a run: the due time becomes `at` if the mark is still `mark` (nothing was
+        marked since the run read it), else the sooner of `at` and the marked time."""
+
     def prune(self, now: datetime) -> int:
         """Delete entries whose `expires` has passed (a backend with its own TTL may
         leave that to it); how many went."""

@@ -117,6 +117,18 @@ class OverlayStore:
     def prune(self, now: datetime) -> int:
         return 0  # a dry run deletes nothing
 
+    def mark_due(self, community_id: str, at: datetime) -> None:
+        self.top.mark_due(community_id, at)
+
+    def due_communities(self, now: datetime) -> list[str]:
+        return sorted({*self.base.due_communities(now), *self.top.due_communities(now)})
+
+    def due_mark(self, community_id: str) -> str | None:
+        return self.top.due_mark(community_id) or self.base.due_mark(community_id)
+
+    def settle_due(self, community_id: str, at: datetime, mark: str | None) -> None:
+        self.top.settle_due(community_id, at, mark)
+
 
 class RecordingMailer:
     """Accepts every message and keeps it; asks the real mailer what already went out."""
@@ -145,6 +157,10 @@ class RecordingCalendar:
 
     def responses(self, event: Event) -> dict[str, str]:
         return self.base.responses(event)
+
+    @property
+    def tells_answers(self) -> bool:
+        return getattr(self.base, "tells_answers", True)
 
 
 class PeekingInbox:

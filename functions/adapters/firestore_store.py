@@ -5,6 +5,9 @@
     communities/{id}/sessions/{YYYY-MM-DD} a Session record (field `date` is queried)
     communities/{id}/links/{id}            a Link shared by reply (`shared_at_utc` queried)
     claims/{key}                           a job claim or outbox ledger entry
+    due/{id}                               when the community next has a job due (`at`
+                                           queried) and the mark of its latest change
+    meta/due-index                         present once every community has a due/{id}
 
 Document ids are escaped (see `doc_id`) because emails and claim keys may hold characters
 Firestore does not allow in an id, '/' above all. Values are the plain dicts of `records`,
@@ -50,6 +53,7 @@ class FirestoreStore:
         self.project = project
         self.database = database
         self._client_instance = client
+        self._indexed = False  # the due-time index covers every community (see _index_once)
 
     @property
     def client(self) -> Client:
@@ -229,6 +233,61 @@ class FirestoreStore:
         entries = [(d.get("key"), _entry(d.to_dict())) for d in query.stream()]
         return [(k, e) for k, e in entries if e.state == PENDING]
 
+    # the due-time index
+    def _due(self, community_id: str) -> DocumentReference:
+        return self.client.collection("due").document(doc_id(community_id))
+
+    def mark_due(self, community_id: str, at: datetime) -> None:
+        self._set_due(community_id, at, settling=False, mark=None)
+
+    def settle_due(self, community_id: str, at: datetime, mark: str | None) -> None:
+        self._set_due(community_id, at, settling=True, mark=mark)
+
+    def _set_due(self, community_id: str, at: datetime, settling: bool,
+                 mark: str | None) -> None:
+        from google.cloud import firestore
+
+        ref, when = self._due(community_id), at.astimezone(timezone.utc).isoformat()
+
+        @firestore.transactional
+        def update(transaction) -> None:
+            snapshot = ref.get(transaction=transaction)
+            current = snapshot.to_dict() if snapshot.exists else None
+            record = {"community": community_id, "at": when, "mark": uuid.uuid4().hex}
+            if current is not None:
+                if not (settling and current.get("mark") == mark):
+                    record["at"] = min(when, current["at"])
+                if settling:
+                    record["mark"] = current["mark"]
+            transaction.set(ref, record)
+
+        update(self.client.transaction())
+
+    def due_mark(self, community_id: str) -> str | None:
+        snapshot = self._due(community_id).get()
+        return snapshot.get("mark") if snapshot.exists else None
+
+    def due_communities(self, now: datetime) -> list[str]:
+        from google.cloud.firestore import FieldFilter
+
+        self._index_once()
+        query = self.client.collection("due").where(
+            filter=FieldFilter("at", "<=", now.astimezone(timezone.utc).isoformat()))
+        return sorted(s.get("community") for s in query.stream())
+
+    def _index_once(self) -> None:
+        """Communities stored before the index existed are due at once, one time."""
+        if self._indexed:
+            return
+        marker = self.client.collection("meta").document("due-index")
+        if not marker.get().exists:
+            for community in self.list_communities():
+                if not self._due(community.id).get().exists:
+                    self._due(community.id).set({"community": community.id, "at": "",
+                                                 "mark": "indexed"})
+            marker.set({"built": True})
+        self._indexed = True
+
     def prune(self, now: datetime) -> int:
         return 0  # the TTL policy on claims.expires (infra/firestore.tf) deletes them
 
@@ -259,7 +318,7 @@ class FirestoreStore:
                 for snapshot in community.collection(name).stream()]
         refs += [s.reference for s in self.client.collection("claims").stream()
                  if unquote(s.id).startswith(prefix)]
-        self._delete_all(refs + [community])
+        self._delete_all(refs + [community, self._due(community_id)])
 
     def _delete_all(self, refs: list) -> None:
         for start in range(0, len(refs), 400):  # a batch holds at most 500 writes

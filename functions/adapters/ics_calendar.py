@@ -19,6 +19,8 @@ class IcsCalendar:
     turns the file into a METHOD:CANCEL with STATUS:CANCELLED.
     """
 
+    tells_answers = False  # a file has no way back: nothing to read each tick
+
     def __init__(self, directory: str | os.PathLike[str], clock: Clock) -> None:
         self.directory = Path(directory)
         self.clock = clock

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from datetime import date, datetime
 from typing import Iterable
 
@@ -17,6 +18,7 @@ class MemoryStore:
         self.sessions: dict[str, dict[date, Session]] = {}
         self.claims: dict[str, Entry] = {}
         self.links: dict[str, dict[str, Link]] = {}
+        self.due: dict[str, tuple[datetime, str]] = {}  # community: (due time, mark)
 
     def get_community(self, community_id: str) -> Community | None:
         return self.communities.get(community_id)
@@ -100,6 +102,22 @@ class MemoryStore:
                and e.state == PENDING and e.retry_at is not None and e.retry_at <= now]
         return sorted(due, key=lambda item: item[1].retry_at)[:limit]
 
+    def mark_due(self, community_id: str, at: datetime) -> None:
+        current = self.due.get(community_id)
+        self.due[community_id] = (min(at, current[0]) if current else at, uuid.uuid4().hex)
+
+    def due_communities(self, now: datetime) -> list[str]:
+        return sorted(c for c, (at, _) in self.due.items() if at <= now)
+
+    def due_mark(self, community_id: str) -> str | None:
+        return self.due[community_id][1] if community_id in self.due else None
+
+    def settle_due(self, community_id: str, at: datetime, mark: str | None) -> None:
+        current = self.due.get(community_id)
+        if current is not None and current[1] != mark:
+            at = min(at, current[0])
+        self.due[community_id] = (at, current[1] if current else uuid.uuid4().hex)
+
     def prune(self, now: datetime) -> int:
         gone = [k for k, e in self.claims.items() if e.expires is not None and e.expires <= now]
         for key in gone:
@@ -120,7 +138,7 @@ class MemoryStore:
         return len(gone)
 
     def delete_community(self, community_id: str) -> None:
-        for table in (self.communities, self.members, self.sessions, self.links):
+        for table in (self.communities, self.members, self.sessions, self.links, self.due):
             table.pop(community_id, None)
         for key in [k for k in self.claims if k.startswith(f"{community_id}/")]:
             del self.claims[key]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
+import uuid
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -40,6 +41,11 @@ MIGRATIONS = [
     ALTER TABLE claims ADD COLUMN expires TEXT;
     CREATE INDEX claims_retry ON claims (retry_at) WHERE retry_at IS NOT NULL;
     CREATE INDEX claims_expiry ON claims (expires);
+    """,
+    """
+    CREATE TABLE due (community TEXT PRIMARY KEY, at TEXT NOT NULL, mark TEXT NOT NULL);
+    CREATE INDEX due_by_time ON due (at);
+    INSERT INTO due (community, at, mark) SELECT id, '', 'migrated' FROM communities;
     """,
 ]
 
@@ -220,6 +226,29 @@ class SqliteStore:
             (_utc(now), PENDING, community + "/", community + "0", limit)).fetchall()
         return [(row[0], _entry(*row[1:])) for row in rows]
 
+    def mark_due(self, community_id: str, at: datetime) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT INTO due (community, at, mark) VALUES (?, ?, ?) "
+                       "ON CONFLICT(community) DO UPDATE SET at = min(at, excluded.at), "
+                       "mark = excluded.mark", (community_id, _utc(at), uuid.uuid4().hex))
+
+    def due_communities(self, now: datetime) -> list[str]:
+        rows = self.db.execute("SELECT community FROM due WHERE at <= ? ORDER BY community",
+                               (_utc(now),)).fetchall()
+        return [r[0] for r in rows]
+
+    def due_mark(self, community_id: str) -> str | None:
+        row = self.db.execute("SELECT mark FROM due WHERE community = ?",
+                              (community_id,)).fetchone()
+        return row[0] if row else None
+
+    def settle_due(self, community_id: str, at: datetime, mark: str | None) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT INTO due (community, at, mark) VALUES (?, ?, ?) "
+                       "ON CONFLICT(community) DO UPDATE SET at = CASE WHEN mark = ? "
+                       "THEN excluded.at ELSE min(at, excluded.at) END",
+                       (community_id, _utc(at), uuid.uuid4().hex, mark))
+
     def prune(self, now: datetime) -> int:
         with self._transaction() as db:
             return db.execute("DELETE FROM claims WHERE expires <= ?", (_utc(now),)).rowcount
@@ -263,7 +292,7 @@ class SqliteStore:
     def delete_community(self, community_id: str) -> None:
         prefix = f"{community_id}/"
         with self._transaction() as db:
-            for table in ("members", "sessions", "links"):
+            for table in ("members", "sessions", "links", "due"):
                 db.execute(f"DELETE FROM {table} WHERE community = ?", (community_id,))
             db.execute("DELETE FROM communities WHERE id = ?", (community_id,))
             db.execute("DELETE FROM claims WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))

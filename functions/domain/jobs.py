@@ -8,6 +8,7 @@ from .timing import local_instant, zone
 
 REMINDER_BEFORE = timedelta(hours=24)
 TICK = timedelta(minutes=15)
+AT_ONCE = datetime(2000, 1, 1, tzinfo=timezone.utc)  # a due time every tick finds due
 
 
 def digest_slot(community: Community, now: datetime) -> datetime:

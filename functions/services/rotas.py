@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Callable
 
+from ..domain.jobs import AT_ONCE
 from ..domain.rota import Decision, Rota
 from ..ports import Store
 from . import lookup
@@ -28,8 +29,11 @@ def load(store: Store, community_id: str, now: datetime) -> Rota:
 
 
 def save(store: Store, before: Rota, decision: Decision) -> None:
-    """New members are created all at once (a duplicate added meanwhile raises Conflict)."""
+    """New members are created all at once (a duplicate added meanwhile raises Conflict).
+    A change makes the community due at the next tick (calendar, reminders, plans)."""
     community_id = before.community.id
+    if not (decision.members or decision.sessions or decision.community is not None):
+        return
     new = [m for m in decision.members if m.email not in before.roster]
     if new:
         store.add_members(community_id, new)
@@ -40,6 +44,7 @@ def save(store: Store, before: Rota, decision: Decision) -> None:
         store.put_sessions(community_id, decision.sessions)
     if decision.community is not None:
         store.put_community(decision.community)
+    store.mark_due(community_id, AT_ONCE)
 
 
 def apply(store: Store, community_id: str, now: datetime,

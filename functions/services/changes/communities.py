@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from ...domain.errors import Conflict
+from ...domain.jobs import AT_ONCE
 from ...domain.models import Community
 from ...ports import Store
 from .announce import decide
@@ -18,6 +19,7 @@ def add_community(store: Store, now: datetime, community_id: str, **settings: An
                        f"community set {community_id} …)")
     community = Community(id=community_id, created=now, **settings)
     store.put_community(community)
+    store.mark_due(community_id, AT_ONCE)
     replan(store, community_id, now)
     return community
 

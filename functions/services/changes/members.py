@@ -14,6 +14,7 @@ from datetime import date, datetime
 from ...domain import validation
 from ...domain.digest import upcoming_lines
 from ...domain.errors import Conflict, InputError
+from ...domain.jobs import AT_ONCE
 from ...domain.models import Member
 from ...domain.rota import Rota
 from ...domain.timing import local_date
@@ -125,6 +126,7 @@ def update(store: Store, community_id: str, email: str, **changes) -> Member:
     member = lookup.member(store, community_id, email)
     updated = replace(member, **changes)
     store.put_member(community_id, updated)
+    store.mark_due(community_id, AT_ONCE)  # mail to them may start again
     return updated
 
 

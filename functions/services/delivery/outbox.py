@@ -206,6 +206,7 @@ class Outbox:
             state=PENDING, attempts=attempts, retry_at=retry_at, deadline=deadline,
             raw=_bytes(item.message), invites=item.invites, detail=detail))
         self.report.deferred.append(item.key)
+        self.store.mark_due(item.community, retry_at)
         log.info("%s: will try again at %s (%s)", item.key, retry_at.isoformat(), detail)
 
     def _defer(self, item: Outgoing, entry: Entry | None) -> None:
@@ -223,6 +224,7 @@ class Outbox:
                         invites=item.invites, expires=expiry(self.now, item.deadline))
         if self.store.swap(item.key, entry, pending):
             self.report.deferred.append(item.key)
+            self.store.mark_due(item.community, self.now)
         item.__dict__.pop("message", None)
 
     def _fail(self, item: Outgoing, claim: Entry, detail: str) -> None:

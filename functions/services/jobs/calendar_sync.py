@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Iterable
 
 from ...domain.invites import Event, build_event, content_changed
+from ...domain.jobs import AT_ONCE
 from ...domain.models import Community, Member, Session
 from ...domain.rota import Rota
 from ...mail.compose import reply_address
@@ -51,6 +52,7 @@ def sync_calendar(deps: Deps, rota: Rota, now: datetime) -> tuple[Rota, int]:
             deps.calendar.publish(event)
         except Exception:
             log.exception("calendar: could not publish %s %s", community.id, session.date)
+            deps.store.mark_due(community.id, AT_ONCE)  # tried again next tick
             continue
         published.append(session.with_changes(sequence=sequence,
                                               calendar_hash=event.fingerprint()))

@@ -32,6 +32,12 @@ def incremental(deps: Deps) -> bool:
     return isinstance(deps.calendar, IncrementalCalendar)
 
 
+def polled(deps: Deps) -> bool:
+    """Answers are read per session every tick: a calendar that tells them, not all at
+    once (an .ics file tells none)."""
+    return not incremental(deps) and getattr(deps.calendar, "tells_answers", True)
+
+
 def read_changed_answers(deps: Deps, now: datetime) -> list[Delivery]:
     """Once a tick, for every community: the answers that changed since the last tick, in
     one incremental read of the calendar (no call per community or session)."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from .. import rotas
 from ..changes.announce import announce, send_cancellations
@@ -14,7 +15,11 @@ from .digest import send_digest
 from .presenters import alert_organisers, send_heads_ups, send_reminders
 from ..delivery.outbox import Delivery, retry_pending
 from ..replies.inbox import read_inbox
-from .rsvp import read_changed_answers, read_rsvps
+from .rsvp import polled, read_changed_answers, read_rsvps
+from ...domain.jobs import next_due
+from ...domain.rota import Rota
+
+FAR = datetime(9999, 1, 1, tzinfo=timezone.utc)  # every pending retry is due before this
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +57,7 @@ def run_community(deps: Deps, community_id: str, report: TickReport | None = Non
         report = TickReport()
         deps.pacer.begin()
     now = deps.clock.now()
+    mark = deps.store.due_mark(community_id)  # a change made during the run moves it
     retried = retry_pending(deps, community_id, now)  # before new mail: it waited
     record_retried(deps.store, community_id, retried)
     report.count(retried)
@@ -69,7 +75,19 @@ def run_community(deps: Deps, community_id: str, report: TickReport | None = Non
     for delivery in deliveries:
         report.count(delivery)
     report.communities += 1
+    deps.store.settle_due(community_id, due_after(deps, book.rota, now), mark)
     return report
+
+
+def due_after(deps: Deps, rota: Rota, now: datetime) -> datetime:
+    """When this community next has a job due: a scheduled job, a pending retry, or, with
+    a calendar whose answers are read per session, every tick."""
+    due = [next_due(rota.community, list(rota.sessions.values()), now)]
+    pending = deps.store.due_retries(FAR, 1, rota.community.id)
+    due += [entry.retry_at for _, entry in pending if entry.retry_at]
+    if polled(deps) and rota.coming(now):
+        due.append(now)
+    return min(due)
 
 
 def tick(deps: Deps, fanout: Fanout | None = None) -> TickReport:
@@ -92,15 +110,15 @@ def tick(deps: Deps, fanout: Fanout | None = None) -> TickReport:
     except Exception as error:
         log.exception("tick: calendar answers could not be read")
         report.errors.append(f"calendar: {type(error).__name__}: {error}")
+    due = deps.store.due_communities(deps.clock.now())  # the others have nothing to do
     if fanout is not None:
-        ids = [c.id for c in deps.store.list_communities()]
-        fanout.publish(ids)
-        report.communities = len(ids)
+        fanout.publish(due)
+        report.communities = len(due)
         return report
-    for community in deps.store.list_communities():
+    for community_id in due:
         try:
-            run_community(deps, community.id, report)
+            run_community(deps, community_id, report)
         except Exception as error:  # logged with its traceback, then the next community
-            log.exception("tick: community %s failed", community.id)
-            report.errors.append(f"{community.id}: {type(error).__name__}: {error}")
+            log.exception("tick: community %s failed", community_id)
+            report.errors.append(f"{community_id}: {type(error).__name__}: {error}")
     return report
