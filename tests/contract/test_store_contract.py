@@ -276,6 +276,38 @@ def test_due_retries_are_pending_entries_whose_time_came(store):
     assert store.due_retries(NOW, 10, "pm")[0][1] == pending(-5)
 
 
+def test_the_due_index_finds_the_communities_due_and_keeps_the_sooner_time(store):
+    later, sooner = NOW + timedelta(hours=3), NOW - timedelta(minutes=1)
+    store.mark_due("a/b", later)  # ids that need escaping too
+    store.mark_due("c", later)
+    store.mark_due("c", sooner)
+    store.mark_due("c", later)  # a later mark never hides a sooner one
+    assert store.due_communities(NOW) == ["c"]
+    assert store.due_communities(later) == ["a/b", "c"]
+    assert store.due_mark("absent") is None
+
+
+def test_settling_the_due_time_keeps_a_change_marked_during_the_run(store):
+    store.mark_due("c", NOW - timedelta(minutes=1))
+    mark = store.due_mark("c")
+    store.settle_due("c", NOW + timedelta(days=2), mark)  # nothing happened meanwhile
+    assert store.due_communities(NOW + timedelta(days=1)) == []
+    assert store.due_mark("c") == mark
+
+    store.mark_due("c", NOW + timedelta(days=3))  # a change during the next run
+    store.settle_due("c", NOW + timedelta(days=4), mark)
+    assert store.due_communities(NOW + timedelta(days=2)) == ["c"]
+    store.settle_due("new", NOW + timedelta(days=1), None)  # its first run
+    assert store.due_communities(NOW + timedelta(days=2)) == ["c", "new"]
+
+
+def test_a_deleted_community_is_never_due_again(store):
+    store.put_community(Community(id="gone", name="Gone", timezone="UTC"))
+    store.mark_due("gone", NOW)
+    store.delete_community("gone")
+    assert store.due_communities(NOW) == []
+
+
 def test_prune_forgets_expired_entries_where_the_store_has_no_ttl(store):
     store.swap("old", None, Entry(SENT, NOW, expires=NOW - timedelta(seconds=1)))
     store.swap("new", None, Entry(SENT, NOW, expires=NOW + timedelta(days=1)))

@@ -19,9 +19,8 @@ from .rsvp import polled, read_changed_answers, read_rsvps
 from ...domain.jobs import next_due
 from ...domain.rota import Rota
 
-FAR = datetime(9999, 1, 1, tzinfo=timezone.utc)  # every pending retry is due before this
-
 log = logging.getLogger(__name__)
+FAR = datetime(9999, 1, 1, tzinfo=timezone.utc)  # every pending retry is due before this
 
 
 @dataclass
@@ -80,8 +79,8 @@ def run_community(deps: Deps, community_id: str, report: TickReport | None = Non
 
 
 def due_after(deps: Deps, rota: Rota, now: datetime) -> datetime:
-    """When this community next has a job due: a scheduled job, a pending retry, or, with
-    a calendar whose answers are read per session, every tick."""
+    """When this community next has a job due: a scheduled job, its next pending retry,
+    or, with a calendar whose answers are read per session, now: every tick."""
     due = [next_due(rota.community, list(rota.sessions.values()), now)]
     pending = deps.store.due_retries(FAR, 1, rota.community.id)
     due += [entry.retry_at for _, entry in pending if entry.retry_at]
