@@ -45,7 +45,7 @@ demo: $(STAMP)
 test: $(STAMP) emulator providers chromium
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP) emulator
 	$(PY) -m benchmarks
 
 clean:

@@ -172,6 +172,17 @@ def ratios() -> None:
     RATIOS.append(("idle tick: Google API calls per community",
                    (calls[100] - calls[1]) / 99, 0.0,
                    f"calls for 1/10/100 communities: {calls[1]}/{calls[10]}/{calls[100]}"))
+    from . import idle_reads
+
+    with idle_reads.emulator() as host, tempfile.TemporaryDirectory() as folder:
+        (one, held_one), (five, held_five) = (
+            idle_reads.idle_reads(years, host, Path(folder) / str(years)) for years in (1, 5))
+    RATIOS.append(("idle tick: Firestore reads, 1 year of history / 10", one / 10, 1.0,
+                   f"{one} reads, store holding {held_one} documents (emulator, counted "
+                   "on the wire)"))
+    RATIOS.append(("idle tick: Firestore reads, 5 years / 1 year", five / max(one, 1), 1.0,
+                   f"{five} vs {one} reads, store holding {held_five} vs {held_one} "
+                   "documents"))
     RATIOS.append(("render CPU per recipient / re-parsing per recipient",
                    delivery.render_ratio(), 0.5, "templates parsed and CSS inlined once"))
     imports = delivery.import_ratio()
