@@ -10,7 +10,6 @@ from functools import lru_cache
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
-import holidays as holidays_lib
 
 from .models import BLACKOUT, HOLIDAY, PLANNED, Community
 
@@ -44,6 +43,8 @@ def local_date(community: Community, instant: datetime) -> date:
 
 @lru_cache(maxsize=256)
 def _holiday_calendar(code: str, year: int):
+    import holidays as holidays_lib  # loaded on first use: importing stays quick
+
     country, _, region = code.partition("-")
     return holidays_lib.country_holidays(country, subdiv=region or None, years=year)
 

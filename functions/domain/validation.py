@@ -8,8 +8,6 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
-import holidays as holidays_lib
-from email_validator import EmailNotValidError, validate_email
 
 from .errors import InputError
 
@@ -65,6 +63,8 @@ def https_url(value: str, what: str) -> str:
 
 def domain(value: str, what: str = "--allow-domain") -> str:
     """A mail domain, normalised (lower case, IDNA as people write it)."""
+    from email_validator import EmailNotValidError, validate_email  # on first use
+
     raw = plain_text(value, what, 253).lower().lstrip("@")
     try:
         checked = validate_email(f"postmaster@{raw}", check_deliverability=False)
@@ -153,6 +153,8 @@ def holiday_region(text: str | None) -> str | None:
         return None
     country, _, region = text.strip().partition("-")
     country = country.upper()
+    import holidays as holidays_lib  # loaded on first use
+
     supported = holidays_lib.list_supported_countries()
     if country not in supported:
         raise InputError(f"--holidays {text!r}: unknown country code {country!r} "
@@ -171,6 +173,8 @@ def email_address(text: str) -> str:
     raw = (text or "").strip()
     if not raw or len(raw) > 254 or any(c in raw for c in "\r\n<>,;\""):
         raise InputError(f"{raw[:80]!r} is not a valid email address")
+    from email_validator import EmailNotValidError, validate_email  # on first use
+
     try:
         checked = validate_email(raw, check_deliverability=False)
     except EmailNotValidError as error:

@@ -17,15 +17,11 @@ from ..domain import settings, validation
 from ..domain.errors import InputError
 from ..domain.wording import day_words
 from ..mail.compose import refusal, reply_address
-from ..services.changes import communities, members, removal, sessions
 from ..services import lookup
-from ..services.reads import tables as views
-from ..services.changes.announce import Confirmation
 from .terminal import safe, safe_json
-from ..services.reads.preview import preview
-from ..services.replies.inbox import handle_reply
-from ..services.reads.report import engagement
-from ..services.jobs.tick import tick
+
+# The services each command calls are imported in that command: `--help` and simple reads
+# load only what they use.
 
 
 MAX_MESSAGE = 25 * 2**20
@@ -169,7 +165,7 @@ def community_row(c) -> dict[str, Any]:
 def run_community_command(app: App, args: argparse.Namespace) -> None:
     now = app.clock.now()
     if args.action == "list":
-        rows = [community_row(c) for c in communities.list_communities(app.store)]
+        rows = [community_row(c) for c in lookup.communities(app.store)]
         if args.json:
             _print_json(rows)
         else:
@@ -183,6 +179,8 @@ def run_community_command(app: App, args: argparse.Namespace) -> None:
     warning = validation.timezone_warning(options.get("timezone", ""))
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
+    from ..services.changes import communities
+
     if args.action == "add":
         c = communities.add_community(app.store, now, community_id, **options)
         _say(f"added community {c.id} ({c.name}): {validation.WEEKDAYS[c.weekday]} "
@@ -205,12 +203,16 @@ def run_community_record(app: App, args: argparse.Namespace, community_id: str) 
                 value = ", ".join(value) or "-"
             _say(f"{key.ljust(width)}  {'-' if value is None else value}")
     elif args.action == "export":
+        from ..services.changes import removal
+
         data = removal.export_community(app.store, community_id)
         _print_json({key: [to_record(v) for v in value] if key in ("members", "sessions",
                                                                     "links") else value
                      for key, value in {**data, "community": to_record(data["community"]),
                                         "format": "cop-rota export 1"}.items()})
     else:
+        from ..services.changes import removal
+
         if args.yes:
             _check_mail(app, [community_id])
         c = removal.remove_community(app, community_id, args.yes)
@@ -219,6 +221,8 @@ def run_community_record(app: App, args: argparse.Namespace, community_id: str) 
 
 
 def run_member_command(app: App, args: argparse.Namespace) -> None:
+    from ..services.reads import tables as views
+
     now = app.clock.now()
     if args.action == "list":
         rows = views.member_rows(app.store, args.id, now)
@@ -231,6 +235,9 @@ def run_member_command(app: App, args: argparse.Namespace) -> None:
         _table(rows, ["email", "name", "status", "paused_until", "times_presented",
                       "last_presented", "mail"])
         return
+    from ..services.changes import members, removal
+    from ..services.changes.announce import Confirmation
+
     if args.action != "pause":
         _check_mail(app, [args.id])
     if args.action == "add":
@@ -267,6 +274,9 @@ def run_member_command(app: App, args: argparse.Namespace) -> None:
 
 
 def run_schedule(app: App, args: argparse.Namespace) -> None:
+    from ..services.changes import sessions
+    from ..services.reads import tables as views
+
     if args.id == "assign" and args.assign:
         if len(args.assign) != 3:
             raise InputError("schedule assign: give ID DATE EMAIL")
@@ -294,6 +304,8 @@ def run_schedule(app: App, args: argparse.Namespace) -> None:
 
 
 def run_tick(app: App, args: argparse.Namespace) -> None:
+    from ..services.jobs.tick import tick
+
     if args.dry_run:
         return run_dry_tick(app)
     _check_mail(app, [c.id for c in app.store.list_communities()])
@@ -310,6 +322,8 @@ def run_tick(app: App, args: argparse.Namespace) -> None:
 
 def run_dry_tick(app: App) -> None:
     """The real tick on copies that write nowhere; then what it did, line by line."""
+    from ..services.jobs.tick import tick
+
     shadow = dry_run(app)
     report = tick(shadow)
     print(f"dry run at {app.clock.now().isoformat()}: nothing was changed")
@@ -343,6 +357,8 @@ def run_serve(app: App, args: argparse.Namespace) -> None:
 def run_report(app: App, args: argparse.Namespace) -> None:
     if not 1 <= args.weeks <= 520:
         raise InputError("--weeks: give 1 to 520")
+    from ..services.reads.report import engagement
+
     figures = engagement(app.store, args.id, app.clock.now(), args.weeks)
     if args.json:
         _print_json(figures)
@@ -369,6 +385,8 @@ def run_reply(app: App, args: argparse.Namespace) -> None:
         raise InputError(f"{args.file}: no such file")
     if path.stat().st_size > MAX_MESSAGE:
         raise InputError(f"{args.file}: larger than {MAX_MESSAGE // 2**20} MB; not a reply")
+    from ..services.replies.inbox import handle_reply
+
     result = handle_reply(app, path.read_bytes())
     if result.outcome == "refused":  # a forged or unknown sender: nothing was done
         raise InputError(f"refused: {result.detail}")
@@ -377,6 +395,8 @@ def run_reply(app: App, args: argparse.Namespace) -> None:
 
 
 def run_preview(app: App, args: argparse.Namespace) -> None:
+    from ..services.reads.preview import preview
+
     message = preview(app, args.id, args.kind)
     if args.format == "eml":
         sys.stdout.write(message.as_bytes(policy=SMTP).decode("ascii", "replace"))

@@ -23,11 +23,8 @@ from functions.bootstrap import App  # noqa: E402
 from functions.config import Config  # noqa: E402
 from functions.domain.errors import NotFound  # noqa: E402
 from functions.entrypoints import logs  # noqa: E402
-from functions.entrypoints.web import handle  # noqa: E402
-from functions.services.jobs.tick import run_community as run_one  # noqa: E402
-from functions.services.jobs.tick import tick as run_all  # noqa: E402
-from functions.services.jobs.watch import renew_watch  # noqa: E402
-from functions.services.replies.inbox import read_inbox  # noqa: E402
+# Each function imports the service it calls when first called: every deployed function
+# loads this file, and each needs only its own part.
 
 log = logging.getLogger("functions.entrypoints.cloud")  # whatever name the framework loads it under
 
@@ -46,6 +43,9 @@ def app() -> App:
 @functions_framework.http
 def tick(request):
     """Cloud Scheduler, every 15 minutes (IAM lets only the scheduler's account invoke it)."""
+    from functions.services.jobs.tick import tick as run_all
+    from functions.services.jobs.watch import renew_watch
+
     _logging()
     renew_watch(app(), app().config.gmail_topic)  # Gmail's push to `inbox`, once a day
     report = run_all(app(), app().fanout)
@@ -69,6 +69,8 @@ def run_community(cloud_event):
         log.error("run_community: malformed message, dropped: %s: %s",
                   type(error).__name__, error)
         return
+    from functions.services.jobs.tick import run_community as run_one
+
     try:
         report = run_one(app(), community)
     except NotFound as gone:  # removed since the tick published: acknowledge, no retries
@@ -83,6 +85,8 @@ def run_community(cloud_event):
 @functions_framework.cloud_event
 def inbox(cloud_event):
     """Gmail push {"emailAddress", "historyId"}: new mail, so read every unread reply."""
+    from functions.services.replies.inbox import read_inbox
+
     _logging()
     log.info("inbox: %d message(s) handled", len(read_inbox(app())))
 
@@ -90,5 +94,7 @@ def inbox(cloud_event):
 @functions_framework.http
 def web(request):
     """The public pages: one-click unsubscribe, the roster page and the calendar feed."""
+    from functions.entrypoints.web import handle
+
     _logging()
     return handle(app(), request.method, request.path, request.args, request.form)

@@ -14,7 +14,6 @@ from email.message import Message
 from email.parser import HeaderParser
 from typing import Iterable
 
-from flufl.bounce import all_failures
 
 from ..domain.validation import email_address
 
@@ -157,6 +156,8 @@ def _detectors(raw: bytes) -> tuple[list[str], list[str]]:
     """flufl.bounce's detectors, on their own parse of the message (they expect the classic
     `email.message.Message`)."""
     from email import message_from_bytes
+
+    from flufl.bounce import all_failures  # loaded on first use
     try:
         msg = message_from_bytes(raw[:MAX_SCANNED])
         temporary, permanent = all_failures(msg)

@@ -10,7 +10,6 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Iterable, Sequence
 
-from email_validator import EmailNotValidError, validate_email
 
 from .ical import attach_invites
 from ..domain.invites import CANCEL, Attendee, Event
@@ -70,6 +69,8 @@ def mailbox(name: str, address: str) -> Address:
     (`bücher.de` → `xn--bcher-kva.de`), which every mail system reads."""
     local, _, domain = address.rpartition("@")
     if not domain.isascii():
+        from email_validator import EmailNotValidError, validate_email  # on first use
+
         try:
             domain = validate_email(address, check_deliverability=False).ascii_domain
         except EmailNotValidError:

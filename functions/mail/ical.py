@@ -11,11 +11,13 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from email.message import EmailMessage, MIMEPart
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import icalendar
-
 from ..domain.invites import Event
+
+if TYPE_CHECKING:  # loaded on first use: importing the entry points stays quick
+    import icalendar
 
 PRODID = "-//cop-rota//Knowledge-share rota//EN"
 METHODS = ("REQUEST", "CANCEL", "PUBLISH")
@@ -48,6 +50,8 @@ def render_feed(name: str, events: list[Event], stamp: datetime) -> bytes:
     calendar = _calendar("PUBLISH")
     calendar.calendar_name = name  # NAME (RFC 7986) and X-WR-CALNAME for older clients
     calendar.refresh_interval = FEED_REFRESH
+    import icalendar
+
     calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(FEED_REFRESH))
     for event in events:
         calendar.add_component(_vevent(event, stamp, organiser=False, attendees=False))
@@ -114,6 +118,8 @@ def attach_invites(message: EmailMessage, events: list[Event], stamp: datetime) 
 
 
 def _calendar(method: str) -> icalendar.Calendar:
+    import icalendar
+
     if method not in METHODS:
         raise ValueError(f"unsupported METHOD {method!r}; expected one of {METHODS}")
     calendar = icalendar.Calendar()
@@ -126,6 +132,8 @@ def _calendar(method: str) -> icalendar.Calendar:
 
 def _vevent(event: Event, stamp: datetime, *, organiser: bool,
             attendees: bool) -> icalendar.Event:
+    import icalendar
+
     if None in (stamp.tzinfo, event.starts_at.tzinfo, event.ends_at.tzinfo):
         raise ValueError("stamp and event times must be timezone-aware")
     zone = ZoneInfo(event.timezone)
@@ -160,6 +168,8 @@ def _add_timezones(calendar: icalendar.Calendar, events: list[Event]) -> None:
     The span is kept to the calendar years of the events, which keeps each VTIMEZONE small
     (one onset per observance, no RDATE lists). Sorted, so the output is stable.
     """
+    import icalendar
+
     if not events:
         return
     first = min(e.starts_at.astimezone(ZoneInfo(e.timezone)).date() for e in events)

@@ -17,7 +17,6 @@ from email.parser import BytesParser
 from email.utils import getaddresses
 from typing import Iterable, Iterator
 
-from icalendar import Calendar
 
 from ..domain.validation import email_address
 from .tokens import REF_CHARS, SIGNATURE_CHARS
@@ -436,6 +435,8 @@ def _calendar_reply(parts: list[Message]) -> CalendarReply | None:
         if _content_type(part) not in ("text/calendar", "application/ics"):
             continue
         try:
+            from icalendar import Calendar  # loaded on first use
+
             calendar = Calendar.from_ical(_part_bytes(part))
             if str(calendar.get("METHOD", "")).upper() != "REPLY":
                 continue

@@ -8,8 +8,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 
-from mailparser_reply import EmailReplyParser
+if TYPE_CHECKING:
+    from mailparser_reply import EmailReplyParser
+
 
 MAX_TEXT = 20_000        # characters of body text kept
 REPLY_WINDOW = 8_000     # characters the reply parser reads (its regexes are superlinear)
@@ -44,6 +47,8 @@ def unflow(text: str, delsp: bool = False) -> str:
 
 @lru_cache(maxsize=1)
 def _parser() -> EmailReplyParser:
+    from mailparser_reply import EmailReplyParser  # loaded on first use
+
     return EmailReplyParser(languages=list(REPLY_LANGUAGES))
 
 

@@ -8,6 +8,10 @@ from ..domain.models import Community, Member, Session
 from ..ports import Store
 
 
+def communities(store: Store) -> list[Community]:
+    return store.list_communities()
+
+
 def community(store: Store, community_id: str) -> Community:
     found = store.get_community(community_id)
     if found is None:

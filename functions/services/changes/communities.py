@@ -29,7 +29,3 @@ def set_community(deps: Deps, community_id: str, **changes: Any) -> Community:
     after, _ = decide(deps, community_id, lambda rota, now: rota.reconfigure(
         rota.community.with_changes(**changes), now))
     return after.community
-
-
-def list_communities(store: Store) -> list[Community]:
-    return store.list_communities()
