@@ -1,5 +1,6 @@
 # State: one Firestore database in native mode. Single-field indexes (automatic) cover
-# every query the store makes but one: pending mail of a community, by retry time.
+# every query the store makes (the communities due: `due.at`) but one: pending mail of a
+# community, by retry time.
 
 resource "google_firestore_database" "main" {
   project     = var.project_id
