@@ -6,6 +6,8 @@ attendees and sendUpdates; a presenter who declines in Google Calendar skips the
 from __future__ import annotations
 
 
+from datetime import timedelta
+
 import pytest
 
 from functions.adapters.gmail import GmailMailer
@@ -114,3 +116,23 @@ def test_a_decline_is_read_from_the_incremental_list(cloud, fake):
     # presenter moves to), never a read per session.
     assert reads[0] == events and reads.count(events) == 1
     assert f"{events}/{eid}" in reads and len(reads) <= 3
+
+
+def test_a_tick_after_its_own_calendar_updates_reads_no_other_rota(cloud, fake):
+    from dataclasses import replace
+
+    from functions.services.changes import sessions
+    from tests.fakes import CountingStore
+
+    setup_guild(cloud)
+    tick(cloud)
+    first = cloud.store.list_sessions("guild")[0]
+    sessions.set_topic(cloud, "guild", first.presenter, "Small slices")  # updates the event
+    counted = replace(cloud, store=CountingStore(cloud.store))
+    counted.clock.advance(timedelta(minutes=15))
+
+    report = tick(counted)  # the incremental list returns that event, nobody declined
+
+    assert report.communities == 1  # the change made it due
+    assert "list_communities" not in counted.store.calls
+    assert counted.store.calls["list_members"] == 1  # that community's run, and no other

@@ -48,7 +48,9 @@ def read_changed_answers(deps: Deps, now: datetime) -> list[Delivery]:
     entry = deps.store.ledger([key]).get(key)
     changed, token = calendar.answers_since(entry.detail if entry else None)
     deliveries: list[Delivery] = []
-    if changed:
+    # Only a presenter's decline changes anything: no rota is read for other answers (our
+    # own updates come back here too).
+    if any("declined" in answers.values() for answers in changed.values()):
         for community in deps.store.list_communities():
             _, found = read_rsvps(deps, rotas.load(deps.store, community.id, now), now,
                                   lambda event: changed.get(calendar.event_key(event.uid), {}))
