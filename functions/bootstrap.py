@@ -38,6 +38,13 @@ class Container:
         kept = {name: value for name, value in self.__dict__.items() if name in NAMES}
         return Container(self._config, **{**kept, **changes})
 
+    def close(self) -> None:
+        """Close what was built and can be closed (the store's connection)."""
+        for name in NAMES:
+            closing = getattr(self.__dict__.get(name), "close", None)
+            if callable(closing):
+                closing()
+
     @property
     def config(self) -> Config:
         if self._config is None:

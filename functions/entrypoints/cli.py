@@ -410,7 +410,11 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         config = Config.from_env(env, args.data)
         if getattr(args, "now", None):
             config = Config(**{**config.__dict__, "now": parse_instant(args.now)})
-        HANDLERS[args.command](Container(config), args)
+        app = Container(config)
+        try:
+            HANDLERS[args.command](app, args)
+        finally:
+            app.close()
     except InputError as error:
         print(f"error: {safe(error)}", file=sys.stderr)
         return 2

@@ -16,8 +16,8 @@ from functions.bootstrap import Container
 from functions.services.replies.inbox import handle_reply
 from functions.services.reads.report import engagement
 from functions.services.jobs.tick import tick
-from tests.services.test_replies import reply
-from tests.services.test_tick import setup_guild
+from tests.builders import reply
+from tests.builders import setup_guild
 
 ADDRESS, NAME = "zephyrine.quux@example.org", "Zephyrine Quux"
 TRACES = ("zephyrine", "quux")

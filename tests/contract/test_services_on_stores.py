@@ -10,8 +10,8 @@ import pytest
 from functions.bootstrap import Container
 from functions.services.replies.inbox import handle_reply
 from functions.services.jobs.tick import tick
-from tests.services.test_replies import reply
-from tests.services.test_tick import setup_guild
+from tests.builders import reply
+from tests.builders import setup_guild
 
 
 @pytest.fixture(params=["sqlite", pytest.param("firestore", marks=pytest.mark.emulator)])

@@ -1,4 +1,6 @@
-"""The command-line contract, driven as users' scripts drive it: through a subprocess."""
+"""The command-line contract, driven as users' scripts drive it: the entry point run in
+this process with its arguments and environment, and a real process where the exit status
+itself is what is checked."""
 from __future__ import annotations
 
 import email
@@ -12,32 +14,8 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-ROOT = Path(__file__).resolve().parents[2]
-NOW = "2026-11-25T10:00:00+11:00"  # a Wednesday morning in Sydney
+from tests.builders import NOW, ROOT, cop, cop_process
 
-
-def cop(data: Path, *args: str, now: str | None = NOW, check: bool = True):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COP_")}
-    if now:
-        env["COP_NOW"] = now
-    result = subprocess.run([sys.executable, "-m", "functions", "--data", str(data), *args],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    if check and result.returncode != 0:
-        raise AssertionError(f"{args} failed ({result.returncode}): {result.stderr}")
-    return result
-
-
-@pytest.fixture
-def guild(tmp_path):
-    data = tmp_path / "data"
-    cop(data, "community", "add", "guild", "--name", "Product Guild",
-        "--timezone", "Australia/Sydney", "--weekday", "fri", "--time", "16:00",
-        "--minutes", "30", "--holidays", "AU-NSW", "--lookahead", "4")
-    roster = tmp_path / "roster.csv"
-    roster.write_text("email,name\n" + "".join(
-        f"p{i}@example.com,Person {i}\n" for i in range(5)))
-    cop(data, "member", "import", "guild", str(roster))
-    return data
 
 
 def test_contract_of_member_list_and_schedule(guild):
@@ -142,6 +120,15 @@ def test_bad_csv_import_changes_nothing(guild, tmp_path):
 def test_wrong_cop_now_is_refused(tmp_path):
     result = cop(tmp_path, "community", "list", now="yesterday", check=False)
     assert result.returncode == 2 and "COP_NOW" in result.stderr
+
+
+def test_exit_status_as_a_script_sees_it(guild):
+    """0 when it worked, 2 for bad input, 1 when a tick had a problem: through a process."""
+    assert cop_process(guild, "community", "list").returncode == 0
+    bad = cop_process(guild, "member", "add", "guild", "not-an-email", check=False)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+    (guild / "inbox").write_text("a file where the inbox Maildir should be")
+    assert cop_process(guild, "tick", check=False).returncode == 1
 
 
 def test_community_list_json(guild):

@@ -20,7 +20,7 @@ from icalendar import Calendar
 
 from functions.adapters.sqlite_store import SqliteStore
 from functions.mail.tokens import Tokens
-from tests.e2e.test_cli import NOW, ROOT, cop, guild  # noqa: F401  (the fixture)
+from tests.builders import NOW, ROOT, cop
 
 
 def _state(data: Path) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import email.policy
 import re
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.parser import BytesParser
 from zoneinfo import ZoneInfo
@@ -17,9 +17,9 @@ import icalendar
 from functions.adapters.clock import FixedClock
 from functions.adapters.memory_store import MemoryStore
 from functions.mail.compose import MailSettings
-from functions.services.changes import communities, members
 from functions.bootstrap import Container
 from functions.mail.tokens import Tokens
+from tests import builders
 from tests.fakes import MemoryCalendar, MemoryMailer
 
 PUBLIC_URL = "https://cop.example.com"
@@ -45,11 +45,8 @@ def make_deps(*, attach_invites: bool = True, instant: datetime = START) -> Cont
 
 
 def setup_guild(deps: Container, roster: str = ROSTER, **settings) -> None:
-    options = dict(name="Guild", timezone="Australia/Sydney", weekday=4, start=time(16),
-                   minutes=30, holidays="AU-NSW", video_url=VIDEO)
-    options.update(settings)
-    communities.add_community(deps.store, deps.clock.now(), "guild", **options)
-    members.join_many(deps, "guild", roster.encode())
+    """The guild of tests/builders.py with this roster and a video link, welcomes kept."""
+    builders.setup_guild(deps, roster, keep_welcomes=True, **{"video_url": VIDEO, **settings})
 
 
 def on_the_wire(message: EmailMessage) -> tuple[bytes, EmailMessage]:

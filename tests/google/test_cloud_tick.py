@@ -12,7 +12,7 @@ from functions.adapters.gmail import GmailMailer
 from functions.adapters.google_calendar import GoogleCalendar, event_id
 from functions.bootstrap import Container
 from functions.services.jobs.tick import tick
-from tests.services.test_tick import setup_guild
+from tests.builders import setup_guild
 
 CALENDAR = "guild@group.calendar.google.com"
 

@@ -20,8 +20,8 @@ from functions.domain.errors import InputError
 from functions.services.replies.inbox import read_inbox
 from functions.services.jobs.tick import tick
 from functions.services.jobs.watch import renew_watch
-from tests.services.test_replies import reply
-from tests.services.test_tick import setup_guild
+from tests.builders import reply
+from tests.builders import setup_guild
 
 MAILBOX = "replies@example.com"
 TOPIC = "projects/proj/topics/cop-gmail-push"

@@ -98,7 +98,7 @@ def test_retry_after_holds_the_sender_back(deps, clock):
 
 def test_organisers_hear_once_when_a_digest_exceeds_the_senders_daily_cap(deps, clock):
     from functions.services.jobs.tick import tick
-    from tests.services.test_tick import setup_guild
+    from tests.builders import setup_guild
 
     deps = deps.replaced(pacer=Pacer(daily_cap=5))
     setup_guild(deps, organisers=("lead@example.org",))  # six members

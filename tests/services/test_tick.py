@@ -1,27 +1,15 @@
 """The tick runs each due job once: heads-ups, reminders, digests and calendar events."""
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import timedelta
 
 from functions.services.changes import communities, members
 from functions.services import rotas
 from functions.bootstrap import Container
 from functions.services.jobs.tick import tick
 from functions.services.reads.tables import schedule_rows
-from tests.fakes import CountingStore, MemoryMailer
-
-ROSTER = "email,name\n" + "".join(f"p{i}@example.com,Person {i}\n" for i in range(6))
-
-
-def setup_guild(deps, **settings):
-    now = deps.clock.now()
-    options = dict(name="Guild", timezone="Australia/Sydney", weekday=4, start=time(16),
-                   minutes=30, holidays="AU-NSW")
-    options.update(settings)
-    communities.add_community(deps.store, now, "guild", **options)
-    members.join_many(deps, "guild", ROSTER.encode())
-    if isinstance(deps.mailer, MemoryMailer):
-        deps.mailer.sent.clear()  # the welcomes: tested with the other emails
+from tests.builders import setup_guild
+from tests.fakes import CountingStore
 
 
 def test_first_tick_plans_lookahead_and_sends_heads_ups(deps):
