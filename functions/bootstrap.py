@@ -17,29 +17,50 @@ from .services.delivery.pacing import Pacer
 from .mail.tokens import Tokens
 
 
-class App:
-    """The collaborators of every use case (a Deps), each built on first use."""
+NAMES = {"store", "mailer", "calendar", "clock", "mail", "inbox", "fanout", "lease_clock",
+         "pacer", "secret"}
 
-    def __init__(self, config: Config, clock: Clock | None = None,
-                 lease_clock: Clock | None = None, pacer: Pacer | None = None) -> None:
-        self.config = config
-        self._clock = clock
+
+class Container:
+    """The collaborators of every use case (a services.deps.Deps), each built from the
+    Config on first use; any of them may be given ready-made instead (tests, demos, dry
+    runs). Nothing is built, and no client module imported, before it is used."""
+
+    def __init__(self, config: Config | None = None, **given) -> None:
+        unknown = set(given) - NAMES
+        if unknown:
+            raise TypeError(f"Container: unknown collaborators {sorted(unknown)}")
+        self._config = config
+        self.__dict__.update(given)  # a given one is found before its cached_property
+
+    def replaced(self, **changes) -> "Container":
+        """The same collaborators (those built or given so far), some of them replaced."""
+        kept = {name: value for name, value in self.__dict__.items() if name in NAMES}
+        return Container(self._config, **{**kept, **changes})
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            raise RuntimeError("this Container was given its collaborators, not a Config")
+        return self._config
+
+    @cached_property
+    def lease_clock(self) -> Clock:
         # Leases concern real processes: the real clock, whatever COP_NOW says.
-        self.lease_clock = lease_clock or SystemClock()
-        self._pacer = pacer
+        return SystemClock()
 
     @cached_property
     def pacer(self) -> Pacer:
         """One per sender (this process's mailer), on the real clock."""
-        return self._pacer or Pacer(self.config.mail_rate,
+        if self._config is None:
+            return Pacer()  # given collaborators run on simulated time: it never sleeps
+        return Pacer(self.config.mail_rate,
                                     timedelta(minutes=self.config.send_minutes),
                                     self.lease_clock, time.sleep,
                                     daily_cap=self.config.mail_daily_cap)
 
     @cached_property
     def clock(self) -> Clock:
-        if self._clock is not None:
-            return self._clock
         return FixedClock(self.config.now) if self.config.now else SystemClock()
 
     @cached_property
@@ -91,7 +112,7 @@ class App:
 
     @cached_property
     def fanout(self) -> Fanout | None:
-        if not self.config.fanout:
+        if self._config is None or not self.config.fanout:
             return None
         from .adapters.google_auth import service_factory
         from .adapters.pubsub import PubSubFanout
@@ -125,6 +146,8 @@ class App:
 
     @cached_property
     def inbox(self) -> Inbox | None:
+        if self._config is None:
+            return None
         url = self.config.inbox
         if urlsplit(url).scheme == "maildir":
             from .adapters.maildir import MaildirInbox
@@ -147,11 +170,11 @@ def real_recipients(mail_url: str) -> bool:
     return not (parts.scheme in ("smtp", "smtps") and (parts.hostname or "") in LOOPBACK)
 
 
-def dry_run(app: App):
+def dry_run(app: Container) -> Container:
     """The same collaborators, except that nothing is written: store writes stay in memory,
     mail and calendar updates are only recorded, the inbox is read but left as it is."""
     from .adapters.dry_run import OverlayStore, PeekingInbox, RecordingCalendar, RecordingMailer
-    from .services.deps import Bundle
-    return Bundle(store=OverlayStore(app.store), mailer=RecordingMailer(app.mailer),
-                  calendar=RecordingCalendar(app.calendar), clock=app.clock, mail=app.mail,
-                  inbox=PeekingInbox(app.inbox) if app.inbox is not None else None)
+    return Container(store=OverlayStore(app.store), mailer=RecordingMailer(app.mailer),
+                     calendar=RecordingCalendar(app.calendar), clock=app.clock, mail=app.mail,
+                     inbox=PeekingInbox(app.inbox) if app.inbox is not None else None,
+                     lease_clock=app.lease_clock, pacer=app.pacer, fanout=None)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from email.policy import SMTP
@@ -11,7 +10,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from . import logs
 from ..adapters.records import to_record
-from ..bootstrap import App, dry_run
+from ..bootstrap import Container, dry_run
 from ..config import Config, parse_instant
 from ..domain import settings, validation
 from ..domain.errors import InputError
@@ -146,7 +145,7 @@ def _say(text: str) -> None:
     print(safe(text))
 
 
-def _check_mail(app: App, community_ids: Sequence[str]) -> None:
+def _check_mail(app: Container, community_ids: Sequence[str]) -> None:
     """Refuse before changing anything when the mail this command sends must not go out."""
     for community_id in community_ids:
         community = app.store.get_community(community_id)
@@ -166,7 +165,7 @@ def community_row(c) -> dict[str, Any]:
             "video_url": c.video_url}
 
 
-def run_community_command(app: App, args: argparse.Namespace) -> None:
+def run_community_command(app: Container, args: argparse.Namespace) -> None:
     now = app.clock.now()
     if args.action == "list":
         rows = [community_row(c) for c in communities.list_communities(app.store)]
@@ -194,7 +193,7 @@ def run_community_command(app: App, args: argparse.Namespace) -> None:
         print(f"updated community {c.id}")
 
 
-def run_community_record(app: App, args: argparse.Namespace, community_id: str) -> None:
+def run_community_record(app: Container, args: argparse.Namespace, community_id: str) -> None:
     if args.action == "show":
         c = lookup.community(app.store, community_id)
         row = community_row(c)
@@ -218,7 +217,7 @@ def run_community_record(app: App, args: argparse.Namespace, community_id: str) 
              "planning or mail")
 
 
-def run_member_command(app: App, args: argparse.Namespace) -> None:
+def run_member_command(app: Container, args: argparse.Namespace) -> None:
     now = app.clock.now()
     if args.action == "list":
         rows = views.member_rows(app.store, args.id, now)
@@ -266,7 +265,7 @@ def run_member_command(app: App, args: argparse.Namespace) -> None:
         _say(f"{m.email} paused until {until} (back on that date)")
 
 
-def run_schedule(app: App, args: argparse.Namespace) -> None:
+def run_schedule(app: Container, args: argparse.Namespace) -> None:
     if args.id == "assign" and args.assign:
         if len(args.assign) != 3:
             raise InputError("schedule assign: give ID DATE EMAIL")
@@ -293,11 +292,11 @@ def run_schedule(app: App, args: argparse.Namespace) -> None:
     _table(rows, ["date", "presenter", "email", "status"])
 
 
-def run_tick(app: App, args: argparse.Namespace) -> None:
+def run_tick(app: Container, args: argparse.Namespace) -> None:
     if args.dry_run:
         return run_dry_tick(app)
     _check_mail(app, [c.id for c in app.store.list_communities()])
-    report = tick(app, app.fanout)
+    report = tick(app)
     print(f"tick at {app.clock.now().isoformat()}: {report.communities} communities, "
           f"{report.sent} emails sent, {report.failed} failed, {report.deferred} waiting to "
           f"be sent again, {report.events} calendar updates, {report.reassigned} sessions "
@@ -308,7 +307,7 @@ def run_tick(app: App, args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
-def run_dry_tick(app: App) -> None:
+def run_dry_tick(app: Container) -> None:
     """The real tick on copies that write nowhere; then what it did, line by line."""
     shadow = dry_run(app)
     report = tick(shadow)
@@ -333,14 +332,14 @@ def run_dry_tick(app: App) -> None:
         print(f"error: {safe(error)}", file=sys.stderr)
 
 
-def run_serve(app: App, args: argparse.Namespace) -> None:
+def run_serve(app: Container, args: argparse.Namespace) -> None:
     if not 1 <= args.port <= 65535:
         raise InputError(f"--port {args.port}: give 1 to 65535")
     from .serve import serve
     serve(app, args.host, args.port)
 
 
-def run_report(app: App, args: argparse.Namespace) -> None:
+def run_report(app: Container, args: argparse.Namespace) -> None:
     if not 1 <= args.weeks <= 520:
         raise InputError("--weeks: give 1 to 520")
     figures = engagement(app.store, args.id, app.clock.now(), args.weeks)
@@ -368,7 +367,7 @@ def run_report(app: App, args: argparse.Namespace) -> None:
         _say(f"  {p['times']}× {p['name']} <{p['email']}>")
 
 
-def run_reply(app: App, args: argparse.Namespace) -> None:
+def run_reply(app: Container, args: argparse.Namespace) -> None:
     path = Path(args.file)
     if not path.is_file():
         raise InputError(f"{args.file}: no such file")
@@ -381,7 +380,7 @@ def run_reply(app: App, args: argparse.Namespace) -> None:
     _say(f"{result.outcome}{where}: {result.detail}".rstrip(": "))
 
 
-def run_preview(app: App, args: argparse.Namespace) -> None:
+def run_preview(app: Container, args: argparse.Namespace) -> None:
     message = preview(app, args.id, args.kind)
     if args.format == "eml":
         sys.stdout.write(message.as_bytes(policy=SMTP).decode("ascii", "replace"))
@@ -390,14 +389,14 @@ def run_preview(app: App, args: argparse.Namespace) -> None:
     sys.stdout.write(safe(part.get_content(), keep_lines=True))
 
 
-def run_demo(app: App, args: argparse.Namespace) -> None:
+def run_demo(app: Container, args: argparse.Namespace) -> None:
     from .demo import run_demo as demo
     if not 1 <= args.weeks <= 52:
         raise InputError("--weeks: give 1 to 52")
     demo(Path(args.data or ".data"), args.weeks, app.clock.now())
 
 
-HANDLERS: dict[str, Callable[[App, argparse.Namespace], None]] = {
+HANDLERS: dict[str, Callable[[Container, argparse.Namespace], None]] = {
     "community": run_community_command, "member": run_member_command,
     "schedule": run_schedule, "tick": run_tick, "preview": run_preview, "demo": run_demo,
     "reply": run_reply, "report": run_report, "serve": run_serve,
@@ -416,7 +415,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         config = Config.from_env(env, args.data)
         if getattr(args, "now", None):
             config = Config(**{**config.__dict__, "now": parse_instant(args.now)})
-        HANDLERS[args.command](App(config), args)
+        HANDLERS[args.command](Container(config), args)
     except InputError as error:
         print(f"error: {safe(error)}", file=sys.stderr)
         return 2

@@ -14,7 +14,7 @@ from email.utils import format_datetime, make_msgid, parsedate_to_datetime
 from pathlib import Path
 
 from ..adapters.clock import FixedClock
-from ..bootstrap import App
+from ..bootstrap import Container
 from ..config import Config, path_of
 from ..domain.errors import InputError
 from ..domain.jobs import next_due, next_tick
@@ -48,7 +48,7 @@ def run_demo(data: Path, weeks: int, start: datetime) -> None:
     root.mkdir(parents=True)
     (root / MARKER).write_text("made by `python -m functions demo`; rewritten on every run\n")
     clock = FixedClock(start)
-    app = App(Config.from_env({}, root), clock)
+    app = Container(Config.from_env({}, root), clock=clock)
     communities.add_community(
         app.store, start, COMMUNITY, name="Product Guild", timezone="Australia/Sydney",
         weekday=4, start=time(16, 0), minutes=30, holidays="AU-NSW",
@@ -103,7 +103,7 @@ def _reply(outbox: Path, sender: str, text: str, now: datetime) -> bytes:
     return reply.as_bytes()
 
 
-def _summary(app: App, root: Path, start: datetime, end: datetime, ticks: int) -> None:
+def _summary(app: Container, root: Path, start: datetime, end: datetime, ticks: int) -> None:
     names = {m.email: m.name for m in app.store.list_members(COMMUNITY)}
     rows = views.schedule_rows(app.store, COMMUNITY, end, weeks=52,
                                start=local_date(app.store.get_community(COMMUNITY), start))

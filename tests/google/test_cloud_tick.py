@@ -10,7 +10,7 @@ import pytest
 
 from functions.adapters.gmail import GmailMailer
 from functions.adapters.google_calendar import GoogleCalendar, event_id
-from functions.services.deps import Bundle
+from functions.bootstrap import Container
 from functions.services.jobs.tick import tick
 from tests.services.test_tick import setup_guild
 
@@ -19,7 +19,7 @@ CALENDAR = "guild@group.calendar.google.com"
 
 @pytest.fixture
 def cloud(deps, fake, gmail_factory, calendar_factory, sleeps):
-    return Bundle(store=deps.store, clock=deps.clock, mail=deps.mail,
+    return Container(store=deps.store, clock=deps.clock, mail=deps.mail,
                   mailer=GmailMailer("rota@example.com", gmail_factory, sleep=sleeps),
                   calendar=GoogleCalendar(CALENDAR, calendar_factory, sleep=sleeps))
 

@@ -5,7 +5,7 @@ from datetime import time, timedelta
 
 from functions.services.changes import communities, members
 from functions.services import rotas
-from functions.services.deps import Bundle
+from functions.bootstrap import Container
 from functions.services.jobs.tick import tick
 from functions.services.reads.tables import schedule_rows
 from tests.fakes import CountingStore, MemoryMailer
@@ -164,8 +164,6 @@ def test_presenter_declining_the_invite_skips_and_keeps_their_place(deps):
 
 
 def test_a_message_that_cannot_be_built_fails_alone(deps):
-    from dataclasses import replace as _replace
-
     from functions.services.delivery.outbox import Outgoing, deliver
     from tests.fakes import MemoryMailer
 
@@ -178,7 +176,7 @@ def test_a_message_that_cannot_be_built_fails_alone(deps):
         raise ValueError("template error")
 
     items = [Outgoing("k/broken", broken), Outgoing("k/fine", lambda: sample)]
-    report = deliver(_replace(deps, mailer=good), deps.clock.now(), items)
+    report = deliver(deps.replaced(mailer=good), deps.clock.now(), items)
     assert report.failed == ["k/broken"] and report.sent == ["k/fine"]
     assert deps.store.record_state("k/broken")[0] == "failed"
     assert len(good.sent) == 1
@@ -234,7 +232,7 @@ def test_a_quiet_tick_reads_members_once_and_only_recent_sessions(deps):
         tick(deps)
     deps.clock.advance(timedelta(minutes=15))
     counting = CountingStore(deps.store)
-    tick(Bundle(store=counting, mailer=deps.mailer, calendar=deps.calendar, clock=deps.clock,
+    tick(Container(store=counting, mailer=deps.mailer, calendar=deps.calendar, clock=deps.clock,
                 mail=deps.mail))
     assert counting.calls.get("list_members") == 1
     assert counting.calls.get("list_sessions") == 1

@@ -8,7 +8,6 @@ from .. import rotas
 from ..changes.announce import announce, send_cancellations
 from .calendar_sync import sync_calendar
 from ..delivery.invitations import Invitations
-from ...ports import Fanout
 from ..deps import Deps
 from .digest import send_digest
 from .presenters import alert_organisers, send_heads_ups, send_reminders
@@ -72,11 +71,12 @@ def run_community(deps: Deps, community_id: str, report: TickReport | None = Non
     return report
 
 
-def tick(deps: Deps, fanout: Fanout | None = None) -> TickReport:
+def tick(deps: Deps) -> TickReport:
     """Every community in turn; one community's failure does not stop the others, and an
     inbox or calendar that cannot be read stops none of them.
 
-    With a fanout, each community's jobs run in their own function invocation instead.
+    With a fanout (deps.fanout), each community's jobs run in their own function
+    invocation instead.
     """
     report = TickReport()
     deps.pacer.begin()
@@ -92,6 +92,7 @@ def tick(deps: Deps, fanout: Fanout | None = None) -> TickReport:
     except Exception as error:
         log.exception("tick: calendar answers could not be read")
         report.errors.append(f"calendar: {type(error).__name__}: {error}")
+    fanout = deps.fanout
     if fanout is not None:
         ids = [c.id for c in deps.store.list_communities()]
         fanout.publish(ids)
