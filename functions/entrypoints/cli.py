@@ -346,19 +346,24 @@ def run_report(app: Container, args: argparse.Namespace) -> None:
     if args.json:
         _print_json(figures)
         return
-    s, m = figures["sessions"], figures["members"]
-    print(f"{args.id}, {figures['from']} to {figures['to']} ({figures['weeks']} weeks)")
-    print(f"  sessions held     {s['held']} ({s['with_topic']} with a topic, "
-          f"{s['without_presenter']} without a presenter)")
-    print(f"  no session        {s['holiday']} holidays, {s['blackout']} blackouts, "
-          f"{s['cancelled']} cancelled")
-    print(f"  skips             {figures['skips']}")
-    print(f"  links shared      {figures['links_shared']}")
+    f, m = figures, figures["members"]
+    print(f"{args.id}, {f['from']} to {f['to']} ({f['weeks_count']} weeks)")
+    print(f"  sessions held     {f['sessions_held']} ({f['sessions']['with_topic']} with a "
+          f"topic, {f['sessions_without_presenter']} without a presenter, "
+          f"{f['distinct_presenters']} presenters)")
+    print(f"  no session        {f['sessions_skipped_holiday']} holidays, "
+          f"{f['sessions']['blackout']} blackouts, {f['sessions']['cancelled']} cancelled")
+    print(f"  skips, swaps      {f['skips']}, {f['swaps']}")
+    print(f"  links shared      {f['shares']}")
+    print(f"  invites           {f['rsvp_accepted']} accepted, {f['rsvp_declined']} declined, "
+          f"{f['rsvp_no_answer']} no answer")
     print(f"  members           {m['active']} active, {m['paused']} paused, "
-          f"{m['opted_out']} opted out, {m['joined']} joined in the period")
-    print(f"  turns per active  {figures['fairness']['least_presented']} to "
-          f"{figures['fairness']['most_presented']} (all time)")
-    for p in figures["presenters"]:
+          f"{m['opted_out']} opted out; {f['joined']} joined, {f['left']} left in the period")
+    print(f"  turns per active  {f['fairness']['least_presented']} to "
+          f"{f['fairness']['most_presented']} (all time)")
+    if f["not_yet_presented"]:
+        _say(f"  not presented yet {', '.join(f['not_yet_presented'])}")
+    for p in f["presenters"]:
         _say(f"  {p['times']}× {p['name']} <{p['email']}>")
 
 

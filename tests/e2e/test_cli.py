@@ -213,7 +213,11 @@ def test_report_counts_what_happened(guild, tmp_path):
                                       "--weeks", "4", "--json", now=later).stdout)
             if r["status"] == "held"]
     assert figures["sessions"]["held"] == len(held) >= 3
-    assert figures["links_shared"] == 1
+    assert figures["links_shared"] == figures["shares"] == 1
+    assert figures["sessions_held"] == len(held) and len(figures["weeks"]) == 4
+    everyone = {f"p{i}@example.com" for i in range(5)}
+    assert figures["not_yet_presented"] == sorted(
+        everyone - {p["email"] for p in figures["presenters"]})
     assert figures["members"] == {"active": 5, "paused": 0, "opted_out": 0, "joined": 5}
     assert sum(p["times"] for p in figures["presenters"]) == len(held)
     assert figures["presenters"][0]["email"] in {r["presenter"] for r in held}

@@ -11,6 +11,8 @@ from ..delivery.invitations import Invitations
 from ..deps import Deps
 from .digest import send_digest
 from .presenters import alert_organisers, send_heads_ups, send_reminders
+from .prompts import ask_about_pauses, send_topic_reminders
+from .health import send_health
 from ..delivery.outbox import Delivery, retry_pending
 from ..replies.inbox import read_inbox
 from .rsvp import read_changed_answers, read_rsvps
@@ -60,8 +62,8 @@ def run_community(deps: Deps, community_id: str, report: TickReport | None = Non
     rota, declined = read_rsvps(deps, rota, now)
     book = Invitations(deps, rota, now)
     deliveries = [announced, *declined]
-    for job in (send_heads_ups, send_cancellations, send_reminders, send_digest,
-                alert_organisers):
+    for job in (send_heads_ups, send_cancellations, send_reminders, send_topic_reminders,
+                send_digest, alert_organisers, ask_about_pauses, send_health):
         deliveries.append(job(deps, book, now))
     for delivery in deliveries:
         report.count(delivery)
