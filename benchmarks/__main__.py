@@ -20,7 +20,7 @@ from functions.domain.models import Community, Member
 from functions.mail.compose import MailSettings
 from functions.services.changes import communities, members
 from functions.services import rotas
-from functions.services.deps import Bundle
+from functions.bootstrap import Container
 from functions.services.jobs.digest import send_digest
 from functions.services.delivery.invitations import Invitations
 from functions.services.delivery.pacing import Pacer
@@ -68,9 +68,9 @@ class CountingMailer:
         return None
 
 
-def deps_with_roster(folder: Path, size: int) -> Bundle:
+def deps_with_roster(folder: Path, size: int) -> Container:
     clock = FixedClock(START)
-    deps = Bundle(store=SqliteStore(folder / "cop.db"), mailer=CountingMailer(),
+    deps = Container(store=SqliteStore(folder / "cop.db"), mailer=CountingMailer(),
                   calendar=MemoryCalendar(), clock=clock,
                   pacer=Pacer(per_minute=10**9, budget=timedelta(days=1)),  # our side only
                   mail=MailSettings("https://cop.example.com", Tokens("bench"),

@@ -18,7 +18,7 @@ from functions.adapters.google_calendar import GoogleCalendar
 from functions.adapters.memory_store import MemoryStore
 from functions.mail.compose import MailSettings
 from functions.services.changes import communities, members
-from functions.services.deps import Bundle
+from functions.bootstrap import Container
 from functions.services.delivery.pacing import Pacer
 from functions.services.jobs.tick import tick
 from functions.mail.tokens import Tokens
@@ -29,20 +29,20 @@ GMAIL_PER_MINUTE = 150  # messages.send a sender may make in a minute
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def cloud(fake: FakeGoogle, pace: FixedClock, clock: FixedClock) -> Bundle:
+def cloud(fake: FakeGoogle, pace: FixedClock, clock: FixedClock) -> Container:
     def client(api, version):
         return lambda: build_service(api, version, root_url=fake.url, http=SingleShotHttp(30))
 
     pacer = Pacer(budget=timedelta(hours=1), clock=pace,
                   sleep=lambda s: pace.advance(timedelta(seconds=s)))
-    return Bundle(store=MemoryStore(), clock=clock, pacer=pacer,
+    return Container(store=MemoryStore(), clock=clock, pacer=pacer,
                   mailer=GmailMailer("rota@example.com", client("gmail", "v1")),
                   calendar=GoogleCalendar("rota@example.com", client("calendar", "v3")),
                   mail=MailSettings("https://cop.example.com", Tokens("bench"),
                                     "cop@example.com"))
 
 
-def community(deps: Bundle, name: str, size: int) -> None:
+def community(deps: Container, name: str, size: int) -> None:
     communities.add_community(deps.store, START, name, name=name.title(),
                               timezone="Australia/Sydney", start=clock_time(16))
     roster = "email,name\n" + "".join(f"m{i}@example.com,Member {i}\n" for i in range(size))

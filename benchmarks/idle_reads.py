@@ -20,18 +20,16 @@ from typing import Iterator
 
 import grpc
 
-from dataclasses import replace
-
 from functions.adapters.clock import FixedClock
+from functions.adapters.firestore_store import FirestoreStore
 from functions.adapters.ics_calendar import IcsCalendar
+from functions.adapters.memory_store import MemoryStore
+from functions.bootstrap import Container
 from functions.mail.compose import MailSettings
 from functions.mail.tokens import Tokens
-from functions.services.deps import Bundle
-from tests.google.fake_google_api import FakeGoogle
-from functions.adapters.firestore_store import FirestoreStore
-from functions.adapters.memory_store import MemoryStore
 from functions.domain.jobs import next_tick
 from functions.services.jobs.tick import tick
+from tests.google.fake_google_api import FakeGoogle
 
 EMULATOR = Path(__file__).resolve().parents[1] / "tests" / "emulator"
 READY = "firestore emulator ready on "
@@ -141,7 +139,7 @@ def history(years: int, folder: Path):
     from benchmarks.__main__ import CountingMailer
     from benchmarks.delivery import START, community
 
-    deps = Bundle(store=MemoryStore(), mailer=CountingMailer(),
+    deps = Container(store=MemoryStore(), mailer=CountingMailer(),
                   calendar=IcsCalendar(folder, FixedClock(START)), clock=FixedClock(START),
                   mail=MailSettings("https://cop.example.com", Tokens("bench"),
                                     "cop@example.com"))
@@ -160,7 +158,7 @@ def idle_reads(years: int, host: str, folder: Path) -> tuple[int, int]:
     copy(lived.store, store)
     fake = FakeGoogle().start()
     try:
-        deps = replace(cloud(fake, FixedClock(lived.clock.now()), lived.clock), store=store)
+        deps = cloud(fake, FixedClock(lived.clock.now()), lived.clock).replaced(store=store)
         for _ in range(100):  # until a tick has nothing to do
             before = counter.reads
             if tick(deps).communities == 0:

@@ -6,10 +6,9 @@ import time
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from .adapters.clock import FixedClock, SystemClock
-from .config import Config, path_of
+from .config import Backend, Config
 from .domain.errors import InputError
 from .mail.compose import MailSettings
 from .ports import Calendar, Clock, Fanout, Inbox, Mailer, Store
@@ -17,71 +16,97 @@ from .services.delivery.pacing import Pacer
 from .mail.tokens import Tokens
 
 
-class App:
-    """The collaborators of every use case (a Deps), each built on first use."""
+NAMES = {"store", "mailer", "calendar", "clock", "mail", "inbox", "fanout", "lease_clock",
+         "pacer", "secret"}
 
-    def __init__(self, config: Config, clock: Clock | None = None,
-                 lease_clock: Clock | None = None, pacer: Pacer | None = None) -> None:
-        self.config = config
-        self._clock = clock
+
+class Container:
+    """The collaborators of every use case (a services.deps.Deps), each built from the
+    Config on first use; any of them may be given ready-made instead (tests, demos, dry
+    runs). Nothing is built, and no client module imported, before it is used."""
+
+    def __init__(self, config: Config | None = None, **given) -> None:
+        unknown = set(given) - NAMES
+        if unknown:
+            raise TypeError(f"Container: unknown collaborators {sorted(unknown)}")
+        self._config = config
+        self.__dict__.update(given)  # a given one is found before its cached_property
+
+    def replaced(self, **changes) -> "Container":
+        """The same collaborators (those built or given so far), some of them replaced."""
+        kept = {name: value for name, value in self.__dict__.items() if name in NAMES}
+        return Container(self._config, **{**kept, **changes})
+
+    def close(self) -> None:
+        """Close what was built and can be closed (the store's connection)."""
+        for name in NAMES:
+            closing = getattr(self.__dict__.get(name), "close", None)
+            if callable(closing):
+                closing()
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            raise RuntimeError("this Container was given its collaborators, not a Config")
+        return self._config
+
+    @cached_property
+    def lease_clock(self) -> Clock:
         # Leases concern real processes: the real clock, whatever COP_NOW says.
-        self.lease_clock = lease_clock or SystemClock()
-        self._pacer = pacer
+        return SystemClock()
 
     @cached_property
     def pacer(self) -> Pacer:
         """One per sender (this process's mailer), on the real clock."""
-        return self._pacer or Pacer(self.config.mail_rate,
+        if self._config is None:
+            return Pacer()  # given collaborators run on simulated time: it never sleeps
+        return Pacer(self.config.mail_rate,
                                     timedelta(minutes=self.config.send_minutes),
                                     self.lease_clock, time.sleep,
                                     daily_cap=self.config.mail_daily_cap)
 
     @cached_property
     def clock(self) -> Clock:
-        if self._clock is not None:
-            return self._clock
         return FixedClock(self.config.now) if self.config.now else SystemClock()
 
     @cached_property
     def store(self) -> Store:
-        url = self.config.store
-        scheme = urlsplit(url).scheme
-        if scheme == "sqlite":
+        backend = self.config.store
+        if backend.scheme == "sqlite":
             from .adapters.sqlite_store import SqliteStore
-            return SqliteStore(path_of(url))
-        if scheme == "memory":
+            return SqliteStore(backend.path)
+        if backend.scheme == "memory":
             from .adapters.memory_store import MemoryStore
             return MemoryStore()
         from .adapters.firestore_store import FirestoreStore
-        project, _, database = url.split("://", 1)[1].partition("/")
+        project, _, database = backend.target.partition("/")
         return FirestoreStore(project, database or "(default)")
 
     @cached_property
     def mailer(self) -> Mailer:
-        url = self.config.mail
-        scheme = urlsplit(url).scheme
-        if scheme == "maildir":
+        backend = self.config.mail
+        if backend.scheme == "maildir":
             from .adapters.maildir import MaildirOutbox
-            return MaildirOutbox(path_of(url))
-        if scheme in ("smtp", "smtps"):
+            return MaildirOutbox(backend.path)
+        if backend.scheme in ("smtp", "smtps"):
             from .adapters.smtp import SmtpMailer
-            return SmtpMailer.from_url(url, self.config.smtp_username,
+            return SmtpMailer.from_url(backend.url, self.config.smtp_username,
                                        self.config.smtp_password)
         from .adapters.gmail import GmailMailer
         from .adapters.google_auth import service_factory
-        sender = url.split("://", 1)[1]
+        sender = backend.target
         return GmailMailer(sender, service_factory("gmail", sender,
                                                    self.config.google_credentials))
 
     @cached_property
     def calendar(self) -> Calendar:
-        url = self.config.calendar
-        if urlsplit(url).scheme == "ics":
+        backend = self.config.calendar
+        if backend.scheme == "ics":
             from .adapters.ics_calendar import IcsCalendar
-            return IcsCalendar(path_of(url), self.clock)
+            return IcsCalendar(backend.path, self.clock)
         from .adapters.google_calendar import GoogleCalendar
         from .adapters.google_auth import service_factory
-        calendar_id = url.split("://", 1)[1]
+        calendar_id = backend.target
         # Inviting attendees needs a real user to act as: the Gmail sender, or the owner
         # of a primary calendar named by its address.
         owner = calendar_id if ("@" in calendar_id and
@@ -91,7 +116,7 @@ class App:
 
     @cached_property
     def fanout(self) -> Fanout | None:
-        if not self.config.fanout:
+        if self._config is None or not self.config.fanout:
             return None
         from .adapters.google_auth import service_factory
         from .adapters.pubsub import PubSubFanout
@@ -102,7 +127,7 @@ class App:
     def secret(self) -> str:
         if self.config.secret:
             return self.config.secret
-        if urlsplit(self.config.store).scheme != "sqlite":
+        if self.config.store.scheme != "sqlite":
             raise InputError("COP_SECRET must be set when state is not in a local SQLite file")
         # On a laptop: one random key, kept beside the database.
         path = Path(self.config.data_dir) / "secret.key"
@@ -115,23 +140,25 @@ class App:
     @cached_property
     def mail(self) -> MailSettings:
         sender = None
-        if urlsplit(self.config.mail).scheme == "gmail":
-            sender = self.config.mail.split("://", 1)[1]
+        if self.config.mail.scheme == "gmail":
+            sender = self.config.mail.target
         return MailSettings(public_url=self.config.public_url, tokens=Tokens(self.secret),
                             default_reply_to=self.config.reply_to, sender=sender,
-                            attach_invites=urlsplit(self.config.calendar).scheme == "ics",
+                            attach_invites=self.config.calendar.scheme == "ics",
                             trusted_authserv=self.config.trusted_authserv,
                             real_recipients=real_recipients(self.config.mail))
 
     @cached_property
     def inbox(self) -> Inbox | None:
-        url = self.config.inbox
-        if urlsplit(url).scheme == "maildir":
+        if self._config is None:
+            return None
+        backend = self.config.inbox
+        if backend.scheme == "maildir":
             from .adapters.maildir import MaildirInbox
-            return MaildirInbox(path_of(url))
+            return MaildirInbox(backend.path)
         from .adapters.gmail_inbox import GmailInbox
         from .adapters.google_auth import service_factory
-        mailbox = url.split("://", 1)[1]
+        mailbox = backend.target
         return GmailInbox(mailbox, service_factory("gmail-inbox", mailbox,
                                                    self.config.google_credentials))
 
@@ -139,19 +166,18 @@ class App:
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
-def real_recipients(mail_url: str) -> bool:
+def real_recipients(mail: Backend) -> bool:
     """Gmail, or an SMTP relay other than one on this machine (a local test server)."""
-    parts = urlsplit(mail_url)
-    if parts.scheme == "maildir":
+    if mail.scheme == "maildir":
         return False
-    return not (parts.scheme in ("smtp", "smtps") and (parts.hostname or "") in LOOPBACK)
+    return not (mail.scheme in ("smtp", "smtps") and mail.host in LOOPBACK)
 
 
-def dry_run(app: App):
+def dry_run(app: Container) -> Container:
     """The same collaborators, except that nothing is written: store writes stay in memory,
     mail and calendar updates are only recorded, the inbox is read but left as it is."""
     from .adapters.dry_run import OverlayStore, PeekingInbox, RecordingCalendar, RecordingMailer
-    from .services.deps import Bundle
-    return Bundle(store=OverlayStore(app.store), mailer=RecordingMailer(app.mailer),
-                  calendar=RecordingCalendar(app.calendar), clock=app.clock, mail=app.mail,
-                  inbox=PeekingInbox(app.inbox) if app.inbox is not None else None)
+    return Container(store=OverlayStore(app.store), mailer=RecordingMailer(app.mailer),
+                     calendar=RecordingCalendar(app.calendar), clock=app.clock, mail=app.mail,
+                     inbox=PeekingInbox(app.inbox) if app.inbox is not None else None,
+                     lease_clock=app.lease_clock, pacer=app.pacer, fanout=None)

@@ -7,7 +7,7 @@ import pytest
 from functions.adapters.clock import FixedClock
 from functions.adapters.memory_store import MemoryStore
 from functions.mail.compose import MailSettings
-from functions.services.deps import Bundle
+from functions.bootstrap import Container
 from functions.mail.tokens import Tokens
 from tests.fakes import MemoryCalendar, MemoryMailer
 
@@ -21,8 +21,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def deps(clock) -> Bundle:
+def deps(clock) -> Container:
     settings = MailSettings(public_url="https://cop.example.com",
                             tokens=Tokens("test-secret"), default_reply_to="cop@example.com")
-    return Bundle(store=MemoryStore(), mailer=MemoryMailer(), calendar=MemoryCalendar(),
+    return Container(store=MemoryStore(), mailer=MemoryMailer(), calendar=MemoryCalendar(),
                   clock=clock, mail=settings)

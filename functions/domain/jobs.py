@@ -7,6 +7,7 @@ from .models import PLANNED, Community, Session
 from .timing import local_instant, zone
 
 REMINDER_BEFORE = timedelta(hours=24)
+TOPIC_BEFORE = timedelta(days=3)  # a presenter still without a topic is reminded
 TICK = timedelta(minutes=15)
 AT_ONCE = datetime(2000, 1, 1, tzinfo=timezone.utc)  # a due time every tick finds due
 
@@ -65,7 +66,7 @@ def next_due(community: Community, sessions: list[Session], now: datetime) -> da
     for s in sessions:
         if s.starts_at and s.starts_at > now:
             candidates.append(s.starts_at)  # the horizon moves on: plan the next session
-            if s.presenter and s.starts_at - REMINDER_BEFORE > now:
-                candidates.append(s.starts_at - REMINDER_BEFORE)
+            if s.presenter:
+                candidates += [s.starts_at - REMINDER_BEFORE, s.starts_at - TOPIC_BEFORE]
     later = [c for c in candidates if c > now]
     return min(later)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from email.policy import SMTP
@@ -11,7 +10,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from . import logs
 from ..adapters.records import to_record
-from ..bootstrap import App, dry_run
+from ..bootstrap import Container, dry_run
 from ..config import Config, parse_instant
 from ..domain import settings, validation
 from ..domain.errors import InputError
@@ -25,6 +24,7 @@ from .terminal import safe, safe_json
 
 
 MAX_MESSAGE = 25 * 2**20
+MEMBER_KEYS = ("email", "name", "status", "paused_until", "times_presented", "last_presented")
 
 
 class Parser(argparse.ArgumentParser):
@@ -142,7 +142,7 @@ def _say(text: str) -> None:
     print(safe(text))
 
 
-def _check_mail(app: App, community_ids: Sequence[str]) -> None:
+def _check_mail(app: Container, community_ids: Sequence[str]) -> None:
     """Refuse before changing anything when the mail this command sends must not go out."""
     for community_id in community_ids:
         community = app.store.get_community(community_id)
@@ -162,7 +162,7 @@ def community_row(c) -> dict[str, Any]:
             "video_url": c.video_url}
 
 
-def run_community_command(app: App, args: argparse.Namespace) -> None:
+def run_community_command(app: Container, args: argparse.Namespace) -> None:
     now = app.clock.now()
     if args.action == "list":
         rows = [community_row(c) for c in lookup.communities(app.store)]
@@ -192,7 +192,7 @@ def run_community_command(app: App, args: argparse.Namespace) -> None:
         print(f"updated community {c.id}")
 
 
-def run_community_record(app: App, args: argparse.Namespace, community_id: str) -> None:
+def run_community_record(app: Container, args: argparse.Namespace, community_id: str) -> None:
     if args.action == "show":
         c = lookup.community(app.store, community_id)
         row = community_row(c)
@@ -220,14 +220,14 @@ def run_community_record(app: App, args: argparse.Namespace, community_id: str) 
              "planning or mail")
 
 
-def run_member_command(app: App, args: argparse.Namespace) -> None:
+def run_member_command(app: Container, args: argparse.Namespace) -> None:
     from ..services.reads import tables as views
 
     now = app.clock.now()
     if args.action == "list":
         rows = views.member_rows(app.store, args.id, now)
-        if args.json:
-            _print_json(rows)
+        if args.json:  # exactly the contract's keys: scripts rely on them
+            _print_json([{key: row[key] for key in MEMBER_KEYS} for row in rows])
             return
         for row in rows:  # why mail stopped, for people to read
             if row["mail"] == "stopped":
@@ -273,7 +273,7 @@ def run_member_command(app: App, args: argparse.Namespace) -> None:
         _say(f"{m.email} paused until {until} (back on that date)")
 
 
-def run_schedule(app: App, args: argparse.Namespace) -> None:
+def run_schedule(app: Container, args: argparse.Namespace) -> None:
     from ..services.changes import sessions
     from ..services.reads import tables as views
 
@@ -303,13 +303,13 @@ def run_schedule(app: App, args: argparse.Namespace) -> None:
     _table(rows, ["date", "presenter", "email", "status"])
 
 
-def run_tick(app: App, args: argparse.Namespace) -> None:
+def run_tick(app: Container, args: argparse.Namespace) -> None:
     from ..services.jobs.tick import tick
 
     if args.dry_run:
         return run_dry_tick(app)
     _check_mail(app, [c.id for c in app.store.list_communities()])
-    report = tick(app, app.fanout)
+    report = tick(app)
     print(f"tick at {app.clock.now().isoformat()}: {report.communities} communities, "
           f"{report.sent} emails sent, {report.failed} failed, {report.deferred} waiting to "
           f"be sent again, {report.events} calendar updates, {report.reassigned} sessions "
@@ -320,7 +320,7 @@ def run_tick(app: App, args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
-def run_dry_tick(app: App) -> None:
+def run_dry_tick(app: Container) -> None:
     """The real tick on copies that write nowhere; then what it did, line by line."""
     from ..services.jobs.tick import tick
 
@@ -347,14 +347,14 @@ def run_dry_tick(app: App) -> None:
         print(f"error: {safe(error)}", file=sys.stderr)
 
 
-def run_serve(app: App, args: argparse.Namespace) -> None:
+def run_serve(app: Container, args: argparse.Namespace) -> None:
     if not 1 <= args.port <= 65535:
         raise InputError(f"--port {args.port}: give 1 to 65535")
     from .serve import serve
     serve(app, args.host, args.port)
 
 
-def run_report(app: App, args: argparse.Namespace) -> None:
+def run_report(app: Container, args: argparse.Namespace) -> None:
     if not 1 <= args.weeks <= 520:
         raise InputError("--weeks: give 1 to 520")
     from ..services.reads.report import engagement
@@ -363,23 +363,28 @@ def run_report(app: App, args: argparse.Namespace) -> None:
     if args.json:
         _print_json(figures)
         return
-    s, m = figures["sessions"], figures["members"]
-    print(f"{args.id}, {figures['from']} to {figures['to']} ({figures['weeks']} weeks)")
-    print(f"  sessions held     {s['held']} ({s['with_topic']} with a topic, "
-          f"{s['without_presenter']} without a presenter)")
-    print(f"  no session        {s['holiday']} holidays, {s['blackout']} blackouts, "
-          f"{s['cancelled']} cancelled")
-    print(f"  skips             {figures['skips']}")
-    print(f"  links shared      {figures['links_shared']}")
+    f, m = figures, figures["members"]
+    print(f"{args.id}, {f['from']} to {f['to']} ({f['weeks_count']} weeks)")
+    print(f"  sessions held     {f['sessions_held']} ({f['sessions']['with_topic']} with a "
+          f"topic, {f['sessions_without_presenter']} without a presenter, "
+          f"{f['distinct_presenters']} presenters)")
+    print(f"  no session        {f['sessions_skipped_holiday']} holidays, "
+          f"{f['sessions']['blackout']} blackouts, {f['sessions']['cancelled']} cancelled")
+    print(f"  skips, swaps      {f['skips']}, {f['swaps']}")
+    print(f"  links shared      {f['shares']}")
+    print(f"  invites           {f['rsvp_accepted']} accepted, {f['rsvp_declined']} declined, "
+          f"{f['rsvp_no_answer']} no answer")
     print(f"  members           {m['active']} active, {m['paused']} paused, "
-          f"{m['opted_out']} opted out, {m['joined']} joined in the period")
-    print(f"  turns per active  {figures['fairness']['least_presented']} to "
-          f"{figures['fairness']['most_presented']} (all time)")
-    for p in figures["presenters"]:
+          f"{m['opted_out']} opted out; {f['joined']} joined, {f['left']} left in the period")
+    print(f"  turns per active  {f['fairness']['least_presented']} to "
+          f"{f['fairness']['most_presented']} (all time)")
+    if f["not_yet_presented"]:
+        _say(f"  not presented yet {', '.join(f['not_yet_presented'])}")
+    for p in f["presenters"]:
         _say(f"  {p['times']}× {p['name']} <{p['email']}>")
 
 
-def run_reply(app: App, args: argparse.Namespace) -> None:
+def run_reply(app: Container, args: argparse.Namespace) -> None:
     path = Path(args.file)
     if not path.is_file():
         raise InputError(f"{args.file}: no such file")
@@ -394,7 +399,7 @@ def run_reply(app: App, args: argparse.Namespace) -> None:
     _say(f"{result.outcome}{where}: {result.detail}".rstrip(": "))
 
 
-def run_preview(app: App, args: argparse.Namespace) -> None:
+def run_preview(app: Container, args: argparse.Namespace) -> None:
     from ..services.reads.preview import preview
 
     message = preview(app, args.id, args.kind)
@@ -405,14 +410,14 @@ def run_preview(app: App, args: argparse.Namespace) -> None:
     sys.stdout.write(safe(part.get_content(), keep_lines=True))
 
 
-def run_demo(app: App, args: argparse.Namespace) -> None:
+def run_demo(app: Container, args: argparse.Namespace) -> None:
     from .demo import run_demo as demo
     if not 1 <= args.weeks <= 52:
         raise InputError("--weeks: give 1 to 52")
     demo(Path(args.data or ".data"), args.weeks, app.clock.now())
 
 
-HANDLERS: dict[str, Callable[[App, argparse.Namespace], None]] = {
+HANDLERS: dict[str, Callable[[Container, argparse.Namespace], None]] = {
     "community": run_community_command, "member": run_member_command,
     "schedule": run_schedule, "tick": run_tick, "preview": run_preview, "demo": run_demo,
     "reply": run_reply, "report": run_report, "serve": run_serve,
@@ -431,7 +436,11 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         config = Config.from_env(env, args.data)
         if getattr(args, "now", None):
             config = Config(**{**config.__dict__, "now": parse_instant(args.now)})
-        HANDLERS[args.command](App(config), args)
+        app = Container(config)
+        try:
+            HANDLERS[args.command](app, args)
+        finally:
+            app.close()
     except InputError as error:
         print(f"error: {safe(error)}", file=sys.stderr)
         return 2

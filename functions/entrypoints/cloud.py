@@ -1,6 +1,6 @@
 """Cloud Functions entry points: parse the request, call a service, answer. Nothing else.
 
-Adapters are built on first use (bootstrap.App), never at import time.
+Adapters are built on first use (bootstrap.Container), never at import time.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import functions_framework
 # package: the source root goes on the path so that `functions` imports as itself.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from functions.bootstrap import App  # noqa: E402
+from functions.bootstrap import Container  # noqa: E402
 from functions.config import Config  # noqa: E402
 from functions.domain.errors import NotFound  # noqa: E402
 from functions.entrypoints import logs  # noqa: E402
@@ -36,8 +36,8 @@ def _logging() -> None:
 
 
 @lru_cache(maxsize=1)
-def app() -> App:
-    return App(Config.from_env(os.environ))
+def app() -> Container:
+    return Container(Config.from_env(os.environ))
 
 
 @functions_framework.http
@@ -48,7 +48,7 @@ def tick(request):
 
     _logging()
     renew_watch(app(), app().config.gmail_topic)  # Gmail's push to `inbox`, once a day
-    report = run_all(app(), app().fanout)
+    report = run_all(app())
     for problem in report.problems:
         log.error("tick: %s", problem)
     return ({"communities": report.communities, "sent": report.sent, "failed": report.failed,

@@ -14,8 +14,8 @@ from email.utils import format_datetime, make_msgid, parsedate_to_datetime
 from pathlib import Path
 
 from ..adapters.clock import FixedClock
-from ..bootstrap import App
-from ..config import Config, path_of
+from ..bootstrap import Container
+from ..config import Config
 from ..domain.errors import InputError
 from ..domain.jobs import next_due, next_tick
 from ..domain.timing import local_date
@@ -48,7 +48,7 @@ def run_demo(data: Path, weeks: int, start: datetime) -> None:
     root.mkdir(parents=True)
     (root / MARKER).write_text("made by `python -m functions demo`; rewritten on every run\n")
     clock = FixedClock(start)
-    app = App(Config.from_env({}, root), clock)
+    app = Container(Config.from_env({}, root), clock=clock)
     communities.add_community(
         app.store, start, COMMUNITY, name="Product Guild", timezone="Australia/Sydney",
         weekday=4, start=time(16, 0), minutes=30, holidays="AU-NSW",
@@ -64,7 +64,7 @@ def run_demo(data: Path, weeks: int, start: datetime) -> None:
          "share: https://martinfowler.com/articles/feature-toggles.html worth a read"),
         (start + timedelta(days=16), "grace@example.com", f"pause until {back}"),
     ]
-    inbox = mailbox.Maildir(path_of(app.config.inbox), create=True)
+    inbox = mailbox.Maildir(app.config.inbox.path, create=True)
     end = start + timedelta(weeks=weeks)
     ticks = 0
     while clock.now() < end:
@@ -73,7 +73,7 @@ def run_demo(data: Path, weeks: int, start: datetime) -> None:
             _, sender, text = item
             print(f"{local_date(app.store.get_community(COMMUNITY), now)}: {sender} "
                   f"replies \"{text}\"")
-            inbox.add(_reply(path_of(app.config.mail), sender, text, now))
+            inbox.add(_reply(app.config.mail.path, sender, text, now))
             script.remove(item)
         tick(app)
         ticks += 1
@@ -103,7 +103,7 @@ def _reply(outbox: Path, sender: str, text: str, now: datetime) -> bytes:
     return reply.as_bytes()
 
 
-def _summary(app: App, root: Path, start: datetime, end: datetime, ticks: int) -> None:
+def _summary(app: Container, root: Path, start: datetime, end: datetime, ticks: int) -> None:
     names = {m.email: m.name for m in app.store.list_members(COMMUNITY)}
     rows = views.schedule_rows(app.store, COMMUNITY, end, weeks=52,
                                start=local_date(app.store.get_community(COMMUNITY), start))
@@ -114,15 +114,15 @@ def _summary(app: App, root: Path, start: datetime, end: datetime, ticks: int) -
         who = names.get(row["presenter"], "-")
         topic = f"  “{topics[row['date']]}”" if topics.get(row["date"]) else ""
         print(f"  {row['date']}  {row['status']:<9}  {who}{topic}")
-    outbox = path_of(app.config.mail)
-    calendar = path_of(app.config.calendar)
+    outbox = app.config.mail.path
+    calendar = app.config.calendar.path
     kinds = Counter(m["X-Cop-Kind"] for m in mailbox.Maildir(outbox, create=False))
     sent = sum(kinds.values())
     invites = len(list(calendar.glob("*.ics"))) if calendar.exists() else 0
     print(f"\nEmails ({sent}):       {outbox}/new/  (RFC 5322 files; open with any mail app)")
     print("                   " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
     print(f"Invites ({invites}):       {calendar}/  (one .ics per session)")
-    print(f"State:             {path_of(app.config.store)}")
+    print(f"State:             {app.config.store.path}")
     python = os.path.relpath(sys.executable) if sys.prefix != sys.base_prefix else "python"
     print(f"Try:  COP_NOW={end.isoformat(timespec='minutes')} {python} -m functions --data {root} "
           f"schedule {COMMUNITY} --from {rows[0]['date'] if rows else ''}")

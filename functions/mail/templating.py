@@ -48,9 +48,17 @@ class EmailLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+@lru_cache(maxsize=8)
+def lines(name: str) -> tuple[str, ...]:
+    """The non-blank, non-comment lines of an editable list in `templates/` (prompts)."""
+    text = (TEMPLATES / name).read_text(encoding="utf-8")
+    return tuple(line.strip() for line in text.splitlines()
+                 if line.strip() and not line.lstrip().startswith("#"))
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=EmailLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(["html"]),
         undefined=jinja2.StrictUndefined,
@@ -58,6 +66,8 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals["lines"] = lines
+    return env
 
 
 def render(name: str, **context: Any) -> str:

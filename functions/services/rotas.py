@@ -7,7 +7,7 @@ from typing import Callable
 from ..domain.jobs import AT_ONCE
 from ..domain.rota import Decision, Rota
 from ..ports import Store
-from . import lookup
+from . import activity, lookup
 
 
 RECENT = timedelta(days=15)  # the last digest's week and the session before it (recap)
@@ -28,12 +28,15 @@ def load(store: Store, community_id: str, now: datetime) -> Rota:
                    store.list_sessions(community_id, start=start))
 
 
-def save(store: Store, before: Rota, decision: Decision) -> None:
+def save(store: Store, before: Rota, decision: Decision, now: datetime | None = None) -> None:
     """New members are created all at once (a duplicate added meanwhile raises Conflict).
-    A change makes the community due at the next tick (calendar, reminders, plans)."""
+    With `now`, swaps and departures are noted for the report. A change makes the community
+    due at the next tick (calendar, reminders, plans)."""
     community_id = before.community.id
     if not (decision.members or decision.sessions or decision.community is not None):
         return
+    if now is not None:
+        _note(store, before, decision, now)
     new = [m for m in decision.members if m.email not in before.roster]
     if new:
         store.add_members(community_id, new)
@@ -52,5 +55,17 @@ def apply(store: Store, community_id: str, now: datetime,
     """Load once, decide once, save once."""
     before = load(store, community_id, now)
     after, decision = operation(before)
-    save(store, before, decision)
+    save(store, before, decision, now)
     return after, decision
+
+
+def _note(store: Store, before: Rota, decision: Decision, now: datetime) -> None:
+    for member in decision.members:
+        was = before.roster.get(member.email)
+        if was is not None and member.opted_out and not was.opted_out:
+            activity.note(store, before.community.id, activity.LEFT, now, member.email)
+    for session in decision.sessions:
+        was = before.sessions.get(session.date)
+        if was is not None and was.swap_with and session.presenter == was.swap_with:
+            activity.note(store, before.community.id, activity.SWAP, now,
+                          session.date.isoformat())

@@ -12,12 +12,12 @@ from functions.adapters.firestore_store import SUBCOLLECTIONS, FirestoreStore
 from functions.adapters.sqlite_store import SqliteStore
 from functions.services.changes import members, removal
 from functions.services.reads import tables as views
-from functions.services.deps import Bundle
+from functions.bootstrap import Container
 from functions.services.replies.inbox import handle_reply
 from functions.services.reads.report import engagement
 from functions.services.jobs.tick import tick
-from tests.services.test_replies import reply
-from tests.services.test_tick import setup_guild
+from tests.builders import reply
+from tests.builders import setup_guild
 
 ADDRESS, NAME = "zephyrine.quux@example.org", "Zephyrine Quux"
 TRACES = ("zephyrine", "quux")
@@ -29,7 +29,7 @@ def deps_on(request, deps, tmp_path):
     from tests.contract.conftest import BACKENDS
 
     store = BACKENDS[request.param](request, tmp_path)()
-    yield Bundle(store=store, mailer=deps.mailer, calendar=deps.calendar, clock=deps.clock,
+    yield Container(store=store, mailer=deps.mailer, calendar=deps.calendar, clock=deps.clock,
                  mail=deps.mail)
     if hasattr(store, "close"):
         store.close()

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from functions.services.deps import Bundle
+from functions.bootstrap import Container
 from functions.services.replies.inbox import handle_reply
 from functions.services.jobs.tick import tick
-from tests.services.test_replies import reply
-from tests.services.test_tick import setup_guild
+from tests.builders import reply
+from tests.builders import setup_guild
 
 
 @pytest.fixture(params=["sqlite", pytest.param("firestore", marks=pytest.mark.emulator)])
@@ -19,7 +19,7 @@ def deps_on(request, deps, tmp_path):
     from tests.contract.conftest import BACKENDS
 
     store = BACKENDS[request.param](request, tmp_path)()
-    return Bundle(store=store, mailer=deps.mailer, calendar=deps.calendar, clock=deps.clock,
+    return Container(store=store, mailer=deps.mailer, calendar=deps.calendar, clock=deps.clock,
                   mail=deps.mail)
 
 

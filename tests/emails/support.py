@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import email.policy
 import re
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.parser import BytesParser
 from zoneinfo import ZoneInfo
@@ -17,9 +17,9 @@ import icalendar
 from functions.adapters.clock import FixedClock
 from functions.adapters.memory_store import MemoryStore
 from functions.mail.compose import MailSettings
-from functions.services.changes import communities, members
-from functions.services.deps import Bundle
+from functions.bootstrap import Container
 from functions.mail.tokens import Tokens
+from tests import builders
 from tests.fakes import MemoryCalendar, MemoryMailer
 
 PUBLIC_URL = "https://cop.example.com"
@@ -37,19 +37,16 @@ EMAILS = [f"{name.split()[0].lower()}@example.com" for name in NAMES]
 ROSTER = "email,name\n" + "".join(f"{e},{n}\n" for e, n in zip(EMAILS, NAMES))
 
 
-def make_deps(*, attach_invites: bool = True, instant: datetime = START) -> Bundle:
+def make_deps(*, attach_invites: bool = True, instant: datetime = START) -> Container:
     settings = MailSettings(public_url=PUBLIC_URL, tokens=Tokens(SECRET),
                             default_reply_to=REPLY_TO, attach_invites=attach_invites)
-    return Bundle(store=MemoryStore(), mailer=MemoryMailer(), calendar=MemoryCalendar(),
+    return Container(store=MemoryStore(), mailer=MemoryMailer(), calendar=MemoryCalendar(),
                   clock=FixedClock(instant), mail=settings)
 
 
-def setup_guild(deps: Bundle, roster: str = ROSTER, **settings) -> None:
-    options = dict(name="Guild", timezone="Australia/Sydney", weekday=4, start=time(16),
-                   minutes=30, holidays="AU-NSW", video_url=VIDEO)
-    options.update(settings)
-    communities.add_community(deps.store, deps.clock.now(), "guild", **options)
-    members.join_many(deps, "guild", roster.encode())
+def setup_guild(deps: Container, roster: str = ROSTER, **settings) -> None:
+    """The guild of tests/builders.py with this roster and a video link, welcomes kept."""
+    builders.setup_guild(deps, roster, keep_welcomes=True, **{"video_url": VIDEO, **settings})
 
 
 def on_the_wire(message: EmailMessage) -> tuple[bytes, EmailMessage]:
@@ -70,7 +67,7 @@ def recipient(message: EmailMessage) -> str:
     return message["To"].addresses[0].addr_spec
 
 
-def of_kind(deps: Bundle, kind: str) -> list[EmailMessage]:
+def of_kind(deps: Container, kind: str) -> list[EmailMessage]:
     return [m for m in deps.mailer.sent if m["X-Cop-Kind"] == kind]
 
 
@@ -97,7 +94,7 @@ def text_of(message: EmailMessage, subtype: str) -> str:
     return part.get_content()
 
 
-def live_first_week(deps: Bundle) -> dict:
+def live_first_week(deps: Container) -> dict:
     """Every kind of scheduled and membership mail, sent by the real services.
 
     Wednesday: the first tick plans four sessions (heads-ups). Thursday afternoon: the

@@ -12,16 +12,16 @@ import pytest
 
 from functions.adapters.gmail import GmailMailer
 from functions.adapters.google_calendar import GoogleCalendar, event_id
-from functions.services.deps import Bundle
+from functions.bootstrap import Container
 from functions.services.jobs.tick import tick
-from tests.services.test_tick import setup_guild
+from tests.builders import setup_guild
 
 CALENDAR = "guild@group.calendar.google.com"
 
 
 @pytest.fixture
 def cloud(deps, fake, gmail_factory, calendar_factory, sleeps):
-    return Bundle(store=deps.store, clock=deps.clock, mail=deps.mail,
+    return Container(store=deps.store, clock=deps.clock, mail=deps.mail,
                   mailer=GmailMailer("rota@example.com", gmail_factory, sleep=sleeps),
                   calendar=GoogleCalendar(CALENDAR, calendar_factory, sleep=sleeps))
 
@@ -119,8 +119,6 @@ def test_a_decline_is_read_from_the_incremental_list(cloud, fake):
 
 
 def test_a_tick_after_its_own_calendar_updates_reads_no_other_rota(cloud, fake):
-    from dataclasses import replace
-
     from functions.services.changes import sessions
     from tests.fakes import CountingStore
 
@@ -128,7 +126,7 @@ def test_a_tick_after_its_own_calendar_updates_reads_no_other_rota(cloud, fake):
     tick(cloud)
     first = cloud.store.list_sessions("guild")[0]
     sessions.set_topic(cloud, "guild", first.presenter, "Small slices")  # updates the event
-    counted = replace(cloud, store=CountingStore(cloud.store))
+    counted = cloud.replaced(store=CountingStore(cloud.store))
     counted.clock.advance(timedelta(minutes=15))
 
     report = tick(counted)  # the incremental list returns that event, nobody declined

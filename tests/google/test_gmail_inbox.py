@@ -14,15 +14,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from functions.adapters.gmail_inbox import GmailInbox
 from functions.adapters.google_auth import GMAIL_INBOX_SCOPES, service_factory
 from functions.adapters.maildir import MaildirInbox
-from functions.bootstrap import App
+from functions.bootstrap import Container
 from functions.config import Config
 from functions.domain.errors import InputError
-from functions.services.deps import Bundle
 from functions.services.replies.inbox import read_inbox
 from functions.services.jobs.tick import tick
 from functions.services.jobs.watch import renew_watch
-from tests.services.test_replies import reply
-from tests.services.test_tick import setup_guild
+from tests.builders import reply
+from tests.builders import setup_guild
 
 MAILBOX = "replies@example.com"
 TOPIC = "projects/proj/topics/cop-gmail-push"
@@ -35,11 +34,11 @@ def inbox(gmail_factory, sleeps) -> GmailInbox:
 
 
 @pytest.fixture
-def cloud(deps, inbox) -> Bundle:
+def cloud(deps, inbox) -> Container:
     """The service-test collaborators, but replies come from the fake Gmail mailbox."""
     setup_guild(deps)
     tick(deps)  # plans the sessions and sends the heads-ups the members reply to
-    return Bundle(store=deps.store, mailer=deps.mailer, calendar=deps.calendar,
+    return Container(store=deps.store, mailer=deps.mailer, calendar=deps.calendar,
                   clock=deps.clock, mail=deps.mail, inbox=inbox)
 
 
@@ -214,7 +213,7 @@ def test_a_failed_renewal_is_tried_again_by_the_next_tick(cloud, fake, sleeps):
 
 def test_no_topic_or_an_inbox_without_push_renews_nothing(cloud, deps, fake, tmp_path):
     assert renew_watch(cloud, None) is False
-    maildir = Bundle(store=deps.store, mailer=deps.mailer, calendar=deps.calendar,
+    maildir = Container(store=deps.store, mailer=deps.mailer, calendar=deps.calendar,
                      clock=deps.clock, mail=deps.mail, inbox=MaildirInbox(tmp_path))
     assert renew_watch(maildir, TOPIC) is False
     assert fake.calls == []
@@ -223,8 +222,8 @@ def test_no_topic_or_an_inbox_without_push_renews_nothing(cloud, deps, fake, tmp
 # --- Configuration and credentials ---------------------------------------------------------
 
 def test_cop_inbox_gmail_builds_a_gmail_inbox_for_the_mailbox(tmp_path):
-    app = App(Config.from_env({"COP_INBOX": f"gmail://{MAILBOX}",
-                               "COP_GMAIL_TOPIC": TOPIC}, data_dir=tmp_path))
+    app = Container(Config.from_env({"COP_INBOX": f"gmail://{MAILBOX}",
+                                     "COP_GMAIL_TOPIC": TOPIC}, data_dir=tmp_path))
     assert isinstance(app.inbox, GmailInbox) and app.inbox.mailbox == MAILBOX
     assert app.config.gmail_topic == TOPIC
 

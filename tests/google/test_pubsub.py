@@ -45,7 +45,7 @@ def test_tick_publishes_one_message_per_community(deps, fake, fanout, pubsub_fac
     add_communities(deps)
     assert pubsub_factory.builds == 0  # no client until there is something to publish
 
-    report = tick(deps, fanout)
+    report = tick(deps.replaced(fanout=fanout))
 
     assert report.communities == len(IDS) and report.errors == []
     assert sorted(decoded(fake), key=lambda d: d["community"]) == [
@@ -62,7 +62,7 @@ def test_tick_publishes_one_message_per_community(deps, fake, fanout, pubsub_fac
 
 def test_each_published_message_runs_its_community(deps, fake, fanout):
     add_communities(deps)
-    tick(deps, fanout)
+    tick(deps.replaced(fanout=fanout))
     for message in fake.api_calls()[0].body["messages"]:
         # what functions.entrypoints.cloud.run_community does with the Pub/Sub event's data
         body = json.loads(base64.b64decode(message["data"]))
@@ -74,7 +74,7 @@ def test_each_published_message_runs_its_community(deps, fake, fanout):
 
 
 def test_no_communities_publishes_nothing(deps, fake, fanout):
-    report = tick(deps, fanout)
+    report = tick(deps.replaced(fanout=fanout))
     assert report.communities == 0
     assert fake.calls == []
 
@@ -89,7 +89,7 @@ def test_fanout_from_its_url(fake, pubsub_factory):
 def test_a_transient_error_is_retried_with_backoff(deps, fake, fanout, sleeps):
     add_communities(deps)
     fake.fail_next(503, path=r":publish$")
-    tick(deps, fanout)
+    tick(deps.replaced(fanout=fanout))
     assert [c.status for c in fake.api_calls()] == [503, 200]
     assert sleeps == [1.0]
     assert sorted(d["community"] for d in decoded(fake)) == sorted(IDS)  # once each
@@ -101,7 +101,7 @@ def test_a_permanent_error_reaches_the_scheduler(deps, fake, fanout, sleeps):
     add_communities(deps)
     fake.fail_next(403, path=r":publish$", reason="forbidden")
     with pytest.raises(HttpError):
-        tick(deps, fanout)
+        tick(deps.replaced(fanout=fanout))
     assert fake.published == [] and sleeps == []
 
 

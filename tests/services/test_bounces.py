@@ -21,7 +21,7 @@ from functions.services.changes import communities
 from functions.services.replies.inbox import handle_reply
 from functions.services.jobs.tick import tick
 from functions.services.reads.tables import member_rows
-from tests.services.test_tick import setup_guild
+from tests.builders import setup_guild
 
 BOUNCES = Path(__file__).parents[1] / "inbound" / "bounces" / "flufl"
 ORGANISER = "org@example.com"

@@ -9,7 +9,7 @@ attendee lists are checked instead.
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -20,8 +20,8 @@ from functions.domain.models import PLANNED
 from functions.services.changes import communities, members
 from functions.services.replies.inbox import handle_reply
 from functions.services.jobs.tick import tick
-from tests.services.test_replies import reply
-from tests.services.test_tick import setup_guild
+from tests.builders import reply
+from tests.builders import setup_guild
 
 STEP = timedelta(hours=3)
 

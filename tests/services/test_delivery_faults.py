@@ -28,7 +28,7 @@ from functions.adapters.sqlite_store import SqliteStore
 from functions.domain.delivery import LEASE
 from functions.mail.compose import MailSettings
 from functions.services.changes import communities, members
-from functions.services.deps import Bundle
+from functions.bootstrap import Container
 from functions.services.delivery.pacing import Pacer
 from functions.services.jobs.tick import tick
 from functions.mail.tokens import Tokens
@@ -47,8 +47,8 @@ def parse(data: bytes):
 
 
 def world(store, mailer, clock: FixedClock, lease_clock: FixedClock | None = None,
-          pacer: Pacer | None = None, count: int = len(MEMBERS)) -> Bundle:
-    deps = Bundle(store=store, mailer=mailer, calendar=MemoryCalendar(), clock=clock,
+          pacer: Pacer | None = None, count: int = len(MEMBERS)) -> Container:
+    deps = Container(store=store, mailer=mailer, calendar=MemoryCalendar(), clock=clock,
                   mail=MailSettings(public_url="https://cop.example.com",
                                     tokens=Tokens("test-secret"),
                                     default_reply_to="cop@example.com"),
@@ -60,7 +60,7 @@ def world(store, mailer, clock: FixedClock, lease_clock: FixedClock | None = Non
     return deps
 
 
-def before_the_digest(deps: Bundle, clock: FixedClock) -> None:
+def before_the_digest(deps: Container, clock: FixedClock) -> None:
     """Plans and heads-ups (also for the session planned when Friday's started) are out."""
     tick(deps)
     clock.set(DIGEST - timedelta(hours=1))
@@ -199,8 +199,7 @@ def test_two_ticks_overlapping_a_slow_relay_send_each_digest_once(relay, tmp_pat
     slow.start()
     assert handler.entered.wait(10)  # the first run is stuck inside its first batch
     lease_clock.advance(LEASE / 2)  # the next tick comes while the lease still runs
-    other = Bundle(**{**deps.__dict__, "store": SqliteStore(tmp_path / "cop.db"),
-                      "pacer": Pacer()})
+    other = deps.replaced(store=SqliteStore(tmp_path / "cop.db"), pacer=Pacer())
     threading.Timer(0.5, handler.gate.set).start()  # the relay recovers meanwhile
     second = tick(other)
     slow.join(30)
@@ -280,9 +279,9 @@ def test_a_process_killed_at_any_step_of_a_digest_loses_and_doubles_nothing(tmp_
             shutil.copytree(tmp_path / "base", outbox)
             fuse = Fuse(at, after)
             lease_clock = FixedClock(START)
-            deps = Bundle(**{**base.__dict__, "store": FusedStore(store, fuse),
-                             "mailer": FusedMailer(MaildirOutbox(outbox), fuse),
-                             "lease_clock": lease_clock, "pacer": Pacer()})
+            deps = base.replaced(store=FusedStore(store, fuse),
+                                 mailer=FusedMailer(MaildirOutbox(outbox), fuse),
+                                 lease_clock=lease_clock, pacer=Pacer())
             try:
                 tick(deps)
                 finished = True
@@ -293,7 +292,7 @@ def test_a_process_killed_at_any_step_of_a_digest_loses_and_doubles_nothing(tmp_
             lease_clock.advance(LEASE + timedelta(seconds=1))
             tick(deps)
             clock_after = FixedClock(DIGEST + timedelta(minutes=30))
-            tick(Bundle(**{**deps.__dict__, "clock": clock_after}))
+            tick(deps.replaced(clock=clock_after))
             outcomes.append(lost_and_doubled(maildir_digests(outbox), expected))
             if finished:
                 break

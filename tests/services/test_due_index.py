@@ -13,7 +13,7 @@ from functions.services.delivery.outbox import Outgoing, deliver
 from functions.mail.compose import MailSettings
 from functions.mail.tokens import Tokens
 from functions.services.changes import communities, members, sessions
-from functions.services.deps import Bundle
+from functions.bootstrap import Container
 from functions.services.jobs.tick import TickReport, run_community, tick
 from tests.conftest import START
 from tests.fakes import CountingStore, MemoryCalendar, MemoryMailer
@@ -45,10 +45,10 @@ class FlakyMailer(MemoryMailer):
         return super().send_many(messages)
 
 
-def world() -> Bundle:
+def world() -> Container:
     settings = MailSettings(public_url="https://cop.example.com", tokens=Tokens("s"),
                             default_reply_to="cop@example.com")
-    deps = Bundle(store=CountingStore(MemoryStore()), mailer=FlakyMailer(),
+    deps = Container(store=CountingStore(MemoryStore()), mailer=FlakyMailer(),
                   calendar=SilentCalendar(), clock=FixedClock(START), mail=settings)
     for name, weekday in (("guild", 4), ("forum", 1)):
         communities.add_community(deps.store, START, name, name=name.title(),
@@ -57,14 +57,14 @@ def world() -> Bundle:
     return deps
 
 
-def every_community(deps: Bundle) -> TickReport:
+def every_community(deps: Container) -> TickReport:
     report = TickReport()
     for community in deps.store.list_communities():
         run_community(deps, community.id, report)
     return report
 
 
-def live(deps: Bundle, run, weeks: int = 3, skip: tuple[int, int] = (0, 0)
+def live(deps: Container, run, weeks: int = 3, skip: tuple[int, int] = (0, 0)
          ) -> list[tuple[str, str, str]]:
     """Every quarter hour (but the ticks in `skip`, missed), with changes on the way."""
     sent, skipped = [], False

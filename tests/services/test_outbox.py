@@ -1,7 +1,6 @@
 """The outbox's rules on their own: leases on the real clock, pacing, a run's time budget."""
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -34,13 +33,13 @@ def items(count: int, prefix: str = "guild/digest/2026-12-04") -> list[Outgoing]
 
 def test_leases_run_on_the_real_clock_whatever_the_scenario_time(deps, clock):
     lease_clock = FixedClock(START)
-    deps = replace(deps, lease_clock=lease_clock, mailer=DyingMailer())
+    deps = deps.replaced(lease_clock=lease_clock, mailer=DyingMailer())
     with pytest.raises(Died):
         deliver(deps, clock.now(), items(1))
     assert deps.store.record_state(items(1)[0].key)[0] == CLAIMED
 
     mailer = MemoryMailer()
-    later = replace(deps, mailer=mailer)
+    later = deps.replaced(mailer=mailer)
     clock.advance(timedelta(days=1))  # scenario time moves on; the run died a minute ago
     lease_clock.advance(timedelta(minutes=1))
     assert deliver(later, clock.now() - timedelta(hours=23), items(1)).skipped == [
@@ -58,7 +57,7 @@ def test_sends_are_paced_in_batches_under_the_rate(deps, clock):
         sleeps.append(seconds)
         pace.advance(timedelta(seconds=seconds))
 
-    deps = replace(deps, pacer=Pacer(per_minute=120, budget=timedelta(hours=1),
+    deps = deps.replaced(pacer=Pacer(per_minute=120, budget=timedelta(hours=1),
                                      clock=pace, sleep=sleep))
     report = deliver(deps, clock.now(), items(300))
 
@@ -70,7 +69,7 @@ def test_sends_are_paced_in_batches_under_the_rate(deps, clock):
 
 def test_what_a_run_has_no_time_for_waits_for_the_next_run(deps, clock):
     pace = FixedClock(START)
-    deps = replace(deps, pacer=Pacer(per_minute=50, budget=timedelta(minutes=2), clock=pace,
+    deps = deps.replaced(pacer=Pacer(per_minute=50, budget=timedelta(minutes=2), clock=pace,
                                      sleep=lambda s: pace.advance(timedelta(seconds=s))))
     deps.pacer.begin()
     first = deliver(deps, clock.now(), items(120))
@@ -99,9 +98,9 @@ def test_retry_after_holds_the_sender_back(deps, clock):
 
 def test_organisers_hear_once_when_a_digest_exceeds_the_senders_daily_cap(deps, clock):
     from functions.services.jobs.tick import tick
-    from tests.services.test_tick import setup_guild
+    from tests.builders import setup_guild
 
-    deps = replace(deps, pacer=Pacer(daily_cap=5))
+    deps = deps.replaced(pacer=Pacer(daily_cap=5))
     setup_guild(deps, organisers=("lead@example.org",))  # six members
     tick(deps)
     monday = deps.store.list_sessions("guild")[0].starts_at + timedelta(days=3, minutes=1)

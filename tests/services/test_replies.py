@@ -11,7 +11,7 @@ import pytest
 from functions.services.replies.inbox import handle_reply
 from functions.services.jobs.tick import tick
 from functions.services.reads.tables import schedule_rows
-from tests.services.test_tick import setup_guild
+from tests.builders import reply, setup_guild
 
 
 @pytest.fixture
@@ -19,28 +19,6 @@ def guild(deps):
     setup_guild(deps, allow_domains=("example.com",))
     tick(deps)
     return deps
-
-
-def reply(deps, sender: str, text: str, *, to: str | None = None, quote: str = "",
-          headers: dict | None = None) -> bytes:
-    """A reply as a mail client writes it: to the Reply-To of the last mail we sent them."""
-    ours = deps.mailer.to(sender)
-    msg = EmailMessage()
-    msg["From"] = sender
-    token = deps.mail.tokens.reply_token("guild", sender)
-    msg["To"] = to or (str(ours[-1]["Reply-To"]) if ours else f"cop+{token}@example.com")
-    msg["Subject"] = "Re: " + (str(ours[-1]["Subject"]) if ours else "rota")
-    msg["Message-ID"] = make_msgid(domain="client.example")
-    if ours:
-        msg["In-Reply-To"] = ours[-1]["Message-ID"]
-    for name, value in (headers or {}).items():
-        msg[name] = value
-    body = text + "\n"
-    if quote:
-        body += "\nOn Mon, 30 Nov 2026 at 09:00, Guild <cop@example.com> wrote:\n" + "".join(
-            f"> {line}\n" for line in quote.splitlines())
-    msg.set_content(body)
-    return msg.as_bytes()
 
 
 def first_session(deps):

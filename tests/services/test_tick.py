@@ -1,27 +1,15 @@
 """The tick runs each due job once: heads-ups, reminders, digests and calendar events."""
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import timedelta
 
 from functions.services.changes import communities, members
 from functions.services import rotas
-from functions.services.deps import Bundle
+from functions.bootstrap import Container
 from functions.services.jobs.tick import tick
 from functions.services.reads.tables import schedule_rows
-from tests.fakes import CountingStore, MemoryMailer
-
-ROSTER = "email,name\n" + "".join(f"p{i}@example.com,Person {i}\n" for i in range(6))
-
-
-def setup_guild(deps, **settings):
-    now = deps.clock.now()
-    options = dict(name="Guild", timezone="Australia/Sydney", weekday=4, start=time(16),
-                   minutes=30, holidays="AU-NSW")
-    options.update(settings)
-    communities.add_community(deps.store, now, "guild", **options)
-    members.join_many(deps, "guild", ROSTER.encode())
-    if isinstance(deps.mailer, MemoryMailer):
-        deps.mailer.sent.clear()  # the welcomes: tested with the other emails
+from tests.builders import setup_guild
+from tests.fakes import CountingStore
 
 
 def test_first_tick_plans_lookahead_and_sends_heads_ups(deps):
@@ -164,8 +152,6 @@ def test_presenter_declining_the_invite_skips_and_keeps_their_place(deps):
 
 
 def test_a_message_that_cannot_be_built_fails_alone(deps):
-    from dataclasses import replace as _replace
-
     from functions.services.delivery.outbox import Outgoing, deliver
     from tests.fakes import MemoryMailer
 
@@ -178,7 +164,7 @@ def test_a_message_that_cannot_be_built_fails_alone(deps):
         raise ValueError("template error")
 
     items = [Outgoing("k/broken", broken), Outgoing("k/fine", lambda: sample)]
-    report = deliver(_replace(deps, mailer=good), deps.clock.now(), items)
+    report = deliver(deps.replaced(mailer=good), deps.clock.now(), items)
     assert report.failed == ["k/broken"] and report.sent == ["k/fine"]
     assert deps.store.record_state("k/broken")[0] == "failed"
     assert len(good.sent) == 1
@@ -234,7 +220,7 @@ def test_a_quiet_tick_reads_members_once_and_only_recent_sessions(deps):
         tick(deps)
     deps.clock.advance(timedelta(minutes=15))
     counting = CountingStore(deps.store)
-    tick(Bundle(store=counting, mailer=deps.mailer, calendar=deps.calendar, clock=deps.clock,
+    tick(Container(store=counting, mailer=deps.mailer, calendar=deps.calendar, clock=deps.clock,
                 mail=deps.mail))
     assert counting.calls.get("list_members") == 1
     assert counting.calls.get("list_sessions") == 1

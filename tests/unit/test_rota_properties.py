@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from functions.domain.errors import InputError
-from functions.domain.models import PLANNED, Community, Member
+from functions.domain.models import PLANNED, Community
 from functions.domain.rota import Rota
 from functions.domain.timing import day_status
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -100,7 +101,7 @@ def test_roster_page_shows_the_table_and_the_feed_link(deps, served, page):
     page.goto(f"{served.url}/roster/{token}")
     assert page.title() == "Guild"
     names = {m.email: m.name for m in deps.store.list_members("guild")}
-    rows = page.locator("table tbody tr")
+    rows = page.locator("table#coming tbody tr")
     stored = deps.store.list_sessions("guild")
     assert rows.count() == len(stored)
     for i, s in enumerate(stored):
@@ -128,3 +129,47 @@ def test_unsubscribe_by_clicking_the_button(deps, served, page):
     assert deps.store.get_member("guild", EMAILS[3]).opted_out
     assert [m.email for m in deps.store.list_members("guild") if m.opted_out] == [EMAILS[3]]
     screenshot(page, "unsubscribed.png")
+
+
+def test_roster_page_shows_sessions_held_and_what_was_shared(deps, served, page):
+    setup_guild(deps)
+    tick(deps)
+    first = deps.store.list_sessions("guild")[0]
+    sessions.set_topic(deps, "guild", first.presenter, TOPIC)
+    from functions.services.replies.inbox import handle_reply
+    from tests.services.test_replies import reply
+    assert handle_reply(deps, reply(deps, EMAILS[2], "share: https://example.org/pg a read")
+                        ).outcome == "done"
+    deps.clock.set(first.ends_at + timedelta(hours=1))
+    tick(deps)
+    page.goto(f"{served.url}/roster/{deps.mail.tokens.feed_token('guild')}")
+    names = {m.email: m.name for m in deps.store.list_members("guild")}
+    held = page.locator("table#held tbody tr")
+    assert held.count() == 1 and held.first.is_visible()
+    assert TOPIC in held.first.inner_text() and names[first.presenter] in held.first.inner_text()
+    link = page.get_by_role("link", name="https://example.org/pg")
+    assert link.is_visible()
+    assert page.get_by_text(names[EMAILS[2]], exact=False).first.is_visible()
+    screenshot(page, "roster-lately.png")
+
+
+def test_health_email_shows_figures_chart_and_actions(deps, page):
+    from datetime import datetime, timezone
+    setup_guild(deps, organisers=(EMAILS[0],))
+    end = datetime(2026, 12, 8, 0, 0, tzinfo=timezone.utc)
+    while deps.clock.now() < end:
+        tick(deps)
+        deps.clock.advance(timedelta(hours=1))
+    health = next(m for m in of_kind(deps, "health") if recipient(m) == EMAILS[0])
+    page.set_content(text_of(health, "html"))
+    assert page.get_by_text("not presented since joining", exact=False).first.is_visible()
+    assert page.locator("table.figures tr", has_text="Sessions held").first.is_visible()
+    bars = page.locator("td.chart-bar")
+    assert bars.count() == 2  # two sessions held in the eight weeks; nothing else yet
+    assert all(bars.nth(i).is_visible() and bars.nth(i).bounding_box()["width"] > 200
+               for i in range(2))
+    colour = bars.first.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert colour == "rgb(47, 111, 237)"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
+    assert "<script" not in text_of(health, "html") and "<svg" not in text_of(health, "html")
+    screenshot(page, "health.png")

@@ -1,12 +1,13 @@
 """The weekly digest: this week's session, the recap, shared links and the roster."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from ...domain.digest import digest_content
 from ...domain.jobs import digest_session
 from ...domain.models import Community, Member, Session
 from ...domain.rota import Rota
+from ...mail.templating import lines
 from ...domain.timing import local_date, local_instant, zone
 from ..delivery.invitations import Invitations
 from ..deps import Deps
@@ -19,11 +20,24 @@ def digest_recipients(members, slot_day):
     return [m for m in members if not m.opted_out and m.reachable and m.joined <= slot_day]
 
 
-def shared_since(deps: Deps, community: Community, slot: datetime) -> list[dict]:
-    """Links shared in the week before this digest's slot (the next digest has the rest)."""
-    return [{"url": k.url, "note": k.note, "name": k.name}
-            for k in deps.store.list_links(community.id, slot - timedelta(days=7))
-            if k.shared_at < slot]
+QUIET = timedelta(days=14)  # no link shared for this long: the digest asks a question
+
+
+def shared_since(deps: Deps, community: Community, slot: datetime
+                 ) -> tuple[list[dict], str | None]:
+    """Links shared in the week before this digest's slot (the next digest has the rest),
+    and the question that opens the digest when nothing was shared for two weeks."""
+    recent = [k for k in deps.store.list_links(community.id, slot - QUIET) if k.shared_at < slot]
+    shared = [{"url": k.url, "note": k.note, "name": k.name}
+              for k in recent if k.shared_at >= slot - timedelta(days=7)]
+    quiet = not recent and (community.created is None or community.created <= slot - QUIET)
+    return shared, prompt_for(slot.date()) if quiet else None
+
+
+def prompt_for(day: date) -> str | None:
+    """One question of the editable list, a different one each week in turn."""
+    questions = lines("prompts/questions.txt")
+    return questions[day.toordinal() // 7 % len(questions)] if questions else None
 
 
 def digest_subject(community: Community, session, content: dict) -> str:
@@ -79,6 +93,7 @@ def digest_parts(deps: Deps, rota: Rota, session: Session, slot: datetime,
     community = rota.community
     members = list(rota.roster.values())
     sessions = sorted(rota.sessions.values(), key=lambda s: s.date)
-    content = digest_content(community, session, members, sessions, now,
-                             shared_since(deps, community, slot))
-    return {"subject": digest_subject(community, session, content), **content}
+    shared, prompt = shared_since(deps, community, slot)
+    content = digest_content(community, session, members, sessions, now, shared)
+    return {"subject": digest_subject(community, session, content), "prompt": prompt,
+            **content}

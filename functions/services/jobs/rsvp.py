@@ -9,7 +9,7 @@ from ...domain.errors import InputError
 from ...domain.invites import Event
 from ...domain.rota import Rota
 from ...domain.wording import day_words
-from .. import rotas
+from .. import activity, rotas
 from .calendar_sync import event_for
 from ..deps import Deps
 from ..changes.announce import Confirmation, announce
@@ -83,6 +83,7 @@ def read_rsvps(deps: Deps, rota: Rota, now: datetime,
             log.exception("calendar: could not read answers for %s %s", community.id,
                           session.date)
             continue
+        activity.answer(deps.store, community.id, session.date, answers, now)
         if answers.get(presenter.email) != "declined":
             continue
         try:
@@ -90,7 +91,7 @@ def read_rsvps(deps: Deps, rota: Rota, now: datetime,
         except InputError as error:
             log.warning("rsvp: %s", error)
             continue
-        rotas.save(deps.store, rota, decision)
+        rotas.save(deps.store, rota, decision, now)
         rota, delivery = announce(deps, after, decision, [Confirmation(
             presenter.email, "confirm", f"declined-{session.date.isoformat()}",
             f"You declined {day_words(session.date)}: someone else takes it",

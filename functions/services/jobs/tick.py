@@ -9,10 +9,11 @@ from .. import rotas
 from ..changes.announce import announce, send_cancellations
 from .calendar_sync import sync_calendar
 from ..delivery.invitations import Invitations, record_retried
-from ...ports import Fanout
 from ..deps import Deps
 from .digest import send_digest
 from .presenters import alert_organisers, send_heads_ups, send_reminders
+from .prompts import ask_about_pauses, send_topic_reminders
+from .health import send_health
 from ..delivery.outbox import Delivery, retry_pending
 from ..replies.inbox import read_inbox
 from .rsvp import polled, read_changed_answers, read_rsvps
@@ -68,8 +69,8 @@ def run_community(deps: Deps, community_id: str, report: TickReport | None = Non
     rota, declined = read_rsvps(deps, rota, now)
     book = Invitations(deps, rota, now)
     deliveries = [announced, *declined]
-    for job in (send_heads_ups, send_cancellations, send_reminders, send_digest,
-                alert_organisers):
+    for job in (send_heads_ups, send_cancellations, send_reminders, send_topic_reminders,
+                send_digest, alert_organisers, ask_about_pauses, send_health):
         deliveries.append(job(deps, book, now))
     for delivery in deliveries:
         report.count(delivery)
@@ -89,11 +90,12 @@ def due_after(deps: Deps, rota: Rota, now: datetime) -> datetime:
     return min(due)
 
 
-def tick(deps: Deps, fanout: Fanout | None = None) -> TickReport:
+def tick(deps: Deps) -> TickReport:
     """Every community in turn; one community's failure does not stop the others, and an
     inbox or calendar that cannot be read stops none of them.
 
-    With a fanout, each community's jobs run in their own function invocation instead.
+    With a fanout (deps.fanout), each community's jobs run in their own function
+    invocation instead.
     """
     report = TickReport()
     deps.pacer.begin()
@@ -110,6 +112,7 @@ def tick(deps: Deps, fanout: Fanout | None = None) -> TickReport:
         log.exception("tick: calendar answers could not be read")
         report.errors.append(f"calendar: {type(error).__name__}: {error}")
     due = deps.store.due_communities(deps.clock.now())  # the others have nothing to do
+    fanout = deps.fanout
     if fanout is not None:
         fanout.publish(due)
         report.communities = len(due)

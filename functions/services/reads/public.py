@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ...domain.digest import session_line
 from ...domain.invites import Event
+from ...domain.timing import zone
 from ...domain.models import Community
 from ...domain.validation import FULL_WEEKDAYS
 from ...mail.compose import reply_address
@@ -20,6 +21,7 @@ from ..jobs.calendar_sync import event_for
 from ..deps import Deps
 
 FEED_WEEKS = 12
+PAST_SESSIONS = 6  # the last sessions held, on the roster page
 
 
 def community_by_token(store: Store, tokens: Tokens, token: str) -> Community | None:
@@ -39,7 +41,15 @@ def roster_page(deps: Deps, community: Community, now: datetime) -> dict:
     sessions = [s for s in lookup.coming_sessions(deps.store, community.id, now)
                 if s.starts_at and s.ends_at and s.ends_at > now][:FEED_WEEKS]
     lines = [session_line(community, s, roster, now) for s in sessions]
+    past = [s for s in deps.store.list_sessions(community.id,
+                                                start=(now - timedelta(weeks=12)).date())
+            if s.held(now)][-PAST_SESSIONS:]
+    shared = deps.store.list_links(community.id, now - timedelta(weeks=4))
     return {
+        "held": [session_line(community, s, roster, now) for s in reversed(past)],
+        "shared": [{"url": k.url, "note": k.note, "name": k.name,
+                    "day": k.shared_at.astimezone(zone(community)).date().isoformat()}
+                   for k in reversed(shared)],
         "community": community,
         "sessions": lines,
         "weekday": FULL_WEEKDAYS[community.weekday].capitalize(),

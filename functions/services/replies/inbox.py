@@ -23,7 +23,7 @@ from ...domain.errors import InputError
 from ...domain.models import BOUNCE_LIMIT, Community, Member
 from ...domain.timing import local_date
 from ...mail.compose import reply_address, sent_message
-from .. import lookup
+from .. import activity, lookup
 from ..changes import members, sessions
 from ..deps import Deps
 from ..changes.announce import Confirmation
@@ -193,6 +193,8 @@ def _rsvp(deps: Deps, community: Community, email: str, inbound: Inbound,
     answer = inbound.calendar_reply
     status = (answer.partstat or "").lower()
     day = _session_date(answer.uid or "", community)
+    if day is not None and (answer.attendee or email) == email:
+        activity.answer(deps.store, community.id, day, {email: status}, now)
     if status != "declined" or day is None or (answer.attendee or email) != email:
         return Handled("rsvp", status or "no answer", community.id, email)
     try:

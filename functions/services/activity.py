@@ -1,0 +1,56 @@
+"""What people did that the rota's own records do not keep: swaps, departures and calendar
+answers, written to the store's ledger for the report (addresses only as digests)."""
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timedelta
+
+from ..domain.delivery import Entry
+from ..ports import Store
+
+RETENTION = timedelta(days=800)  # long enough for a two-year report
+SWAP, LEFT = "swap", "left"
+RSVP_STATES = ("accepted", "declined", "tentative")
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def note(store: Store, community_id: str, kind: str, now: datetime, *who: str) -> None:
+    """One event of `kind` at `now` (the same event noted twice counts once)."""
+    key = f"{community_id}/activity/{kind}/{now.isoformat()}/{_digest(*who)}"
+    store.swap(key, None, Entry(kind, now, expires=now + RETENTION))
+
+
+def events(store: Store, community_id: str, kind: str) -> list[datetime]:
+    """When each event of `kind` happened."""
+    return [updated for _, _, updated, _ in
+            store.list_records(f"{community_id}/activity/{kind}/")]
+
+
+def answer(store: Store, community_id: str, day: date, answers: dict[str, str],
+           now: datetime) -> None:
+    """Members' latest answers to the invite of the session on `day` (one read for all)."""
+    keys = {f"{community_id}/rsvp/{day.isoformat()}/{digest_of(email)}": status.lower()
+            for email, status in answers.items() if status.lower() in RSVP_STATES}
+    if not keys:
+        return
+    known = store.ledger(list(keys))
+    for key, status in keys.items():
+        current = known.get(key)
+        if current is None or current.state != status:
+            store.swap(key, current, Entry(status, now, expires=now + RETENTION))
+
+
+def answers(store: Store, community_id: str) -> dict[date, dict[str, str]]:
+    """Answers by session date: {email digest: status}."""
+    found: dict[date, dict[str, str]] = {}
+    for key, state, _, _ in store.list_records(f"{community_id}/rsvp/"):
+        day, who = key.split("/")[2:4]
+        found.setdefault(date.fromisoformat(day), {})[who] = state
+    return found
+
+
+def digest_of(email: str) -> str:
+    return _digest(email.lower())

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.builders import cop
+
+
+@pytest.fixture
+def guild(tmp_path):
+    """A data folder with the Product Guild (Sydney, Fridays 16:00) and five members."""
+    data = tmp_path / "data"
+    cop(data, "community", "add", "guild", "--name", "Product Guild",
+        "--timezone", "Australia/Sydney", "--weekday", "fri", "--time", "16:00",
+        "--minutes", "30", "--holidays", "AU-NSW", "--lookahead", "4")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("email,name\n" + "".join(
+        f"p{i}@example.com,Person {i}\n" for i in range(5)))
+    cop(data, "member", "import", "guild", str(roster))
+    return data
