@@ -28,6 +28,7 @@ def test_an_old_database_is_migrated_and_keeps_its_data(tmp_path):
     store.add_link("pm", link)
     assert store.list_links("pm", link.shared_at) == [link]
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.due_communities(datetime(2026, 1, 1, tzinfo=timezone.utc)) == ["pm"]
 
 
 def test_reopening_is_a_no_op(tmp_path):

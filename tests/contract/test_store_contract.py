@@ -301,6 +301,16 @@ def test_settling_the_due_time_keeps_a_change_marked_during_the_run(store):
     assert store.due_communities(NOW + timedelta(days=2)) == ["c", "new"]
 
 
+def test_firestore_communities_stored_before_the_index_are_due_once(open_store):
+    old = open_store()
+    if not isinstance(old, FirestoreStore):
+        pytest.skip("SQLite migrates its index (test_sqlite_migrations); memory has no past")
+    old.put_community(Community(id="old", name="Old", timezone="UTC"))
+    assert old.due_communities(NOW) == ["old"]
+    old.settle_due("old", NOW + timedelta(days=1), old.due_mark("old"))
+    assert open_store().due_communities(NOW) == []  # indexed once: not due again
+
+
 def test_a_deleted_community_is_never_due_again(store):
     store.put_community(Community(id="gone", name="Gone", timezone="UTC"))
     store.mark_due("gone", NOW)
