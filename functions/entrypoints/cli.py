@@ -56,6 +56,8 @@ def _community_options(parser: argparse.ArgumentParser, creating: bool) -> None:
     parser.add_argument("--allow-domain", dest="allow_domain", nargs="+", action="extend")
     parser.add_argument("--organiser", nargs="+", action="extend")
     parser.add_argument("--video-url", dest="video_url", help="https link to the call")
+    parser.add_argument("--chat-webhook", dest="chat_webhook", metavar="URL",
+                        help="Slack or Google Chat incoming webhook (none: remove it)")
 
 
 def build_parser() -> Parser:
@@ -162,7 +164,7 @@ def community_row(c) -> dict[str, Any]:
             "reply_to": c.reply_to,
             "blackouts": [d.isoformat() for d in c.blackouts],
             "allow_domains": list(c.allow_domains), "organisers": list(c.organisers),
-            "video_url": c.video_url}
+            "video_url": c.video_url, "chat_webhook": validation.masked_url(c.chat_webhook)}
 
 
 def run_community_command(app: Container, args: argparse.Namespace) -> None:
@@ -205,10 +207,12 @@ def run_community_record(app: Container, args: argparse.Namespace, community_id:
             _say(f"{key.ljust(width)}  {'-' if value is None else value}")
     elif args.action == "export":
         data = removal.export_community(app.store, community_id)
+        community = data["community"]  # the webhook is a secret: not in exports either
+        data["community"] = {**to_record(community),
+                             "chat_webhook": validation.masked_url(community.chat_webhook)}
         _print_json({key: [to_record(v) for v in value] if key in ("members", "sessions",
                                                                     "links") else value
-                     for key, value in {**data, "community": to_record(data["community"]),
-                                        "format": "cop-rota export 1"}.items()})
+                     for key, value in {**data, "format": "cop-rota export 1"}.items()})
     else:
         if args.yes:
             _check_mail(app, [community_id])
@@ -322,6 +326,8 @@ def run_dry_tick(app: Container) -> None:
                      + (f" (was {old.presenter or old.status})" if old else ""))
     for message in shadow.mailer.sent:
         _say(f"send     {message['X-Cop-Kind']} to {message['To']}: {message['Subject']}")
+    for text in shadow.chat.posted:
+        _say(f"post     to the chat: {text.splitlines()[0]}")
     for event in shadow.calendar.published:
         _say(f"publish  {event.uid} sequence {event.sequence}"
              + (" (cancelled)" if event.cancelled else ""))
