@@ -20,7 +20,7 @@ from ..services.changes import communities, members, removal, sessions
 from ..services import lookup
 from ..services.reads import tables as views
 from ..services.changes.announce import Confirmation
-from .terminal import safe, safe_json
+from .terminal import report_lines, safe, safe_json
 from ..services.reads.preview import preview
 from ..services.replies.inbox import handle_reply
 from ..services.reads.report import engagement
@@ -352,25 +352,8 @@ def run_report(app: Container, args: argparse.Namespace) -> None:
     if args.json:
         _print_json(figures)
         return
-    f, m = figures, figures["members"]
-    print(f"{args.id}, {f['from']} to {f['to']} ({f['weeks_count']} weeks)")
-    print(f"  sessions held     {f['sessions_held']} ({f['sessions']['with_topic']} with a "
-          f"topic, {f['sessions_without_presenter']} without a presenter, "
-          f"{f['distinct_presenters']} presenters)")
-    print(f"  no session        {f['sessions_skipped_holiday']} holidays, "
-          f"{f['sessions']['blackout']} blackouts, {f['sessions']['cancelled']} cancelled")
-    print(f"  skips, swaps      {f['skips']}, {f['swaps']}")
-    print(f"  links shared      {f['shares']}")
-    print(f"  invites           {f['rsvp_accepted']} accepted, {f['rsvp_declined']} declined, "
-          f"{f['rsvp_no_answer']} no answer")
-    print(f"  members           {m['active']} active, {m['paused']} paused, "
-          f"{m['opted_out']} opted out; {f['joined']} joined, {f['left']} left in the period")
-    print(f"  turns per active  {f['fairness']['least_presented']} to "
-          f"{f['fairness']['most_presented']} (all time)")
-    if f["not_yet_presented"]:
-        _say(f"  not presented yet {', '.join(f['not_yet_presented'])}")
-    for p in f["presenters"]:
-        _say(f"  {p['times']}× {p['name']} <{p['email']}>")
+    for line in report_lines(args.id, figures):
+        _say(line)
 
 
 def run_reply(app: Container, args: argparse.Namespace) -> None:

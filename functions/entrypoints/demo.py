@@ -21,6 +21,8 @@ from ..domain.jobs import next_due, next_tick
 from ..domain.timing import local_date
 from ..services.changes import communities, members
 from ..services.reads import tables as views
+from ..services.reads.report import engagement
+from .terminal import report_lines, safe
 from ..services.jobs.tick import tick
 
 COMMUNITY = "guild"
@@ -82,6 +84,9 @@ def run_demo(data: Path, weeks: int, start: datetime) -> None:
                *(when for when, _, _ in script)]
         clock.set(max(next_tick(min(due)), now + timedelta(minutes=15)))
     _summary(app, root, start, end, ticks)
+    print(f"\nThe report of those {weeks} weeks (`report {COMMUNITY} --weeks {weeks}`):")
+    for line in report_lines(COMMUNITY, engagement(app.store, COMMUNITY, end, min(weeks, 520))):
+        print(safe(line))
 
 
 def _reply(outbox: Path, sender: str, text: str, now: datetime) -> bytes:
