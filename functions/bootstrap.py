@@ -6,10 +6,9 @@ import time
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from .adapters.clock import FixedClock, SystemClock
-from .config import Config, path_of
+from .config import Backend, Config
 from .domain.errors import InputError
 from .mail.compose import MailSettings
 from .ports import Calendar, Chat, Clock, Fanout, Inbox, Mailer, Store
@@ -72,44 +71,42 @@ class Container:
 
     @cached_property
     def store(self) -> Store:
-        url = self.config.store
-        scheme = urlsplit(url).scheme
-        if scheme == "sqlite":
+        backend = self.config.store
+        if backend.scheme == "sqlite":
             from .adapters.sqlite_store import SqliteStore
-            return SqliteStore(path_of(url))
-        if scheme == "memory":
+            return SqliteStore(backend.path)
+        if backend.scheme == "memory":
             from .adapters.memory_store import MemoryStore
             return MemoryStore()
         from .adapters.firestore_store import FirestoreStore
-        project, _, database = url.split("://", 1)[1].partition("/")
+        project, _, database = backend.target.partition("/")
         return FirestoreStore(project, database or "(default)")
 
     @cached_property
     def mailer(self) -> Mailer:
-        url = self.config.mail
-        scheme = urlsplit(url).scheme
-        if scheme == "maildir":
+        backend = self.config.mail
+        if backend.scheme == "maildir":
             from .adapters.maildir import MaildirOutbox
-            return MaildirOutbox(path_of(url))
-        if scheme in ("smtp", "smtps"):
+            return MaildirOutbox(backend.path)
+        if backend.scheme in ("smtp", "smtps"):
             from .adapters.smtp import SmtpMailer
-            return SmtpMailer.from_url(url, self.config.smtp_username,
+            return SmtpMailer.from_url(backend.url, self.config.smtp_username,
                                        self.config.smtp_password)
         from .adapters.gmail import GmailMailer
         from .adapters.google_auth import service_factory
-        sender = url.split("://", 1)[1]
+        sender = backend.target
         return GmailMailer(sender, service_factory("gmail", sender,
                                                    self.config.google_credentials))
 
     @cached_property
     def calendar(self) -> Calendar:
-        url = self.config.calendar
-        if urlsplit(url).scheme == "ics":
+        backend = self.config.calendar
+        if backend.scheme == "ics":
             from .adapters.ics_calendar import IcsCalendar
-            return IcsCalendar(path_of(url), self.clock)
+            return IcsCalendar(backend.path, self.clock)
         from .adapters.google_calendar import GoogleCalendar
         from .adapters.google_auth import service_factory
-        calendar_id = url.split("://", 1)[1]
+        calendar_id = backend.target
         # Inviting attendees needs a real user to act as: the Gmail sender, or the owner
         # of a primary calendar named by its address.
         owner = calendar_id if ("@" in calendar_id and
@@ -135,7 +132,7 @@ class Container:
     def secret(self) -> str:
         if self.config.secret:
             return self.config.secret
-        if urlsplit(self.config.store).scheme != "sqlite":
+        if self.config.store.scheme != "sqlite":
             raise InputError("COP_SECRET must be set when state is not in a local SQLite file")
         # On a laptop: one random key, kept beside the database.
         path = Path(self.config.data_dir) / "secret.key"
@@ -148,11 +145,11 @@ class Container:
     @cached_property
     def mail(self) -> MailSettings:
         sender = None
-        if urlsplit(self.config.mail).scheme == "gmail":
-            sender = self.config.mail.split("://", 1)[1]
+        if self.config.mail.scheme == "gmail":
+            sender = self.config.mail.target
         return MailSettings(public_url=self.config.public_url, tokens=Tokens(self.secret),
                             default_reply_to=self.config.reply_to, sender=sender,
-                            attach_invites=urlsplit(self.config.calendar).scheme == "ics",
+                            attach_invites=self.config.calendar.scheme == "ics",
                             trusted_authserv=self.config.trusted_authserv,
                             real_recipients=real_recipients(self.config.mail))
 
@@ -160,13 +157,13 @@ class Container:
     def inbox(self) -> Inbox | None:
         if self._config is None:
             return None
-        url = self.config.inbox
-        if urlsplit(url).scheme == "maildir":
+        backend = self.config.inbox
+        if backend.scheme == "maildir":
             from .adapters.maildir import MaildirInbox
-            return MaildirInbox(path_of(url))
+            return MaildirInbox(backend.path)
         from .adapters.gmail_inbox import GmailInbox
         from .adapters.google_auth import service_factory
-        mailbox = url.split("://", 1)[1]
+        mailbox = backend.target
         return GmailInbox(mailbox, service_factory("gmail-inbox", mailbox,
                                                    self.config.google_credentials))
 
@@ -174,12 +171,11 @@ class Container:
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
-def real_recipients(mail_url: str) -> bool:
+def real_recipients(mail: Backend) -> bool:
     """Gmail, or an SMTP relay other than one on this machine (a local test server)."""
-    parts = urlsplit(mail_url)
-    if parts.scheme == "maildir":
+    if mail.scheme == "maildir":
         return False
-    return not (parts.scheme in ("smtp", "smtps") and (parts.hostname or "") in LOOPBACK)
+    return not (mail.scheme in ("smtp", "smtps") and mail.host in LOOPBACK)
 
 
 def dry_run(app: Container) -> Container:

@@ -20,11 +20,37 @@ SCHEMES = {
 
 
 @dataclass(frozen=True)
+class Backend:
+    """A backend named by a settings URL, parsed once: `sqlite://.data/cop.db` is scheme
+    `sqlite` and target `.data/cop.db` (for a file scheme, a path, relative or absolute)."""
+
+    url: str
+    scheme: str
+    target: str
+
+    @classmethod
+    def parse(cls, name: str, value: str, schemes: tuple[str, ...]) -> "Backend":
+        scheme, sep, target = value.partition("://")
+        if not sep or scheme not in schemes or not target:
+            raise InputError(f"{name}={value!r}: expected one of "
+                             + ", ".join(f"{s}://…" for s in schemes))
+        return cls(value, scheme, target)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.target)
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+
+@dataclass(frozen=True)
 class Config:
-    store: str
-    mail: str
-    inbox: str
-    calendar: str
+    store: Backend
+    mail: Backend
+    inbox: Backend
+    calendar: Backend
     data_dir: Path
     fanout: str | None = None
     gmail_topic: str | None = None  # Pub/Sub topic the Gmail inbox's watch publishes to
@@ -50,15 +76,9 @@ class Config:
             "COP_INBOX": f"maildir://{data / 'inbox'}",
             "COP_CALENDAR": f"ics://{data / 'calendar'}",
         }
-        urls = {}
-        for name, default in defaults.items():
-            value = (env.get(name) or "").strip() or default
-            scheme = urlsplit(value).scheme
-            if scheme not in SCHEMES[name]:
-                raise InputError(
-                    f"{name}={value!r}: expected one of "
-                    + ", ".join(f"{s}://…" for s in SCHEMES[name]))
-            urls[name] = value
+        backends = {name: Backend.parse(name, (env.get(name) or "").strip() or default,
+                                        SCHEMES[name])
+                    for name, default in defaults.items()}
         fanout = (env.get("COP_FANOUT") or "").strip() or None
         if fanout and not fanout.startswith("pubsub://projects/"):
             raise InputError(f"COP_FANOUT={fanout!r}: expected pubsub://projects/P/topics/T")
@@ -66,8 +86,9 @@ class Config:
         if gmail_topic and not re.fullmatch(r"projects/[^/]+/topics/[^/]+", gmail_topic):
             raise InputError(f"COP_GMAIL_TOPIC={gmail_topic!r}: expected projects/P/topics/T")
         return cls(
-            store=urls["COP_STORE"], mail=urls["COP_MAIL"], inbox=urls["COP_INBOX"],
-            calendar=urls["COP_CALENDAR"], data_dir=data, fanout=fanout,
+            store=backends["COP_STORE"], mail=backends["COP_MAIL"],
+            inbox=backends["COP_INBOX"], calendar=backends["COP_CALENDAR"], data_dir=data,
+            fanout=fanout,
             gmail_topic=gmail_topic,
             public_url=(env.get("COP_PUBLIC_URL") or "http://localhost:8080").rstrip("/"),
             secret=env.get("COP_SECRET") or None,
@@ -79,7 +100,7 @@ class Config:
             google_credentials=env.get("GOOGLE_APPLICATION_CREDENTIALS") or None,
             mail_rate=_positive(env, "COP_MAIL_RATE", 140),
             mail_daily_cap=int(_positive(env, "COP_MAIL_DAILY_CAP", 0)) or (
-                2000 if urls["COP_MAIL"].startswith("gmail:") else None),
+                2000 if backends["COP_MAIL"].scheme == "gmail" else None),
             send_minutes=_positive(env, "COP_SEND_MINUTES", 5),
         )
 
@@ -113,8 +134,3 @@ def parse_instant(text: str, what: str = "--now") -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
-
-
-def path_of(url: str) -> Path:
-    """The path of a file-scheme URL: everything after `://`, relative or absolute."""
-    return Path(url.split("://", 1)[1])

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..adapters.clock import FixedClock
 from ..bootstrap import Container
-from ..config import Config, path_of
+from ..config import Config
 from ..domain.errors import InputError
 from ..domain.jobs import next_due, next_tick
 from ..domain.timing import local_date
@@ -66,7 +66,7 @@ def run_demo(data: Path, weeks: int, start: datetime) -> None:
          "share: https://martinfowler.com/articles/feature-toggles.html worth a read"),
         (start + timedelta(days=16), "grace@example.com", f"pause until {back}"),
     ]
-    inbox = mailbox.Maildir(path_of(app.config.inbox), create=True)
+    inbox = mailbox.Maildir(app.config.inbox.path, create=True)
     end = start + timedelta(weeks=weeks)
     ticks = 0
     while clock.now() < end:
@@ -75,7 +75,7 @@ def run_demo(data: Path, weeks: int, start: datetime) -> None:
             _, sender, text = item
             print(f"{local_date(app.store.get_community(COMMUNITY), now)}: {sender} "
                   f"replies \"{text}\"")
-            inbox.add(_reply(path_of(app.config.mail), sender, text, now))
+            inbox.add(_reply(app.config.mail.path, sender, text, now))
             script.remove(item)
         tick(app)
         ticks += 1
@@ -119,15 +119,15 @@ def _summary(app: Container, root: Path, start: datetime, end: datetime, ticks: 
         who = names.get(row["presenter"], "-")
         topic = f"  “{topics[row['date']]}”" if topics.get(row["date"]) else ""
         print(f"  {row['date']}  {row['status']:<9}  {who}{topic}")
-    outbox = path_of(app.config.mail)
-    calendar = path_of(app.config.calendar)
+    outbox = app.config.mail.path
+    calendar = app.config.calendar.path
     kinds = Counter(m["X-Cop-Kind"] for m in mailbox.Maildir(outbox, create=False))
     sent = sum(kinds.values())
     invites = len(list(calendar.glob("*.ics"))) if calendar.exists() else 0
     print(f"\nEmails ({sent}):       {outbox}/new/  (RFC 5322 files; open with any mail app)")
     print("                   " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
     print(f"Invites ({invites}):       {calendar}/  (one .ics per session)")
-    print(f"State:             {path_of(app.config.store)}")
+    print(f"State:             {app.config.store.path}")
     python = os.path.relpath(sys.executable) if sys.prefix != sys.base_prefix else "python"
     print(f"Try:  COP_NOW={end.isoformat(timespec='minutes')} {python} -m functions --data {root} "
           f"schedule {COMMUNITY} --from {rows[0]['date'] if rows else ''}")

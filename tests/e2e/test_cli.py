@@ -21,10 +21,9 @@ from tests.builders import NOW, ROOT, cop, cop_process
 def test_contract_of_member_list_and_schedule(guild):
     rows = json.loads(cop(guild, "member", "list", "guild", "--json").stdout)
     assert [r["email"] for r in rows] == [f"p{i}@example.com" for i in range(5)]
-    assert set(rows[0]) >= {"email", "name", "status", "paused_until", "times_presented",
-                            "last_presented"}  # the contract's keys; more may be added
+    assert [set(r) for r in rows] == [{"email", "name", "status", "paused_until",
+                                       "times_presented", "last_presented"}] * len(rows)
     assert {r["status"] for r in rows} == {"active"}
-    assert {(r["mail"], r["bounces"]) for r in rows} == {("ok", 0)}
     schedule = json.loads(cop(guild, "schedule", "guild", "--weeks", "8", "--json").stdout)
     assert [set(r) for r in schedule] == [{"date", "presenter", "status"}] * len(schedule)
     assert [r["status"] for r in schedule[:4]] == ["planned"] * 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from functions.bootstrap import real_recipients
+from functions.config import SCHEMES, Backend
 from functions.domain.models import Community
 from functions.mail.compose import MailSettings, refusal
 from functions.mail.tokens import Tokens
@@ -16,7 +17,7 @@ from functions.mail.tokens import Tokens
     ("gmail://rota@example.com", True),
 ])
 def test_real_recipients(url, real):
-    assert real_recipients(url) is real
+    assert real_recipients(Backend.parse("COP_MAIL", url, SCHEMES["COP_MAIL"])) is real
 
 
 @pytest.mark.parametrize("reply_to, default, public_url, refused", [
@@ -34,3 +35,12 @@ def test_refusal(reply_to, default, public_url, refused):
     assert (reason is None) if refused is None else (refused in reason)
     local = MailSettings(public_url=public_url, tokens=Tokens("k"), default_reply_to=default)
     assert refusal(local, community) is None  # the Maildir outbox: trying it out
+
+
+@pytest.mark.parametrize("value", ["sqlite:/cop.db", "postgres://db", "sqlite://", "cop.db"])
+def test_a_store_url_is_checked_once_where_it_is_read(value):
+    from functions.config import Config
+    from functions.domain.errors import InputError
+
+    with pytest.raises(InputError, match="COP_STORE"):
+        Config.from_env({"COP_STORE": value})
