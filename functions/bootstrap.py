@@ -11,13 +11,13 @@ from .adapters.clock import FixedClock, SystemClock
 from .config import Backend, Config
 from .domain.errors import InputError
 from .mail.compose import MailSettings
-from .ports import Calendar, Clock, Fanout, Inbox, Mailer, Store
+from .ports import Calendar, Chat, Clock, Fanout, Inbox, Mailer, Store
 from .services.delivery.pacing import Pacer
 from .mail.tokens import Tokens
 
 
 NAMES = {"store", "mailer", "calendar", "clock", "mail", "inbox", "fanout", "lease_clock",
-         "pacer", "secret"}
+         "pacer", "secret", "chat"}
 
 
 class Container:
@@ -115,6 +115,11 @@ class Container:
             "calendar", self.mail.sender or owner, self.config.google_credentials))
 
     @cached_property
+    def chat(self) -> Chat:
+        from .adapters.webhook_chat import WebhookChat
+        return WebhookChat()
+
+    @cached_property
     def fanout(self) -> Fanout | None:
         if self._config is None or not self.config.fanout:
             return None
@@ -176,8 +181,10 @@ def real_recipients(mail: Backend) -> bool:
 def dry_run(app: Container) -> Container:
     """The same collaborators, except that nothing is written: store writes stay in memory,
     mail and calendar updates are only recorded, the inbox is read but left as it is."""
-    from .adapters.dry_run import OverlayStore, PeekingInbox, RecordingCalendar, RecordingMailer
+    from .adapters.dry_run import (OverlayStore, PeekingInbox, RecordingCalendar, RecordingChat,
+                                   RecordingMailer)
     return Container(store=OverlayStore(app.store), mailer=RecordingMailer(app.mailer),
                      calendar=RecordingCalendar(app.calendar), clock=app.clock, mail=app.mail,
                      inbox=PeekingInbox(app.inbox) if app.inbox is not None else None,
-                     lease_clock=app.lease_clock, pacer=app.pacer, fanout=None)
+                     lease_clock=app.lease_clock, pacer=app.pacer, fanout=None,
+                     chat=RecordingChat())

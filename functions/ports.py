@@ -113,6 +113,15 @@ class Calendar(Protocol):
         """
 
 
+class Chat(Protocol):
+    def post(self, webhook: str, text: str) -> None:
+        """Post plain text to a chat's incoming webhook (Slack or Google Chat).
+
+        Raises TemporaryFailure (5xx, 429 with its Retry-After, a timeout, no connection)
+        or PermanentFailure (any other refusal). Never logs the webhook: it is a secret.
+        """
+
+
 class Fanout(Protocol):
     def publish(self, community_ids: list[str]) -> None:
         """Ask for each community's jobs to run elsewhere (one message per community)."""

@@ -175,3 +175,13 @@ class PeekingInbox:
 
     def done(self, handle: str) -> None:
         self.seen.add(handle)
+
+
+class RecordingChat:
+    """Keeps what would be posted to a team chat (without its webhook, a secret)."""
+
+    def __init__(self) -> None:
+        self.posted: list[str] = []
+
+    def post(self, webhook: str, text: str) -> None:
+        self.posted.append(text)

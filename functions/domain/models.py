@@ -1,7 +1,7 @@
 """The things the rota is made of: communities, members and sessions."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Literal
 
@@ -32,6 +32,8 @@ class Community:
     allow_domains: tuple[str, ...] = ()
     organisers: tuple[str, ...] = ()
     video_url: str | None = None
+    # Slack or Google Chat incoming webhook: a secret, so never in a repr (nor a log line)
+    chat_webhook: str | None = field(default=None, repr=False)
     created: datetime | None = None
     # Sessions before this date have been counted into each member's turns (see Rota.settle),
     # so planning never needs to read the history before it. None: nothing counted yet.

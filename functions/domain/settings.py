@@ -16,6 +16,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "lookahead": validation.lookahead,
     "reply_to": validation.email_address,
     "video_url": lambda v: validation.https_url(v, "--video-url"),
+    "chat_webhook": validation.webhook_url,  # a secret: masked wherever it is shown
 }
 OPTIONS = (*CHECKS, "digest", "blackout", "allow_domain", "organiser")
 

@@ -61,6 +61,35 @@ def https_url(value: str, what: str) -> str:
     return value
 
 
+def webhook_url(value: str, what: str = "--chat-webhook") -> str | None:
+    """A chat's incoming-webhook URL: https, or plain http to this machine only. It is a
+    secret, so errors name only its scheme and host. `none` removes it."""
+    try:
+        value = plain_text(value, what, 2000)
+    except InputError:
+        raise InputError(f"{what}: not a URL (empty, too long or with control "
+                         "characters)") from None
+    if value.lower() == "none":
+        return None
+    parts = urlsplit(value)
+    host = (parts.hostname or "").lower()
+    shown = f"{parts.scheme}://{host}/…" if host else "that value"
+    loopback = host == "localhost" or host == "::1" or host.startswith("127.")
+    if " " in value or not host or not (parts.scheme == "https"
+                                        or (parts.scheme == "http" and loopback)):
+        raise InputError(f"{what} {shown}: use an https:// webhook URL (http:// only to "
+                         "this machine)")
+    return value
+
+
+def masked_url(value: str | None) -> str | None:
+    """A secret URL as it may be shown: scheme and host only."""
+    if not value:
+        return value
+    parts = urlsplit(value)
+    return f"{parts.scheme}://{parts.hostname}/… (hidden)"
+
+
 def domain(value: str, what: str = "--allow-domain") -> str:
     """A mail domain, normalised (lower case, IDNA as people write it)."""
     from email_validator import EmailNotValidError, validate_email  # on first use

@@ -17,7 +17,7 @@ from ..domain.errors import InputError
 from ..domain.wording import day_words
 from ..mail.compose import refusal, reply_address
 from ..services import lookup
-from .terminal import safe, safe_json
+from .terminal import report_lines, safe, safe_json
 
 # The services each command calls are imported in that command: `--help` and simple reads
 # load only what they use.
@@ -53,6 +53,8 @@ def _community_options(parser: argparse.ArgumentParser, creating: bool) -> None:
     parser.add_argument("--allow-domain", dest="allow_domain", nargs="+", action="extend")
     parser.add_argument("--organiser", nargs="+", action="extend")
     parser.add_argument("--video-url", dest="video_url", help="https link to the call")
+    parser.add_argument("--chat-webhook", dest="chat_webhook", metavar="URL",
+                        help="Slack or Google Chat incoming webhook (none: remove it)")
 
 
 def build_parser() -> Parser:
@@ -159,7 +161,7 @@ def community_row(c) -> dict[str, Any]:
             "reply_to": c.reply_to,
             "blackouts": [d.isoformat() for d in c.blackouts],
             "allow_domains": list(c.allow_domains), "organisers": list(c.organisers),
-            "video_url": c.video_url}
+            "video_url": c.video_url, "chat_webhook": validation.masked_url(c.chat_webhook)}
 
 
 def run_community_command(app: Container, args: argparse.Namespace) -> None:
@@ -206,10 +208,12 @@ def run_community_record(app: Container, args: argparse.Namespace, community_id:
         from ..services.changes import removal
 
         data = removal.export_community(app.store, community_id)
+        community = data["community"]  # the webhook is a secret: not in exports either
+        data["community"] = {**to_record(community),
+                             "chat_webhook": validation.masked_url(community.chat_webhook)}
         _print_json({key: [to_record(v) for v in value] if key in ("members", "sessions",
                                                                     "links") else value
-                     for key, value in {**data, "community": to_record(data["community"]),
-                                        "format": "cop-rota export 1"}.items()})
+                     for key, value in {**data, "format": "cop-rota export 1"}.items()})
     else:
         from ..services.changes import removal
 
@@ -337,6 +341,8 @@ def run_dry_tick(app: Container) -> None:
                      + (f" (was {old.presenter or old.status})" if old else ""))
     for message in shadow.mailer.sent:
         _say(f"send     {message['X-Cop-Kind']} to {message['To']}: {message['Subject']}")
+    for text in shadow.chat.posted:
+        _say(f"post     to the chat: {text.splitlines()[0]}")
     for event in shadow.calendar.published:
         _say(f"publish  {event.uid} sequence {event.sequence}"
              + (" (cancelled)" if event.cancelled else ""))
@@ -363,25 +369,8 @@ def run_report(app: Container, args: argparse.Namespace) -> None:
     if args.json:
         _print_json(figures)
         return
-    f, m = figures, figures["members"]
-    print(f"{args.id}, {f['from']} to {f['to']} ({f['weeks_count']} weeks)")
-    print(f"  sessions held     {f['sessions_held']} ({f['sessions']['with_topic']} with a "
-          f"topic, {f['sessions_without_presenter']} without a presenter, "
-          f"{f['distinct_presenters']} presenters)")
-    print(f"  no session        {f['sessions_skipped_holiday']} holidays, "
-          f"{f['sessions']['blackout']} blackouts, {f['sessions']['cancelled']} cancelled")
-    print(f"  skips, swaps      {f['skips']}, {f['swaps']}")
-    print(f"  links shared      {f['shares']}")
-    print(f"  invites           {f['rsvp_accepted']} accepted, {f['rsvp_declined']} declined, "
-          f"{f['rsvp_no_answer']} no answer")
-    print(f"  members           {m['active']} active, {m['paused']} paused, "
-          f"{m['opted_out']} opted out; {f['joined']} joined, {f['left']} left in the period")
-    print(f"  turns per active  {f['fairness']['least_presented']} to "
-          f"{f['fairness']['most_presented']} (all time)")
-    if f["not_yet_presented"]:
-        _say(f"  not presented yet {', '.join(f['not_yet_presented'])}")
-    for p in f["presenters"]:
-        _say(f"  {p['times']}× {p['name']} <{p['email']}>")
+    for line in report_lines(args.id, figures):
+        _say(line)
 
 
 def run_reply(app: Container, args: argparse.Namespace) -> None:

@@ -16,11 +16,14 @@ from pathlib import Path
 from ..adapters.clock import FixedClock
 from ..bootstrap import Container
 from ..config import Config
+from ..services.delivery.pacing import Pacer
 from ..domain.errors import InputError
 from ..domain.jobs import next_due, next_tick
 from ..domain.timing import local_date
 from ..services.changes import communities, members
 from ..services.reads import tables as views
+from ..services.reads.report import engagement
+from .terminal import report_lines, safe
 from ..services.jobs.tick import tick
 
 COMMUNITY = "guild"
@@ -48,7 +51,8 @@ def run_demo(data: Path, weeks: int, start: datetime) -> None:
     root.mkdir(parents=True)
     (root / MARKER).write_text("made by `python -m functions demo`; rewritten on every run\n")
     clock = FixedClock(start)
-    app = Container(Config.from_env({}, root), clock=clock)
+    # Weeks go by in seconds: the pacer runs on the demo's time too and never waits.
+    app = Container(Config.from_env({}, root), clock=clock, pacer=Pacer())
     communities.add_community(
         app.store, start, COMMUNITY, name="Product Guild", timezone="Australia/Sydney",
         weekday=4, start=time(16, 0), minutes=30, holidays="AU-NSW",
@@ -82,6 +86,9 @@ def run_demo(data: Path, weeks: int, start: datetime) -> None:
                *(when for when, _, _ in script)]
         clock.set(max(next_tick(min(due)), now + timedelta(minutes=15)))
     _summary(app, root, start, end, ticks)
+    print(f"\nThe report of those {weeks} weeks (`report {COMMUNITY} --weeks {weeks}`):")
+    for line in report_lines(COMMUNITY, engagement(app.store, COMMUNITY, end, min(weeks, 520))):
+        print(safe(line))
 
 
 def _reply(outbox: Path, sender: str, text: str, now: datetime) -> bytes:

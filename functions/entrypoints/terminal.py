@@ -29,3 +29,28 @@ def safe_json(value: Any) -> str:
     out = json.dumps(value, indent=2, ensure_ascii=False)
     return re.sub(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]",
                   lambda m: f"\\u{ord(m[0]):04x}", out)
+
+
+def report_lines(community_id: str, f: dict) -> list[str]:
+    """The `report` table: the figures of `engagement`, one line each (unescaped)."""
+    m = f["members"]
+    lines = [
+        f"{community_id}, {f['from']} to {f['to']} ({f['weeks_count']} weeks)",
+        f"  sessions held     {f['sessions_held']} ({f['sessions']['with_topic']} with a "
+        f"topic, {f['sessions_without_presenter']} without a presenter, "
+        f"{f['distinct_presenters']} presenters)",
+        f"  no session        {f['sessions_skipped_holiday']} holidays, "
+        f"{f['sessions']['blackout']} blackouts, {f['sessions']['cancelled']} cancelled",
+        f"  skips, swaps      {f['skips']}, {f['swaps']}",
+        f"  links shared      {f['shares']}",
+        f"  invites           {f['rsvp_accepted']} accepted, {f['rsvp_declined']} declined, "
+        f"{f['rsvp_no_answer']} no answer",
+        f"  members           {m['active']} active, {m['paused']} paused, "
+        f"{m['opted_out']} opted out; {f['joined']} joined, {f['left']} left in the period",
+        f"  turns per active  {f['fairness']['least_presented']} to "
+        f"{f['fairness']['most_presented']} (all time)",
+    ]
+    if f["not_yet_presented"]:
+        lines.append(f"  not presented yet {', '.join(f['not_yet_presented'])}")
+    lines += [f"  {p['times']}× {p['name']} <{p['email']}>" for p in f["presenters"]]
+    return lines

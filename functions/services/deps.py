@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from ..mail.compose import MailSettings
-from ..ports import Calendar, Clock, Fanout, Inbox, Mailer, Store
+from ..ports import Calendar, Chat, Clock, Fanout, Inbox, Mailer, Store
 from .delivery.pacing import Pacer
 
 
@@ -21,3 +21,4 @@ class Deps(Protocol):
     lease_clock: Clock  # the real clock, even when `clock` is a scenario's
     pacer: Pacer
     fanout: Fanout | None  # set: the tick publishes one message per community instead
+    chat: Chat  # posts to a community's team chat (its webhook is the community's)

@@ -27,6 +27,7 @@ from typing import Callable
 from ...domain.jobs import TICK
 from ...domain.delivery import CLAIMED, FAILED, LEASE, PENDING, SENT, Entry, PermanentFailure, TemporaryFailure, backoff, expiry
 from ...ports import Clock, Mailer, Store
+from .chat import ChatSender, is_post
 from .pacing import Pacer
 
 log = logging.getLogger(__name__)
@@ -262,26 +263,51 @@ def _parse(raw: bytes) -> EmailMessage:
 
 
 def deliver(deps, now: datetime, items: list[Outgoing]) -> Delivery:
-    """Send what is due (in paced batches); one run's Outbox over the deps' collaborators."""
-    return _outbox(deps, now).send(items)
+    """Send what is due (in paced batches); one run's Outbox over the deps' collaborators.
+    Chat posts (keys ending in `/chat`) go to the community's webhook instead."""
+    report = Delivery()
+    for outbox, share in _outboxes(deps, now, items):
+        report.add(outbox.send(share))
+    return report
 
 
 def retry_pending(deps, community_id: str, now: datetime) -> Delivery:
     """Send again the community's pending messages whose retry time came; fail those whose
     deadline passed."""
-    outbox = _outbox(deps, now)
-    items = []
+    items, report = [], Delivery()
     for key, entry in deps.store.due_retries(now, RETRY_LIMIT, community_id):
         if entry.raw is None:
             continue
         if entry.deadline is not None and entry.deadline <= now:
             item = Outgoing(key, lambda: _parse(b""), entry.deadline)
+            outbox = _outbox(deps, now)
             outbox._fail(item, entry, f"gave up after {entry.attempts} attempt(s), too late "
                                       f"to matter: {entry.detail}")
+            report.add(outbox.report)
             continue
         items.append(Outgoing(key, (lambda raw=entry.raw: _parse(raw)), entry.deadline,
                               entry.invites))
-    return outbox.send(items, retrying=True)
+    for outbox, share in _outboxes(deps, now, items):
+        report.add(outbox.send(share, retrying=True))
+    return report
+
+
+def _outboxes(deps, now: datetime, items: list[Outgoing]):
+    """(outbox, its items): mail through the mailer, posts through their chat's webhook."""
+    mail = [i for i in items if not is_post(i.key)]
+    if mail or not items:
+        yield _outbox(deps, now), mail
+    posts: dict[str, list[Outgoing]] = {}
+    for item in items:
+        if is_post(item.key):
+            posts.setdefault(item.community, []).append(item)
+    for community_id, share in posts.items():
+        community = deps.store.get_community(community_id)
+        webhook = community.chat_webhook if community else None
+        # A few posts a week: their own pacer, so that a chat's Retry-After never holds
+        # mail (the ledger's retry time honours it across runs).
+        yield Outbox(deps.store, ChatSender(deps.chat, webhook), deps.lease_clock,
+                     Pacer(per_minute=60), now), share
 
 
 def _outbox(deps, now: datetime) -> Outbox:

@@ -60,8 +60,7 @@ def send_digest(deps: Deps, book: Invitations, now: datetime) -> Delivery:
     parts = digest_parts(deps, rota, session, slot, now)
     key = session.date.isoformat()
     day = local_date(community, slot)
-    end_of_day = local_instant(day + timedelta(days=1), time(0), zone(community))
-    deadline = min(end_of_day, session.starts_at or end_of_day)  # too late after its day
+    deadline = digest_deadline(community, slot, session)
     recipients = digest_recipients(rota.roster.values(), day)
     items = [outgoing(deps.mail, community, m, kind="digest", key=key, now=now,
                       deadline=deadline,
@@ -69,6 +68,13 @@ def send_digest(deps: Deps, book: Invitations, now: datetime) -> Delivery:
                                          offer={session.date}), **parts)
              for m in recipients]
     return book.send(deps, now, over_cap(deps, rota, session, len(recipients), now) + items)
+
+
+def digest_deadline(community: Community, slot: datetime, session: Session) -> datetime:
+    """A digest (and what is posted with it) is too late after its day or its session."""
+    end_of_day = local_instant(local_date(community, slot) + timedelta(days=1), time(0),
+                               zone(community))
+    return min(end_of_day, session.starts_at or end_of_day)
 
 
 def over_cap(deps: Deps, rota: Rota, session: Session, recipients: int,

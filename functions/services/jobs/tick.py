@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from .. import rotas
 from ..changes.announce import announce, send_cancellations
 from .calendar_sync import sync_calendar
+from .chat import post_to_chat
 from ..delivery.invitations import Invitations, record_retried
 from ..deps import Deps
 from .digest import send_digest
@@ -70,7 +71,7 @@ def run_community(deps: Deps, community_id: str, report: TickReport | None = Non
     book = Invitations(deps, rota, now)
     deliveries = [announced, *declined]
     for job in (send_heads_ups, send_cancellations, send_reminders, send_topic_reminders,
-                send_digest, alert_organisers, ask_about_pauses, send_health):
+                send_digest, post_to_chat, alert_organisers, ask_about_pauses, send_health):
         deliveries.append(job(deps, book, now))
     for delivery in deliveries:
         report.count(delivery)

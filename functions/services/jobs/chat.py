@@ -1,0 +1,37 @@
+"""The team chat's weekly posts, at the digest time and about the digest's session: who
+presents on what, and the links shared that week. Each is posted once (its ledger key)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from ...domain.chat import CHANNEL, presenter_post, shares_post
+from ...domain.digest import session_line
+from ...domain.jobs import digest_session
+from ..delivery.chat import post_message
+from ..delivery.invitations import Invitations
+from ..delivery.outbox import Delivery, Outgoing, deliver
+from ..deps import Deps
+from .digest import digest_deadline, shared_since
+
+
+def post_to_chat(deps: Deps, book: Invitations, now: datetime) -> Delivery:
+    rota = book.rota
+    community = rota.community
+    if not community.chat_webhook:
+        return Delivery()
+    due = digest_session(community, sorted(rota.sessions.values(), key=lambda s: s.date), now)
+    if due is None:
+        return Delivery()
+    slot, session = due
+    deadline = digest_deadline(community, slot, session)
+    line = session_line(community, session, rota.roster, now)
+    texts = {"chat-presenter": presenter_post(community.name, line, community.video_url)}
+    shared, _ = shared_since(deps, community, slot)
+    if shared:
+        texts["chat-shares"] = shares_post(community.name, shared)
+    items = []
+    for kind, text in texts.items():
+        key = f"{community.id}/{kind}/{session.date.isoformat()}/{CHANNEL}"
+        items.append(Outgoing(key, lambda key=key, text=text: post_message(key, text),
+                              deadline))
+    return deliver(deps, now, items)
