@@ -315,7 +315,8 @@ def run_tick(app: Container, args: argparse.Namespace) -> None:
     _check_mail(app, [c.id for c in app.store.list_communities()])
     report = tick(app)
     print(f"tick at {app.clock.now().isoformat()}: {report.communities} communities, "
-          f"{report.sent} emails sent, {report.failed} failed, {report.deferred} waiting to "
+          f"{report.sent} emails sent, {report.posted} chat posts, {report.failed} failed, "
+          f"{report.deferred} waiting to "
           f"be sent again, {report.events} calendar updates, {report.reassigned} sessions "
           f"(re)assigned, {report.replies} replies read")
     for problem in report.problems:  # one line each; exit status 1 when there is any

@@ -92,8 +92,11 @@ def _ticks(deps, until: datetime, step=timedelta(minutes=15)):
 def test_who_presents_is_posted_once_at_the_digest_time(guild, chat_server):
     _ticks(guild, DIGEST)
     assert chat_server.posts == []  # planning, heads-ups: nothing for the chat yet
-    _ticks(guild, DIGEST + timedelta(hours=2))
+    sent_before = len(guild.mailer.sent)
+    reports = _ticks(guild, DIGEST + timedelta(hours=2))
     assert len(chat_server.posts) == 1
+    assert sum(r.posted for r in reports) == 1  # counted as a post, not as an email
+    assert sum(r.sent for r in reports) == len(guild.mailer.sent) - sent_before
     text = chat_server.texts()[0]
     friday = _friday(guild)
     presenter = guild.store.get_member("guild", friday.presenter)

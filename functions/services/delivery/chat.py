@@ -5,7 +5,6 @@ kept in the ledger, never the webhook, which is read from the community when it 
 """
 from __future__ import annotations
 
-from datetime import datetime
 from email.message import EmailMessage
 
 from ...domain.chat import CHANNEL

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from .. import rotas
 from ..changes.announce import announce, send_cancellations
 from .calendar_sync import sync_calendar
+from ..delivery.chat import is_post
 from .chat import post_to_chat
 from ..delivery.invitations import Invitations, record_retried
 from ..deps import Deps
@@ -30,7 +31,8 @@ class TickReport:
     communities: int = 0
     reassigned: int = 0
     events: int = 0
-    sent: int = 0
+    sent: int = 0  # emails
+    posted: int = 0  # chat posts
     failed: int = 0
     replies: int = 0
     deferred: int = 0  # pending: temporary failures and mail for the next run
@@ -38,7 +40,9 @@ class TickReport:
     failures: list[str] = field(default_factory=list)  # one line per failed message
 
     def count(self, delivery: Delivery) -> None:
-        self.sent += len(delivery.sent)
+        posts = sum(1 for key in delivery.sent if is_post(key))
+        self.sent += len(delivery.sent) - posts
+        self.posted += posts
         self.failed += len(delivery.failed)
         self.deferred += len(delivery.deferred)
         self.failures += delivery.problems
