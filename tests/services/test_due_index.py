@@ -150,3 +150,14 @@ def test_a_new_community_and_a_welcome_waiting_for_a_retry_are_due():
     deps.clock.advance(timedelta(minutes=15))
     assert tick(deps).sent == 1 and deps.store.due_communities(
         deps.clock.now() + timedelta(hours=1)) == []
+
+
+def test_a_community_removed_during_its_run_is_forgotten_not_reported_forever(deps):
+    communities.add_community(deps.store, deps.clock.now(), "gone", name="Gone",
+                              timezone="Europe/London")
+    deps.store.delete_community("gone")
+    deps.store.mark_due("gone", deps.clock.now())  # the end of a run that was going on
+    assert deps.store.due_communities(deps.clock.now()) == ["gone"]
+    report = tick(deps)
+    assert report.errors == [] and report.problems == []
+    assert deps.store.due_communities(deps.clock.now() + timedelta(days=30)) == []

@@ -126,6 +126,12 @@ def tick(deps: Deps) -> TickReport:
         try:
             run_community(deps, community_id, report)
         except Exception as error:  # logged with its traceback, then the next community
+            if deps.store.get_community(community_id) is None:
+                # Removed while a run of it went on, which then marked it due again.
+                log.info("tick: community %s is gone; its due time is forgotten",
+                         community_id)
+                deps.store.delete_community(community_id)
+                continue
             log.exception("tick: community %s failed", community_id)
             report.errors.append(f"{community_id}: {type(error).__name__}: {error}")
     return report
