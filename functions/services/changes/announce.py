@@ -60,15 +60,17 @@ def decide(deps: Deps, community_id: str, operation: Callable[[Rota, datetime], 
                                   lambda rota: operation(rota, now))
     confirmations = (confirming(after) if callable(confirming)
                      else [confirming] if confirming else [])
-    after, _ = announce(deps, after, decision, [c.completed(decision, after.today(now))
-                                                for c in confirmations])
+    after, _, _ = announce(deps, after, decision, [c.completed(decision, after.today(now))
+                                                   for c in confirmations])
     return after, decision
 
 
 def announce(deps: Deps, rota: Rota, decision: Decision,
-             confirmations: Iterable[Confirmation] = ()) -> tuple[Rota, Delivery]:
+             confirmations: Iterable[Confirmation] = ()) -> tuple[Rota, Delivery, int]:
+    """Calendar first, then the messages. Returns the rota as it now is, what was sent,
+    and how many calendar events were published."""
     now = deps.clock.now()
-    rota, _ = sync_calendar(deps, rota, now)
+    rota, published = sync_calendar(deps, rota, now)
     book = Invitations(deps, rota, now)
     confirmations = list(confirmations)
     actors = {c.email for c in confirmations}
@@ -99,7 +101,7 @@ def announce(deps: Deps, rota: Rota, decision: Decision,
         items += _confirmation(deps, rota, book, confirmation,
                                gained.get(confirmation.email, []), now)
     delivery = book.send(deps, now, items)
-    return book.rota, delivery
+    return book.rota, delivery, published
 
 
 def _notices(deps: Deps, rota: Rota, book: Invitations, member: Member, gained: list[date],

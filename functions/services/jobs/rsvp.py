@@ -92,7 +92,7 @@ def read_rsvps(deps: Deps, rota: Rota, now: datetime,
             log.warning("rsvp: %s", error)
             continue
         rotas.save(deps.store, rota, decision, now)
-        rota, delivery = announce(deps, after, decision, [Confirmation(
+        rota, delivery, _ = announce(deps, after, decision, [Confirmation(
             presenter.email, "confirm", f"declined-{session.date.isoformat()}",
             f"You declined {day_words(session.date)}: someone else takes it",
             prefix="you declined the invite, so ").completed(decision, after.today(now))])

@@ -7,7 +7,6 @@ from datetime import datetime, timezone
 
 from .. import rotas
 from ..changes.announce import announce, send_cancellations
-from .calendar_sync import sync_calendar
 from ..delivery.chat import is_post
 from .chat import post_to_chat
 from ..delivery.invitations import Invitations, record_retried
@@ -68,9 +67,8 @@ def run_community(deps: Deps, community_id: str, report: TickReport | None = Non
     report.count(retried)
     rota, decision = rotas.apply(deps.store, community_id, now, lambda r: r.plan(now))
     report.reassigned += sum(1 for c in decision.changes if c.before)
-    rota, published = sync_calendar(deps, rota, now)
+    rota, announced, published = announce(deps, rota, decision)  # calendar first
     report.events += published
-    rota, announced = announce(deps, rota, decision)
     rota, declined = read_rsvps(deps, rota, now)
     book = Invitations(deps, rota, now)
     deliveries = [announced, *declined]
