@@ -1,4 +1,4 @@
-"""The `web` routes served over real HTTP: functions.entrypoints.web.handle in a tiny werkzeug app."""
+"""The `web` routes served over real HTTP, by the same werkzeug app that `serve` runs."""
 from __future__ import annotations
 
 import threading
@@ -6,28 +6,15 @@ from typing import Iterator
 
 import pytest
 from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
-from functions.entrypoints.web import handle
+from functions.entrypoints.serve import wsgi_app
 from tests.emails.support import make_deps
-
-
-def web_app(deps):
-    """What the `web` Cloud Function does with a request, on werkzeug (as Flask does)."""
-
-    @Request.application
-    def app(request: Request) -> Response:
-        body, status, headers = handle(deps, request.method, request.path, request.args,
-                                       request.form)
-        return Response(body, status=status, headers=headers)
-
-    return app
 
 
 class Served:
     def __init__(self, deps) -> None:
         self.deps = deps
-        self.server = make_server("127.0.0.1", 0, web_app(deps), threaded=True)
+        self.server = make_server("127.0.0.1", 0, wsgi_app(deps), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever,
                                        kwargs={"poll_interval": 0.05}, daemon=True)

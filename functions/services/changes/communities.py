@@ -8,9 +8,9 @@ from ...domain.errors import Conflict
 from ...domain.jobs import AT_ONCE
 from ...domain.models import Community
 from ...ports import Store
-from .announce import decide
+from .. import rotas
 from ..deps import Deps
-from .plan import replan
+from .announce import decide
 
 
 def add_community(store: Store, now: datetime, community_id: str, **settings: Any) -> Community:
@@ -20,7 +20,7 @@ def add_community(store: Store, now: datetime, community_id: str, **settings: An
     community = Community(id=community_id, created=now, **settings)
     store.put_community(community)
     store.mark_due(community_id, AT_ONCE)
-    replan(store, community_id, now)
+    rotas.apply(store, community_id, now, lambda rota: rota.plan(now))
     return community
 
 
