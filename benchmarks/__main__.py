@@ -21,8 +21,9 @@ from functions.mail.compose import MailSettings
 from functions.services.changes import communities, members
 from functions.services import rotas
 from functions.bootstrap import Container
-from functions.services.jobs.digest import send_digest
+from functions.services.jobs.digest import digests
 from functions.services.delivery.invitations import Invitations
+from functions.services.delivery.outbox import deliver
 from functions.services.delivery.pacing import Pacer
 from functions.services.jobs.tick import tick
 from functions.mail.tokens import Tokens
@@ -102,8 +103,8 @@ def digest_to_many(folder: Path, traced: bool) -> float:
         tracemalloc.start()
     began = time.perf_counter()
     now = deps.clock.now()
-    delivery = send_digest(deps, Invitations(deps, rotas.load(deps.store, "guild", now), now),
-                           now)
+    book = Invitations(deps, rotas.load(deps.store, "guild", now), now)
+    delivery = deliver(deps, now, book.carry(digests(deps, book, now)))
     elapsed = (time.perf_counter() - began) * 1000
     assert len(delivery.sent) == 1000, delivery
     if traced:

@@ -1,6 +1,7 @@
 """The small interfaces services depend on. Adapters implement them; fakes too."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from email.message import EmailMessage
 from typing import Iterable, Protocol
@@ -8,6 +9,30 @@ from typing import Iterable, Protocol
 from .domain.delivery import Entry
 from .domain.invites import Event
 from .domain.models import Community, Link, Member, Session
+
+
+@dataclass(frozen=True)
+class RotaWrite:
+    """Everything one unit of work changed in one community, written in one transaction:
+    all of it lands, or none of it.
+
+    `mark_due`: the community is due again at that time (the sooner of it and its current
+    due time; its mark changes). `settle_due` (time, mark): after a run, its due time becomes
+    that time if the mark is still the one the run read, else the sooner of the two.
+    """
+
+    community_id: str
+    community: Community | None = None
+    new_members: tuple[Member, ...] = ()  # created; Conflict if any of them exists
+    members: tuple[Member, ...] = ()  # replaced
+    sessions: tuple[Session, ...] = ()
+    records: tuple[tuple[str, Entry], ...] = ()  # ledger entries set (activity, answers)
+    mark_due: datetime | None = None
+    settle_due: tuple[datetime, str | None] | None = None
+
+    def __bool__(self) -> bool:
+        return any((self.community, self.new_members, self.members, self.sessions,
+                    self.records, self.mark_due, self.settle_due))
 
 
 class Clock(Protocol):
@@ -34,6 +59,9 @@ class Store(Protocol):
         """Sessions with start <= date < end, ordered by date."""
     def put_sessions(self, community_id: str, sessions: Iterable[Session]) -> None:
         """Write these sessions in one transaction."""
+    def save(self, write: RotaWrite) -> None:
+        """Everything of `write` in one transaction (raises Conflict, writing nothing, when
+        one of its new members exists)."""
 
     def add_link(self, community_id: str, link: Link) -> None:
         """Keep a shared link (the same id again replaces it)."""

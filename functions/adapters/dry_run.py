@@ -12,7 +12,7 @@ from ..domain.delivery import Entry
 from ..domain.errors import Conflict
 from ..domain.invites import Event
 from ..domain.models import Community, Link, Member, Session
-from ..ports import Calendar, Inbox, Mailer, Store
+from ..ports import Calendar, Inbox, Mailer, RotaWrite, Store
 from .memory_store import MemoryStore
 
 
@@ -68,6 +68,17 @@ class OverlayStore:
 
     def put_sessions(self, community_id: str, sessions: Iterable[Session]) -> None:
         self.top.put_sessions(community_id, sessions)
+
+    def save(self, write: RotaWrite) -> None:
+        self.add_members(write.community_id, write.new_members)
+        for member in write.members:
+            self.put_member(write.community_id, member)
+        self.top.save(RotaWrite(write.community_id, write.community,
+                                sessions=write.sessions, mark_due=write.mark_due,
+                                settle_due=write.settle_due))
+        for key, entry in write.records:
+            self.forgotten.discard(key)
+            self.top.claims[key] = entry
 
     def add_link(self, community_id: str, link: Link) -> None:
         self.top.add_link(community_id, link)

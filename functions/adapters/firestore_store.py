@@ -27,6 +27,7 @@ from google.api_core.exceptions import AlreadyExists
 from ..domain.delivery import CLAIMED, PENDING, Entry, expiry
 from ..domain.errors import Conflict
 from ..domain.models import Community, Link, Member, Session
+from ..ports import RotaWrite
 from .records import entry_from_record, entry_to_record, from_record, to_record
 
 if TYPE_CHECKING:
@@ -151,6 +152,48 @@ class FirestoreStore:
             batch.set(self._sessions(community_id).document(day.isoformat()), to_record(s))
         batch.commit()
 
+    def save(self, write: RotaWrite) -> None:
+        """One transaction: its reads (new members' documents, the due record) first, then
+        every write. Firestore commits at most 500 writes at once: a rota's run is far
+        below that; a larger import is refused by Firestore as a whole."""
+        from google.cloud import firestore
+
+        community_id = write.community_id
+        new_refs = [self._members(community_id).document(doc_id(m.email))
+                    for m in write.new_members]
+        due_ref = self._due(community_id)
+        timing = write.mark_due is not None or write.settle_due is not None
+
+        @firestore.transactional
+        def save(transaction) -> None:
+            for snapshot in (self.client.get_all(new_refs, transaction=transaction)
+                             if new_refs else ()):
+                if snapshot.exists:
+                    raise Conflict(f"{snapshot.get('email')} is already a member of "
+                                   f"{community_id}")
+            due = due_ref.get(transaction=transaction) if timing else None
+            current = due.to_dict() if due is not None and due.exists else None
+            for ref, member in zip(new_refs, write.new_members):
+                transaction.create(ref, to_record(member))
+            for member in write.members:
+                transaction.set(self._members(community_id).document(doc_id(member.email)),
+                                to_record(member))
+            for session in {s.date: s for s in write.sessions}.values():
+                transaction.set(self._sessions(community_id).document(
+                    session.date.isoformat()), to_record(session))
+            if write.community is not None:
+                transaction.set(self._community(community_id), to_record(write.community))
+            for key, entry in write.records:
+                transaction.set(self._claim(key), _document(key, entry))
+            if write.mark_due is not None:
+                current = _due_record(community_id, current, write.mark_due, None, False)
+            if write.settle_due is not None:
+                current = _due_record(community_id, current, *write.settle_due, True)
+            if timing:
+                transaction.set(due_ref, current)
+
+        save(self.client.transaction())
+
     # shared links
     def add_link(self, community_id: str, link: Link) -> None:
         record = to_record(link)
@@ -247,19 +290,13 @@ class FirestoreStore:
                  mark: str | None) -> None:
         from google.cloud import firestore
 
-        ref, when = self._due(community_id), at.astimezone(timezone.utc).isoformat()
+        ref = self._due(community_id)
 
         @firestore.transactional
         def update(transaction) -> None:
             snapshot = ref.get(transaction=transaction)
             current = snapshot.to_dict() if snapshot.exists else None
-            record = {"community": community_id, "at": when, "mark": uuid.uuid4().hex}
-            if current is not None:
-                if not (settling and current.get("mark") == mark):
-                    record["at"] = min(when, current["at"])
-                if settling:
-                    record["mark"] = current["mark"]
-            transaction.set(ref, record)
+            transaction.set(ref, _due_record(community_id, current, at, mark, settling))
 
         update(self.client.transaction())
 
@@ -326,6 +363,20 @@ class FirestoreStore:
             for ref in refs[start:start + 400]:
                 batch.delete(ref)
             batch.commit()
+
+
+def _due_record(community_id: str, current: dict | None, at: datetime, mark: str | None,
+                settling: bool) -> dict[str, Any]:
+    """The due record after marking (a new mark, the sooner time) or settling (the run's
+    time if nothing was marked since it read `mark`, else the sooner one)."""
+    record = {"community": community_id, "at": at.astimezone(timezone.utc).isoformat(),
+              "mark": uuid.uuid4().hex}
+    if current is not None:
+        if not (settling and current.get("mark") == mark):
+            record["at"] = min(record["at"], current["at"])
+        if settling:
+            record["mark"] = current["mark"]
+    return record
 
 
 def _document(key: str, entry: Entry) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Iterable
 from ..domain.delivery import CLAIMED, PENDING, Entry, expiry
 from ..domain.errors import Conflict
 from ..domain.models import Community, Link, Member, Session
+from ..ports import RotaWrite
 
 
 class MemoryStore:
@@ -59,6 +60,20 @@ class MemoryStore:
     def put_sessions(self, community_id: str, sessions: Iterable[Session]) -> None:
         new = {s.date: copy.copy(s) for s in sessions}  # read them all before writing any
         self.sessions.setdefault(community_id, {}).update(new)
+
+    def save(self, write: RotaWrite) -> None:
+        if write.new_members:  # checked before anything is written
+            self.add_members(write.community_id, write.new_members)
+        for member in write.members:
+            self.put_member(write.community_id, member)
+        self.put_sessions(write.community_id, write.sessions)
+        if write.community is not None:
+            self.put_community(write.community)
+        self.claims.update(write.records)
+        if write.mark_due is not None:
+            self.mark_due(write.community_id, write.mark_due)
+        if write.settle_due is not None:
+            self.settle_due(write.community_id, *write.settle_due)
 
     def add_link(self, community_id: str, link: Link) -> None:
         self.links.setdefault(community_id, {})[link.id] = link

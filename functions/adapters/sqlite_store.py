@@ -13,6 +13,7 @@ from typing import Iterable, Iterator
 from ..domain.delivery import CLAIMED, PENDING, Entry, expiry
 from ..domain.errors import Conflict, InputError
 from ..domain.models import Community, Link, Member, Session
+from ..ports import RotaWrite
 from .records import entry_from_record, entry_to_record, from_record, to_record
 
 # Each entry takes the schema from version N to N+1. Never edit one that has shipped.
@@ -113,8 +114,7 @@ class SqliteStore:
 
     def put_community(self, community: Community) -> None:
         with self._transaction() as db:
-            db.execute("INSERT OR REPLACE INTO communities (id, data) VALUES (?, ?)",
-                       (community.id, json.dumps(to_record(community))))
+            _put_community(db, community)
 
     # members
     def list_members(self, community_id: str) -> list[Member]:
@@ -130,21 +130,25 @@ class SqliteStore:
 
     def put_member(self, community_id: str, member: Member) -> None:
         with self._transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO members (community, email, position, data) "
-                "VALUES (?, ?, ?, ?)",
-                (community_id, member.email, member.order, json.dumps(to_record(member))))
+            _put_members(db, community_id, [member], replace=True)
 
     def add_members(self, community_id: str, members: Iterable[Member]) -> None:
         with self._transaction() as db:
-            for m in members:
-                try:
-                    db.execute(
-                        "INSERT INTO members (community, email, position, data) "
-                        "VALUES (?, ?, ?, ?)",
-                        (community_id, m.email, m.order, json.dumps(to_record(m))))
-                except sqlite3.IntegrityError:
-                    raise Conflict(f"{m.email} is already a member of {community_id}") from None
+            _put_members(db, community_id, members, replace=False)
+
+    def save(self, write: RotaWrite) -> None:
+        with self._transaction() as db:
+            _put_members(db, write.community_id, write.new_members, replace=False)
+            _put_members(db, write.community_id, write.members, replace=True)
+            _put_sessions(db, write.community_id, write.sessions)
+            if write.community is not None:
+                _put_community(db, write.community)
+            for key, entry in write.records:
+                self._write(db, key, entry)
+            if write.mark_due is not None:
+                _mark_due(db, write.community_id, write.mark_due)
+            if write.settle_due is not None:
+                _settle_due(db, write.community_id, *write.settle_due)
 
     # sessions
     def list_sessions(self, community_id: str, start: date | None = None,
@@ -159,10 +163,7 @@ class SqliteStore:
 
     def put_sessions(self, community_id: str, sessions: Iterable[Session]) -> None:
         with self._transaction() as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO sessions (community, day, data) VALUES (?, ?, ?)",
-                [(community_id, s.date.isoformat(), json.dumps(to_record(s)))
-                 for s in sessions])
+            _put_sessions(db, community_id, sessions)
 
     # shared links
     def add_link(self, community_id: str, link: Link) -> None:
@@ -228,9 +229,7 @@ class SqliteStore:
 
     def mark_due(self, community_id: str, at: datetime) -> None:
         with self._transaction() as db:
-            db.execute("INSERT INTO due (community, at, mark) VALUES (?, ?, ?) "
-                       "ON CONFLICT(community) DO UPDATE SET at = min(at, excluded.at), "
-                       "mark = excluded.mark", (community_id, _utc(at), uuid.uuid4().hex))
+            _mark_due(db, community_id, at)
 
     def due_communities(self, now: datetime) -> list[str]:
         rows = self.db.execute("SELECT community FROM due WHERE at <= ? ORDER BY community",
@@ -244,10 +243,7 @@ class SqliteStore:
 
     def settle_due(self, community_id: str, at: datetime, mark: str | None) -> None:
         with self._transaction() as db:
-            db.execute("INSERT INTO due (community, at, mark) VALUES (?, ?, ?) "
-                       "ON CONFLICT(community) DO UPDATE SET at = CASE WHEN mark = ? "
-                       "THEN excluded.at ELSE min(at, excluded.at) END",
-                       (community_id, _utc(at), uuid.uuid4().hex, mark))
+            _settle_due(db, community_id, at, mark)
 
     def prune(self, now: datetime) -> int:
         with self._transaction() as db:
@@ -302,6 +298,45 @@ class SqliteStore:
         """Deleted rows are zeroed on their pages (secure_delete); copying the WAL back into
         the file and truncating it leaves no older copy of those pages either."""
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _put_community(db: sqlite3.Connection, community: Community) -> None:
+    db.execute("INSERT OR REPLACE INTO communities (id, data) VALUES (?, ?)",
+               (community.id, json.dumps(to_record(community))))
+
+
+def _put_members(db: sqlite3.Connection, community_id: str, members: Iterable[Member],
+                 replace: bool) -> None:
+    """Replace them, or create them (Conflict when one exists)."""
+    verb = "INSERT OR REPLACE" if replace else "INSERT"
+    for m in members:
+        try:
+            db.execute(f"{verb} INTO members (community, email, position, data) "
+                       "VALUES (?, ?, ?, ?)",
+                       (community_id, m.email, m.order, json.dumps(to_record(m))))
+        except sqlite3.IntegrityError:
+            raise Conflict(f"{m.email} is already a member of {community_id}") from None
+
+
+def _put_sessions(db: sqlite3.Connection, community_id: str,
+                  sessions: Iterable[Session]) -> None:
+    db.executemany("INSERT OR REPLACE INTO sessions (community, day, data) VALUES (?, ?, ?)",
+                   [(community_id, s.date.isoformat(), json.dumps(to_record(s)))
+                    for s in sessions])
+
+
+def _mark_due(db: sqlite3.Connection, community_id: str, at: datetime) -> None:
+    db.execute("INSERT INTO due (community, at, mark) VALUES (?, ?, ?) "
+               "ON CONFLICT(community) DO UPDATE SET at = min(at, excluded.at), "
+               "mark = excluded.mark", (community_id, _utc(at), uuid.uuid4().hex))
+
+
+def _settle_due(db: sqlite3.Connection, community_id: str, at: datetime,
+                mark: str | None) -> None:
+    db.execute("INSERT INTO due (community, at, mark) VALUES (?, ?, ?) "
+               "ON CONFLICT(community) DO UPDATE SET at = CASE WHEN mark = ? "
+               "THEN excluded.at ELSE min(at, excluded.at) END",
+               (community_id, _utc(at), uuid.uuid4().hex, mark))
 
 
 def _entry(state: str, updated: str, detail: str, data: str) -> Entry:

@@ -54,6 +54,21 @@ class Decision:
     summary: str = ""  # for the confirmation to the person who asked
     others: tuple[str, ...] = ()  # people concerned besides the one who asked
 
+    def then(self, later: "Decision") -> "Decision":
+        """This decision followed by `later`, as one: what a run that made both announces
+        (a session that changed hands twice changed from its first presenter to its last)."""
+        sessions = {s.date: s for s in (*self.sessions, *later.sessions)}
+        members = {m.email: m for m in (*self.members, *later.members)}
+        changes: dict[date, Change] = {}
+        for change in (*self.changes, *later.changes):
+            first = changes.get(change.date, change)
+            changes[change.date] = Change(change.date, first.before, change.after)
+        return replace(later, sessions=tuple(sessions[d] for d in sorted(sessions)),
+                       members=tuple(members.values()),
+                       community=later.community or self.community,
+                       changes=tuple(c for _, c in sorted(changes.items())
+                                     if c.before != c.after))
+
 
 @dataclass(frozen=True)
 class Rota:

@@ -240,7 +240,7 @@ def run_member_command(app: Container, args: argparse.Namespace) -> None:
                       "last_presented", "mail"])
         return
     from ..services.changes import members, removal
-    from ..services.changes.announce import Confirmation
+    from ..services.delivery.notifier import Confirmation
 
     if args.action != "pause":
         _check_mail(app, [args.id])
@@ -390,7 +390,7 @@ def run_reply(app: Container, args: argparse.Namespace) -> None:
 
 
 def run_preview(app: Container, args: argparse.Namespace) -> None:
-    from ..services.reads.preview import preview
+    from ..services.jobs.preview import preview
 
     message = preview(app, args.id, args.kind)
     if args.format == "eml":

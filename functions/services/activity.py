@@ -17,10 +17,11 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def note(store: Store, community_id: str, kind: str, now: datetime, *who: str) -> None:
-    """One event of `kind` at `now` (the same event noted twice counts once)."""
+def noted(community_id: str, kind: str, now: datetime, *who: str) -> tuple[str, Entry]:
+    """The record of one event of `kind` at `now` (the same event noted twice counts once),
+    to be saved with the change it is part of."""
     key = f"{community_id}/activity/{kind}/{now.isoformat()}/{_digest(*who)}"
-    store.swap(key, None, Entry(kind, now, expires=now + RETENTION))
+    return key, Entry(kind, now, expires=now + RETENTION)
 
 
 def events(store: Store, community_id: str, kind: str) -> list[datetime]:
@@ -29,18 +30,17 @@ def events(store: Store, community_id: str, kind: str) -> list[datetime]:
             store.list_records(f"{community_id}/activity/{kind}/")]
 
 
-def answer(store: Store, community_id: str, day: date, answers: dict[str, str],
-           now: datetime) -> None:
-    """Members' latest answers to the invite of the session on `day` (one read for all)."""
+def answered(store: Store, community_id: str, day: date, answers: dict[str, str],
+             now: datetime) -> list[tuple[str, Entry]]:
+    """The records of members' answers to the invite of the session on `day` that changed
+    (one read for all), to be saved with the run or reply they came with."""
     keys = {f"{community_id}/rsvp/{day.isoformat()}/{digest_of(email)}": status.lower()
             for email, status in answers.items() if status.lower() in RSVP_STATES}
     if not keys:
-        return
+        return []
     known = store.ledger(list(keys))
-    for key, status in keys.items():
-        current = known.get(key)
-        if current is None or current.state != status:
-            store.swap(key, current, Entry(status, now, expires=now + RETENTION))
+    return [(key, Entry(status, now, expires=now + RETENTION)) for key, status in keys.items()
+            if key not in known or known[key].state != status]
 
 
 def answers(store: Store, community_id: str) -> dict[date, dict[str, str]]:

@@ -1,12 +1,14 @@
-"""Loading a community's Rota once and saving what one of its decisions changed."""
+"""Loading a community's Rota once and saving what a unit of work changed, in one write."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Callable, Iterable
 
+from ..domain.delivery import Entry
 from ..domain.jobs import AT_ONCE
 from ..domain.rota import Decision, Rota
-from ..ports import Store
+from ..ports import RotaWrite, Store
 from . import activity, lookup
 
 
@@ -28,26 +30,33 @@ def load(store: Store, community_id: str, now: datetime) -> Rota:
                    store.list_sessions(community_id, start=start))
 
 
-def save(store: Store, before: Rota, decision: Decision, now: datetime | None = None) -> None:
-    """New members are created all at once (a duplicate added meanwhile raises Conflict).
-    With `now`, swaps and departures are noted for the report. A change makes the community
-    due at the next tick (calendar, reminders, plans)."""
+def changes(before: Rota, after: Rota, now: datetime | None = None,
+            records: Iterable[tuple[str, Entry]] = ()) -> RotaWrite:
+    """What differs between two states of a rota, as one write. With `now`, swaps and
+    departures are noted for the report."""
     community_id = before.community.id
-    if not (decision.members or decision.sessions or decision.community is not None):
-        return
-    if now is not None:
-        _note(store, before, decision, now)
-    new = [m for m in decision.members if m.email not in before.roster]
-    if new:
-        store.add_members(community_id, new)
-    for member in decision.members:
-        if member.email in before.roster:
-            store.put_member(community_id, member)
-    if decision.sessions:
-        store.put_sessions(community_id, decision.sessions)
-    if decision.community is not None:
-        store.put_community(decision.community)
-    store.mark_due(community_id, AT_ONCE)
+    members = [m for e, m in after.roster.items() if before.roster.get(e) != m]
+    sessions = tuple(s for d, s in sorted(after.sessions.items())
+                     if before.sessions.get(d) != s)
+    notes = _notes(before, members, sessions, now) if now is not None else []
+    return RotaWrite(
+        community_id,
+        community=after.community if after.community != before.community else None,
+        new_members=tuple(m for m in members if m.email not in before.roster),
+        members=tuple(m for m in members if m.email in before.roster),
+        sessions=sessions, records=(*notes, *records))
+
+
+def save(store: Store, before: Rota, decision: Decision, now: datetime | None = None) -> None:
+    """A decision's records in one write (a member added meanwhile raises Conflict and
+    nothing is written). A change makes the community due at the next tick (calendar,
+    reminders, plans)."""
+    after = Rota(decision.community or before.community,
+                 {**before.roster, **{m.email: m for m in decision.members}},
+                 {**before.sessions, **{s.date: s for s in decision.sessions}})
+    write = changes(before, after, now)
+    if write:
+        store.save(replace(write, mark_due=AT_ONCE))
 
 
 def apply(store: Store, community_id: str, now: datetime,
@@ -59,13 +68,36 @@ def apply(store: Store, community_id: str, now: datetime,
     return after, decision
 
 
-def _note(store: Store, before: Rota, decision: Decision, now: datetime) -> None:
-    for member in decision.members:
+def store_changes(store: Store, before: Rota, after: Rota, now: datetime | None = None,
+                  records: Iterable[tuple[str, Entry]] = (),
+                  settle_due: tuple[datetime, str | None] | None = None,
+                  mark_due: datetime | None = None) -> RotaWrite:
+    """Whatever differs between the two states, with `records` and the due time, in one
+    write (nothing when nothing changed). Returns the write."""
+    write = changes(before, after, now, records)
+    write = replace(write, settle_due=settle_due, mark_due=mark_due if write else None)
+    if write:
+        store.save(write)
+    return write
+
+
+def keep(store: Store, community_id: str, records: Iterable[tuple[str, Entry]]) -> None:
+    """Records that come with no change of the rota (an answer to an invite)."""
+    records = tuple(records)
+    if records:
+        store.save(RotaWrite(community_id, records=records))
+
+
+def _notes(before: Rota, members, sessions, now: datetime) -> list[tuple[str, Entry]]:
+    community_id = before.community.id
+    notes = []
+    for member in members:
         was = before.roster.get(member.email)
         if was is not None and member.opted_out and not was.opted_out:
-            activity.note(store, before.community.id, activity.LEFT, now, member.email)
-    for session in decision.sessions:
+            notes.append(activity.noted(community_id, activity.LEFT, now, member.email))
+    for session in sessions:
         was = before.sessions.get(session.date)
         if was is not None and was.swap_with and session.presenter == was.swap_with:
-            activity.note(store, before.community.id, activity.SWAP, now,
-                          session.date.isoformat())
+            notes.append(activity.noted(community_id, activity.SWAP, now,
+                                        session.date.isoformat()))
+    return notes

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 import icalendar
 import pytest
 
-from functions.services.reads import preview as preview_service
+from functions.services.jobs import preview as preview_service
 from functions.services.delivery.messages import render_message
 from functions.services.jobs.tick import tick
 from functions.mail.tokens import Tokens

@@ -10,7 +10,7 @@ from ...domain.models import Community
 from ...ports import Store
 from .. import rotas
 from ..deps import Deps
-from .announce import decide
+from .decide import decide
 
 
 def add_community(store: Store, now: datetime, community_id: str, **settings: Any) -> Community:

@@ -20,9 +20,10 @@ from ...domain.rota import Rota
 from ...domain.timing import local_date
 from ...domain.validation import FULL_WEEKDAYS
 from ...domain.wording import day_words
-from ...ports import Store
+from ...ports import RotaWrite, Store
 from .. import lookup, rotas
-from .announce import Confirmation, decide
+from ..delivery.notifier import Confirmation
+from .decide import decide
 from ..deps import Deps
 
 MAX_CSV_BYTES = 2_000_000
@@ -125,8 +126,8 @@ def update(store: Store, community_id: str, email: str, **changes) -> Member:
     """Change a member's record without touching the rota (bounce counts, names)."""
     member = lookup.member(store, community_id, email)
     updated = replace(member, **changes)
-    store.put_member(community_id, updated)
-    store.mark_due(community_id, AT_ONCE)  # mail to them may start again
+    # Mail to them may start again: due at the next tick.
+    store.save(RotaWrite(community_id, members=(updated,), mark_due=AT_ONCE))
     return updated
 
 

@@ -12,7 +12,7 @@ from ...domain.rota import Decision
 from ...ports import Store
 from .. import lookup, rotas
 from . import members
-from .announce import announce
+from ..delivery.notifier import announce
 from ..deps import Deps
 
 PLACEHOLDER_DOMAIN = "invalid"  # RFC 2606: never a real mailbox

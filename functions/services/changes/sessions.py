@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from ...domain.rota import Decision
-from .announce import Confirmation, decide
+from ..delivery.notifier import Confirmation
+from .decide import decide
 from ..deps import Deps
 
 

@@ -3,22 +3,21 @@
 With the embedded calendar the rota's own emails carry the invites (iTIP REQUEST and
 CANCEL parts), so the rota must know, for every coming session, which SEQUENCE each person
 last received (`Session.holders`). One `Invitations` is made per run from the rota: each
-email asks it for its parts, and once the emails went out, `record` stores what their
-recipients now hold. With Google Calendar, Google mails the invitees itself: no parts.
+email asks it for its parts, and once the emails went out, `outcome` tells what their
+recipients now hold, for the run to save with the rest. With Google Calendar, Google mails the invitees itself: no parts.
 """
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Iterable
 
 from ...domain.invites import CANCEL, REQUEST, Event, invite_action
 from ...domain.models import PLANNED, Member, Session
 from ...domain.rota import Rota
-from ...ports import Store
-from ..jobs.calendar_sync import event_for
 from ..deps import Deps
-from .outbox import Delivery, Outgoing, deliver
+from .calendar import event_for
+from .outbox import Delivery, Outgoing
 
 
 class Invitations:
@@ -64,35 +63,28 @@ class Invitations:
             self._pending[key] = holdings
         return parts
 
-    def record(self, store: Store, delivery: Delivery) -> Rota:
-        """What the recipients of the sent emails now hold; stored, and used by later
-        emails of this run."""
-        changed = held_after(self.rota.sessions, delivery.carried)
-        if changed:
-            store.put_sessions(self.rota.community.id, list(changed.values()))
-            self.rota = replace(self.rota, sessions={**self.rota.sessions, **changed})
-        return self.rota
-
-    def send(self, deps: Deps, now: datetime, items: list[Outgoing]) -> Delivery:
-        """Deliver the emails, then record the invites of those that went out. Each email
-        keeps its invites while it waits for a retry (see `record_retried`)."""
+    def carry(self, items: list[Outgoing]) -> list[Outgoing]:
+        """The emails, each noting the invites it carries: kept with it in the ledger while
+        it waits for a retry and once sent, so that what its recipient holds is known
+        even when the run that sent it stopped before it saved."""
         for item in items:
-            item.invites = _encode(self._pending.pop(item.key, []))
-        delivery = deliver(deps, now, items)
-        self.record(deps.store, delivery)
-        return delivery
+            item.invites = _encode(self._pending.pop(item.key, [])) or item.invites
+        return items
 
 
-def record_retried(store: Store, community_id: str, delivery: Delivery) -> None:
-    """What the recipients of emails sent on a retry now hold (the invites they carried)."""
-    days = sorted({day for text in delivery.carried.values() for day, _, _ in _decode(text)})
-    if not days:
-        return
-    sessions = store.list_sessions(community_id, start=days[0],
-                                   end=days[-1] + timedelta(days=1))
-    changed = held_after({s.date: s for s in sessions}, delivery.carried)
-    if changed:
-        store.put_sessions(community_id, list(changed.values()))
+def outcome(rota: Rota, delivery: Delivery) -> Rota:
+    """The rota once `delivery` went out: who now holds which invite (from what the sent
+    emails carried, those sent again on a retry too), and whose mail was refused (a
+    bounce)."""
+    sessions = held_after(rota.sessions, delivery.carried)
+    roster = dict(rota.roster)
+    for key in delivery.bounced:
+        member = roster.get(key.rsplit("/", 1)[-1])
+        if key.startswith(rota.community.id + "/") and member is not None:
+            roster[member.email] = replace(member, bounces=member.bounces + 1)
+    if not sessions and roster == rota.roster:
+        return rota
+    return replace(rota, roster=roster, sessions={**rota.sessions, **sessions})
 
 
 def held_after(sessions: dict[date, Session], carried: dict[str, str]) -> dict[date, Session]:

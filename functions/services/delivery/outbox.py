@@ -69,9 +69,10 @@ class Delivery:
     deferred: list[str] = field(default_factory=list)  # pending, for a later run
     problems: list[str] = field(default_factory=list)  # one line per failed message
     carried: dict[str, str] = field(default_factory=dict)  # sent key: the invites it carried
+    bounced: list[str] = field(default_factory=list)  # keys whose recipient was refused
 
     def add(self, other: "Delivery") -> "Delivery":
-        for name in ("sent", "failed", "skipped", "deferred", "problems"):
+        for name in ("sent", "failed", "skipped", "deferred", "problems", "bounced"):
             getattr(self, name).extend(getattr(other, name))
         self.carried.update(other.carried)
         return self
@@ -107,6 +108,8 @@ class Outbox:
                 todo.append((item, entry))
             else:
                 self.report.skipped.append(item.key)
+                if entry.state == SENT and entry.invites:  # in case its run did not save
+                    self.report.carried[item.key] = entry.invites
         if not todo:
             return len(items)
         if self.pacer.out_of_time():
@@ -191,7 +194,7 @@ class Outbox:
         else:
             self._fail(item, claim, f"{type(result).__name__}: {result}")
             if isinstance(result, PermanentFailure) and result.bounce:
-                self._count_bounce(item)
+                self.report.bounced.append(item.key)
 
     def _postpone(self, item: Outgoing, claim: Entry, failure: TemporaryFailure) -> None:
         attempts = claim.attempts + 1
@@ -235,10 +238,12 @@ class Outbox:
         log.warning("could not send %s: %s", item.key, detail)
 
     def _finish(self, item: Outgoing, claim: Entry, outcome: Entry) -> None:
+        # A sent message keeps the invites it carried: see Invitations.carry.
         outcome = outcome.with_changes(owner="", lease_until=None, updated=self.now,
                                        **({} if outcome.state == PENDING
                                           else {"retry_at": None, "raw": None,
-                                                "invites": ""}))
+                                                "invites": item.invites
+                                                if outcome.state == SENT else ""}))
         if not self.store.swap(item.key, claim, outcome):
             # The lease ran out and another run took the message over. What went out is a
             # fact it must not overwrite; anything else is left to that run.
@@ -247,12 +252,6 @@ class Outbox:
             if outcome.state == SENT:
                 self.store.swap(item.key, self.store.ledger([item.key]).get(item.key),
                                 outcome)
-
-    def _count_bounce(self, item: Outgoing) -> None:
-        member = self.store.get_member(item.community, item.recipient)
-        if member is not None:
-            self.store.put_member(item.community, replace(member, bounces=member.bounces + 1))
-
 
 def _bytes(message: EmailMessage) -> bytes:
     return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
@@ -266,7 +265,8 @@ def deliver(deps, now: datetime, items: list[Outgoing]) -> Delivery:
     """Send what is due (in paced batches); one run's Outbox over the deps' collaborators.
     Chat posts (keys ending in `/chat`) go to the community's webhook instead."""
     report = Delivery()
-    for outbox, share in _outboxes(deps, now, items):
+    once = list({item.key: item for item in reversed(items)}.values())[::-1]  # first wins
+    for outbox, share in _outboxes(deps, now, once):
         report.add(outbox.send(share))
     return report
 

@@ -9,19 +9,19 @@ from ...domain.digest import session_line
 from ...domain.jobs import digest_session
 from ..delivery.chat import post_message
 from ..delivery.invitations import Invitations
-from ..delivery.outbox import Delivery, Outgoing, deliver
+from ..delivery.outbox import Outgoing
 from ..deps import Deps
 from .digest import digest_deadline, shared_since
 
 
-def post_to_chat(deps: Deps, book: Invitations, now: datetime) -> Delivery:
+def chat_posts(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
     rota = book.rota
     community = rota.community
     if not community.chat_webhook:
-        return Delivery()
+        return []
     due = digest_session(community, sorted(rota.sessions.values(), key=lambda s: s.date), now)
     if due is None:
-        return Delivery()
+        return []
     slot, session = due
     deadline = digest_deadline(community, slot, session)
     line = session_line(community, session, rota.roster, now)
@@ -34,4 +34,4 @@ def post_to_chat(deps: Deps, book: Invitations, now: datetime) -> Delivery:
         key = f"{community.id}/{kind}/{session.date.isoformat()}/{CHANNEL}"
         items.append(Outgoing(key, lambda key=key, text=text: post_message(key, text),
                               deadline))
-    return deliver(deps, now, items)
+    return items

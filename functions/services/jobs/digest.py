@@ -12,7 +12,7 @@ from ...domain.timing import local_date, local_instant, zone
 from ..delivery.invitations import Invitations
 from ..deps import Deps
 from ..delivery.messages import outgoing
-from ..delivery.outbox import Delivery
+from ..delivery.outbox import Outgoing
 
 
 def digest_recipients(members, slot_day):
@@ -48,14 +48,14 @@ def digest_subject(community: Community, session, content: dict) -> str:
             + (f" — {session.topic}" if session.topic else ""))
 
 
-def send_digest(deps: Deps, book: Invitations, now: datetime) -> Delivery:
+def digests(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
     """The week's digest to every reader, each copy with the invite of the week's session
     if they lack it, and the update or CANCEL of every other event they hold that changed."""
     rota = book.rota
     community = rota.community
     due = digest_session(community, sorted(rota.sessions.values(), key=lambda s: s.date), now)
     if due is None:
-        return Delivery()
+        return []
     slot, session = due
     parts = digest_parts(deps, rota, session, slot, now)
     key = session.date.isoformat()
@@ -67,7 +67,7 @@ def send_digest(deps: Deps, book: Invitations, now: datetime) -> Delivery:
                       invites=book.parts(f"{community.id}/digest/{key}/{m.email}", m,
                                          offer={session.date}), **parts)
              for m in recipients]
-    return book.send(deps, now, over_cap(deps, rota, session, len(recipients), now) + items)
+    return over_cap(deps, rota, session, len(recipients), now) + items
 
 
 def digest_deadline(community: Community, slot: datetime, session: Session) -> datetime:

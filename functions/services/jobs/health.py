@@ -11,7 +11,7 @@ from ...domain.timing import local_date
 from ..deps import Deps
 from ..delivery.invitations import Invitations
 from ..delivery.messages import outgoing
-from ..delivery.outbox import Delivery
+from ..delivery.outbox import Outgoing
 from ..reads.report import engagement
 
 COMPARED = ("sessions_held", "sessions_without_presenter", "distinct_presenters", "skips",
@@ -62,21 +62,21 @@ def actions(figures: dict, month: list[dict]) -> list[str]:
     return (todo or ["All is well: nothing needs doing this month."])[:3]
 
 
-def send_health(deps: Deps, book: Invitations, now: datetime) -> Delivery:
+def health_reports(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
     """Once a month, on the first digest day of the month, after the digest time."""
     rota = book.rota
     community = rota.community
     if not community.organisers:
-        return Delivery()
+        return []
     slot = digest_slot(community, now)
     day = local_date(community, slot)
     if day.day > 7 or (community.created and slot < community.created) \
             or local_date(community, now) != day:
-        return Delivery()
+        return []
     month = f"{day:%Y-%m}"
     keys = [f"{community.id}/health/{month}/{email}" for email in community.organisers]
     if len(deps.store.ledger(keys)) == len(keys):  # sent: the figures are not read again
-        return Delivery()
+        return []
     picture = health_picture(engagement(deps.store, community.id, now, weeks=8))
     items = [outgoing(deps.mail, community,
                       rota.roster.get(email) or Member(email, email.split("@")[0],
@@ -85,4 +85,4 @@ def send_health(deps: Deps, book: Invitations, now: datetime) -> Delivery:
                           f"{community.name}: how it went in the last four weeks"),
                       **picture)
              for email in community.organisers]
-    return book.send(deps, now, items)
+    return items

@@ -8,11 +8,11 @@ from ...domain.digest import session_line
 from ...domain.jobs import reminder_due
 from ...domain.models import Member
 from ...domain.wording import day_words
-from ..changes.announce import heads_up
+from ..delivery.notifier import heads_up
 from ..deps import Deps
 from ..delivery.invitations import Invitations
 from ..delivery.messages import outgoing
-from ..delivery.outbox import Delivery
+from ..delivery.outbox import Outgoing
 
 
 def reminder_parts(rota, session, now: datetime) -> dict:
@@ -21,16 +21,16 @@ def reminder_parts(rota, session, now: datetime) -> dict:
             "session": session_line(rota.community, session, rota.roster, now)}
 
 
-def send_heads_ups(deps: Deps, book: Invitations, now: datetime) -> Delivery:
+def heads_ups(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
     """Any heads-up not sent yet (one per session and presenter, again after a reassignment);
     changes announce theirs at once, so this catches up on failures and first plans."""
     rota = book.rota
     items = [heads_up(deps, rota, book, rota.roster[s.presenter], s, now)
              for s in rota.coming(now) if _reachable(rota, s.presenter)]
-    return book.send(deps, now, items)
+    return items
 
 
-def send_reminders(deps: Deps, book: Invitations, now: datetime) -> Delivery:
+def reminders(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
     rota = book.rota
     items = []
     for session in rota.coming(now):
@@ -44,7 +44,7 @@ def send_reminders(deps: Deps, book: Invitations, now: datetime) -> Delivery:
             invites=book.parts(f"{rota.community.id}/reminder/{key}/{member.email}", member,
                                offer={session.date}, only={session.date}),
             **reminder_parts(rota, session, now)))
-    return book.send(deps, now, items)
+    return items
 
 
 def _reachable(rota, email: str | None) -> bool:
@@ -52,7 +52,7 @@ def _reachable(rota, email: str | None) -> bool:
     return member is not None and member.reachable
 
 
-def alert_organisers(deps: Deps, book: Invitations, now: datetime) -> Delivery:
+def unfilled_alerts(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
     """Organisers hear once about each coming session that nobody can present."""
     rota = book.rota
     community = rota.community
@@ -69,4 +69,4 @@ def alert_organisers(deps: Deps, book: Invitations, now: datetime) -> Delivery:
                                   deadline=session.starts_at,
                                   subject=f"{community.name}: nobody can present on "
                                           f"{day_words(session.date)}"))
-    return book.send(deps, now, items)
+    return items

@@ -12,7 +12,7 @@ from ...domain.rota import Rota
 from ..deps import Deps
 from ..delivery.invitations import Invitations
 from ..delivery.messages import outgoing
-from ..delivery.outbox import Delivery
+from ..delivery.outbox import Outgoing
 
 SKIPS_IN_A_ROW = 3
 HISTORY = timedelta(weeks=26)  # how far back a run of skips is looked for
@@ -25,7 +25,7 @@ def topic_due(session: Session, now: datetime) -> bool:
             and session.starts_at - TOPIC_BEFORE <= now < session.starts_at - REMINDER_BEFORE)
 
 
-def send_topic_reminders(deps: Deps, book: Invitations, now: datetime) -> Delivery:
+def topic_reminders(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
     """Only to a presenter whose heads-up (which asks for a topic) is older than that."""
     rota = book.rota
     due = [s for s in rota.coming(now) if topic_due(s, now)]
@@ -42,7 +42,7 @@ def send_topic_reminders(deps: Deps, book: Invitations, now: datetime) -> Delive
             deps.mail, rota.community, member, kind="topic-reminder",
             key=session.heads_up_key, now=now, deadline=session.starts_at - REMINDER_BEFORE,
             subject=f"What will you talk about on {line.day}?", session=line))
-    return book.send(deps, now, items)
+    return items
 
 
 def _heads_up_key(rota: Rota, session: Session) -> str:
@@ -60,7 +60,7 @@ def skipped_in_a_row(sessions: list[Session], email: str, now: datetime) -> list
     return []
 
 
-def ask_about_pauses(deps: Deps, book: Invitations, now: datetime) -> Delivery:
+def pause_questions(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
     """Once per run of three skips: "would a pause suit you better?". The history is read
     only when a loaded session holds a skip from the last two weeks or a coming one."""
     rota = book.rota
@@ -68,7 +68,7 @@ def ask_about_pauses(deps: Deps, book: Invitations, now: datetime) -> Delivery:
                 if s.date >= rota.today(now) - timedelta(days=14)}
     skippers = {e for e in skippers if _may_ask(rota, e, now)}
     if not skippers:
-        return Delivery()
+        return []
     history = deps.store.list_sessions(rota.community.id, start=(now - HISTORY).date())
     items = []
     for email in sorted(skippers):
@@ -81,7 +81,7 @@ def ask_about_pauses(deps: Deps, book: Invitations, now: datetime) -> Delivery:
             key=run[-1].date.isoformat(), now=now,
             subject=f"{rota.community.name}: would a pause suit you better?",
             skipped=[session_line(rota.community, s, rota.roster, now) for s in run]))
-    return book.send(deps, now, items)
+    return items
 
 
 def _may_ask(rota: Rota, email: str, now: datetime) -> bool:

@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Protocol, runtime_checkable
 
+from ...domain.delivery import Entry
 from ...domain.errors import InputError
 from ...domain.invites import Event
-from ...domain.rota import Rota
+from ...domain.jobs import AT_ONCE
+from ...domain.rota import Decision, Rota
 from ...domain.wording import day_words
 from .. import activity, rotas
-from .calendar_sync import event_for
 from ..deps import Deps
-from ..changes.announce import Confirmation, announce
+from ..delivery.calendar import event_for
+from ..delivery.notifier import Confirmation, announce
 from ..delivery.outbox import Delivery
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,17 @@ def polled(deps: Deps) -> bool:
     return not incremental(deps) and getattr(deps.calendar, "tells_answers", True)
 
 
+@dataclass
+class Answers:
+    """What the calendar answers decided: presenters' declines (each a skip, with its
+    confirmation) and the answers to keep for the report."""
+
+    rota: Rota
+    decision: Decision = field(default_factory=Decision)
+    confirmations: list[Confirmation] = field(default_factory=list)
+    records: list[tuple[str, Entry]] = field(default_factory=list)
+
+
 def read_changed_answers(deps: Deps, now: datetime) -> list[Delivery]:
     """Once a tick, for every community: the answers that changed since the last tick, in
     one incremental read of the calendar (no call per community or session)."""
@@ -52,49 +66,53 @@ def read_changed_answers(deps: Deps, now: datetime) -> list[Delivery]:
     # own updates come back here too).
     if any("declined" in answers.values() for answers in changed.values()):
         for community in deps.store.list_communities():
-            _, found = read_rsvps(deps, rotas.load(deps.store, community.id, now), now,
-                                  lambda event: changed.get(calendar.event_key(event.uid), {}))
-            deliveries += found
+            before = rotas.load(deps.store, community.id, now)
+            found = answers(deps, before, now,
+                            lambda event: changed.get(calendar.event_key(event.uid), {}))
+            rotas.store_changes(deps.store, before, found.rota, now, found.records,
+                                mark_due=AT_ONCE)
+            if found.decision.changes:
+                deliveries.append(announce(deps, found.rota, found.decision,
+                                           found.confirmations)[1])
     deps.store.record(key, "sync-token", now, token)  # after the skips: none is missed
     return deliveries
 
 
-def read_rsvps(deps: Deps, rota: Rota, now: datetime,
-               answers_of: Callable[[Event], dict[str, str]] | None = None
-               ) -> tuple[Rota, list[Delivery]]:
-    """Skips made by declining, each announced at once. Other members' answers are not
-    counted for anything.
+def answers(deps: Deps, rota: Rota, now: datetime,
+            answers_of: Callable[[Event], dict[str, str]] | None = None) -> Answers:
+    """Skips made by declining, for the caller to save and announce. Other members'
+    answers are only kept for the report.
 
     Without `answers_of`, each event's answers are read from the calendar (which, for a
     calendar that is read incrementally, `read_changed_answers` does instead)."""
+    found = Answers(rota)
     if answers_of is None:
         if incremental(deps):
-            return rota, []
+            return found
         answers_of = deps.calendar.responses
     community = rota.community
-    deliveries = []
-    for session in rota.coming(now):
-        presenter = rota.roster.get(session.presenter or "")
+    for planned in rota.coming(now):
+        session = found.rota.sessions[planned.date]  # as an earlier decline left it
+        presenter = found.rota.roster.get(session.presenter or "")
         if presenter is None or session.calendar_hash is None:
             continue
         try:
-            answers = answers_of(event_for(deps, community, session, rota.roster.values()))
+            said = answers_of(event_for(deps, community, planned, rota.roster.values()))
         except Exception:
             log.exception("calendar: could not read answers for %s %s", community.id,
                           session.date)
             continue
-        activity.answer(deps.store, community.id, session.date, answers, now)
-        if answers.get(presenter.email) != "declined":
+        found.records += activity.answered(deps.store, community.id, session.date, said, now)
+        if said.get(presenter.email) != "declined":
             continue
         try:
-            after, decision = rota.skip(presenter.email, now, session.date)
+            after, decision = found.rota.skip(presenter.email, now, session.date)
         except InputError as error:
             log.warning("rsvp: %s", error)
             continue
-        rotas.save(deps.store, rota, decision, now)
-        rota, delivery, _ = announce(deps, after, decision, [Confirmation(
+        found.rota, found.decision = after, found.decision.then(decision)
+        found.confirmations.append(Confirmation(
             presenter.email, "confirm", f"declined-{session.date.isoformat()}",
             f"You declined {day_words(session.date)}: someone else takes it",
-            prefix="you declined the invite, so ").completed(decision, after.today(now))])
-        deliveries.append(delivery)
-    return rota, deliveries
+            prefix="you declined the invite, so ").completed(decision, after.today(now)))
+    return found

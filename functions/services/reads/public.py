@@ -17,7 +17,7 @@ from ...mail.compose import reply_address
 from ...ports import Store
 from ...mail.tokens import Tokens
 from .. import lookup
-from ..jobs.calendar_sync import event_for
+from ..delivery.calendar import event_for
 from ..deps import Deps
 
 FEED_WEEKS = 12

@@ -19,7 +19,7 @@ from ...domain.timing import local_date
 from ...domain.wording import day_words
 from .. import lookup
 from ..changes import members, sessions
-from ..changes.announce import Confirmation
+from ..delivery.notifier import Confirmation
 from ..deps import Deps
 from ..delivery.messages import notify
 

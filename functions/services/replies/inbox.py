@@ -23,10 +23,10 @@ from ...domain.errors import InputError
 from ...domain.models import BOUNCE_LIMIT, Community, Member
 from ...domain.timing import local_date
 from ...mail.compose import reply_address, sent_message
-from .. import activity, lookup
+from .. import activity, lookup, rotas
 from ..changes import members, sessions
 from ..deps import Deps
-from ..changes.announce import Confirmation
+from ..delivery.notifier import Confirmation
 from ..delivery.messages import notify
 from ..delivery.outbox import SENT
 from .commands import Request, obey, reply_key, send_help
@@ -194,7 +194,8 @@ def _rsvp(deps: Deps, community: Community, email: str, inbound: Inbound,
     status = (answer.partstat or "").lower()
     day = _session_date(answer.uid or "", community)
     if day is not None and (answer.attendee or email) == email:
-        activity.answer(deps.store, community.id, day, {email: status}, now)
+        rotas.keep(deps.store, community.id,
+                   activity.answered(deps.store, community.id, day, {email: status}, now))
     if status != "declined" or day is None or (answer.attendee or email) != email:
         return Handled("rsvp", status or "no answer", community.id, email)
     try:

@@ -9,11 +9,11 @@ from ...domain.jobs import digest_session
 from ...domain.models import PLANNED
 from .. import rotas
 from ..deps import Deps
-from ..jobs.digest import digest_parts
+from .digest import digest_parts
 from ..delivery.messages import render_message
-from ..changes.announce import heads_up
+from ..delivery.notifier import heads_up
 from ..delivery.invitations import Invitations
-from ..jobs.presenters import reminder_parts
+from .presenters import reminder_parts
 
 KINDS = ("digest", "heads-up", "reminder")
 

@@ -1,4 +1,5 @@
-"""Keeping every upcoming session's calendar event in step with the session."""
+"""The calendar builder: every upcoming session's event as invitees see it, and publishing
+the events that changed since the calendar last saw them."""
 from __future__ import annotations
 
 import logging
@@ -7,7 +8,6 @@ from datetime import datetime
 from typing import Iterable
 
 from ...domain.invites import Event, build_event, content_changed
-from ...domain.jobs import AT_ONCE
 from ...domain.models import Community, Member, Session
 from ...domain.rota import Rota
 from ...mail.compose import reply_address
@@ -27,16 +27,18 @@ def event_for(deps: Deps, community: Community, session: Session,
     return build_event(community, session, members, organiser(deps, community), roster_url)
 
 
-def sync_calendar(deps: Deps, rota: Rota, now: datetime) -> tuple[Rota, int]:
+def sync_calendar(deps: Deps, rota: Rota, now: datetime) -> tuple[Rota, int, bool]:
     """Publish the events that changed since the calendar last saw them.
 
-    Returns the rota with their new sequence numbers, and how many were published. Nothing
-    is rewritten when nothing changed. A failure is logged and retried next tick; the other
-    sessions go on.
+    Returns the rota with their new sequence numbers (for the caller to save), how many
+    were published, and whether one failed (it is tried again at the next tick; the other
+    sessions go on). Nothing is published when nothing changed; publishing the same event
+    again (a run that stopped before it saved) changes nothing at the calendar.
     """
     community = rota.community
     members = list(rota.roster.values())
     published = []
+    failed = False
     for session in sorted(rota.sessions.values(), key=lambda s: s.date):
         if session.started(now) or session.starts_at is None:
             continue
@@ -52,12 +54,11 @@ def sync_calendar(deps: Deps, rota: Rota, now: datetime) -> tuple[Rota, int]:
             deps.calendar.publish(event)
         except Exception:
             log.exception("calendar: could not publish %s %s", community.id, session.date)
-            deps.store.mark_due(community.id, AT_ONCE)  # tried again next tick
+            failed = True
             continue
         published.append(session.with_changes(sequence=sequence,
                                               calendar_hash=event.fingerprint()))
     if not published:
-        return rota, 0
-    deps.store.put_sessions(community.id, published)
+        return rota, 0, failed
     rota = replace(rota, sessions={**rota.sessions, **{s.date: s for s in published}})
-    return rota, len(published)
+    return rota, len(published), failed

@@ -21,12 +21,12 @@ from ...domain.jobs import digest_slot
 from ...domain.models import PLANNED, Member, Session
 from ...domain.rota import Decision, Rota
 from ...domain.wording import day_words
-from ..jobs.calendar_sync import sync_calendar
-from ..deps import Deps
-from ..delivery.invitations import Invitations
 from .. import rotas
-from ..delivery.messages import outgoing
-from ..delivery.outbox import Delivery, Outgoing
+from ..deps import Deps
+from .calendar import sync_calendar
+from .invitations import Invitations, outcome
+from .messages import outgoing
+from .outbox import Delivery, Outgoing, deliver
 
 
 @dataclass(frozen=True)
@@ -48,31 +48,25 @@ class Confirmation:
                        context={"summary": summary, **self.context})
 
 
-Confirming = Union[Confirmation, Callable[[Rota], list[Confirmation]], None]
-
-
-def decide(deps: Deps, community_id: str, operation: Callable[[Rota, datetime], Any],
-           confirming: Confirming = None) -> tuple[Rota, Decision]:
-    """One change: load the rota once, decide once, save once, announce. `confirming`: the
-    confirmation to the person who asked, or a function of the new rota giving them."""
-    now = deps.clock.now()
-    after, decision = rotas.apply(deps.store, community_id, now,
-                                  lambda rota: operation(rota, now))
-    confirmations = (confirming(after) if callable(confirming)
-                     else [confirming] if confirming else [])
-    after, _, _ = announce(deps, after, decision, [c.completed(decision, after.today(now))
-                                                   for c in confirmations])
-    return after, decision
-
-
 def announce(deps: Deps, rota: Rota, decision: Decision,
              confirmations: Iterable[Confirmation] = ()) -> tuple[Rota, Delivery, int]:
-    """Calendar first, then the messages. Returns the rota as it now is, what was sent,
-    and how many calendar events were published."""
+    """After a saved change: calendar first, then the messages, then one write of what
+    they changed (new SEQUENCE numbers, who holds which invite, bounces). Returns the rota
+    as it now is, what was sent, and how many calendar events were published."""
     now = deps.clock.now()
-    rota, published = sync_calendar(deps, rota, now)
-    book = Invitations(deps, rota, now)
-    confirmations = list(confirmations)
+    synced, published, _ = sync_calendar(deps, rota, now)
+    book = Invitations(deps, synced, now)
+    delivery = deliver(deps, now, book.carry(
+        compose(deps, book, decision, list(confirmations), now)))
+    after = outcome(synced, delivery)
+    rotas.store_changes(deps.store, rota, after)
+    return after, delivery, published
+
+
+def compose(deps: Deps, book: Invitations, decision: Decision,
+            confirmations: list[Confirmation], now: datetime) -> list[Outgoing]:
+    """Everyone `decision` concerns, each in words written for them (see the top)."""
+    rota = book.rota
     actors = {c.email for c in confirmations}
     gained: dict[str, list[date]] = {}
     lost: dict[str, list[date]] = {}
@@ -100,8 +94,7 @@ def announce(deps: Deps, rota: Rota, decision: Decision,
     for confirmation in confirmations:
         items += _confirmation(deps, rota, book, confirmation,
                                gained.get(confirmation.email, []), now)
-    delivery = book.send(deps, now, items)
-    return book.rota, delivery, published
+    return items
 
 
 def _notices(deps: Deps, rota: Rota, book: Invitations, member: Member, gained: list[date],
@@ -204,11 +197,10 @@ def _before_next_digest(deps: Deps, rota: Rota, book: Invitations, decision: Dec
     return items
 
 
-def send_cancellations(deps: Deps, book: Invitations, now: datetime) -> Delivery:
+def cancellations(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
     """Catch up on CANCELs not sent yet (a change made without mail, a failed send)."""
     rota = book.rota
-    return book.send(deps, now, _cancellations(deps, rota, book, rota.sessions.values(), now,
-                                               skip=set()))
+    return _cancellations(deps, rota, book, rota.sessions.values(), now, skip=set())
 
 
 def _confirmation(deps: Deps, rota: Rota, book: Invitations, confirmation: Confirmation,

@@ -1,0 +1,117 @@
+"""One community's run: one unit of work.
+
+    load the rota once
+    → send again what waited for a retry
+    → decide: plan the coming weeks, take presenters' declines from the calendar
+    → publish the calendar events that changed (their new SEQUENCE numbers)
+    → compose: the announcement of what was decided, then what each job wants to send
+    → deliver all of it in one step (the outbox ledger: each message once)
+    → save once: one transactional write of the new rota, what the emails carried,
+      the bounces, the answers read and the next due time.
+
+A run that stops anywhere leaves the old state or the new one: nothing it decided is saved
+before its messages went out, and each message is claimed and recorded in the ledger on
+its own, so the next run decides the same again, finds what already went out (and the
+invites it carried) and sends only the rest. Every step below is named here, in order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from ...domain.jobs import next_due
+from ...domain.rota import Rota
+from .. import rotas
+from ..delivery.calendar import sync_calendar
+from ..delivery.chat import is_post
+from ..delivery.invitations import Invitations, outcome
+from ..delivery.notifier import cancellations, compose
+from ..delivery.outbox import Delivery, Outgoing, deliver, retry_pending
+from ..deps import Deps
+from .chat import chat_posts
+from .digest import digests
+from .health import health_reports
+from .presenters import heads_ups, reminders, unfilled_alerts
+from .prompts import pause_questions, topic_reminders
+from .rsvp import answers, polled
+
+FAR = datetime(9999, 1, 1, tzinfo=timezone.utc)  # every pending retry is due before this
+
+
+@dataclass
+class TickReport:
+    communities: int = 0
+    reassigned: int = 0
+    events: int = 0
+    sent: int = 0  # emails
+    posted: int = 0  # chat posts
+    failed: int = 0
+    replies: int = 0
+    deferred: int = 0  # pending: temporary failures and mail for the next run
+    errors: list[str] = field(default_factory=list)  # a community or the inbox raised
+    failures: list[str] = field(default_factory=list)  # one line per failed message
+
+    def count(self, delivery: Delivery) -> None:
+        posts = sum(1 for key in delivery.sent if is_post(key))
+        self.sent += len(delivery.sent) - posts
+        self.posted += posts
+        self.failed += len(delivery.failed)
+        self.deferred += len(delivery.deferred)
+        self.failures += delivery.problems
+
+    @property
+    def problems(self) -> list[str]:
+        return self.errors + self.failures
+
+
+def run_community(deps: Deps, community_id: str, report: TickReport | None = None
+                  ) -> TickReport:
+    """Everything due for one community, as one unit of work. Safe to run again at any
+    time, and after a run that stopped anywhere."""
+    if report is None:
+        report = TickReport()
+        deps.pacer.begin()
+    now = deps.clock.now()
+    mark = deps.store.due_mark(community_id)  # a change made during the run moves it
+    loaded = rotas.load(deps.store, community_id, now)
+    retried = retry_pending(deps, community_id, now)  # before new mail: it waited
+
+    rota, decision = loaded.plan(now)
+    declined = answers(deps, rota, now)
+    rota, decision = declined.rota, decision.then(declined.decision)
+    rota, published, calendar_failed = sync_calendar(deps, rota, now)
+
+    book = Invitations(deps, rota, now)
+    items = compose(deps, book, decision, declined.confirmations, now) + wanted(deps, book, now)
+    delivery = deliver(deps, now, book.carry(items)).add(retried)
+
+    after = outcome(rota, delivery)
+    due = now if calendar_failed else due_after(deps, after, now)
+    rotas.store_changes(deps.store, loaded, after, now, declined.records,
+                        settle_due=(due, mark))
+    report.count(delivery)
+    report.events += published
+    report.reassigned += sum(1 for c in decision.changes if c.before)
+    report.communities += 1
+    return report
+
+
+def wanted(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
+    """What each scheduled job wants sent now, in this order (a message already sent, by
+    its ledger key, is not sent again)."""
+    return [*heads_ups(deps, book, now), *cancellations(deps, book, now),
+            *reminders(deps, book, now), *topic_reminders(deps, book, now),
+            *digests(deps, book, now), *chat_posts(deps, book, now),
+            *unfilled_alerts(deps, book, now), *pause_questions(deps, book, now),
+            *health_reports(deps, book, now)]
+
+
+def due_after(deps: Deps, rota: Rota, now: datetime) -> datetime:
+    """When this community next has a job due: a scheduled job, its next pending retry,
+    or, with a calendar whose answers are read per session, now: every tick."""
+    due = [next_due(rota.community, list(rota.sessions.values()), now)]
+    pending = deps.store.due_retries(FAR, 1, rota.community.id)
+    due += [entry.retry_at for _, entry in pending if entry.retry_at]
+    if polled(deps) and rota.coming(now):
+        due.append(now)
+    return min(due)
