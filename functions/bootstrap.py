@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from .adapters.clock import FixedClock, SystemClock
 from .config import Backend, Config
@@ -188,3 +189,15 @@ def dry_run(app: Container) -> Container:
                      inbox=PeekingInbox(app.inbox) if app.inbox is not None else None,
                      lease_clock=app.lease_clock, pacer=app.pacer, fanout=None,
                      chat=RecordingChat())
+
+
+def simulated(data: Path, start: datetime) -> Container:
+    """The embedded backends under `data` on a clock that moves only when set
+    (`container.clock.set(instant)`), with a pacer that never waits: weeks go by in seconds."""
+    return Container(Config.from_env({}, data), clock=FixedClock(start), pacer=Pacer())
+
+
+def as_record(model) -> dict[str, Any]:
+    """A model as the stores keep it, a plain dict (what `community export` prints)."""
+    from .adapters.records import to_record
+    return to_record(model)

@@ -13,10 +13,7 @@ from email.parser import BytesParser
 from email.utils import format_datetime, make_msgid, parsedate_to_datetime
 from pathlib import Path
 
-from ..adapters.clock import FixedClock
-from ..bootstrap import Container
-from ..config import Config
-from ..services.delivery.pacing import Pacer
+from ..bootstrap import Container, simulated
 from ..domain.errors import InputError
 from ..domain.jobs import next_due, next_tick
 from ..domain.timing import local_date
@@ -50,9 +47,8 @@ def run_demo(data: Path, weeks: int, start: datetime) -> None:
         shutil.rmtree(root)
     root.mkdir(parents=True)
     (root / MARKER).write_text("made by `python -m functions demo`; rewritten on every run\n")
-    clock = FixedClock(start)
-    # Weeks go by in seconds: the pacer runs on the demo's time too and never waits.
-    app = Container(Config.from_env({}, root), clock=clock, pacer=Pacer())
+    app = simulated(root, start)
+    clock = app.clock
     communities.add_community(
         app.store, start, COMMUNITY, name="Product Guild", timezone="Australia/Sydney",
         weekday=4, start=time(16, 0), minutes=30, holidays="AU-NSW",

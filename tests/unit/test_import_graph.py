@@ -16,6 +16,8 @@ ALLOWED = {
     "ports": {"domain", "ports"},
     "services": {"domain", "mail", "ports", "services"},
     "adapters": {"domain", "mail", "ports", "adapters"},
+    # Entry points reach collaborators only through bootstrap: never an adapter (nor a port).
+    "entrypoints": {"entrypoints", "bootstrap", "config", "services", "domain", "mail"},
 }
 
 
@@ -66,6 +68,8 @@ def test_each_layer_imports_only_what_is_below_it():
     ("mail", "from ..services.delivery import outbox"),
     ("adapters", "from ..entrypoints import cli"),
     ("domain", "import functions.adapters.clock"),
+    ("entrypoints", "from ..adapters.clock import FixedClock"),
+    ("entrypoints/cli", "from ...adapters.records import to_record"),
 ])
 def test_a_wrong_import_is_caught(tmp_path, layer, line):
     """The check itself fails when someone breaks the rule."""
