@@ -11,6 +11,7 @@ from typing import Any
 from .adapters.clock import FixedClock, SystemClock
 from .config import Backend, Config
 from .domain.errors import InputError
+from .domain.jobs import Timing
 from .mail.compose import MailSettings
 from .ports import Calendar, Chat, Clock, Fanout, Inbox, Mailer, Store
 from .services.delivery.pacing import Pacer
@@ -18,7 +19,7 @@ from .mail.tokens import Tokens
 
 
 NAMES = {"store", "mailer", "calendar", "clock", "mail", "inbox", "fanout", "lease_clock",
-         "pacer", "secret", "chat"}
+         "pacer", "secret", "chat", "timing"}
 
 
 class Container:
@@ -65,6 +66,11 @@ class Container:
                                     timedelta(minutes=self.config.send_minutes),
                                     self.lease_clock, time.sleep,
                                     daily_cap=self.config.mail_daily_cap)
+
+    @cached_property
+    def timing(self) -> Timing:
+        """The reminders' offsets: the domain's defaults unless given (tests, demos)."""
+        return Timing()
 
     @cached_property
     def clock(self) -> Clock:

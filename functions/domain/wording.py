@@ -1,10 +1,17 @@
-"""Dates and times in the words people read, in the community's time zone."""
+"""Dates and times in the words people read, in the community's time zone, and how long
+before a session a message comes ("tomorrow", "in two days")."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
+from .jobs import Timing
 from .models import Community
 from .timing import zone
+
+NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+UNITS = ((timedelta(weeks=1), "week"), (timedelta(days=1), "day"),
+         (timedelta(hours=1), "hour"), (timedelta(minutes=1), "minute"))
 
 
 def day_words(day: date) -> str:
@@ -21,3 +28,54 @@ def when(community: Community, start: datetime, end: datetime) -> str:
     """ "Friday 4 December 2026, 16:00–16:30 AEDT" """
     local = start.astimezone(zone(community))
     return f"{day_words(local.date())}, {time_range(community, start, end)}"
+
+
+@dataclass(frozen=True)
+class OffsetWords:
+    """How an offset before a session reads in a message."""
+
+    ahead: str  # as the message says it of its session: "tomorrow", "in two days"
+    before: str  # as it says it of the moment itself: "the day before", "two days before"
+
+    @property
+    def heading(self) -> str:
+        """At the start of a line or a subject: "Tomorrow", "In two days"."""
+        return self.ahead[:1].upper() + self.ahead[1:]
+
+
+@dataclass(frozen=True)
+class TimingWords:
+    """The offsets of a Timing in words, as templates read them (`offsets.reminder.ahead`)."""
+
+    reminder: OffsetWords
+    topic: OffsetWords
+
+
+def duration_words(offset: timedelta) -> str:
+    """ "a day", "two days", "36 hours", "an hour", "90 minutes": in the largest unit that
+    counts it whole; numbers under ten spelled out."""
+    for unit, name in UNITS:
+        count, rest = divmod(offset, unit)
+        if not rest and count >= 1:
+            if count == 1:
+                return f"{'an' if name == 'hour' else 'a'} {name}"
+            return f"{NUMBERS[count] if count < 10 else count} {name}s"
+    raise ValueError(f"not a whole number of minutes: {offset!r}")
+
+
+def offset_words(offset: timedelta) -> OffsetWords:
+    """ "tomorrow" / "the day before" for 24 hours, "in two days" / "two days before" for
+    48, "in three hours" / "three hours before" for 3."""
+    if offset == timedelta(days=1):
+        return OffsetWords("tomorrow", "the day before")
+    amount = duration_words(offset)
+    return OffsetWords(f"in {amount}", f"{amount} before")
+
+
+def timing_words(timing: Timing) -> TimingWords:
+    return TimingWords(offset_words(timing.reminder_before), offset_words(timing.topic_before))
+
+
+def reminder_subject(community: Community, timing: Timing) -> str:
+    """ "Tomorrow: your session at Guild", "In two days: your session at Guild" """
+    return f"{offset_words(timing.reminder_before).heading}: your session at {community.name}"

@@ -78,7 +78,7 @@ def run_demo(data: Path, weeks: int, start: datetime) -> None:
         tick(app)
         ticks += 1
         sessions = app.store.list_sessions(COMMUNITY)
-        due = [next_due(app.store.get_community(COMMUNITY), sessions, now),
+        due = [next_due(app.store.get_community(COMMUNITY), sessions, now, app.timing),
                *(when for when, _, _ in script)]
         clock.set(max(next_tick(min(due)), now + timedelta(minutes=15)))
     _summary(app, root, start, end, ticks)

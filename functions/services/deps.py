@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from ..domain.jobs import Timing
 from ..mail.compose import MailSettings
 from ..ports import Calendar, Chat, Clock, Fanout, Inbox, Mailer, Store
 from .delivery.pacing import Pacer
@@ -22,3 +23,4 @@ class Deps(Protocol):
     pacer: Pacer
     fanout: Fanout | None  # set: the tick publishes one message per community instead
     chat: Chat  # posts to a community's team chat (its webhook is the community's)
+    timing: Timing  # how long before a session its presenter hears from the rota

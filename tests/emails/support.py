@@ -37,11 +37,14 @@ EMAILS = [f"{name.split()[0].lower()}@example.com" for name in NAMES]
 ROSTER = "email,name\n" + "".join(f"{e},{n}\n" for e, n in zip(EMAILS, NAMES))
 
 
-def make_deps(*, attach_invites: bool = True, instant: datetime = START) -> Container:
+def make_deps(*, attach_invites: bool = True, instant: datetime = START,
+              **given) -> Container:
+    """In-memory collaborators; `given` ones (a `timing`, …) replace the defaults."""
     settings = MailSettings(public_url=PUBLIC_URL, tokens=Tokens(SECRET),
                             default_reply_to=REPLY_TO, attach_invites=attach_invites)
-    return Container(store=MemoryStore(), mailer=MemoryMailer(), calendar=MemoryCalendar(),
-                  clock=FixedClock(instant), mail=settings)
+    return Container(**{"store": MemoryStore(), "mailer": MemoryMailer(),
+                        "calendar": MemoryCalendar(), "clock": FixedClock(instant),
+                        "mail": settings, **given})
 
 
 def setup_guild(deps: Container, roster: str = ROSTER, **settings) -> None:

@@ -1,13 +1,13 @@
-"""Telling presenters: a heads-up when assigned, a reminder the day before, and organisers
+"""Telling presenters: a heads-up when assigned, a reminder before it starts, and organisers
 about sessions nobody can present. Each message carries the invites its recipient lacks."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from ...domain.digest import session_line
-from ...domain.jobs import reminder_due
+from ...domain.jobs import Timing, reminder_due
 from ...domain.models import Member
-from ...domain.wording import day_words
+from ...domain.wording import day_words, reminder_subject, timing_words
 from ..delivery.notifier import heads_up
 from ..deps import Deps
 from ..delivery.invitations import Invitations
@@ -15,9 +15,10 @@ from ..delivery.messages import outgoing
 from ..delivery.outbox import Outgoing
 
 
-def reminder_parts(rota, session, now: datetime) -> dict:
-    """The subject and session of a reminder."""
-    return {"subject": f"Tomorrow: your session at {rota.community.name}",
+def reminder_parts(rota, session, now: datetime, timing: Timing) -> dict:
+    """The subject, session and offsets in words of a reminder."""
+    return {"subject": reminder_subject(rota.community, timing),
+            "offsets": timing_words(timing),
             "session": session_line(rota.community, session, rota.roster, now)}
 
 
@@ -34,7 +35,8 @@ def reminders(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
     rota = book.rota
     items = []
     for session in rota.coming(now):
-        if not _reachable(rota, session.presenter) or not reminder_due(session, now):
+        if not _reachable(rota, session.presenter) \
+                or not reminder_due(session, now, deps.timing):
             continue
         member = rota.roster[session.presenter]
         key = session.date.isoformat()
@@ -43,7 +45,7 @@ def reminders(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
             deadline=session.starts_at,
             invites=book.parts(f"{rota.community.id}/reminder/{key}/{member.email}", member,
                                offer={session.date}, only={session.date}),
-            **reminder_parts(rota, session, now)))
+            **reminder_parts(rota, session, now, deps.timing)))
     return items
 
 

@@ -52,4 +52,4 @@ def preview(deps: Deps, community_id: str, kind: str) -> EmailMessage:
                           key=session.date.isoformat(), now=now,
                           invites=held.parts("preview", member, offer={session.date},
                                              only={session.date}),
-                          **reminder_parts(rota, session, now))
+                          **reminder_parts(rota, session, now, deps.timing))

@@ -1,4 +1,4 @@
-"""Nudges that keep people taking part: a presenter without a topic three days before is
+"""Nudges that keep people taking part: a presenter without a topic at Timing.topic_before is
 reminded once, and a member who skipped three turns in a row is asked once about a pause.
 Each message has its ledger key, so it goes out once whatever the number of ticks."""
 from __future__ import annotations
@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ...domain.digest import session_line
-from ...domain.jobs import REMINDER_BEFORE, TOPIC_BEFORE
+from ...domain.jobs import topic_due
 from ...domain.models import Session
 from ...domain.rota import Rota
+from ...domain.wording import timing_words
 from ..deps import Deps
 from ..delivery.invitations import Invitations
 from ..delivery.messages import outgoing
@@ -18,30 +19,25 @@ SKIPS_IN_A_ROW = 3
 HISTORY = timedelta(weeks=26)  # how far back a run of skips is looked for
 
 
-def topic_due(session: Session, now: datetime) -> bool:
-    """No topic three days before (until the day-before reminder, which asks again)."""
-    return (session.presenter is not None and not session.topic
-            and session.starts_at is not None
-            and session.starts_at - TOPIC_BEFORE <= now < session.starts_at - REMINDER_BEFORE)
-
-
 def topic_reminders(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
     """Only to a presenter whose heads-up (which asks for a topic) is older than that."""
     rota = book.rota
-    due = [s for s in rota.coming(now) if topic_due(s, now)]
+    due = [s for s in rota.coming(now) if topic_due(s, now, deps.timing)]
     heads_ups = deps.store.ledger([_heads_up_key(rota, s) for s in due]) if due else {}
     items = []
     for session in due:
         member = rota.roster.get(session.presenter or "")
         told = heads_ups.get(_heads_up_key(rota, session))
         if member is None or not member.reachable or told is None \
-                or told.updated > session.starts_at - TOPIC_BEFORE:
+                or told.updated > session.starts_at - deps.timing.topic_before:
             continue
         line = session_line(rota.community, session, rota.roster, now)
         items.append(outgoing(
             deps.mail, rota.community, member, kind="topic-reminder",
-            key=session.heads_up_key, now=now, deadline=session.starts_at - REMINDER_BEFORE,
-            subject=f"What will you talk about on {line.day}?", session=line))
+            key=session.heads_up_key, now=now,
+            deadline=session.starts_at - deps.timing.reminder_before,
+            subject=f"What will you talk about on {line.day}?", session=line,
+            offsets=timing_words(deps.timing)))
     return items
 
 

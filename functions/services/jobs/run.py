@@ -109,7 +109,7 @@ def wanted(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
 def due_after(deps: Deps, rota: Rota, now: datetime) -> datetime:
     """When this community next has a job due: a scheduled job, its next pending retry,
     or, with a calendar whose answers are read per session, now: every tick."""
-    due = [next_due(rota.community, list(rota.sessions.values()), now)]
+    due = [next_due(rota.community, list(rota.sessions.values()), now, deps.timing)]
     pending = deps.store.due_retries(FAR, 1, rota.community.id)
     due += [entry.retry_at for _, entry in pending if entry.retry_at]
     if polled(deps) and rota.coming(now):
