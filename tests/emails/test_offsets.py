@@ -10,7 +10,7 @@ import pytest
 
 from functions.domain.jobs import Timing
 from functions.services.jobs.tick import tick
-from functions.services.reads import preview as preview_service
+from functions.services.jobs import preview as preview_service
 from tests.emails.support import make_deps, on_the_wire, setup_guild, text_of
 from tests.services.test_due_index import SilentCalendar
 
