@@ -150,6 +150,21 @@ class Chat(Protocol):
         """
 
 
+class Pacing(Protocol):
+    """Paces one sender's messages under its provider's rate (services.delivery.pacing)."""
+
+    daily_cap: int | None  # at most this many messages a day, when known
+
+    def begin(self) -> None:
+        """A run starts: its time budget starts now."""
+    def out_of_time(self) -> bool:
+        """The run's budget is spent: what is left waits for the next run."""
+    def acquire(self, count: int) -> int:
+        """How many of `count` messages may go now (waits for the rate as needed)."""
+    def hold(self, seconds: float) -> None:
+        """The provider asked to wait this long before the next message."""
+
+
 class Fanout(Protocol):
     def publish(self, community_ids: list[str]) -> None:
         """Ask for each community's jobs to run elsewhere (one message per community)."""

@@ -5,8 +5,7 @@ from typing import Protocol
 
 from ..domain.jobs import Timing
 from ..mail.compose import MailSettings
-from ..ports import Calendar, Chat, Clock, Fanout, Inbox, Mailer, Store
-from .delivery.pacing import Pacer
+from ..ports import Calendar, Chat, Clock, Fanout, Inbox, Mailer, Pacing, Store
 
 
 class Deps(Protocol):
@@ -20,7 +19,7 @@ class Deps(Protocol):
     mail: MailSettings
     inbox: Inbox | None
     lease_clock: Clock  # the real clock, even when `clock` is a scenario's
-    pacer: Pacer
+    pacer: Pacing
     fanout: Fanout | None  # set: the tick publishes one message per community instead
     chat: Chat  # posts to a community's team chat (its webhook is the community's)
     timing: Timing  # how long before a session its presenter hears from the rota

@@ -57,6 +57,52 @@ def violations(root: Path) -> list[str]:
     return wrong
 
 
+# Inside services, groups point one way: each may import the groups after it, never one
+# before it. `jobs` schedule (the tick reads the inbox first), `replies` and `changes`
+# decide, `reads` only read, `delivery` sends (the outbox, the notifier, the calendar
+# builder). Modules directly in services/ (rotas, deps, lookup, activity) are the base
+# every group shares, and import no group.
+GROUPS = ["jobs", "replies", "changes", "reads", "delivery"]
+
+
+def group_of(module: str) -> str | None:
+    """The service group of `functions.services.GROUP.…`; "" for a base module."""
+    parts = module.split(".")
+    if parts[1:2] != ["services"]:
+        return None
+    return parts[2] if len(parts) > 3 and parts[2] in GROUPS else ""
+
+
+def group_violations(root: Path) -> list[str]:
+    wrong = []
+    for path in sorted((root / "services").rglob("*.py")):
+        own = group_of(".".join(path.relative_to(root.parent).with_suffix("").parts))
+        for target in imports(path, root):
+            theirs = group_of(target)
+            if theirs is None or theirs == own or (own and not theirs):
+                continue
+            if not own or GROUPS.index(theirs) < GROUPS.index(own):
+                wrong.append(f"{path.relative_to(root.parent)} imports {target}")
+    return wrong
+
+
+def test_service_groups_point_one_way():
+    assert group_violations(PACKAGE) == []
+
+
+@pytest.mark.parametrize("group, line", [
+    ("delivery", "from ..jobs.digest import digests"),
+    ("reads", "from ..changes.members import join"),
+    ("changes", "from ..replies.inbox import read_inbox"),
+    ("", "from .jobs.tick import tick"),
+])
+def test_a_service_group_pointing_back_is_caught(tmp_path, group, line):
+    folder = tmp_path / "functions" / "services" / group
+    folder.mkdir(parents=True)
+    (folder / "bad.py").write_text(line + "\n")
+    assert group_violations(tmp_path / "functions")
+
+
 def test_each_layer_imports_only_what_is_below_it():
     assert violations(PACKAGE) == []
 
