@@ -40,55 +40,37 @@ class Clock(Protocol):
         """The current instant, timezone-aware (UTC)."""
 
 
-class Store(Protocol):
-    """Where communities, members, sessions and job claims live."""
+class RotaStore(Protocol):
+    """Communities, their members, sessions and shared links. Everything a unit of work
+    changes is written by one `save`."""
 
     def get_community(self, community_id: str) -> Community | None: ...
     def list_communities(self) -> list[Community]: ...
-    def put_community(self, community: Community) -> None: ...
-
     def list_members(self, community_id: str) -> list[Member]:
         """Ordered by Member.order (the order members were added)."""
     def get_member(self, community_id: str, email: str) -> Member | None: ...
-    def put_member(self, community_id: str, member: Member) -> None: ...
-    def add_members(self, community_id: str, members: Iterable[Member]) -> None:
-        """Add new members all at once, or none if any already exists (raises Conflict)."""
-
     def list_sessions(self, community_id: str, start: date | None = None,
                       end: date | None = None) -> list[Session]:
         """Sessions with start <= date < end, ordered by date."""
-    def put_sessions(self, community_id: str, sessions: Iterable[Session]) -> None:
-        """Write these sessions in one transaction."""
     def save(self, write: RotaWrite) -> None:
         """Everything of `write` in one transaction (raises Conflict, writing nothing, when
         one of its new members exists)."""
-
     def add_link(self, community_id: str, link: Link) -> None:
         """Keep a shared link (the same id again replaces it)."""
     def list_links(self, community_id: str, since: datetime) -> list[Link]:
         """Links shared at or after `since`, oldest first."""
-
-    def claim(self, key: str, now: datetime) -> bool:
-        """Create the record `key` (state "claimed") if absent. True only for its creator."""
-    def release(self, key: str) -> None:
-        """Forget a claim (its job failed before doing anything visible)."""
-    def record(self, key: str, state: str, now: datetime, detail: str = "") -> None:
-        """Create or set the state of a record (the outbox ledger: claimed, sent, failed)."""
-    def record_state(self, key: str) -> tuple[str, datetime] | None:
-        """The record's state and when it was last set; None when there is no record."""
-    def list_records(self, prefix: str) -> list[tuple[str, str, datetime, str]]:
-        """(key, state, updated, detail) of every record whose key starts with `prefix`."""
-
     # erasure: a member or a community leaves no trace behind
     def delete_member(self, community_id: str, email: str) -> None: ...
-    def forget_records(self, text: str) -> int:
-        """Delete every record whose key or detail holds `text`, leaving no copy of it in
-        the store's files. Returns how many."""
     def delete_community(self, community_id: str) -> None:
-        """The community, its members, sessions and links, and its records (keys starting
-        with `community_id/`)."""
+        """The community, its members, sessions and links, and its ledger entries (keys
+        starting with `community_id/`)."""
 
-    def ledger(self, keys: Iterable[str]) -> dict[str, Entry]:
+
+class Ledger(Protocol):
+    """Entries by key (`LedgerKey` for a community's messages and notes; claims of the
+    tick's own jobs): read with `entries`, written with `swap`, nothing else."""
+
+    def entries(self, keys: Iterable[str]) -> dict[str, Entry]:
         """The entries of those keys that exist (one read for all of them)."""
     def swap(self, key: str, expected: Entry | None, new: Entry | None) -> bool:
         """Atomically replace the entry by `new` (None: delete) if it still equals
@@ -97,7 +79,19 @@ class Store(Protocol):
                     ) -> list[tuple[str, Entry]]:
         """Pending entries of keys `community/…` whose `retry_at` is at or before `now`,
         soonest first."""
-    # the due-time index: the tick reads only the communities that have a job due
+    def list_records(self, prefix: str) -> list[tuple[str, str, datetime, str]]:
+        """(key, state, updated, detail) of every entry whose key starts with `prefix`."""
+    def forget_records(self, text: str) -> int:
+        """Delete every entry whose key or detail holds `text`, leaving no copy of it in
+        the store's files. Returns how many."""
+    def prune(self, now: datetime) -> int:
+        """Delete entries whose `expires` has passed (a backend with its own TTL may
+        leave that to it); how many went."""
+
+
+class DueIndex(Protocol):
+    """When each community next has a job due: the tick reads only those that do."""
+
     def mark_due(self, community_id: str, at: datetime) -> None:
         """The community has a job due at `at`: its due time becomes `at` if that is sooner,
         and its mark changes."""
@@ -109,9 +103,10 @@ class Store(Protocol):
         """After a run: the due time becomes `at` if the mark is still `mark` (nothing was
         marked since the run read it), else the sooner of `at` and the marked time."""
 
-    def prune(self, now: datetime) -> int:
-        """Delete entries whose `expires` has passed (a backend with its own TTL may
-        leave that to it); how many went."""
+
+class Store(RotaStore, Ledger, DueIndex, Protocol):
+    """One backend that keeps all three (SQLite, Firestore, memory), so that a run's
+    `save` covers the rota, its ledger notes and its due time in one transaction."""
 
 
 class Mailer(Protocol):
@@ -130,7 +125,15 @@ class Mailer(Protocol):
         """Whether a message with that Message-ID went out; None when it cannot tell."""
 
 
+# How a calendar tells the invitees' answers (Calendar.answering).
+NO_ANSWERS = "none"  # it cannot (an .ics file has no way back)
+PER_EVENT = "per-event"  # `responses`, one event at a time, read every tick
+INCREMENTAL = "incremental"  # `answers_since`: what changed in the whole calendar
+
+
 class Calendar(Protocol):
+    answering: str  # NO_ANSWERS, PER_EVENT or INCREMENTAL (then it is an IncrementalCalendar)
+
     def publish(self, event: Event) -> None:
         """Create or update the event, or cancel it when `event.cancelled`. Idempotent."""
 
@@ -139,6 +142,18 @@ class Calendar(Protocol):
 
         Empty when this calendar cannot tell (an .ics file has no way back).
         """
+
+
+class IncrementalCalendar(Calendar, Protocol):
+    """A calendar that tells which events' answers changed since a token (Google)."""
+
+    calendar_id: str
+
+    def event_key(self, uid: str) -> str:
+        """The key `answers_since` gives the answers of the event with that UID under."""
+    def answers_since(self, token: str | None) -> tuple[dict[str, dict[str, str]], str]:
+        """{event key: {email: answer}} of the events changed since `token` (None: all),
+        and the token for next time."""
 
 
 class Chat(Protocol):
@@ -171,8 +186,15 @@ class Fanout(Protocol):
 
 
 class Inbox(Protocol):
+    watches: bool  # True: it is a WatchableInbox (announces new mail on a Pub/Sub topic)
+
     def fetch(self, limit: int = 100) -> list[tuple[str, bytes]]:
         """Messages not yet handled, as (handle, raw RFC 5322 bytes)."""
 
     def done(self, handle: str) -> None:
         """Mark a message handled, so that `fetch` does not return it again."""
+
+
+class WatchableInbox(Inbox, Protocol):
+    def watch_inbox(self, topic: str) -> dict:
+        """Announce new mail on `topic` for the next days (Gmail: at most 7)."""

@@ -5,6 +5,7 @@ from email.message import EmailMessage
 
 from functions.domain.delivery import PermanentFailure, TemporaryFailure
 from functions.domain.invites import Event
+from functions.ports import PER_EVENT
 
 
 class MemoryMailer:
@@ -43,6 +44,8 @@ class MemoryMailer:
 
 
 class MemoryCalendar:
+    answering = PER_EVENT
+
     def __init__(self) -> None:
         self.events: dict[str, Event] = {}
         self.published: list[Event] = []

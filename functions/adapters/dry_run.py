@@ -88,27 +88,13 @@ class OverlayStore:
         found.update({k.id: k for k in self.top.list_links(community_id, since)})
         return sorted(found.values(), key=lambda k: (k.shared_at, k.id))
 
-    def claim(self, key: str, now: datetime) -> bool:
-        if self.base.record_state(key) is not None:
-            return False
-        return self.top.claim(key, now)
-
-    def release(self, key: str) -> None:
-        self.top.release(key)
-
-    def record(self, key: str, state: str, now: datetime, detail: str = "") -> None:
-        self.top.record(key, state, now, detail)
-
-    def record_state(self, key: str) -> tuple[str, datetime] | None:
-        return self.top.record_state(key) or self.base.record_state(key)
-
-    def ledger(self, keys: Iterable[str]) -> dict[str, Entry]:
+    def entries(self, keys: Iterable[str]) -> dict[str, Entry]:
         keys = list(keys)
-        found = {**self.base.ledger(keys), **self.top.ledger(keys)}
+        found = {**self.base.entries(keys), **self.top.entries(keys)}
         return {k: e for k, e in found.items() if k not in self.forgotten}
 
     def swap(self, key: str, expected: Entry | None, new: Entry | None) -> bool:
-        if self.ledger([key]).get(key) != expected:
+        if self.entries([key]).get(key) != expected:
             return False
         self.top.claims.pop(key, None)
         if new is None:
@@ -146,6 +132,7 @@ class RecordingMailer:
 
     def __init__(self, base: Mailer) -> None:
         self.base = base
+        self.batch_size = base.batch_size  # the same batches as the real run
         self.sent: list[EmailMessage] = []
 
     def send_many(self, messages: list[EmailMessage]) -> list[Exception | None]:
@@ -157,11 +144,14 @@ class RecordingMailer:
 
 
 class RecordingCalendar:
-    """Keeps what would be published; answers come from the real calendar."""
+    """Keeps what would be published; answers come from the real calendar, read the way
+    it reads them (every capability it declares is forwarded, so the dry run takes the
+    path the real tick takes)."""
 
     def __init__(self, base: Calendar) -> None:
         self.base = base
         self.published: list[Event] = []
+        self.answering = base.answering
 
     def publish(self, event: Event) -> None:
         self.published.append(event)
@@ -169,13 +159,23 @@ class RecordingCalendar:
     def responses(self, event: Event) -> dict[str, str]:
         return self.base.responses(event)
 
+    # IncrementalCalendar (when the real one is): reads only
     @property
-    def tells_answers(self) -> bool:
-        return getattr(self.base, "tells_answers", True)
+    def calendar_id(self) -> str:
+        return self.base.calendar_id  # type: ignore[attr-defined]
+
+    def event_key(self, uid: str) -> str:
+        return self.base.event_key(uid)  # type: ignore[attr-defined]
+
+    def answers_since(self, token: str | None) -> tuple[dict[str, dict[str, str]], str]:
+        return self.base.answers_since(token)  # type: ignore[attr-defined]
 
 
 class PeekingInbox:
-    """Reads the real inbox but leaves every message in it, unhandled."""
+    """Reads the real inbox but leaves every message in it, unhandled (and renews no
+    watch: that would be a change at the mail provider)."""
+
+    watches = False
 
     def __init__(self, base: Inbox) -> None:
         self.base = base

@@ -24,7 +24,7 @@ from urllib.parse import quote, unquote
 
 from google.api_core.exceptions import AlreadyExists
 
-from ..domain.delivery import CLAIMED, PENDING, Entry, expiry
+from ..domain.delivery import PENDING, Entry
 from ..domain.errors import Conflict
 from ..domain.models import Community, Link, Member, Session
 from ..ports import RotaWrite
@@ -211,21 +211,7 @@ class FirestoreStore:
                       key=lambda k: (k.shared_at, k.id))
 
     # claims and the outbox ledger. `expires` is a timestamp: the TTL policy deletes by it.
-    def claim(self, key: str, now: datetime) -> bool:
-        return self.swap(key, None, Entry(CLAIMED, now, expires=expiry(now, None)))
-
-    def release(self, key: str) -> None:
-        self._claim(key).delete()
-
-    def record(self, key: str, state: str, now: datetime, detail: str = "") -> None:
-        self._claim(key).set(_document(key, Entry(state, now, detail,
-                                                  expires=expiry(now, None))))
-
-    def record_state(self, key: str) -> tuple[str, datetime] | None:
-        entry = self.ledger([key]).get(key)
-        return (entry.state, entry.updated) if entry else None
-
-    def ledger(self, keys: Iterable[str]) -> dict[str, Entry]:
+    def entries(self, keys: Iterable[str]) -> dict[str, Entry]:
         keys = list(keys)
         refs = [self._claim(k) for k in keys]
         by_id = {doc_id(k): k for k in keys}

@@ -36,6 +36,8 @@ class GmailInbox:
     unread, so the next fetch tries it again. done: removes the UNREAD label.
     """
 
+    watches = True  # watch_inbox: new mail announced on a Pub/Sub topic
+
     def __init__(self, mailbox: str, service_factory: ServiceFactory, *,
                  sleep: Callable[[float], None] = time.sleep,
                  batch_size: int = BATCH_SIZE, attempts: int = 5) -> None:

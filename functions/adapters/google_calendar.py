@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from googleapiclient.errors import HttpError
 
 from ..domain.invites import Event
+from ..ports import INCREMENTAL
 from . import google_auth
 from .google_auth import ServiceFactory
 
@@ -46,6 +47,8 @@ class GoogleCalendar:
     deleted event, with status "cancelled", so its id stays taken: publishing it again
     patches it back to confirmed. The same happens to an event deleted by hand.
     """
+
+    answering = INCREMENTAL  # answers_since: every change in one list call
 
     def __init__(self, calendar_id: str, service_factory: ServiceFactory,
                  sleep: Callable[[float], None] = time.sleep, *, attempts: int = 5) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..domain.invites import Event
 from ..mail.ical import render_ics
-from ..ports import Clock
+from ..ports import NO_ANSWERS, Clock
 
 
 class IcsCalendar:
@@ -19,7 +19,7 @@ class IcsCalendar:
     turns the file into a METHOD:CANCEL with STATUS:CANCELLED.
     """
 
-    tells_answers = False  # a file has no way back: nothing to read each tick
+    answering = NO_ANSWERS  # a file has no way back: nothing to read each tick
 
     def __init__(self, directory: str | os.PathLike[str], clock: Clock) -> None:
         self.directory = Path(directory)

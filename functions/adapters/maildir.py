@@ -94,6 +94,7 @@ class MaildirInbox:
     fetched; `done` moves a message to cur/ with the Seen flag, as mail readers do."""
 
     MAX_BYTES = 25 * 1024 * 1024
+    watches = False  # polled by the tick
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)

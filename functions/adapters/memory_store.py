@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Iterable
 
-from ..domain.delivery import CLAIMED, PENDING, Entry, expiry
+from ..domain.delivery import PENDING, Entry
 from ..domain.errors import Conflict
 from ..domain.models import Community, Link, Member, Session
 from ..ports import RotaWrite
@@ -83,23 +83,7 @@ class MemoryStore:
                        if k.shared_at >= since), key=lambda k: (k.shared_at, k.id))
 
     # claims and the outbox ledger
-    def claim(self, key: str, now: datetime) -> bool:
-        if key in self.claims:
-            return False
-        self.claims[key] = Entry(CLAIMED, now, expires=expiry(now, None))
-        return True
-
-    def release(self, key: str) -> None:
-        self.claims.pop(key, None)
-
-    def record(self, key: str, state: str, now: datetime, detail: str = "") -> None:
-        self.claims[key] = Entry(state, now, detail, expires=expiry(now, None))
-
-    def record_state(self, key: str) -> tuple[str, datetime] | None:
-        entry = self.claims.get(key)
-        return (entry.state, entry.updated) if entry else None
-
-    def ledger(self, keys: Iterable[str]) -> dict[str, Entry]:
+    def entries(self, keys: Iterable[str]) -> dict[str, Entry]:
         return {k: self.claims[k] for k in keys if k in self.claims}
 
     def swap(self, key: str, expected: Entry | None, new: Entry | None) -> bool:

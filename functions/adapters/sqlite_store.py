@@ -10,7 +10,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ..domain.delivery import CLAIMED, PENDING, Entry, expiry
+from ..domain.delivery import PENDING, Entry
 from ..domain.errors import Conflict, InputError
 from ..domain.models import Community, Link, Member, Session
 from ..ports import RotaWrite
@@ -180,22 +180,7 @@ class SqliteStore:
         return [from_record(Link, json.loads(r[0])) for r in rows]
 
     # claims and the outbox ledger
-    def claim(self, key: str, now: datetime) -> bool:
-        return self.swap(key, None, Entry(CLAIMED, now, expires=expiry(now, None)))
-
-    def release(self, key: str) -> None:
-        with self._transaction() as db:
-            db.execute("DELETE FROM claims WHERE key = ?", (key,))
-
-    def record(self, key: str, state: str, now: datetime, detail: str = "") -> None:
-        with self._transaction() as db:
-            self._write(db, key, Entry(state, now, detail, expires=expiry(now, None)))
-
-    def record_state(self, key: str) -> tuple[str, datetime] | None:
-        entry = self.ledger([key]).get(key)
-        return (entry.state, entry.updated) if entry else None
-
-    def ledger(self, keys: Iterable[str]) -> dict[str, Entry]:
+    def entries(self, keys: Iterable[str]) -> dict[str, Entry]:
         keys = list(keys)
         found: dict[str, Entry] = {}
         for start in range(0, len(keys), 500):  # under SQLite's limit of bound parameters

@@ -34,6 +34,27 @@ class PermanentFailure(Exception):
 
 
 @dataclass(frozen=True)
+class LedgerKey:
+    """The ledger key of one message (or post, or note) of one community:
+    `community/kind/key/recipient`, e.g. `guild/heads-up/2026-12-04~1/ana@example.com`.
+    The community and kind never hold a '/'; the recipient is always the last part."""
+
+    community: str
+    kind: str
+    key: str
+    recipient: str
+
+    def __str__(self) -> str:
+        return f"{self.community}/{self.kind}/{self.key}/{self.recipient}"
+
+    @classmethod
+    def parse(cls, text: str) -> "LedgerKey":
+        community, kind, rest = text.split("/", 2)
+        key, recipient = rest.rsplit("/", 1)
+        return cls(community, kind, key, recipient)
+
+
+@dataclass(frozen=True)
 class Entry:
     """One message's line in the ledger (also claims of other jobs: `handled`)."""
 

@@ -1,6 +1,8 @@
 """The Store contract (functions.ports.Store), checked on memory, SQLite and Firestore alike."""
 from __future__ import annotations
 
+from functions.services import ledger
+
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import unquote
@@ -188,45 +190,45 @@ KEY = "pm/heads-up/2026-12-04/ana@example.com"
 
 
 def test_claim_is_true_once(store):
-    assert store.claim(KEY, NOW) is True
-    assert store.claim(KEY, NOW + timedelta(minutes=15)) is False
-    assert store.record_state(KEY) == ("claimed", NOW)  # the losing claim changed nothing
-    assert store.claim("pm/heads-up/2026-12-04/bo@example.com", NOW) is True
+    assert ledger.claim(store, KEY, NOW) is True
+    assert ledger.claim(store, KEY, NOW + timedelta(minutes=15)) is False
+    assert ledger.state(store, KEY) == ("claimed", NOW)  # the losing claim changed nothing
+    assert ledger.claim(store, "pm/heads-up/2026-12-04/bo@example.com", NOW) is True
 
 
 def test_claim_is_true_once_across_clients_of_one_backend(open_store):
     first, second = open_store(), open_store()
     later = NOW + timedelta(minutes=15)
 
-    assert first.claim(KEY, NOW) is True
-    assert second.claim(KEY, NOW) is False
-    second.release(KEY)
-    assert first.claim(KEY, later) is True
-    assert second.claim(KEY, later) is False
-    assert second.record_state(KEY) == ("claimed", later)
+    assert ledger.claim(first, KEY, NOW) is True
+    assert ledger.claim(second, KEY, NOW) is False
+    ledger.release(second, KEY)
+    assert ledger.claim(first, KEY, later) is True
+    assert ledger.claim(second, KEY, later) is False
+    assert ledger.state(second, KEY) == ("claimed", later)
 
 
 def test_release_lets_the_key_be_claimed_again(store):
-    store.claim(KEY, NOW)
-    store.release(KEY)
+    ledger.claim(store, KEY, NOW)
+    ledger.release(store, KEY)
 
-    assert store.record_state(KEY) is None
-    assert store.claim(KEY, NOW) is True
-    store.release("never/claimed")  # releasing an unknown key is harmless
+    assert ledger.state(store, KEY) is None
+    assert ledger.claim(store, KEY, NOW) is True
+    ledger.release(store, "never/claimed")  # releasing an unknown key is harmless
 
 
 def test_record_creates_or_updates_the_state_and_its_time(store):
-    assert store.record_state(KEY) is None
-    store.record(KEY, "sent", NOW, "message-id <a@b>")
-    assert store.record_state(KEY) == ("sent", NOW)
-    assert store.claim(KEY, NOW) is False  # a recorded key counts as claimed
+    assert ledger.state(store, KEY) is None
+    ledger.record(store, KEY, "sent", NOW, "message-id <a@b>")
+    assert ledger.state(store, KEY) == ("sent", NOW)
+    assert ledger.claim(store, KEY, NOW) is False  # a recorded key counts as claimed
 
     other = "pm/digest/2026-11-30/bo@example.com"
-    store.claim(other, NOW)
-    store.record(other, "failed", NOW, "550 mailbox unavailable")
+    ledger.claim(store, other, NOW)
+    ledger.record(store, other, "failed", NOW, "550 mailbox unavailable")
     retried = datetime(2026, 12, 1, 10, 0, tzinfo=SYDNEY)
-    store.record(other, "sent", retried)
-    state, when = store.record_state(other)
+    ledger.record(store, other, "sent", retried)
+    state, when = ledger.state(store, other)
     assert (state, when) == ("sent", retried)
     assert when.utcoffset() == timedelta(hours=11)
 
@@ -236,7 +238,7 @@ def test_swap_replaces_an_entry_only_when_it_is_still_the_one_read(store):
                     expires=NOW + timedelta(days=35))
     assert store.swap(KEY, None, claimed) is True
     assert store.swap(KEY, None, claimed.with_changes(owner="run-2")) is False
-    assert store.ledger([KEY, "absent"]) == {KEY: claimed}
+    assert store.entries([KEY, "absent"]) == {KEY: claimed}
 
     pending = claimed.with_changes(state=PENDING, owner="", lease_until=None, attempts=1,
                                    retry_at=NOW + timedelta(minutes=5), raw=b"Subject: x\r\n",
@@ -245,19 +247,19 @@ def test_swap_replaces_an_entry_only_when_it_is_still_the_one_read(store):
     stale = claimed.with_changes(owner="run-2")
     assert store.swap(KEY, stale, pending) is False  # someone else's view: nothing changes
     assert store.swap(KEY, claimed, pending) is True
-    assert store.ledger([KEY])[KEY] == pending
-    assert store.record_state(KEY) == (PENDING, NOW)
-    assert store.swap(KEY, pending, None) is True and store.ledger([KEY]) == {}
+    assert store.entries([KEY])[KEY] == pending
+    assert ledger.state(store, KEY) == (PENDING, NOW)
+    assert store.swap(KEY, pending, None) is True and store.entries([KEY]) == {}
 
 
 def test_swap_lets_one_of_two_clients_take_an_expired_claim(open_store):
     first, second = open_store(), open_store()
     dead = Entry(CLAIMED, NOW, owner="dead", lease_until=NOW)
     first.swap(KEY, None, dead)
-    seen = second.ledger([KEY])[KEY]
+    seen = second.entries([KEY])[KEY]
     assert first.swap(KEY, seen, dead.with_changes(owner="a")) is True
     assert second.swap(KEY, seen, dead.with_changes(owner="b")) is False
-    assert second.ledger([KEY])[KEY].owner == "a"
+    assert second.entries([KEY])[KEY].owner == "a"
 
 
 def test_due_retries_are_pending_entries_whose_time_came(store):
@@ -321,9 +323,9 @@ def test_a_deleted_community_is_never_due_again(store):
 def test_prune_forgets_expired_entries_where_the_store_has_no_ttl(store):
     store.swap("old", None, Entry(SENT, NOW, expires=NOW - timedelta(seconds=1)))
     store.swap("new", None, Entry(SENT, NOW, expires=NOW + timedelta(days=1)))
-    store.claim("handled", NOW)  # claims expire too
+    ledger.claim(store, "handled", NOW)  # claims expire too
     gone = store.prune(NOW)
-    left = set(store.ledger(["old", "new", "handled"]))
+    left = set(store.entries(["old", "new", "handled"]))
     if isinstance(store, FirestoreStore):  # its TTL policy deletes; prune leaves it alone
         assert gone == 0
     else:
@@ -341,7 +343,7 @@ def test_ids_that_need_escaping_round_trip_and_stay_distinct(store):
     assert [m.email for m in store.list_members("team/one")] == awkward
     for email in awkward:
         assert store.get_member("team/one", email).email == email
-    assert store.claim("a/b", NOW) and store.claim("a%2Fb", NOW) and store.claim("a", NOW)
+    assert ledger.claim(store, "a/b", NOW) and ledger.claim(store, "a%2Fb", NOW) and ledger.claim(store, "a", NOW)
 
 
 def test_integers_keep_their_full_64_bit_range(store, known_gap):

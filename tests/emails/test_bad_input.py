@@ -2,6 +2,8 @@
 per recipient, never a crash of the whole run and never an injected header."""
 from __future__ import annotations
 
+from functions.services import ledger
+
 import csv
 import email.policy
 import io
@@ -217,7 +219,7 @@ def test_one_refused_recipient_does_not_stop_the_digest(deps):
     assert report.errors == [] and report.failed == 2
     got = sorted(recipient(m) for m in of_kind(deps, "digest"))
     assert got == sorted({a for a, _ in PEOPLE} - {"li@example.com", "user@bücher.de"})
-    assert deps.store.record_state("guild/digest/2026-12-04/li@example.com")[0] == "failed"
+    assert ledger.state(deps.store, "guild/digest/2026-12-04/li@example.com")[0] == "failed"
     # the next tick sends nothing twice
     tick(deps)
     assert sorted(recipient(m) for m in of_kind(deps, "digest")) == got
@@ -275,7 +277,7 @@ def test_smtp_relay_with_and_without_smtputf8(deps, smtp_server, smtputf8, caplo
     delivered = {rcpt for rcpts, _ in recorder.deliveries for rcpt in rcpts}
     ascii_people = {a for a, _ in PEOPLE if a != "josé@example.com"} - {"user@bücher.de"}
     assert ascii_people | {IDN_WIRE} <= delivered
-    state = deps.store.record_state("guild/digest/2026-12-04/josé@example.com")[0]
+    state = ledger.state(deps.store, "guild/digest/2026-12-04/josé@example.com")[0]
     if smtputf8:
         assert "josé@example.com" in delivered and state == "sent"
         data = next(d for r, d in recorder.deliveries if r == ["josé@example.com"])

@@ -154,7 +154,7 @@ def test_an_unreachable_chat_waits_and_the_webhook_is_never_logged(guild, chat_s
     with caplog.at_level(logging.DEBUG):
         report = _ticks(guild, DIGEST + timedelta(minutes=15))[0]
     assert report.deferred == 1 and not report.problems
-    entry = guild.store.ledger(["guild/chat-presenter/2026-12-04/chat"])[
+    entry = guild.store.entries(["guild/chat-presenter/2026-12-04/chat"])[
         "guild/chat-presenter/2026-12-04/chat"]
     assert entry.state == "pending"
     secret = "s3cr3t"

@@ -11,6 +11,7 @@ from functions.adapters.memory_store import MemoryStore
 from functions.domain.delivery import TemporaryFailure
 from functions.services.delivery.outbox import Outgoing, deliver
 from functions.mail.compose import MailSettings
+from functions.ports import NO_ANSWERS
 from functions.mail.tokens import Tokens
 from functions.services.changes import communities, members, sessions
 from functions.bootstrap import Container
@@ -24,7 +25,7 @@ ROSTER = "email,name\n" + "".join(f"p{i}@example.com,Person {i}\n" for i in rang
 class SilentCalendar(MemoryCalendar):
     """Tells no answers (as an .ics file): nothing to poll each tick."""
 
-    tells_answers = False
+    answering = NO_ANSWERS
 
 
 def note() -> EmailMessage:

@@ -1,6 +1,8 @@
 """The outbox's rules on their own: leases on the real clock, pacing, a run's time budget."""
 from __future__ import annotations
 
+from functions.services import ledger
+
 from datetime import timedelta
 
 import pytest
@@ -36,7 +38,7 @@ def test_leases_run_on_the_real_clock_whatever_the_scenario_time(deps, clock):
     deps = deps.replaced(lease_clock=lease_clock, mailer=DyingMailer())
     with pytest.raises(Died):
         deliver(deps, clock.now(), items(1))
-    assert deps.store.record_state(items(1)[0].key)[0] == CLAIMED
+    assert ledger.state(deps.store, items(1)[0].key)[0] == CLAIMED
 
     mailer = MemoryMailer()
     later = deps.replaced(mailer=mailer)
@@ -74,7 +76,7 @@ def test_what_a_run_has_no_time_for_waits_for_the_next_run(deps, clock):
     deps.pacer.begin()
     first = deliver(deps, clock.now(), items(120))
     assert (len(first.sent), len(first.deferred)) == (100, 20)  # two minutes of 50
-    assert deps.store.record_state(first.deferred[0])[0] == PENDING
+    assert ledger.state(deps.store, first.deferred[0])[0] == PENDING
 
     deps.pacer.begin()  # the next run
     again = deliver(deps, clock.now(), items(120))  # the job builds the digest again
@@ -83,7 +85,7 @@ def test_what_a_run_has_no_time_for_waits_for_the_next_run(deps, clock):
     assert sorted(retried.sent) == sorted(first.deferred)
     ids = [m["Message-ID"] for m in deps.mailer.sent]
     assert len(ids) == len(set(ids)) == 120
-    assert all(deps.store.record_state(i.key)[0] == SENT for i in items(120))
+    assert all(ledger.state(deps.store, i.key)[0] == SENT for i in items(120))
 
 
 def test_retry_after_holds_the_sender_back(deps, clock):

@@ -1,7 +1,7 @@
 """`report`: every figure on a scenario whose truth is known, in total and per week."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from functions.services.jobs.tick import tick
 from functions.services.reads.report import FIGURES, engagement

@@ -1,6 +1,8 @@
 """The tick runs each due job once: heads-ups, reminders, digests and calendar events."""
 from __future__ import annotations
 
+from functions.services import ledger
+
 from datetime import timedelta
 
 from functions.services.changes import communities, members
@@ -163,10 +165,10 @@ def test_a_message_that_cannot_be_built_fails_alone(deps):
     def broken():
         raise ValueError("template error")
 
-    items = [Outgoing("k/broken", broken), Outgoing("k/fine", lambda: sample)]
+    items = [Outgoing("k/note/broken/a@example.com", broken), Outgoing("k/note/fine/a@example.com", lambda: sample)]
     report = deliver(deps.replaced(mailer=good), deps.clock.now(), items)
-    assert report.failed == ["k/broken"] and report.sent == ["k/fine"]
-    assert deps.store.record_state("k/broken")[0] == "failed"
+    assert report.failed == ["k/note/broken/a@example.com"] and report.sent == ["k/note/fine/a@example.com"]
+    assert ledger.state(deps.store, "k/note/broken/a@example.com")[0] == "failed"
     assert len(good.sent) == 1
 
 

@@ -3,7 +3,7 @@ checked when it is made, read by the jobs, put into words, and stated in the REA
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 

@@ -1,12 +1,14 @@
 """Creating, changing and listing communities."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from ...domain.errors import Conflict
 from ...domain.jobs import AT_ONCE
 from ...domain.models import Community
+from ...domain.rota import Rota
 from ...ports import Store
 from .. import rotas
 from ..deps import Deps
@@ -18,10 +20,12 @@ def add_community(store: Store, now: datetime, community_id: str, **settings: An
         raise Conflict(f"community {community_id!r} already exists (change it with: "
                        f"community set {community_id} …)")
     community = Community(id=community_id, created=now, **settings)
-    store.put_community(community)
-    store.mark_due(community_id, AT_ONCE)
-    rotas.apply(store, community_id, now, lambda rota: rota.plan(now))
-    return community
+    empty = Rota.of(community, [], [])
+    planned, _ = empty.plan(now)
+    # One write: the community, its first plan, and due at the next tick (its invites).
+    store.save(replace(rotas.changes(empty, planned), community=planned.community,
+                       mark_due=AT_ONCE))
+    return planned.community
 
 
 def set_community(deps: Deps, community_id: str, **changes: Any) -> Community:

@@ -9,7 +9,7 @@ from ...domain import validation
 from ...domain.errors import InputError
 from ...domain.models import CANCELLED, Community, Session
 from ...domain.rota import Decision
-from ...ports import Store
+from ...ports import RotaWrite, Store
 from .. import lookup, rotas
 from . import members
 from ..delivery.notifier import announce
@@ -48,7 +48,7 @@ def remove_member(deps: Deps, community_id: str, email: str) -> str:
         if changed != original:
             touched.append(changed)
     if touched:
-        store.put_sessions(community_id, touched)
+        store.save(RotaWrite(community_id, sessions=tuple(touched)))
     for link in store.list_links(community_id, EPOCH):
         if link.email == address:
             store.add_link(community_id, replace(link, email=placeholder, name="(removed)"))
@@ -83,7 +83,7 @@ def remove_community(deps: Deps, community_id: str, confirmed: bool) -> Communit
               for s in lookup.coming_sessions(deps.store, community_id, now)
               if s.is_session and not s.started(now)]
     if coming:  # invitees are told: the calendar, and a CANCEL to whoever holds an invite
-        deps.store.put_sessions(community_id, coming)
+        deps.store.save(RotaWrite(community_id, sessions=tuple(coming)))
         announce(deps, rotas.load(deps.store, community_id, now),
                  Decision(sessions=tuple(coming)))
     deps.store.delete_community(community_id)

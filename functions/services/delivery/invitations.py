@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Iterable
 
+from ...domain.delivery import LedgerKey
 from ...domain.invites import CANCEL, REQUEST, Event, invite_action
 from ...domain.models import PLANNED, Member, Session
 from ...domain.rota import Rota
@@ -32,7 +33,7 @@ class Invitations:
         # What this run's emails already carry, per (email, date): never twice in one run.
         self._promised: dict[tuple[str, date], int | None] = {}
 
-    def parts(self, key: str, member: Member, offer: Iterable[date] = (),
+    def parts(self, key: LedgerKey, member: Member, offer: Iterable[date] = (),
               only: Iterable[date] | None = None) -> list[tuple[Event, str]]:
         """The parts the email `key` to `member` carries: an update or a CANCEL for every
         coming event they hold that changed (in `only`, if given), and a first invite to the
@@ -60,7 +61,7 @@ class Invitations:
             holdings.append((day, sequence, action == CANCEL))
             self._promised[(member.email, day)] = None if action == CANCEL else sequence
         if holdings:
-            self._pending[key] = holdings
+            self._pending[str(key)] = holdings
         return parts
 
     def carry(self, items: list[Outgoing]) -> list[Outgoing]:
@@ -79,8 +80,9 @@ def outcome(rota: Rota, delivery: Delivery) -> Rota:
     sessions = held_after(rota.sessions, delivery.carried)
     roster = dict(rota.roster)
     for key in delivery.bounced:
-        member = roster.get(key.rsplit("/", 1)[-1])
-        if key.startswith(rota.community.id + "/") and member is not None:
+        parsed = LedgerKey.parse(key)
+        member = roster.get(parsed.recipient)
+        if parsed.community == rota.community.id and member is not None:
             roster[member.email] = replace(member, bounces=member.bounces + 1)
     if not sessions and roster == rota.roster:
         return rota
@@ -92,7 +94,7 @@ def held_after(sessions: dict[date, Session], carried: dict[str, str]) -> dict[d
     email that waited for a retry tells nothing new to whoever got a later SEQUENCE since."""
     changed: dict[date, Session] = {}
     for key, text in carried.items():
-        email = key.rsplit("/", 1)[-1]
+        email = LedgerKey.parse(key).recipient
         for day, sequence, cancelled in _decode(text):
             session = changed.get(day) or sessions.get(day)
             if session is None:

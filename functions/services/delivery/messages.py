@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 import jinja2
 
+from ...domain.delivery import LedgerKey
 from ...domain.invites import Event
 from ...domain.models import Community, Member
 from ...domain.errors import InputError
@@ -46,7 +47,7 @@ def outgoing(settings: MailSettings, community: Community, member: Member, *, ki
     refused = refusal(settings, community)
     if refused:  # before anything is claimed: nothing is lost, it goes out once fixed
         raise MailRefused(refused)
-    return Outgoing(f"{community.id}/{kind}/{key}/{member.email}", lambda: render_message(
+    return Outgoing(LedgerKey(community.id, kind, key, member.email), lambda: render_message(
         settings, community, member, kind=kind, key=key, subject=subject, now=now, **context),
         deadline)
 

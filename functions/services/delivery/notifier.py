@@ -14,8 +14,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Any, Callable, Iterable, Union
+from typing import Any, Iterable
 
+from ...domain.delivery import LedgerKey
 from ...domain.digest import session_line, upcoming_lines
 from ...domain.jobs import digest_slot
 from ...domain.models import PLANNED, Member, Session
@@ -141,7 +142,7 @@ def heads_up(deps: Deps, rota: Rota, book: Invitations, member: Member, session:
 def _message(deps: Deps, rota: Rota, book: Invitations, member: Member, kind: str, key: str,
              subject: str, now: datetime, *, session: Session | None = None, offer=(),
              only=None, **context: Any) -> Outgoing:
-    ledger_key = f"{rota.community.id}/{kind}/{key}/{member.email}"
+    ledger_key = LedgerKey(rota.community.id, kind, key, member.email)
     invites = book.parts(ledger_key, member, offer=offer, only=only)
     if session is not None:
         context["session"] = session_line(rota.community, session, rota.roster, now)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -24,10 +24,12 @@ from email.parser import BytesParser
 from functools import cached_property
 from typing import Callable
 
+from ...domain.chat import CHANNEL
+from ...domain.delivery import (CLAIMED, FAILED, LEASE, PENDING, SENT, Entry, LedgerKey,
+                                PermanentFailure, TemporaryFailure, backoff, expiry)
 from ...domain.jobs import TICK
-from ...domain.delivery import CLAIMED, FAILED, LEASE, PENDING, SENT, Entry, PermanentFailure, TemporaryFailure, backoff, expiry
 from ...ports import Clock, Mailer, Store
-from .chat import ChatSender, is_post
+from .chat import ChatSender
 from .pacing import Pacer
 
 log = logging.getLogger(__name__)
@@ -35,30 +37,45 @@ DEFAULT_DEADLINE = timedelta(days=1)  # for a message whose moment does not pass
 RETRY_LIMIT = 500  # pending messages looked at per community and run
 
 
+MAIL, CHAT = "mail", "chat"
+
+
+def channel_of(key: str) -> str:
+    """Where the message of that ledger key goes: a person's mailbox or the team chat."""
+    return CHAT if LedgerKey.parse(key).recipient == CHANNEL else MAIL
+
+
 class Outgoing:
-    """A message under its ledger key, rendered only when it is really going to be sent.
+    """A message under its ledger key, built only when it is really going to be sent: an
+    email to a person (an EmailMessage), or a post to the community's team chat (its text;
+    the key's recipient is CHANNEL).
 
     `deadline`: after it, the message no longer matters (a reminder once its session started).
     """
 
-    def __init__(self, key: str, build: Callable[[], EmailMessage],
+    def __init__(self, key: LedgerKey | str, build: Callable[[], EmailMessage | str],
                  deadline: datetime | None = None, invites: str = "") -> None:
-        self.key = key
+        self.ledger_key = key if isinstance(key, LedgerKey) else LedgerKey.parse(key)
+        self.key = str(self.ledger_key)
         self._build = build
         self.deadline = deadline
-        self.invites = invites  # the invites it carries, kept with it while it is pending
+        self.invites = invites  # the invites it carries, kept with it in the ledger
 
     @cached_property
-    def message(self) -> EmailMessage:
+    def message(self) -> EmailMessage | str:
         return self._build()
 
     @property
+    def channel(self) -> str:
+        return channel_of(self.key)
+
+    @property
     def community(self) -> str:
-        return self.key.split("/", 1)[0]
+        return self.ledger_key.community
 
     @property
     def recipient(self) -> str:
-        return self.key.rsplit("/", 1)[-1]
+        return self.ledger_key.recipient
 
 
 @dataclass
@@ -89,7 +106,7 @@ class Outbox:
         self.report = Delivery()
 
     def send(self, items: list[Outgoing], retrying: bool = False) -> Delivery:
-        size = max(1, getattr(self.mailer, "batch_size", 50))
+        size = max(1, self.mailer.batch_size)
         start = 0
         while start < len(items):
             start += self._batch(items[start:start + size], retrying)
@@ -97,7 +114,7 @@ class Outbox:
 
     def _batch(self, items: list[Outgoing], retrying: bool) -> int:
         """Send what the pacer lets go of these items; how many of them were dealt with."""
-        known = self.store.ledger([i.key for i in items])
+        known = self.store.entries([i.key for i in items])
         lease_now = self.lease_clock.now()
         todo = []
         for item in items:
@@ -155,7 +172,8 @@ class Outbox:
             return None
         try:
             message = item.message  # rendered now: a message that cannot be built fails alone
-            if entry is not None and self.mailer.was_sent(message["Message-ID"]):
+            if entry is not None and isinstance(message, EmailMessage) \
+                    and self.mailer.was_sent(message["Message-ID"]):
                 self._finish(item, claim, claim.with_changes(
                     state=SENT, detail="found in the mailer after an interrupted run"))
                 if item.invites:
@@ -250,14 +268,19 @@ class Outbox:
             log.warning("%s: claim lost before it was recorded as %s", item.key,
                         outcome.state)
             if outcome.state == SENT:
-                self.store.swap(item.key, self.store.ledger([item.key]).get(item.key),
+                self.store.swap(item.key, self.store.entries([item.key]).get(item.key),
                                 outcome)
 
-def _bytes(message: EmailMessage) -> bytes:
+def _bytes(message: EmailMessage | str) -> bytes:
+    if isinstance(message, str):
+        return message.encode()
     return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
 
 
-def _parse(raw: bytes) -> EmailMessage:
+def _parse(key: str, raw: bytes) -> EmailMessage | str:
+    """A pending message as it was first built."""
+    if channel_of(key) == CHAT:
+        return raw.decode()
     return BytesParser(policy=policy.default).parsebytes(raw)  # type: ignore[return-value]
 
 
@@ -279,14 +302,14 @@ def retry_pending(deps, community_id: str, now: datetime) -> Delivery:
         if entry.raw is None:
             continue
         if entry.deadline is not None and entry.deadline <= now:
-            item = Outgoing(key, lambda: _parse(b""), entry.deadline)
+            item = Outgoing(key, str, entry.deadline)
             outbox = _outbox(deps, now)
             outbox._fail(item, entry, f"gave up after {entry.attempts} attempt(s), too late "
                                       f"to matter: {entry.detail}")
             report.add(outbox.report)
             continue
-        items.append(Outgoing(key, (lambda raw=entry.raw: _parse(raw)), entry.deadline,
-                              entry.invites))
+        items.append(Outgoing(key, (lambda key=key, raw=entry.raw: _parse(key, raw)),
+                              entry.deadline, entry.invites))
     for outbox, share in _outboxes(deps, now, items):
         report.add(outbox.send(share, retrying=True))
     return report
@@ -294,12 +317,12 @@ def retry_pending(deps, community_id: str, now: datetime) -> Delivery:
 
 def _outboxes(deps, now: datetime, items: list[Outgoing]):
     """(outbox, its items): mail through the mailer, posts through their chat's webhook."""
-    mail = [i for i in items if not is_post(i.key)]
+    mail = [i for i in items if i.channel == MAIL]
     if mail or not items:
         yield _outbox(deps, now), mail
     posts: dict[str, list[Outgoing]] = {}
     for item in items:
-        if is_post(item.key):
+        if item.channel == CHAT:
             posts.setdefault(item.community, []).append(item)
     for community_id, share in posts.items():
         community = deps.store.get_community(community_id)

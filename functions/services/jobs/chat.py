@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ...domain.delivery import LedgerKey
 from ...domain.chat import CHANNEL, presenter_post, shares_post
 from ...domain.digest import session_line
 from ...domain.jobs import digest_session
-from ..delivery.chat import post_message
 from ..delivery.invitations import Invitations
 from ..delivery.outbox import Outgoing
 from ..deps import Deps
@@ -31,7 +31,7 @@ def chat_posts(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
         texts["chat-shares"] = shares_post(community.name, shared)
     items = []
     for kind, text in texts.items():
-        key = f"{community.id}/{kind}/{session.date.isoformat()}/{CHANNEL}"
-        items.append(Outgoing(key, lambda key=key, text=text: post_message(key, text),
+        key = LedgerKey(community.id, kind, session.date.isoformat(), CHANNEL)
+        items.append(Outgoing(key, lambda text=text: text,
                               deadline))
     return items

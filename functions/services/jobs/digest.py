@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from ...domain.delivery import LedgerKey
 from ...domain.digest import digest_content
 from ...domain.jobs import digest_session
 from ...domain.models import Community, Member, Session
@@ -64,7 +65,7 @@ def digests(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
     recipients = digest_recipients(rota.roster.values(), day)
     items = [outgoing(deps.mail, community, m, kind="digest", key=key, now=now,
                       deadline=deadline,
-                      invites=book.parts(f"{community.id}/digest/{key}/{m.email}", m,
+                      invites=book.parts(LedgerKey(community.id, "digest", key, m.email), m,
                                          offer={session.date}), **parts)
              for m in recipients]
     return over_cap(deps, rota, session, len(recipients), now) + items

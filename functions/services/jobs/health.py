@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ...domain.delivery import LedgerKey
 from ...domain.jobs import digest_slot
 from ...domain.models import Member
 from ...domain.timing import local_date
@@ -74,8 +75,9 @@ def health_reports(deps: Deps, book: Invitations, now: datetime) -> list[Outgoin
             or local_date(community, now) != day:
         return []
     month = f"{day:%Y-%m}"
-    keys = [f"{community.id}/health/{month}/{email}" for email in community.organisers]
-    if len(deps.store.ledger(keys)) == len(keys):  # sent: the figures are not read again
+    keys = [str(LedgerKey(community.id, "health", month, email))
+            for email in community.organisers]
+    if len(deps.store.entries(keys)) == len(keys):  # sent: the figures are not read again
         return []
     picture = health_picture(engagement(deps.store, community.id, now, weeks=8))
     items = [outgoing(deps.mail, community,

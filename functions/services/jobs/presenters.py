@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ...domain.digest import session_line
+from ...domain.delivery import LedgerKey
 from ...domain.jobs import Timing, reminder_due
 from ...domain.models import Member
 from ...domain.wording import day_words, reminder_subject, timing_words
@@ -43,7 +44,7 @@ def reminders(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
         items.append(outgoing(
             deps.mail, rota.community, member, kind="reminder", key=key, now=now,
             deadline=session.starts_at,
-            invites=book.parts(f"{rota.community.id}/reminder/{key}/{member.email}", member,
+            invites=book.parts(LedgerKey(rota.community.id, "reminder", key, member.email), member,
                                offer={session.date}, only={session.date}),
             **reminder_parts(rota, session, now, deps.timing)))
     return items

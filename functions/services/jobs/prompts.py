@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from ...domain.delivery import LedgerKey
 from ...domain.digest import session_line
 from ...domain.jobs import topic_due
 from ...domain.models import Session
@@ -23,7 +24,7 @@ def topic_reminders(deps: Deps, book: Invitations, now: datetime) -> list[Outgoi
     """Only to a presenter whose heads-up (which asks for a topic) is older than that."""
     rota = book.rota
     due = [s for s in rota.coming(now) if topic_due(s, now, deps.timing)]
-    heads_ups = deps.store.ledger([_heads_up_key(rota, s) for s in due]) if due else {}
+    heads_ups = deps.store.entries([_heads_up_key(rota, s) for s in due]) if due else {}
     items = []
     for session in due:
         member = rota.roster.get(session.presenter or "")
@@ -42,7 +43,8 @@ def topic_reminders(deps: Deps, book: Invitations, now: datetime) -> list[Outgoi
 
 
 def _heads_up_key(rota: Rota, session: Session) -> str:
-    return f"{rota.community.id}/heads-up/{session.heads_up_key}/{session.presenter}"
+    return str(LedgerKey(rota.community.id, "heads-up", session.heads_up_key,
+                         session.presenter or ""))
 
 
 def skipped_in_a_row(sessions: list[Session], email: str, now: datetime) -> list[Session]:

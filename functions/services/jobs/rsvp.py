@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Protocol, runtime_checkable
+from typing import Callable
 
 from ...domain.delivery import Entry
 from ...domain.errors import InputError
@@ -12,7 +12,8 @@ from ...domain.invites import Event
 from ...domain.jobs import AT_ONCE
 from ...domain.rota import Decision, Rota
 from ...domain.wording import day_words
-from .. import activity, rotas
+from ...ports import INCREMENTAL, PER_EVENT, IncrementalCalendar
+from .. import activity, ledger, rotas
 from ..deps import Deps
 from ..delivery.calendar import event_for
 from ..delivery.notifier import Confirmation, announce
@@ -21,24 +22,14 @@ from ..delivery.outbox import Delivery
 log = logging.getLogger(__name__)
 
 
-@runtime_checkable
-class IncrementalCalendar(Protocol):
-    """A calendar that tells which events' answers changed since a token (Google)."""
-
-    calendar_id: str
-
-    def event_key(self, uid: str) -> str: ...
-    def answers_since(self, token: str | None) -> tuple[dict[str, dict[str, str]], str]: ...
-
-
 def incremental(deps: Deps) -> bool:
-    return isinstance(deps.calendar, IncrementalCalendar)
+    return deps.calendar.answering == INCREMENTAL
 
 
 def polled(deps: Deps) -> bool:
-    """Answers are read per session every tick: a calendar that tells them, not all at
-    once (an .ics file tells none)."""
-    return not incremental(deps) and getattr(deps.calendar, "tells_answers", True)
+    """Answers are read per session every tick: a calendar that tells them one event at a
+    time (not all at once, as Google; an .ics file tells none)."""
+    return deps.calendar.answering == PER_EVENT
 
 
 @dataclass
@@ -57,9 +48,9 @@ def read_changed_answers(deps: Deps, now: datetime) -> list[Delivery]:
     one incremental read of the calendar (no call per community or session)."""
     if not incremental(deps):
         return []
-    calendar = deps.calendar
+    calendar: IncrementalCalendar = deps.calendar  # type: ignore[assignment]
     key = f"calendar-sync/{calendar.calendar_id}"
-    entry = deps.store.ledger([key]).get(key)
+    entry = deps.store.entries([key]).get(key)
     changed, token = calendar.answers_since(entry.detail if entry else None)
     deliveries: list[Delivery] = []
     # Only a presenter's decline changes anything: no rota is read for other answers (our
@@ -74,7 +65,7 @@ def read_changed_answers(deps: Deps, now: datetime) -> list[Delivery]:
             if found.decision.changes:
                 deliveries.append(announce(deps, found.rota, found.decision,
                                            found.confirmations)[1])
-    deps.store.record(key, "sync-token", now, token)  # after the skips: none is missed
+    ledger.record(deps.store, key, "sync-token", now, token)  # after the skips: none is missed
     return deliveries
 
 

@@ -23,10 +23,10 @@ from ...domain.jobs import next_due
 from ...domain.rota import Rota
 from .. import rotas
 from ..delivery.calendar import sync_calendar
-from ..delivery.chat import is_post
 from ..delivery.invitations import Invitations, outcome
 from ..delivery.notifier import cancellations, compose
-from ..delivery.outbox import Delivery, Outgoing, deliver, retry_pending
+from ..delivery.outbox import (CHAT, Delivery, Outgoing, channel_of, deliver,
+                               retry_pending)
 from ..deps import Deps
 from .chat import chat_posts
 from .digest import digests
@@ -52,7 +52,7 @@ class TickReport:
     failures: list[str] = field(default_factory=list)  # one line per failed message
 
     def count(self, delivery: Delivery) -> None:
-        posts = sum(1 for key in delivery.sent if is_post(key))
+        posts = sum(1 for key in delivery.sent if channel_of(key) == CHAT)
         self.sent += len(delivery.sent) - posts
         self.posted += posts
         self.failed += len(delivery.failed)

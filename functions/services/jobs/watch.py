@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import logging
 from datetime import timezone
-from typing import Protocol, runtime_checkable
 
+from .. import ledger
 from ..deps import Deps
 
 log = logging.getLogger(__name__)
-
-
-@runtime_checkable
-class Watchable(Protocol):
-    def watch_inbox(self, topic: str) -> dict: ...
 
 
 def renew_watch(deps: Deps, topic: str | None) -> bool:
@@ -22,16 +17,16 @@ def renew_watch(deps: Deps, topic: str | None) -> bool:
     Nothing to do without a topic or for an inbox that cannot be watched (a Maildir). A
     failure is logged, and the next tick tries again: the mail is still polled meanwhile.
     """
-    if not topic or not isinstance(deps.inbox, Watchable):
+    if not topic or deps.inbox is None or not deps.inbox.watches:
         return False
     now = deps.clock.now()
     key = f"gmail-watch/{now.astimezone(timezone.utc).date().isoformat()}"
-    if not deps.store.claim(key, now):
+    if not ledger.claim(deps.store, key, now):
         return False
     try:
-        deps.inbox.watch_inbox(topic)
+        deps.inbox.watch_inbox(topic)  # type: ignore[attr-defined]: it watches
     except Exception:  # the tick's other work goes on
         log.exception("could not renew the inbox watch on %s", topic)
-        deps.store.release(key)
+        ledger.release(deps.store, key)
         return False
     return True

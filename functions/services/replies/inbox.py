@@ -23,7 +23,7 @@ from ...domain.errors import InputError
 from ...domain.models import BOUNCE_LIMIT, Community, Member
 from ...domain.timing import local_date
 from ...mail.compose import reply_address, sent_message
-from .. import activity, lookup, rotas
+from .. import activity, ledger, lookup, rotas
 from ..changes import members, sessions
 from ..deps import Deps
 from ..delivery.notifier import Confirmation
@@ -78,13 +78,13 @@ def handle_reply(deps: Deps, raw: bytes) -> Handled:
         return _log(Handled("refused", inbound.refused))
     key = "inbound/" + hashlib.sha256(
         (inbound.message_id or hashlib.sha256(raw).hexdigest()).encode()).hexdigest()[:32]
-    if not deps.store.claim(key, now):
+    if not ledger.claim(deps.store, key, now):
         return _log(Handled("duplicate", inbound.message_id or ""))
     result = _handle(deps, inbound, communities, now)
     if result.outcome == "refused":
-        deps.store.release(key)  # not handled: the same message may be trusted later
+        ledger.release(deps.store, key)  # not handled: the same message may be trusted later
     else:
-        deps.store.record(key, "handled", now, f"{result.outcome}: {result.detail}"[:500])
+        ledger.record(deps.store, key, "handled", now, f"{result.outcome}: {result.detail}"[:500])
     return _log(result)
 
 
@@ -266,7 +266,7 @@ def _bounced_member(deps: Deps, inbound: Inbound, by_id: dict[str, Community]
         sent = sent_message(tokens, message_id, roster)
         if sent is None:
             continue
-        state = deps.store.record_state(sent[0])
+        state = ledger.state(deps.store, sent[0])
         if state is not None and state[0] == SENT:
             return community, deps.store.get_member(community.id, sent[2])
     return None
