@@ -1,8 +1,6 @@
 """The Store contract (functions.ports.Store), checked on memory, SQLite and Firestore alike."""
 from __future__ import annotations
 
-from functions.services import ledger
-
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import unquote
@@ -16,6 +14,8 @@ from functions.adapters.firestore_store import FirestoreStore, doc_id
 from functions.domain.delivery import CLAIMED, PENDING, SENT, Entry
 from functions.domain.errors import Conflict
 from functions.domain.models import CANCELLED, HOLIDAY, PLANNED, Community, Member, Session
+from functions.ports import RotaWrite
+from functions.services import ledger
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 NOW = datetime(2026, 11, 30, 22, 15, tzinfo=timezone.utc)
@@ -182,6 +182,54 @@ def test_put_sessions_writes_nothing_when_the_batch_cannot_be_read(store):
     with pytest.raises(RuntimeError):
         store.put_sessions("pm", sessions())
     assert store.list_sessions("pm") == []
+
+
+# one unit of work: save
+
+def test_save_writes_everything_of_a_unit_of_work(store):
+    pm = Community(id="pm", name="PMs", timezone="UTC")
+    store.save(RotaWrite("pm", community=pm, new_members=(member("ana@example.com", 0),),
+                         mark_due=NOW))
+    ana = member("ana@example.com", 0, times_presented=1, last_presented=date(2026, 12, 4))
+    note = Entry("swap", NOW, expires=NOW + timedelta(days=800))
+    mark = store.due_mark("pm")
+    store.save(RotaWrite(
+        "pm", community=replace(pm, settled=date(2026, 12, 5)),
+        new_members=(member("bo@example.com", 1),), members=(ana,),
+        sessions=(session(date(2026, 12, 4), presenter="ana@example.com"),
+                  session(date(2026, 12, 11), presenter="bo@example.com")),
+        records=(("pm/activity/swap/x/y", note),),
+        settle_due=(NOW + timedelta(days=3), mark)))
+    assert store.get_community("pm").settled == date(2026, 12, 5)
+    assert store.list_members("pm") == [ana, member("bo@example.com", 1)]
+    assert [s.presenter for s in store.list_sessions("pm")] == ["ana@example.com",
+                                                                "bo@example.com"]
+    assert store.entries(["pm/activity/swap/x/y"])["pm/activity/swap/x/y"].state == "swap"
+    assert store.due_communities(NOW + timedelta(days=3)) == ["pm"]
+    assert store.due_communities(NOW + timedelta(days=2)) == []  # settled: mark unchanged
+
+
+def test_save_writes_nothing_when_a_new_member_exists(store):
+    pm = Community(id="pm", name="PMs", timezone="UTC")
+    store.save(RotaWrite("pm", community=pm, new_members=(member("ana@example.com", 0),)))
+    with pytest.raises(Conflict):
+        store.save(RotaWrite(
+            "pm", community=replace(pm, name="Renamed"),
+            new_members=(member("bo@example.com", 1), member("ana@example.com", 2)),
+            sessions=(session(date(2026, 12, 4)),), records=(("pm/x/y/z", Entry("n", NOW)),),
+            mark_due=NOW))
+    assert store.get_community("pm").name == "PMs"
+    assert [m.email for m in store.list_members("pm")] == ["ana@example.com"]
+    assert store.list_sessions("pm") == [] and store.entries(["pm/x/y/z"]) == {}
+    assert store.due_mark("pm") is None
+
+
+def test_a_settle_after_a_mark_during_the_run_keeps_the_sooner_time(store):
+    store.save(RotaWrite("pm", mark_due=NOW))
+    mark = store.due_mark("pm")
+    store.mark_due("pm", NOW + timedelta(hours=1))  # a reply while the run went on
+    store.save(RotaWrite("pm", settle_due=(NOW + timedelta(days=3), mark)))
+    assert store.due_communities(NOW) == ["pm"]
 
 
 # claims and the outbox ledger

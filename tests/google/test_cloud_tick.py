@@ -134,3 +134,30 @@ def test_a_tick_after_its_own_calendar_updates_reads_no_other_rota(cloud, fake):
     assert report.communities == 1  # the change made it due
     assert "list_communities" not in counted.store.calls
     assert counted.store.calls["list_members"] == 1  # that community's run, and no other
+
+
+def test_a_dry_run_over_google_calendar_takes_the_real_ticks_path(cloud, fake):
+    """The dry run reads the decline from the incremental list as the real tick does,
+    would send and publish the same, and writes nothing anywhere."""
+    from functions.bootstrap import dry_run
+    from functions.ports import INCREMENTAL
+
+    setup_guild(cloud)
+    tick(cloud)
+    first = cloud.store.list_sessions("guild")[0]
+    fake.respond(CALENDAR, event_id(f"guild-{first.date.isoformat()}@cop"), first.presenter,
+                 "declined")
+    shadow = dry_run(cloud)
+    assert shadow.calendar.answering == INCREMENTAL
+    calls, stored = len(fake.api_calls()), cloud.store.list_sessions("guild")
+    would = tick(shadow)
+    assert not [c for c in fake.api_calls()[calls:] if c.method != "GET"]
+    assert cloud.store.list_sessions("guild") == stored
+    assert shadow.store.list_sessions("guild")[0].presenter != first.presenter
+    sent_before = len(fake.sent_ids())
+    real = tick(cloud)
+    assert (would.sent, would.reassigned, would.events) == (real.sent, real.reassigned,
+                                                              real.events)
+    assert len(fake.sent_ids()) - sent_before == real.sent > 0
+    assert [m["To"] for m in shadow.mailer.sent] and len(shadow.calendar.published) == \
+        real.events

@@ -17,7 +17,7 @@ from .. import activity, ledger, rotas
 from ..deps import Deps
 from ..delivery.calendar import event_for
 from ..delivery.notifier import Confirmation, announce
-from ..delivery.outbox import Delivery
+from .counts import TickReport
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +43,16 @@ class Answers:
     records: list[tuple[str, Entry]] = field(default_factory=list)
 
 
-def read_changed_answers(deps: Deps, now: datetime) -> list[Delivery]:
+def read_changed_answers(deps: Deps, now: datetime, report: TickReport) -> None:
     """Once a tick, for every community: the answers that changed since the last tick, in
-    one incremental read of the calendar (no call per community or session)."""
+    one incremental read of the calendar (no call per community or session). What the
+    declines made sent and published is counted into `report`."""
     if not incremental(deps):
-        return []
+        return
     calendar: IncrementalCalendar = deps.calendar  # type: ignore[assignment]
     key = f"calendar-sync/{calendar.calendar_id}"
     entry = deps.store.entries([key]).get(key)
     changed, token = calendar.answers_since(entry.detail if entry else None)
-    deliveries: list[Delivery] = []
     # Only a presenter's decline changes anything: no rota is read for other answers (our
     # own updates come back here too).
     if any("declined" in answers.values() for answers in changed.values()):
@@ -63,10 +63,12 @@ def read_changed_answers(deps: Deps, now: datetime) -> list[Delivery]:
             rotas.store_changes(deps.store, before, found.rota, now, found.records,
                                 mark_due=AT_ONCE)
             if found.decision.changes:
-                deliveries.append(announce(deps, found.rota, found.decision,
-                                           found.confirmations)[1])
+                _, delivery, published = announce(deps, found.rota, found.decision,
+                                                  found.confirmations)
+                report.count(delivery)
+                report.events += published
+                report.reassigned += sum(1 for c in found.decision.changes if c.before)
     ledger.record(deps.store, key, "sync-token", now, token)  # after the skips: none is missed
-    return deliveries
 
 
 def answers(deps: Deps, rota: Rota, now: datetime,

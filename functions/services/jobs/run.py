@@ -16,7 +16,6 @@ invites it carried) and sends only the rest. Every step below is named here, in 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from ...domain.jobs import next_due
@@ -25,10 +24,10 @@ from .. import rotas
 from ..delivery.calendar import sync_calendar
 from ..delivery.invitations import Invitations, outcome
 from ..delivery.notifier import cancellations, compose
-from ..delivery.outbox import (CHAT, Delivery, Outgoing, channel_of, deliver,
-                               retry_pending)
+from ..delivery.outbox import Outgoing, deliver, retry_pending
 from ..deps import Deps
 from .chat import chat_posts
+from .counts import TickReport
 from .digest import digests
 from .health import health_reports
 from .presenters import heads_ups, reminders, unfilled_alerts
@@ -36,32 +35,6 @@ from .prompts import pause_questions, topic_reminders
 from .rsvp import answers, polled
 
 FAR = datetime(9999, 1, 1, tzinfo=timezone.utc)  # every pending retry is due before this
-
-
-@dataclass
-class TickReport:
-    communities: int = 0
-    reassigned: int = 0
-    events: int = 0
-    sent: int = 0  # emails
-    posted: int = 0  # chat posts
-    failed: int = 0
-    replies: int = 0
-    deferred: int = 0  # pending: temporary failures and mail for the next run
-    errors: list[str] = field(default_factory=list)  # a community or the inbox raised
-    failures: list[str] = field(default_factory=list)  # one line per failed message
-
-    def count(self, delivery: Delivery) -> None:
-        posts = sum(1 for key in delivery.sent if channel_of(key) == CHAT)
-        self.sent += len(delivery.sent) - posts
-        self.posted += posts
-        self.failed += len(delivery.failed)
-        self.deferred += len(delivery.deferred)
-        self.failures += delivery.problems
-
-    @property
-    def problems(self) -> list[str]:
-        return self.errors + self.failures
 
 
 def run_community(deps: Deps, community_id: str, report: TickReport | None = None

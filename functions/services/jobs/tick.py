@@ -5,7 +5,8 @@ import logging
 from ..deps import Deps
 from ..replies.inbox import read_inbox
 from .rsvp import read_changed_answers
-from .run import TickReport, run_community
+from .counts import TickReport
+from .run import run_community
 
 log = logging.getLogger(__name__)
 __all__ = ["TickReport", "run_community", "tick"]
@@ -27,8 +28,7 @@ def tick(deps: Deps) -> TickReport:
         log.exception("tick: the inbox could not be read")
         report.errors.append(f"inbox: {type(error).__name__}: {error}")
     try:  # every community's calendar answers at once, where the calendar tells what changed
-        for delivery in read_changed_answers(deps, deps.clock.now()):
-            report.count(delivery)
+        read_changed_answers(deps, deps.clock.now(), report)
     except Exception as error:
         log.exception("tick: calendar answers could not be read")
         report.errors.append(f"calendar: {type(error).__name__}: {error}")
