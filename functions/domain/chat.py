@@ -1,9 +1,16 @@
 """What the rota posts to a community's team chat: plain text, one line per fact."""
 from __future__ import annotations
 
+from .delivery import LedgerKey
 from .digest import SessionLine
 
 CHANNEL = "chat"  # the recipient part of a chat post's ledger key
+MAIL, CHAT = "mail", "chat"  # where a message goes
+
+
+def channel_of(key: str) -> str:
+    """Where the message of that ledger key goes: a person's mailbox or the team chat."""
+    return CHAT if LedgerKey.parse(key).recipient == CHANNEL else MAIL
 
 
 def presenter_post(community_name: str, line: SessionLine, video_url: str | None) -> str:

@@ -51,8 +51,11 @@ def tick(request):
     report = run_all(app())
     for problem in report.problems:
         log.error("tick: %s", problem)
-    return ({"communities": report.communities, "sent": report.sent, "failed": report.failed,
-             "waiting": report.deferred, "events": report.events,
+    log.info("tick: %s", report.summary())
+    return ({"communities": report.communities, "sent": report.sent,
+             "sent_by_kind": dict(report.kinds), "posted": report.posted,
+             "failed": report.failed, "waiting": report.deferred, "events": report.events,
+             "reassigned": report.reassigned, "replies": report.replies,
              "errors": report.problems}, 500 if report.problems else 200)
 
 
@@ -78,17 +81,19 @@ def run_community(cloud_event):
         return
     for problem in report.problems:
         log.error("run_community %s: %s", community, problem)
-    log.info("run_community %s: %d sent, %d failed, %d waiting", community, report.sent,
-             report.failed, report.deferred)
+    log.info("run_community %s: %s", community, report.summary())
 
 
 @functions_framework.cloud_event
 def inbox(cloud_event):
     """Gmail push {"emailAddress", "historyId"}: new mail, so read every unread reply."""
+    from functions.services.delivery.record import recording
     from functions.services.replies.inbox import read_inbox
 
     _logging()
-    log.info("inbox: %d message(s) handled", len(read_inbox(app())))
+    with recording() as report:
+        report.replies = len(read_inbox(app()))
+    log.info("inbox: %s", report.summary())
 
 
 @functions_framework.http

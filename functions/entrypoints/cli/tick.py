@@ -25,11 +25,7 @@ def run(app: Container, args: Namespace) -> None:
         return run_dry(app)
     check_mail(app, [c.id for c in app.store.list_communities()])
     report = tick(app)
-    print(f"tick at {app.clock.now().isoformat()}: {report.communities} communities, "
-          f"{report.sent} emails sent, {report.posted} chat posts, {report.failed} failed, "
-          f"{report.deferred} waiting to "
-          f"be sent again, {report.events} calendar updates, {report.reassigned} sessions "
-          f"(re)assigned, {report.replies} replies read")
+    print(f"tick at {app.clock.now().isoformat()}: {report.summary()}")
     for problem in report.problems:  # one line each; exit status 1 when there is any
         print(f"error: {safe(problem)}", file=sys.stderr)
     if report.problems:
@@ -58,8 +54,6 @@ def run_dry(app: Container) -> None:
     for event in shadow.calendar.published:
         say(f"publish  {event.uid} sequence {event.sequence}"
             + (" (cancelled)" if event.cancelled else ""))
-    print(f"would: {report.reassigned} sessions (re)assigned, {len(shadow.mailer.sent)} "
-          f"emails, {len(shadow.calendar.published)} calendar updates, {report.replies} "
-          "replies read")
+    print(f"would: {report.summary()}")
     for error in report.errors:
         print(f"error: {safe(error)}", file=sys.stderr)

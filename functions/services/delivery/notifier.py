@@ -24,6 +24,7 @@ from ...domain.rota import Decision, Rota
 from ...domain.wording import day_words
 from .. import rotas
 from ..deps import Deps
+from . import record
 from .calendar import sync_calendar
 from .invitations import Invitations, outcome
 from .messages import outgoing
@@ -61,6 +62,7 @@ def announce(deps: Deps, rota: Rota, decision: Decision,
         compose(deps, book, decision, list(confirmations), now)))
     after = outcome(synced, delivery)
     rotas.store_changes(deps.store, rota, after)
+    record.published(published, sum(1 for c in decision.changes if c.before))
     return after, delivery, published
 
 

@@ -24,11 +24,12 @@ from email.parser import BytesParser
 from functools import cached_property
 from typing import Callable
 
-from ...domain.chat import CHANNEL
+from ...domain.chat import CHAT, MAIL, channel_of
 from ...domain.delivery import (CLAIMED, FAILED, LEASE, PENDING, SENT, Entry, LedgerKey,
                                 PermanentFailure, TemporaryFailure, backoff, expiry)
 from ...domain.jobs import TICK
 from ...ports import Clock, Mailer, Store
+from . import record
 from .chat import ChatSender
 from .pacing import Pacer
 
@@ -37,12 +38,6 @@ DEFAULT_DEADLINE = timedelta(days=1)  # for a message whose moment does not pass
 RETRY_LIMIT = 500  # pending messages looked at per community and run
 
 
-MAIL, CHAT = "mail", "chat"
-
-
-def channel_of(key: str) -> str:
-    """Where the message of that ledger key goes: a person's mailbox or the team chat."""
-    return CHAT if LedgerKey.parse(key).recipient == CHANNEL else MAIL
 
 
 class Outgoing:
@@ -291,7 +286,7 @@ def deliver(deps, now: datetime, items: list[Outgoing]) -> Delivery:
     once = list({item.key: item for item in reversed(items)}.values())[::-1]  # first wins
     for outbox, share in _outboxes(deps, now, once):
         report.add(outbox.send(share))
-    return report
+    return record.sent(report)
 
 
 def retry_pending(deps, community_id: str, now: datetime) -> Delivery:
@@ -312,7 +307,7 @@ def retry_pending(deps, community_id: str, now: datetime) -> Delivery:
                               entry.deadline, entry.invites))
     for outbox, share in _outboxes(deps, now, items):
         report.add(outbox.send(share, retrying=True))
-    return report
+    return record.sent(report)
 
 
 def _outboxes(deps, now: datetime, items: list[Outgoing]):

@@ -17,7 +17,6 @@ from .. import activity, ledger, rotas
 from ..deps import Deps
 from ..delivery.calendar import event_for
 from ..delivery.notifier import Confirmation, announce
-from .counts import TickReport
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +42,9 @@ class Answers:
     records: list[tuple[str, Entry]] = field(default_factory=list)
 
 
-def read_changed_answers(deps: Deps, now: datetime, report: TickReport) -> None:
+def read_changed_answers(deps: Deps, now: datetime) -> None:
     """Once a tick, for every community: the answers that changed since the last tick, in
-    one incremental read of the calendar (no call per community or session). What the
-    declines made sent and published is counted into `report`."""
+    one incremental read of the calendar (no call per community or session)."""
     if not incremental(deps):
         return
     calendar: IncrementalCalendar = deps.calendar  # type: ignore[assignment]
@@ -63,11 +61,7 @@ def read_changed_answers(deps: Deps, now: datetime, report: TickReport) -> None:
             rotas.store_changes(deps.store, before, found.rota, now, found.records,
                                 mark_due=AT_ONCE)
             if found.decision.changes:
-                _, delivery, published = announce(deps, found.rota, found.decision,
-                                                  found.confirmations)
-                report.count(delivery)
-                report.events += published
-                report.reassigned += sum(1 for c in found.decision.changes if c.before)
+                announce(deps, found.rota, found.decision, found.confirmations)
     ledger.record(deps.store, key, "sync-token", now, token)  # after the skips: none is missed
 
 

@@ -21,13 +21,14 @@ from datetime import datetime, timezone
 from ...domain.jobs import next_due
 from ...domain.rota import Rota
 from .. import rotas
+from ..delivery import record
 from ..delivery.calendar import sync_calendar
 from ..delivery.invitations import Invitations, outcome
 from ..delivery.notifier import cancellations, compose
 from ..delivery.outbox import Outgoing, deliver, retry_pending
+from ..delivery.record import TickReport, recording
 from ..deps import Deps
 from .chat import chat_posts
-from .counts import TickReport
 from .digest import digests
 from .health import health_reports
 from .presenters import heads_ups, reminders, unfilled_alerts
@@ -39,11 +40,18 @@ FAR = datetime(9999, 1, 1, tzinfo=timezone.utc)  # every pending retry is due be
 
 def run_community(deps: Deps, community_id: str, report: TickReport | None = None
                   ) -> TickReport:
-    """Everything due for one community, as one unit of work. Safe to run again at any
-    time, and after a run that stopped anywhere."""
+    """Everything due for one community, as one unit of work, counted into `report` (a
+    tick's) or a report of its own. Safe to run again at any time, and after a run that
+    stopped anywhere."""
     if report is None:
-        report = TickReport()
-        deps.pacer.begin()
+        deps.pacer.begin()  # a run on its own: its own time budget
+    with recording(report) as report:
+        _run(deps, community_id)
+        report.communities += 1
+    return report
+
+
+def _run(deps: Deps, community_id: str) -> None:
     now = deps.clock.now()
     mark = deps.store.due_mark(community_id)  # a change made during the run moves it
     loaded = rotas.load(deps.store, community_id, now)
@@ -56,17 +64,15 @@ def run_community(deps: Deps, community_id: str, report: TickReport | None = Non
 
     book = Invitations(deps, rota, now)
     items = compose(deps, book, decision, declined.confirmations, now) + wanted(deps, book, now)
-    delivery = deliver(deps, now, book.carry(items)).add(retried)
+    delivery = deliver(deps, now, book.carry(items))
+    delivery.carried.update(retried.carried)  # what the retried emails carried
+    delivery.bounced += retried.bounced
 
     after = outcome(rota, delivery)
     due = now if calendar_failed else due_after(deps, after, now)
     rotas.store_changes(deps.store, loaded, after, now, declined.records,
                         settle_due=(due, mark))
-    report.count(delivery)
-    report.events += published
-    report.reassigned += sum(1 for c in decision.changes if c.before)
-    report.communities += 1
-    return report
+    record.published(published, sum(1 for c in decision.changes if c.before))
 
 
 def wanted(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:

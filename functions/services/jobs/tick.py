@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import logging
+
+from ..delivery.record import TickReport, recording
 from ..deps import Deps
 from ..replies.inbox import read_inbox
 from .rsvp import read_changed_answers
-from .counts import TickReport
 from .run import run_community
 
 log = logging.getLogger(__name__)
@@ -19,8 +20,13 @@ def tick(deps: Deps) -> TickReport:
     With a fanout (deps.fanout), each community's jobs run in their own function
     invocation instead.
     """
-    report = TickReport()
     deps.pacer.begin()
+    with recording() as report:  # every message, event and change below counts into it
+        _tick(deps, report)
+    return report
+
+
+def _tick(deps: Deps, report: TickReport) -> None:
     deps.store.prune(deps.clock.now())  # forget ledger entries and claims past their time
     try:
         report.replies = len(read_inbox(deps))  # before planning: changes count at once
@@ -28,7 +34,7 @@ def tick(deps: Deps) -> TickReport:
         log.exception("tick: the inbox could not be read")
         report.errors.append(f"inbox: {type(error).__name__}: {error}")
     try:  # every community's calendar answers at once, where the calendar tells what changed
-        read_changed_answers(deps, deps.clock.now(), report)
+        read_changed_answers(deps, deps.clock.now())
     except Exception as error:
         log.exception("tick: calendar answers could not be read")
         report.errors.append(f"calendar: {type(error).__name__}: {error}")
@@ -37,7 +43,7 @@ def tick(deps: Deps) -> TickReport:
     if fanout is not None:
         fanout.publish(due)
         report.communities = len(due)
-        return report
+        return
     for community_id in due:
         try:
             run_community(deps, community_id, report)
@@ -50,4 +56,3 @@ def tick(deps: Deps) -> TickReport:
                 continue
             log.exception("tick: community %s failed", community_id)
             report.errors.append(f"{community_id}: {type(error).__name__}: {error}")
-    return report
