@@ -49,6 +49,9 @@ def report_lines(community_id: str, f: dict) -> list[str]:
         f"{m['opted_out']} opted out; {f['joined']} joined, {f['left']} left in the period",
         f"  turns per active  {f['fairness']['least_presented']} to "
         f"{f['fairness']['most_presented']} (all time)",
+        f"  emails sent       {sum(f['emails_sent'].values())}"
+        + (" (" + ", ".join(f"{n} {kind}" for kind, n in f["emails_sent"].items()) + ")"
+           if f["emails_sent"] else ""),
     ]
     if f["not_yet_presented"]:
         lines.append(f"  not presented yet {', '.join(f['not_yet_presented'])}")

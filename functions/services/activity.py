@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta
 
-from ..domain.delivery import Entry, LedgerKey
+from ..domain.chat import MAIL, channel_of
+from ..domain.delivery import SENT, Entry, LedgerKey
 from ..ports import Store
 
 RETENTION = timedelta(days=800)  # long enough for a two-year report
@@ -25,10 +26,22 @@ def noted(community_id: str, kind: str, now: datetime, *who: str) -> tuple[str, 
     return key, Entry(kind, now, expires=now + RETENTION)
 
 
-def events(store: Store, community_id: str, kind: str) -> list[datetime]:
-    """When each event of `kind` happened."""
-    return [updated for _, _, updated, _ in
-            store.list_records(f"{community_id}/activity/{kind}/")]
+Record = tuple[str, str, datetime, str]  # (key, state, updated, detail), as the ledger lists
+
+
+def events(records: list[Record], kind: str) -> list[datetime]:
+    """When each event of `kind` happened, from one community's records."""
+    return [updated for key, _, updated, _ in records
+            if LedgerKey.parse(key).kind == "activity" and key.split("/")[2] == kind]
+
+
+def sent(records: list[Record]) -> list[tuple[str, datetime]]:
+    """(kind, when) of every email the ledger says went out (chat posts apart)."""
+    found = []
+    for key, state, updated, _ in records:
+        if state == SENT and channel_of(key) == MAIL:
+            found.append((LedgerKey.parse(key).kind, updated))
+    return found
 
 
 def answered(store: Store, community_id: str, day: date, answers: dict[str, str],
@@ -45,12 +58,13 @@ def answered(store: Store, community_id: str, day: date, answers: dict[str, str]
             if key not in known or known[key].state != status]
 
 
-def answers(store: Store, community_id: str) -> dict[date, dict[str, str]]:
-    """Answers by session date: {email digest: status}."""
+def answers(records: list[Record]) -> dict[date, dict[str, str]]:
+    """Answers by session date: {email digest: status}, from one community's records."""
     found: dict[date, dict[str, str]] = {}
-    for key, state, _, _ in store.list_records(f"{community_id}/rsvp/"):
+    for key, state, _, _ in records:
         parsed = LedgerKey.parse(key)
-        found.setdefault(date.fromisoformat(parsed.key), {})[parsed.recipient] = state
+        if parsed.kind == "rsvp":
+            found.setdefault(date.fromisoformat(parsed.key), {})[parsed.recipient] = state
     return found
 
 

@@ -1,7 +1,7 @@
 """`report`: every figure on a scenario whose truth is known, in total and per week."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from functions.services.jobs.tick import tick
 from functions.services.reads.report import FIGURES, engagement
@@ -93,3 +93,20 @@ def test_a_session_nobody_could_present_counts_as_held_without_presenter(deps):
     assert figures["distinct_presenters"] == 0
     assert figures["rsvp_no_answer"] == 0  # nobody could come
     assert len(figures["not_yet_presented"]) == 6
+
+
+def test_emails_sent_are_counted_from_the_ledger_the_tick_counts_from(deps):
+    from collections import Counter
+
+    from tests.builders import setup_guild as guild
+
+    guild(deps, keep_welcomes=True)
+    ticked = Counter()
+    for _ in range(7 * 24):  # a week, a tick an hour
+        ticked.update(tick(deps).kinds)
+        deps.clock.advance(timedelta(hours=1))
+    figures = engagement(deps.store, "guild", deps.clock.now(), weeks=2)
+    mailed = Counter(m["X-Cop-Kind"] for m in deps.mailer.sent)
+    assert figures["emails_sent"] == dict(mailed) and mailed["digest"] == 6
+    assert ticked == mailed - Counter(welcome=6)  # the welcomes went out before any tick
+    assert sum((Counter(w["emails_sent"]) for w in figures["weeks"]), Counter()) == mailed

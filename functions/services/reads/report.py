@@ -17,7 +17,9 @@ FIGURES = ("sessions_held", "sessions_skipped_holiday", "sessions_without_presen
 
 def engagement(store: Store, community_id: str, now: datetime, weeks: int = 12) -> dict:
     """The figures of the last `weeks` weeks (ending today), in total and per week, the
-    active members who never presented since joining, and the older summary keys."""
+    active members who never presented since joining, and the older summary keys.
+    `emails_sent` counts, by kind, what the outbox ledger says went out: the same record
+    the tick's summary counts from."""
     community = lookup.community(store, community_id)
     today = local_date(community, now)
     start = today - timedelta(weeks=weeks) + timedelta(days=1)
@@ -52,9 +54,11 @@ class _Facts:
                  sessions: list[Session], now: datetime, midnight) -> None:
         self.members, self.sessions, self.now, self.midnight = members, sessions, now, midnight
         self.links = store.list_links(community_id, midnight(date(2000, 1, 1)))
-        self.swaps = activity.events(store, community_id, activity.SWAP)
-        self.left = activity.events(store, community_id, activity.LEFT)
-        self.answers = activity.answers(store, community_id)
+        records = [r for r in store.list_records(f"{community_id}/") if r[0].count("/") >= 3]
+        self.swaps = activity.events(records, activity.SWAP)
+        self.left = activity.events(records, activity.LEFT)
+        self.answers = activity.answers(records)
+        self.sent = activity.sent(records)
 
     def figures(self, first: date, last: date) -> dict:
         window = [s for s in self.sessions if first <= s.date <= last]
@@ -80,6 +84,8 @@ class _Facts:
             "rsvp_no_answer": no_answer,
             "joined": sum(1 for m in self.members if first <= m.joined <= last),
             "left": sum(1 for t in self.left if since <= t < until),
+            "emails_sent": dict(sorted(Counter(
+                kind for kind, t in self.sent if since <= t < until).items())),
         }
 
     def _invited(self, session: Session) -> list[str]:
