@@ -22,8 +22,8 @@ LABELS = {"sessions_held": "Sessions held",
           "distinct_presenters": "Different presenters", "skips": "Skips", "swaps": "Swaps",
           "shares": "Links shared", "rsvp_accepted": "Invites accepted",
           "rsvp_declined": "Invites declined", "joined": "Joined", "left": "Left"}
-CHARTED = (("sessions_held", "Sessions", "#2f6fed"), ("shares", "Shares", "#3ebd93"),
-           ("rsvp_accepted", "RSVPs", "#f0b429"))  # drawn as table cells: every client shows them
+CHARTED = (("sessions_held", "Sessions", "#2f6fed"), ("shares", "Shares", "#199473"),
+           ("rsvp_accepted", "RSVPs", "#c27c0e"))  # drawn as table cells: every client shows them
 
 
 def health_picture(figures: dict) -> dict:
