@@ -33,13 +33,21 @@ from .wording import day_words
 FAR_AHEAD = timedelta(days=366)  # the furthest date someone may volunteer for
 
 
+# Why a session changed hands (Change.cause); "" when planning moved it (fairness, a
+# newcomer, settings).
+SKIPPED, VOLUNTEERED, ASSIGNED, SWAPPED, PAUSED, LEFT = (
+    "skipped", "volunteered", "assigned", "swapped", "paused", "left")
+
+
 @dataclass(frozen=True)
 class Change:
-    """A session whose presenter changed: the people concerned are told."""
+    """A session whose presenter changed: the people concerned are told, and why."""
 
     date: date
     before: str | None
     after: str | None
+    cause: str = ""
+    actor: str | None = None  # whose request it was (for ASSIGNED: who was put on it)
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,11 @@ class Decision:
     summary: str = ""  # for the confirmation to the person who asked
     others: tuple[str, ...] = ()  # people concerned besides the one who asked
 
+    def because(self, cause: str, actor: str | None) -> "Decision":
+        """The same decision, its changes saying why they happened."""
+        return replace(self, changes=tuple(replace(c, cause=cause, actor=actor)
+                                           for c in self.changes))
+
     def then(self, later: "Decision") -> "Decision":
         """This decision followed by `later`, as one: what a run that made both announces
         (a session that changed hands twice changed from its first presenter to its last)."""
@@ -62,7 +75,7 @@ class Decision:
         changes: dict[date, Change] = {}
         for change in (*self.changes, *later.changes):
             first = changes.get(change.date, change)
-            changes[change.date] = Change(change.date, first.before, change.after)
+            changes[change.date] = replace(change, before=first.before)
         return replace(later, sessions=tuple(sessions[d] for d in sorted(sessions)),
                        members=tuple(members.values()),
                        community=later.community or self.community,
@@ -166,7 +179,8 @@ class Rota:
                             summary=summary)
 
     def leave(self, email: str, now: datetime) -> tuple["Rota", Decision]:
-        return self._with_member(email, now, "you have left", opted_out=True)
+        after, decision = self._with_member(email, now, "you have left", opted_out=True)
+        return after, decision.because(LEFT, email)
 
     def come_back(self, email: str, now: datetime) -> tuple["Rota", Decision]:
         return self._with_member(email, now, "you are back on the roster", opted_out=False,
@@ -176,9 +190,10 @@ class Rota:
         today = self.today(now)
         if until <= today:
             raise InputError(f"--until {until}: a pause must end after today ({today})")
-        return self._with_member(
+        after, decision = self._with_member(
             email, now, f"you are paused until {day_words(until)} and back on the roster "
             "that day", paused_until=until)
+        return after, decision.because(PAUSED, email)
 
     def resume(self, email: str, now: datetime) -> tuple["Rota", Decision]:
         """End a pause now."""
@@ -207,7 +222,7 @@ class Rota:
         after, decision = self._decide(now, sessions, self.roster, date=turn.date)
         taker = after.sessions[turn.date].presenter
         return after, replace(
-            decision, others=(taker,) if taker else (),
+            decision.because(SKIPPED, email), others=(taker,) if taker else (),
             summary=f"you are off the session on {day_words(turn.date)}; you keep your place")
 
     def volunteer(self, email: str, now: datetime, day: date | None = None
@@ -242,12 +257,18 @@ class Rota:
             # present twice while someone who could present holds no session.
             raise InputError(f"you cannot take {day_words(target.date)}: you would present "
                              "twice while someone else has no session")
-        return after, replace(decision, others=(displaced,) if displaced else (),
+        return after, replace(decision.because(VOLUNTEERED, email),
+                              others=(displaced,) if displaced else (),
                               summary=f"you present on {day_words(target.date)}")
 
     def assign(self, day: date, email: str, now: datetime) -> tuple["Rota", Decision]:
         """The organiser puts someone on a session: as if they had volunteered for it."""
-        return self.volunteer(email, now, day)
+        member = self.member(email)
+        if not member.eligible_on(day):
+            raise InputError(f"{member.name} <{email}> is paused or has left on "
+                             f"{day_words(day)}")
+        after, decision = self.volunteer(email, now, day)
+        return after, decision.because(ASSIGNED, email)
 
     def _session_on(self, day: date, now: datetime) -> Session:
         """The session on `day`: a planned one, or a date further ahead made planned."""
@@ -292,6 +313,7 @@ class Rota:
             sessions[mine.date] = mine.with_changes(presenter=asker, swap_with=None,
                                                     pinned=True)
         after, decision = self._decide(now, sessions, self.roster, date=offer.date)
+        decision = decision.because(SWAPPED, email)
         summary = (f"you now present on {day_words(offer.date)}"
                    + (f" and {self.roster[asker].name} on {day_words(mine.date)}"
                       if mine and asker else ""))

@@ -20,7 +20,8 @@ from ...domain.delivery import LedgerKey
 from ...domain.digest import session_line, upcoming_lines
 from ...domain.jobs import digest_slot
 from ...domain.models import PLANNED, Member, Session
-from ...domain.rota import Decision, Rota
+from ...domain.rota import (ASSIGNED, LEFT, PAUSED, SKIPPED, SWAPPED, VOLUNTEERED, Change,
+                            Decision, Rota)
 from ...domain.wording import day_words
 from .. import rotas
 from ..deps import Deps
@@ -73,12 +74,12 @@ def compose(deps: Deps, book: Invitations, decision: Decision,
     actors = {c.email for c in confirmations}
     gained: dict[str, list[date]] = {}
     lost: dict[str, list[date]] = {}
-    previous: dict[date, str | None] = {}
+    changes: dict[date, Change] = {}
     for change in decision.changes:
         session = rota.sessions.get(change.date)
         if session is None or session.started(now):
             continue
-        previous[change.date] = change.before
+        changes[change.date] = change
         if change.after:
             gained.setdefault(change.after, []).append(change.date)
         if change.before:
@@ -89,7 +90,7 @@ def compose(deps: Deps, book: Invitations, decision: Decision,
         if member is None or not member.reachable or email in actors:
             continue
         items += _notices(deps, rota, book, member, gained.get(email, []),
-                          lost.get(email, []), previous, now)
+                          lost.get(email, []), changes, now)
     # Whoever hears of this change otherwise gets the CANCEL or update in that message.
     told = {*actors, *lost, *gained}
     items += _cancellations(deps, rota, book, decision.sessions, now, skip=told)
@@ -101,21 +102,22 @@ def compose(deps: Deps, book: Invitations, decision: Decision,
 
 
 def _notices(deps: Deps, rota: Rota, book: Invitations, member: Member, gained: list[date],
-             lost: list[date], previous: dict[date, str | None], now: datetime
+             lost: list[date], changes: dict[date, Change], now: datetime
              ) -> list[Outgoing]:
-    """A heads-up for each session gained, else one notice for the sessions lost."""
-    moved = (f"Your session moved from {day_words(lost[0])} to {day_words(gained[0])}."
-             if gained and lost else None)
+    """A heads-up for each session gained, else one notice for the sessions lost; each
+    says why."""
     if gained:
         return [heads_up(deps, rota, book, member, rota.sessions[day], now,
-                         because=moved or _taken_over(rota, previous.get(day), day),
+                         because=_why_gained(rota, member, changes, day,
+                                             lost[0] if lost and i == 0 else None),
                          only=None if i == 0 else {day})
                 for i, day in enumerate(gained)]
     session = rota.sessions[lost[0]]
     who = rota.roster.get(session.presenter or "")
+    why = _why(rota, changes[lost[0]])
     because = (f"You no longer present on {day_words(lost[0])}"
-               + (f": {who.name} does instead" if who else "")
-               + ("" if session.status == PLANNED else f": {session.note or 'no session'}")
+               + (f": {why}" if why else f": {who.name} does instead" if who else "")
+               + ("" if session.status == PLANNED else f" ({session.note or 'no session'})")
                + ". You keep your place in the queue.")
     key = f"changed-{lost[0].isoformat()}~{session.reassigned}"
     return [_message(deps, rota, book, member, "changed", key,
@@ -123,11 +125,32 @@ def _notices(deps: Deps, rota: Rota, book: Invitations, member: Member, gained: 
                      now, session=session, because=because)]
 
 
-def _taken_over(rota: Rota, before: str | None, day: date) -> str | None:
-    """Why someone presents a session that was someone else's."""
-    member = rota.roster.get(before or "")
-    return f"{member.name} can't make {day_words(day)}; you present instead." if member \
-        else None
+def _why(rota: Rota, change: Change) -> str | None:
+    """Why the session of `change` changed hands, as the people concerned read it."""
+    actor = rota.roster.get(change.actor or "")
+    name, day = actor.name if actor else "someone", day_words(change.date)
+    return {SKIPPED: f"{name} can't make {day}",
+            VOLUNTEERED: f"{name} volunteered for {day}",
+            ASSIGNED: f"an organiser put {name} on {day}",
+            SWAPPED: f"{name} accepted a swap",
+            PAUSED: f"{name} is away",
+            LEFT: f"{name} has left the rota"}.get(change.cause)
+
+
+def _why_gained(rota: Rota, member: Member, changes: dict[date, Change], day: date,
+                moved_from: date | None) -> str | None:
+    """Why `member` now presents on `day`."""
+    change = changes[day]
+    if change.cause == ASSIGNED and change.actor == member.email:
+        return f"An organiser asked you to present on {day_words(day)}."
+    why = _why(rota, change)
+    if moved_from is not None:
+        return (f"Your session moved from {day_words(moved_from)} to {day_words(day)}"
+                + (f": {why}." if why else "."))
+    if why:
+        return f"{why[0].upper()}{why[1:]}, so you present instead."
+    before = rota.roster.get(change.before or "")
+    return f"You take over {day_words(day)} from {before.name}." if before else None
 
 
 def heads_up(deps: Deps, rota: Rota, book: Invitations, member: Member, session: Session,
