@@ -18,6 +18,8 @@ The rules (DESIGN.md, "Rules the rota keeps"):
   the queue: a newcomer takes the earliest of them rather than moving anyone else, so
   members added one at a time get the plan they would have got imported together.
 - Nothing that has started ever changes.
+- Asking for what already is (leave after leaving, come back or resume while active, the
+  same pause) changes nothing: the Decision is `unchanged`, to store and announce nothing.
 """
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ from datetime import date, datetime, timedelta
 from typing import Iterable, Mapping
 
 from .errors import Conflict, InputError, NotFound
-from .models import CANCELLED, PLANNED, Community, Member, Session
+from .models import (ACTIVE, CANCELLED, OPTED_OUT, PAUSED, PLANNED, Community, Member,
+                     Session)
 from .timing import day_status, horizon, local_date, session_times
 from .wording import day_words
 
@@ -35,8 +38,8 @@ FAR_AHEAD = timedelta(days=366)  # the furthest date someone may volunteer for
 
 # Why a session changed hands (Change.cause); "" when planning moved it (fairness, a
 # newcomer, settings).
-SKIPPED, VOLUNTEERED, ASSIGNED, SWAPPED, PAUSED, LEFT = (
-    "skipped", "volunteered", "assigned", "swapped", "paused", "left")
+SKIPPED, VOLUNTEERED, ASSIGNED, SWAPPED, AWAY, LEFT = (
+    "skipped", "volunteered", "assigned", "swapped", "away", "left")
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,9 @@ class Decision:
     date: date | None = None  # the session the request was about
     summary: str = ""  # for the confirmation to the person who asked
     others: tuple[str, ...] = ()  # people concerned besides the one who asked
+    # Nothing to do: the rota already was as asked (`summary` says so); nothing is stored
+    # and nobody is told.
+    unchanged: bool = False
 
     def because(self, cause: str, actor: str | None) -> "Decision":
         """The same decision, its changes saying why they happened."""
@@ -178,11 +184,22 @@ class Rota:
                                                                               **changes)},
                             summary=summary)
 
+    def _unchanged(self, summary: str) -> tuple["Rota", Decision]:
+        """A request the rota already satisfies: this Rota as it is, nothing to store or
+        announce."""
+        return self, Decision(summary=f"{summary}; nothing changed", unchanged=True)
+
     def leave(self, email: str, now: datetime) -> tuple["Rota", Decision]:
+        """Opt out; someone who already left (say by the unsubscribe link) stays as is."""
+        if self.member(email).opted_out:
+            return self._unchanged("you have already left")
         after, decision = self._with_member(email, now, "you have left", opted_out=True)
         return after, decision.because(LEFT, email)
 
     def come_back(self, email: str, now: datetime) -> tuple["Rota", Decision]:
+        """Opt in again (a pause ends too); someone active already stays as is."""
+        if self.member(email).status(self.today(now)) == ACTIVE:
+            return self._unchanged("you are already on the roster")
         return self._with_member(email, now, "you are back on the roster", opted_out=False,
                                  paused_until=None)
 
@@ -190,15 +207,22 @@ class Rota:
         today = self.today(now)
         if until <= today:
             raise InputError(f"--until {until}: a pause must end after today ({today})")
+        member = self.member(email)
+        if member.paused_until == until and member.status(today) == PAUSED:
+            return self._unchanged(f"you are already paused until {day_words(until)}")
         after, decision = self._with_member(
             email, now, f"you are paused until {day_words(until)} and back on the roster "
             "that day", paused_until=until)
-        return after, decision.because(PAUSED, email)
+        return after, decision.because(AWAY, email)
 
     def resume(self, email: str, now: datetime) -> tuple["Rota", Decision]:
-        """End a pause now."""
-        if self.member(email).status(self.today(now)) != "paused":
-            raise InputError(f"{email} is not paused")
+        """End a pause now; someone active already stays as is. Someone who opted out has
+        no pause to end: opting in brings them back."""
+        status = self.member(email).status(self.today(now))
+        if status == OPTED_OUT:
+            raise InputError(f"{email} has opted out, not paused: opting in brings them back")
+        if status == ACTIVE:
+            return self._unchanged("you are already on the roster")
         return self._with_member(email, now, "you are back on the roster",
                                  paused_until=None)
 
@@ -273,11 +297,22 @@ class Rota:
     def _session_on(self, day: date, now: datetime) -> Session:
         """The session on `day`: a planned one, or a date further ahead made planned."""
         found = self.sessions.get(day)
+        if found is not None and found.started(now):
+            raise InputError(_past(found, now))
         if found is not None:
-            if found.status != PLANNED or found.started(now):
-                raise InputError(f"there is no session to take on {day_words(day)}")
+            if found.status != PLANNED:
+                raise InputError(f"there is no session to take on {day_words(day)}"
+                                 + (f" ({found.note})" if found.note else ""))
             return found
         start, end = session_times(self.community, day)
+        if day.weekday() == self.community.weekday and start <= now:
+            status, note = day_status(self.community, day)
+            if status != PLANNED:
+                raise InputError(f"there was no session on {day_words(day)} ({note}); "
+                                 "it is past")
+            # Not among the sessions read: held or called off, or before the community.
+            raise InputError(f"{day_words(day)} is in the past: a session that was held "
+                             "or has started cannot be changed")
         if (day.weekday() != self.community.weekday or start <= now
                 or day > self.today(now) + FAR_AHEAD
                 or day_status(self.community, day)[0] != PLANNED):
@@ -457,6 +492,17 @@ def _pick(roster: Mapping[str, Member], sessions: Mapping[date, Session],
         return (chosen_later, bool(earlier), last, member.order)
 
     return min(candidates, key=key)
+
+
+def _past(session: Session, now: datetime) -> str:
+    """Why a session that has started cannot be taken: it is history."""
+    day = day_words(session.date)
+    if session.status != PLANNED:
+        return (f"there was no session on {day}"
+                + (f" ({session.note})" if session.note else "") + "; it is past")
+    if session.held(now):
+        return f"the session on {day} was already held; it cannot be changed"
+    return f"the session on {day} has started; it cannot be changed"
 
 
 def presented(member: Member, sessions: Iterable[Session], now: datetime) -> list[date]:

@@ -165,6 +165,149 @@ def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+def holidays_warning(holidays: str | None, timezone: str) -> str | None:
+    """Advice when the public holidays are another country's than the time zone's (a New
+    York community with `--holidays GB`): the sessions would stop on the wrong days. None
+    when they agree, or when the zone has no country (UTC) or the tables are missing."""
+    # A zone people pick for another (EST: New York without daylight saving, a link to
+    # Panama) has its own warning: its country says nothing of the community's.
+    countries = () if timezone in DST_ZONE_FOR else zone_countries(timezone)
+    if not holidays or not countries:
+        return None
+    code = holidays.partition("-")[0].upper()
+    country = _holiday_aliases().get(code, code)
+    if country in countries:
+        return None
+    home = countries[0]
+    meant = _holidays_for(home, timezone)
+    return (f"holidays {holidays} are for {_country_name(country)} but the community's "
+            f"time zone {timezone} is in {_country_name(home)}"
+            + (f"; did you mean {meant}?" if meant else ""))
+
+
+def blackout_warnings(blackouts, today: date) -> list[str]:
+    """One line for each blackout before `today`: a past date calls nothing off."""
+    return [f"blackout {day.isoformat()} is in the past; it changes nothing"
+            for day in sorted(blackouts) if day < today]
+
+
+def zone_countries(name: str) -> tuple[str, ...]:
+    """The ISO 3166 countries a time zone covers, the one of its principal city first (the
+    tz database's zone1970.tab and zone.tab, through links such as US/Eastern); () for a
+    zone of no country (UTC, Etc/GMT+5)."""
+    countries, _, links = _zone_tables()
+    target = links.get(name, name)
+    return tuple(dict.fromkeys([*countries.get(name, ()), *countries.get(target, ())]))
+
+
+@lru_cache(maxsize=1)
+def _zone_tables() -> tuple[dict[str, list[str]], dict[str, str], dict[str, str]]:
+    """Countries and comments by zone, and the target of each link, from the tz database
+    tables: those of the pinned `tzdata` package (the same everywhere, as pip installs it),
+    else the system's /usr/share/zoneinfo; empty when neither is there (no warnings)."""
+    countries: dict[str, list[str]] = {}
+    comments: dict[str, str] = {}
+    links: dict[str, str] = {}
+    folder = _tz_folder()
+    if folder is None:
+        return countries, comments, links
+    for table in ("zone1970.tab", "zone.tab"):  # principal country first (zone1970.tab)
+        for line in _lines(folder / table):
+            fields = line.split("\t")
+            if len(fields) < 3:
+                continue
+            listed = countries.setdefault(fields[2], [])
+            listed += [c for c in fields[0].split(",") if c not in listed]
+            if len(fields) > 3:
+                comments.setdefault(fields[2], fields[3])
+    for line in _lines(folder / "tzdata.zi"):
+        fields = line.split()
+        if len(fields) == 3 and fields[0] == "L":
+            links[fields[2]] = fields[1]
+    return countries, comments, links
+
+
+def _tz_folder():
+    from importlib import resources
+    from pathlib import Path
+
+    try:
+        folder = resources.files("tzdata") / "zoneinfo"
+        if (folder / "zone1970.tab").is_file():
+            return folder
+    except ModuleNotFoundError:
+        pass
+    system = Path("/usr/share/zoneinfo")
+    return system if (system / "zone1970.tab").is_file() else None
+
+
+def _lines(path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def _holiday_aliases() -> dict[str, str]:
+    """Codes the holidays package takes for a country besides its ISO one (UK for GB)."""
+    registry = _holiday_registry()
+    return {alias: entry[1] for entry in registry.values() for alias in entry[3:]
+            if re.fullmatch(r"[A-Z]{2}", alias)}
+
+
+def _holiday_registry() -> dict:
+    try:
+        from holidays import registry  # loaded on first use
+    except ImportError:  # pragma: no cover - the package is pinned
+        return {}
+    return getattr(registry, "COUNTRIES", {})
+
+
+_THE = ("Netherlands", "Philippines", "Bahamas", "Gambia", "Maldives", "Seychelles",
+        "Comoros", "Vatican City", "DR Congo")
+
+
+def _country_name(code: str) -> str:
+    """ "the United Kingdom", "the United States", "Australia": as a sentence names it."""
+    name = next((_spaced(entry[0]) for entry in _holiday_registry().values()
+                 if entry[1] == code), None)
+    if name is None:
+        folder = _tz_folder()
+        names = dict(line.split("\t", 1) for line in (
+            _lines(folder / "iso3166.tab") if folder else []) if "\t" in line)
+        name = names.get(code, code)
+    if (name in _THE or name.startswith(("United ", "Isle ", "British ", "French South"))
+            or name.endswith(("Islands", "Republic", "Territory", "Emirates"))):
+        return f"the {name}"
+    return name
+
+
+def _spaced(class_name: str) -> str:
+    """UnitedKingdom → United Kingdom; AntiguaAndBarbuda → Antigua and Barbuda."""
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", class_name)
+    return re.sub(r"(?<=.) (And|Of|The|Da)\b", lambda m: " " + m[1].lower(), words)
+
+
+def _holidays_for(country: str, timezone: str) -> str | None:
+    """The `--holidays` value probably meant for a zone: its country, with the region
+    its city or its tz description names when the holidays package knows it (America/
+    New_York: US-NY; Australia/Sydney, "New South Wales": AU-NSW)."""
+    import holidays as holidays_lib  # loaded on first use
+
+    supported = holidays_lib.list_supported_countries()
+    if country not in supported:
+        return None
+    aliases = getattr(getattr(holidays_lib, country, None), "subdivisions_aliases", {}) or {}
+    comment = _zone_tables()[1].get(timezone, "")
+    for place in (timezone.rsplit("/", 1)[-1].replace("_", " "),
+                  comment.split("(")[0].strip()):
+        region = aliases.get(place)
+        if region in supported[country]:
+            return f"{country}-{region}"
+    return country
+
+
 def minutes(value: int) -> int:
     if not 5 <= value <= 480:
         raise InputError(f"--minutes {value}: a session lasts 5 to 480 minutes")
@@ -182,6 +325,7 @@ def holiday_region(text: str | None) -> str | None:
         return None
     country, _, region = text.strip().partition("-")
     country = country.upper()
+    country = _holiday_aliases().get(country, country)  # UK: GB, as ISO 3166 has it
     import holidays as holidays_lib  # loaded on first use
 
     supported = holidays_lib.list_supported_countries()

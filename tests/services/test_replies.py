@@ -84,6 +84,25 @@ def test_pause_out_and_back_in(guild):
     assert any("Welcome back" in m["Subject"] for m in guild.mailer.to(who, "welcome"))
 
 
+def test_a_reply_asking_for_what_is_already_so_is_answered_once_and_changes_nothing(guild):
+    who = "p5@example.com"
+    until = (first_session(guild).date + timedelta(weeks=3)).isoformat()
+    for text, answer in (("back", "you are already on the roster; nothing changed"),
+                         (f"pause until {until}", None),
+                         (f"pause until {until}", "you are already paused until"),
+                         ("out", None),
+                         ("out", "you have already left; nothing changed")):
+        sent = len(guild.mailer.sent)
+        assert handle_reply(guild, reply(guild, who, text)).outcome == "done"
+        new = guild.mailer.sent[sent:]
+        if answer is None:
+            continue
+        [confirm] = new  # the answer only: no second goodbye, no invites moved
+        assert confirm["X-Cop-Kind"] == "confirm"
+        assert answer in confirm.get_body(("plain",)).get_content()
+    assert len(guild.mailer.to(who, "goodbye")) == 1
+
+
 def test_swap_needs_the_other_to_accept(guild):
     s1, s2 = guild.store.list_sessions("guild")[:2]
     handle_reply(guild, reply(guild, s1.presenter, f"swap with {s2.presenter}"))

@@ -8,8 +8,10 @@ from typing import Any
 from ...bootstrap import Container, as_record
 from ...domain import settings, validation
 from ...domain.errors import InputError
+from ...domain.timing import local_date
 from ...mail.compose import reply_address
 from ...services import lookup
+from ..terminal import safe
 from .base import Parser, check_mail, command
 from .output import print_json, say, table
 
@@ -46,14 +48,24 @@ def _settings(parser: Parser, creating: bool) -> None:
 
 def _given(args: Namespace) -> tuple[str, dict[str, Any]]:
     """The community and its settings from the options given, checked by the domain's
-    rules; a zone that is probably not the one meant is taken with a warning."""
+    rules."""
     community_id = validation.community_id(args.id)
     options = settings.community_settings({name: getattr(args, name, None)
                                            for name in settings.OPTIONS})
-    warning = validation.timezone_warning(options.get("timezone", ""))
-    if warning:
-        print(f"warning: {warning}", file=sys.stderr)
     return community_id, options
+
+
+def _warn(app: Container, c, options: dict[str, Any]) -> None:
+    """Settings taken that are probably not what was meant, one `warning:` line each on
+    stderr (the command still succeeds): a zone without daylight saving where one with it
+    is usual, holidays of another country than the zone's, a blackout already past."""
+    warnings = [validation.timezone_warning(options.get("timezone", ""))]
+    if "timezone" in options or "holidays" in options:
+        warnings.append(validation.holidays_warning(c.holidays, c.timezone))
+    warnings += validation.blackout_warnings(options.get("blackouts", ()),
+                                             local_date(c, app.clock.now()))
+    for warning in filter(None, warnings):
+        print(f"warning: {safe(warning)}", file=sys.stderr)
 
 
 def add(app: Container, args: Namespace) -> None:
@@ -61,6 +73,7 @@ def add(app: Container, args: Namespace) -> None:
 
     community_id, options = _given(args)
     c = communities.add_community(app.store, app.clock.now(), community_id, **options)
+    _warn(app, c, options)
     say(f"added community {c.id} ({c.name}): {validation.WEEKDAYS[c.weekday]} "
         f"{c.start:%H:%M} {c.timezone}, {c.minutes} minutes")
 
@@ -72,6 +85,7 @@ def change(app: Container, args: Namespace) -> None:
     if not options:
         raise InputError("community set: give at least one option to change")
     c = communities.set_community(app, community_id, **options)
+    _warn(app, c, options)
     print(f"updated community {c.id}")
 
 

@@ -59,22 +59,28 @@ def optout(app: Container, args: Namespace) -> None:
     from ...services.changes import members
 
     check_mail(app, [args.id])
-    say(f"{members.leave(app, args.id, args.email).email} opted out of {args.id}")
+    m, decision = members.leave(app, args.id, args.email)
+    say(f"{m.email} has already opted out of {args.id}; nothing changed, nothing sent"
+        if decision.unchanged else f"{m.email} opted out of {args.id}")
 
 
 def optin(app: Container, args: Namespace) -> None:
     from ...services.changes import members
 
     check_mail(app, [args.id])
-    say(f"{members.come_back(app, args.id, args.email).email} is back in {args.id}")
+    m, decision = members.come_back(app, args.id, args.email)
+    say(f"{m.email} is already on the roster of {args.id}; nothing changed, nothing sent"
+        if decision.unchanged else f"{m.email} is back in {args.id}")
 
 
 def resume(app: Container, args: Namespace) -> None:
     from ...services.changes import members
 
     check_mail(app, [args.id])
-    m = members.resume(app, args.id, args.email)
-    say(f"{m.email} is back on the rota of {args.id} from today")
+    m, decision = members.resume(app, args.id, args.email)
+    say(f"{m.email} is already on the roster of {args.id} (not paused); nothing changed, "
+        "nothing sent" if decision.unchanged
+        else f"{m.email} is back on the rota of {args.id} from today")
 
 
 def remove(app: Container, args: Namespace) -> None:
@@ -92,8 +98,9 @@ def pause(app: Container, args: Namespace) -> None:
 
     until = validation.iso_date(args.until, "--until")
     words = day_words(until)
-    m = members.pause(app, args.id, args.email, until, Confirmation(
+    m, decision = members.pause(app, args.id, args.email, until, Confirmation(
         validation.email_address(args.email), subject=f"You are paused until {words}",
         context={"summary": f"an organiser paused you until {words}; you are back on "
                             "the roster that day"}))
-    say(f"{m.email} paused until {until} (back on that date)")
+    say(f"{m.email} is already paused until {until}; nothing changed, nothing sent"
+        if decision.unchanged else f"{m.email} paused until {until} (back on that date)")

@@ -37,6 +37,7 @@ def show(app: Container, args: Namespace) -> None:
         return
     names = tables.names(app.store, args.id)
     for row in rows:
+        row["status"] = tables.shown_status(row)  # nobody can present: `open`
         row["email"] = row["presenter"]
         row["presenter"] = names.get(row["presenter"], row["presenter"])
     table(rows, ["date", "presenter", "email", "status"])

@@ -16,10 +16,13 @@ def decide(deps: Deps, community_id: str, operation: Callable[[Rota, datetime], 
            confirming: Confirming = None) -> tuple[Rota, Decision]:
     """The decision is saved (one write) before anyone is told: a confirmation speaks of
     the saved result. `confirming`: the confirmation to the person who asked, or a function
-    of the new rota giving them."""
+    of the new rota giving them. A decision that changes nothing (`unchanged`: the rota
+    already was as asked) stores nothing and sends nothing, confirmations included."""
     now = deps.clock.now()
     after, decision = rotas.apply(deps.store, community_id, now,
                                   lambda rota: operation(rota, now))
+    if decision.unchanged:
+        return after, decision
     confirmations = (confirming(after) if callable(confirming)
                      else [confirming] if confirming else [])
     after, _, _ = announce(deps, after, decision, [c.completed(decision, after.today(now))

@@ -16,7 +16,7 @@ from ...domain.digest import upcoming_lines
 from ...domain.errors import Conflict, InputError
 from ...domain.jobs import AT_ONCE
 from ...domain.models import Member
-from ...domain.rota import Rota
+from ...domain.rota import Decision, Rota
 from ...domain.timing import local_date
 from ...domain.validation import FULL_WEEKDAYS
 from ...domain.wording import day_words
@@ -40,7 +40,7 @@ def join(deps: Deps, community_id: str, email: str, name: str | None = None) -> 
             hint = " (opted out: use member optin)" if existing.opted_out else ""
             raise Conflict(f"{address} is already a member of {community_id}{hint}")
         return rota.join([person], now)
-    return _welcome(deps, community_id, [address], add)[0]
+    return _welcome(deps, community_id, [address], add)[0][0]
 
 
 def join_many(deps: Deps, community_id: str, data: bytes) -> list[Member]:
@@ -54,11 +54,11 @@ def join_many(deps: Deps, community_id: str, data: bytes) -> list[Member]:
                            + (f" and {len(clash) - 5} more" if len(clash) > 5 else "")
                            + "; nothing imported")
         return rota.join([(e, validation.display_name(n, e)) for e, n in roster], now)
-    return _welcome(deps, community_id, [email for email, _ in roster], add)
+    return _welcome(deps, community_id, [email for email, _ in roster], add)[0]
 
 
 def _welcome(deps: Deps, community_id: str, emails: list[str], operation,
-             again: bool = False) -> list[Member]:
+             again: bool = False) -> tuple[list[Member], Decision]:
     """Decide, then welcome each member with their first turn (and its invite)."""
     def welcomes(rota: Rota) -> list[Confirmation]:
         now = deps.clock.now()
@@ -72,46 +72,52 @@ def _welcome(deps: Deps, community_id: str, emails: list[str], operation,
         return [Confirmation(email, "welcome", key, subject, context={
             **context, "next_turn": day_words(turns[email]) if email in turns else None})
             for email in emails]
-    after, _ = decide(deps, community_id, operation, welcomes)
-    return [after.roster[email] for email in emails]
+    after, decision = decide(deps, community_id, operation, welcomes)
+    return [after.roster[email] for email in emails], decision
 
 
-def leave(deps: Deps, community_id: str, email: str, in_reply_to: str | None = None) -> Member:
-    """Opt out: planned turns go to others; the goodbye cancels every invite they hold."""
+def leave(deps: Deps, community_id: str, email: str, in_reply_to: str | None = None
+          ) -> tuple[Member, Decision]:
+    """Opt out: planned turns go to others; the goodbye cancels every invite they hold.
+    Someone who already left (the unsubscribe link, say) gets no second goodbye: the
+    decision is `unchanged`."""
     address = validation.email_address(email)
     community = lookup.community(deps.store, community_id)
-    after, _ = decide(deps, community_id, lambda rota, now: rota.leave(address, now),
-                      Confirmation(address, "goodbye",
-                                   local_date(community, deps.clock.now()).isoformat(),
-                                   f"You have left {community.name}", context={
-                                       "in_reply_to": in_reply_to,
-                                       "auto": "auto-replied" if in_reply_to
-                                       else "auto-generated"}))
-    return after.roster[address]
+    after, decision = decide(
+        deps, community_id, lambda rota, now: rota.leave(address, now),
+        Confirmation(address, "goodbye", local_date(community, deps.clock.now()).isoformat(),
+                     f"You have left {community.name}", context={
+                         "in_reply_to": in_reply_to,
+                         "auto": "auto-replied" if in_reply_to else "auto-generated"}))
+    return after.roster[address], decision
 
 
-def come_back(deps: Deps, community_id: str, email: str) -> Member:
+def come_back(deps: Deps, community_id: str, email: str) -> tuple[Member, Decision]:
+    """Opt in again, with a welcome back; nothing for someone already active."""
     address = validation.email_address(email)
-    return _welcome(deps, community_id, [address],
-                    lambda rota, now: rota.come_back(address, now), again=True)[0]
+    back, decision = _welcome(deps, community_id, [address],
+                              lambda rota, now: rota.come_back(address, now), again=True)
+    return back[0], decision
 
 
 def pause(deps: Deps, community_id: str, email: str, until: date,
-          confirmation: Confirmation | None = None) -> Member:
-    """Away until `until` (back that day); their invites inside the pause are cancelled."""
+          confirmation: Confirmation | None = None) -> tuple[Member, Decision]:
+    """Away until `until` (back that day); their invites inside the pause are cancelled.
+    The same pause again changes and sends nothing."""
     address = validation.email_address(email)
-    after, _ = decide(deps, community_id, lambda rota, now: rota.pause(address, until, now),
-                      confirmation or Confirmation(address))
-    return after.roster[address]
+    after, decision = decide(deps, community_id,
+                             lambda rota, now: rota.pause(address, until, now),
+                             confirmation or Confirmation(address))
+    return after.roster[address], decision
 
 
 def resume(deps: Deps, community_id: str, email: str,
-           confirmation: Confirmation | None = None) -> Member:
-    """End a pause now."""
+           confirmation: Confirmation | None = None) -> tuple[Member, Decision]:
+    """End a pause now; nothing for someone active already."""
     address = validation.email_address(email)
-    after, _ = decide(deps, community_id, lambda rota, now: rota.resume(address, now),
-                      confirmation or Confirmation(address))
-    return after.roster[address]
+    after, decision = decide(deps, community_id, lambda rota, now: rota.resume(address, now),
+                             confirmation or Confirmation(address))
+    return after.roster[address], decision
 
 
 def opt_out(store: Store, now: datetime, community_id: str, email: str) -> Member:

@@ -3,9 +3,10 @@ assign. Each is one rota decision, announced to everyone it concerns; `confirmat
 message to the person who asked (its summary is what the rota did)."""
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
-from ...domain.rota import Decision
+from ...domain.rota import Decision, Rota
 from ..delivery.notifier import Confirmation
 from .decide import decide
 from ..deps import Deps
@@ -32,8 +33,16 @@ def volunteer(deps: Deps, community_id: str, email: str, day: date | None = None
 
 
 def assign(deps: Deps, community_id: str, day: date, email: str) -> Decision:
-    """The organiser puts someone on a session: they get its heads-up at once."""
-    return decide(deps, community_id, lambda rota, now: rota.assign(day, email, now))[1]
+    """The organiser puts someone on a session: they get its heads-up at once. A date
+    before the sessions a rota loads is read too, so the refusal says what became of it
+    (held, or no session that day)."""
+    def operation(rota: Rota, now: datetime):
+        if day not in rota.sessions and day <= rota.today(now):
+            rota = replace(rota, sessions={**rota.sessions, **{
+                s.date: s for s in deps.store.list_sessions(
+                    community_id, start=day, end=day + timedelta(days=1))}})
+        return rota.assign(day, email, now)
+    return decide(deps, community_id, operation)[1]
 
 
 def offer_swap(deps: Deps, community_id: str, email: str, other: str,

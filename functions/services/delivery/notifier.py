@@ -20,7 +20,7 @@ from ...domain.delivery import LedgerKey
 from ...domain.digest import session_line, upcoming_lines
 from ...domain.jobs import digest_slot
 from ...domain.models import PLANNED, Member, Session
-from ...domain.rota import (ASSIGNED, LEFT, PAUSED, SKIPPED, SWAPPED, VOLUNTEERED, Change,
+from ...domain.rota import (ASSIGNED, AWAY, LEFT, SKIPPED, SWAPPED, VOLUNTEERED, Change,
                             Decision, Rota)
 from ...domain.wording import day_words
 from .. import rotas
@@ -133,7 +133,7 @@ def _why(rota: Rota, change: Change) -> str | None:
             VOLUNTEERED: f"{name} volunteered for {day}",
             ASSIGNED: f"an organiser put {name} on {day}",
             SWAPPED: f"{name} accepted a swap",
-            PAUSED: f"{name} is away",
+            AWAY: f"{name} is away",
             LEFT: f"{name} has left the rota"}.get(change.cause)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from ...domain.models import CANCELLED, HELD, PLANNED, PROJECTED
+from ...domain.models import CANCELLED, HELD, PAUSED, PLANNED, PROJECTED
 from ...domain.timing import local_date
 from ...ports import Store
 from .. import rotas
@@ -14,7 +14,8 @@ def member_rows(store: Store, community_id: str, now: datetime) -> list[dict]:
     today = local_date(rota.community, now)
     return [{
         "email": m.email, "name": m.name, "status": m.status(today),
-        "paused_until": m.paused_until.isoformat() if m.paused_until else None,
+        # Only a pause still running: one that ended (or someone who left) has none.
+        "paused_until": m.paused_until.isoformat() if m.status(today) == PAUSED else None,
         "times_presented": m.times_presented,
         "last_presented": m.last_presented.isoformat() if m.last_presented else None,
         "mail": "ok" if m.reachable else "stopped",  # stopped: bounced again and again
@@ -50,3 +51,16 @@ def schedule_rows(store: Store, community_id: str, now: datetime, weeks: int = 8
                      "presenter": s.presenter if s.status in (PLANNED, CANCELLED) else None,
                      "status": status})
     return rows
+
+
+OPEN = "open"
+
+
+def shown_status(row: dict) -> str:
+    """A schedule row's status as the table shows it: a coming session that nobody can
+    present is `open` (the JSON keeps `planned` or `projected` with presenter null)."""
+    if row["presenter"] is None and row["status"] == PLANNED:
+        return OPEN
+    if row["presenter"] is None and row["status"] == PROJECTED:
+        return f"{OPEN} (projected)"
+    return row["status"]

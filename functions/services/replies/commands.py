@@ -15,6 +15,7 @@ from ...mail.inbound import Inbound
 from ...domain.commands import Command
 from ...domain.errors import InputError
 from ...domain.models import Community, Link, Member
+from ...domain.rota import Decision
 from ...domain.timing import local_date
 from ...domain.wording import day_words
 from .. import lookup
@@ -53,19 +54,27 @@ def join_again(r: Request) -> str | None:
 
 
 def opt_out(r: Request) -> str | None:
-    members.leave(r.deps, r.community.id, r.member.email, in_reply_to=r.inbound.message_id)
-    return None  # the goodbye is the confirmation
+    _, decision = members.leave(r.deps, r.community.id, r.member.email,
+                                in_reply_to=r.inbound.message_id)
+    return _unchanged(decision)  # else the goodbye is the confirmation
 
 
-def pause(r: Request) -> None:
+def pause(r: Request) -> str | None:
     until = r.command.until
-    members.pause(r.deps, r.community.id, r.member.email, until, r.confirmation(
+    _, decision = members.pause(r.deps, r.community.id, r.member.email, until, r.confirmation(
         f"you are paused until {day_words(until)} and back on the roster that day"))
+    return _unchanged(decision)
 
 
-def back(r: Request) -> None:
-    members.resume(r.deps, r.community.id, r.member.email,
-                   r.confirmation("you are back on the roster"))
+def back(r: Request) -> str | None:
+    _, decision = members.resume(r.deps, r.community.id, r.member.email,
+                                 r.confirmation("you are back on the roster"))
+    return _unchanged(decision)
+
+
+def _unchanged(decision: Decision) -> str | None:
+    """A change that was already so sent nothing: the answer says so ("nothing changed")."""
+    return decision.summary if decision.unchanged else None
 
 
 def skip(r: Request) -> None:
