@@ -288,6 +288,7 @@ class Rota:
     def assign(self, day: date, email: str, now: datetime) -> tuple["Rota", Decision]:
         """The organiser puts someone on a session: as if they had volunteered for it."""
         member = self.member(email)
+        self._session_on(day, now)  # a past, held or missing session says so first
         if not member.eligible_on(day):
             raise InputError(f"{member.name} <{email}> is paused or has left on "
                              f"{day_words(day)}")
