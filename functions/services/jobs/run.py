@@ -7,7 +7,7 @@
     → compose: the announcement of what was decided, then what each job wants to send
     → deliver all of it in one step (the outbox ledger: each message once)
     → save once: one transactional write of the new rota, what the emails carried,
-      the bounces, the answers read and the next due time.
+      the bounces, the answers read, the alerts told and the next due time.
 
 A run that stops anywhere leaves the old state or the new one: nothing it decided is saved
 before its messages went out, and each message is claimed and recorded in the ledger on
@@ -24,13 +24,15 @@ from .. import rotas
 from ..delivery.calendar import sync_calendar
 from ..delivery.invitations import Invitations, outcome
 from ..delivery.notifier import cancellations, compose
+from ..delivery.organisers import told
 from ..delivery.outbox import Outgoing, deliver, retry_pending
 from ..deps import Deps
+from .alerts import newly_stopped, organiser_alerts
 from .chat import chat_posts
 from .counts import TickReport
 from .digest import digests
 from .health import health_reports
-from .presenters import heads_ups, reminders, unfilled_alerts
+from .presenters import heads_ups, reminders
 from .prompts import pause_questions, topic_reminders
 from .rsvp import answers, polled
 
@@ -59,8 +61,10 @@ def run_community(deps: Deps, community_id: str, report: TickReport | None = Non
     delivery = deliver(deps, now, book.carry(items)).add(retried)
 
     after = outcome(rota, delivery)
-    due = now if calendar_failed else due_after(deps, after, now)
-    rotas.store_changes(deps.store, loaded, after, now, declined.records,
+    # Mail to someone stopped on a refusal: the organisers hear at the next tick.
+    due = now if calendar_failed or newly_stopped(rota, after) else due_after(deps, after, now)
+    rotas.store_changes(deps.store, loaded, after, now,
+                        [*declined.records, *told(deps.store, items, delivery, now)],
                         settle_due=(due, mark))
     report.count(delivery)
     report.events += published
@@ -74,8 +78,8 @@ def wanted(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
     its ledger key, is not sent again)."""
     return [*heads_ups(deps, book, now), *cancellations(deps, book, now),
             *reminders(deps, book, now), *topic_reminders(deps, book, now),
-            *digests(deps, book, now), *chat_posts(deps, book, now),
-            *unfilled_alerts(deps, book, now), *pause_questions(deps, book, now),
+            *organiser_alerts(deps, book, now), *digests(deps, book, now),
+            *chat_posts(deps, book, now), *pause_questions(deps, book, now),
             *health_reports(deps, book, now)]
 
 
