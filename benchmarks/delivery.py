@@ -103,7 +103,7 @@ def render_ratio(recipients: int = 200) -> float:
     inlined once), over the same with the template cache emptied for every recipient."""
     from functions.mail import templating
     from functions.domain.models import Community, Member
-    from functions.services.delivery.messages import render_message
+    from functions.services.delivery.organisers import Alert, render_organiser
 
     settings = MailSettings("https://cop.example.com", Tokens("bench"), "cop@example.com")
     guild = Community(id="guild", name="Guild", timezone="Australia/Sydney")
@@ -113,8 +113,11 @@ def render_ratio(recipients: int = 200) -> float:
     def render(member, fresh):
         if fresh:
             templating_clear(templating)
-        render_message(settings, guild, member, kind="over-cap", key="k", subject="Too many",
-                       now=START, recipients=recipients, cap=100)
+        alert = Alert("over-cap", "over-cap", "Too many", context={"recipients": recipients,
+                                                                    "cap": 100})
+        render_organiser(settings, guild, {member.email: member}, member.email,
+                         kind="alerts", key="k", subject="Too many", now=START,
+                         alerts=[alert.section()])
 
     timings = []
     for fresh in (False, True):

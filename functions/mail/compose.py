@@ -133,7 +133,12 @@ def unsubscribe_url(settings: MailSettings, community: Community, email: str) ->
 def compose(settings: MailSettings, community: Community, member: Member, *, kind: str,
             key: str, subject: str, text: str, html: str | None, now: datetime,
             auto: str = "auto-generated", in_reply_to: str | None = None,
-            invites: Sequence[tuple[Event, str]] = ()) -> EmailMessage:
+            invites: Sequence[tuple[Event, str]] = (), organiser: bool = False
+            ) -> EmailMessage:
+    """One email to `member`. Member mail carries the one-click unsubscribe (RFC 8058);
+    `organiser` mail (alerts, the monthly health email) does not: an organiser stops it by
+    being taken off the community's organisers, not by leaving it, and the unsubscribe
+    page would not know them (a mail program's unsubscribe button would fail)."""
     base = reply_address(settings, community)
     domain = base.rpartition("@")[2]
     sender = settings.sender or base
@@ -160,8 +165,9 @@ def compose(settings: MailSettings, community: Community, member: Member, *, kin
     # The list is named by its <id>: angle brackets in the name must not fake another one.
     phrase = one_line(community.name.replace("<", " ").replace(">", " "), 60)
     msg["List-Id"] = f"{phrase} <{community.id}.{domain}>"
-    msg["List-Unsubscribe"] = f"<{unsubscribe_url(settings, community, member.email)}>"
-    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if not organiser:
+        msg["List-Unsubscribe"] = f"<{unsubscribe_url(settings, community, member.email)}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["Auto-Submitted"] = auto
     msg["X-Cop-Kind"] = kind
     msg.set_content(text)

@@ -152,9 +152,10 @@ def test_mail_stops_after_the_limit_and_the_organisers_hear_once(guild):
         assert handle_reply(guild, raw).outcome == "bounce"
     rows = {r["email"]: r for r in member_rows(guild.store, "guild", guild.clock.now())}
     assert rows[victim]["mail"] == "stopped" and rows[victim]["status"] == "active"
-    told = guild.mailer.to(ORGANISER, "unreachable")
+    told = guild.mailer.to(ORGANISER, "alerts")
     assert len(told) == 1 and victim in told[0].get_body(("plain",)).get_content()
-    assert guild.mailer.to(ORGANISER, "unreachable")[0]["Auto-Submitted"] == "auto-generated"
+    assert "keeps bouncing" in told[0]["Subject"]
+    assert told[0]["Auto-Submitted"] == "auto-generated"
 
 
 def test_a_bounce_counts_only_in_the_community_whose_message_it_names(guild):

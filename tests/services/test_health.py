@@ -1,35 +1,81 @@
-"""The monthly health email to organisers: once, on the first digest day of the month."""
+"""The monthly health email to organisers: once, on the first digest day of the month, once
+the community has held sessions for four weeks. Read back from the bytes sent."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
+from functions.services.changes import members
 from functions.services.jobs.health import actions, health_picture
 from functions.services.jobs.tick import tick
+from tests.emails.support import on_the_wire
 from tests.services.test_tick import setup_guild
 
 
 def _until(deps, end):
     while deps.clock.now() < end:
         tick(deps)
-        deps.clock.advance(timedelta(minutes=15))
+        deps.clock.advance(timedelta(hours=1))
 
 
-def test_organisers_get_the_picture_once_on_the_first_digest_day_of_the_month(deps):
+def _parts(message):
+    msg = on_the_wire(message)[1]
+    return msg, *(msg.get_body((t,)).get_content().replace("\r\n", "\n")
+                  for t in ("plain", "html"))
+
+
+def test_no_picture_before_four_weeks_of_sessions_then_one_a_month(deps):
+    # Created on Wednesday 25 November 2026; the first session is held on Friday 27th.
     setup_guild(deps, organisers=("lead@example.org",))
-    # Through Monday 7 December 2026 (the first Monday of December) and the next day.
+    # Monday 7 December is December's first digest day: ten days of sessions, no email.
     _until(deps, datetime(2026, 12, 8, 12, 0, tzinfo=timezone.utc))
+    assert deps.mailer.to("lead@example.org", "health") == []
+    # Someone joins on 28 December: not chased yet on 4 January, the next first Monday.
+    deps.clock.set(datetime(2026, 12, 28, 0, 0, tzinfo=timezone.utc))
+    members.join(deps, "guild", "new@example.com", "Nia Ewe")
+    _until(deps, datetime(2027, 1, 5, 12, 0, tzinfo=timezone.utc))
     (health,) = deps.mailer.to("lead@example.org", "health")
-    text = health.get_body(("plain",)).get_content()
-    assert "Sessions held" in text and "Worth doing" in text
-    # 27 November and 4 December held, out of six members: four have not presented yet.
-    assert "  Sessions held                    2  (before: 0, +2)" in text
-    assert "4 members have not presented since joining" in text
-    html = health.get_body(("html",)).get_content()
+    msg, text, html = _parts(health)
+    assert msg["Subject"] == "Guild: how it went in the last four weeks"
+    # Organiser mail: greeting, why and how to stop, no unsubscribe.
+    assert "List-Unsubscribe" not in msg and "List-Unsubscribe-Post" not in msg
+    assert text.startswith("Hello,\n")
+    for part in (text, html):
+        assert "unsubscribe" not in part.lower()
+        assert "You get this because you organise Guild." in part
+        assert "community set guild --organiser THEIR-ADDRESS" in part
+    # 27 November and 4 December held in the four weeks before; 11 and 18 December in the
+    # last four (25 December and 1 January are holidays).
+    assert "  Sessions held                    2  (before: 2)" in text
+    assert "(which\ncount from 2026-11-25, when the community started)" in text
+    # Six members, four presented; the newcomer is left alone.
+    assert "2 members have not presented since joining" in text
+    assert "3 members" not in text and "3 members" not in html
+    # The chart starts at the community's first week (24-30 November), not before it.
+    weeks = re.findall(r"^  (\d{4}-\d\d-\d\d)  ", text, re.M)
+    assert weeks[0] == "2026-11-24" and len(weeks) == 6 and weeks == sorted(weeks)
+    charted = re.findall(r'class="chart-week"[^>]*>(\d{4}-\d\d-\d\d)<', html)
+    assert charted == weeks
     assert "<script" not in html and "<svg" not in html
-    # Nothing more in December; January's first Monday brings the next one.
-    _until(deps, datetime(2027, 1, 5, 0, 0, tzinfo=timezone.utc))
-    assert len(deps.mailer.to("lead@example.org", "health")) == 2
+    # Nothing more in January; nothing to members.
+    _until(deps, datetime(2027, 1, 12, 0, 0, tzinfo=timezone.utc))
+    assert len(deps.mailer.to("lead@example.org", "health")) == 1
     assert deps.mailer.to("p0@example.com", "health") == []
+
+
+def test_an_organiser_who_is_a_member_is_greeted_by_name(deps):
+    setup_guild(deps, "email,name\nana@example.com,Ana Lima\nben@example.com,Ben Okafor\n",
+                organisers=("ana@example.com", "lead@example.org"))
+    _until(deps, datetime(2027, 1, 5, 12, 0, tzinfo=timezone.utc))
+    (health,) = deps.mailer.to("ana@example.com", "health")
+    msg, text, html = _parts(health)
+    assert text.startswith("Hi Ana,\n") and ">Hi Ana,</p>" in html
+    assert "community set guild --organiser lead@example.org" in text
+    assert "List-Unsubscribe" not in msg
+    # Her member mail keeps its own unsubscribe link.
+    digest = on_the_wire(deps.mailer.to("ana@example.com", "digest")[-1])[1]
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "/unsubscribe?t=" in digest.get_body(("plain",)).get_content()
 
 
 def _week(**figures):

@@ -110,7 +110,8 @@ def test_organisers_hear_once_when_a_digest_exceeds_the_senders_daily_cap(deps, 
         clock.set(monday + timedelta(minutes=minutes))
         tick(deps)
 
-    (alert,) = deps.mailer.to("lead@example.org", "over-cap")
+    (alert,) = deps.mailer.to("lead@example.org", "alerts")
     text = alert.get_body(("plain",)).get_content()
+    assert alert["Subject"] == "Guild: the digest is larger than the sender's daily limit"
     assert "goes to 6 people" in text and "5 messages a day" in text
     assert deps.mailer.kinds().count("digest") == 6

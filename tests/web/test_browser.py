@@ -156,7 +156,9 @@ def test_roster_page_shows_sessions_held_and_what_was_shared(deps, served, page)
 def test_health_email_shows_figures_chart_and_actions(deps, page):
     from datetime import datetime, timezone
     setup_guild(deps, organisers=(EMAILS[0],))
-    end = datetime(2026, 12, 8, 0, 0, tzinfo=timezone.utc)
+    # The first health email: January's first digest day, four weeks after the first
+    # session was held.
+    end = datetime(2027, 1, 5, 0, 0, tzinfo=timezone.utc)
     while deps.clock.now() < end:
         tick(deps)
         deps.clock.advance(timedelta(hours=1))
@@ -164,10 +166,12 @@ def test_health_email_shows_figures_chart_and_actions(deps, page):
     page.set_content(text_of(health, "html"))
     assert page.get_by_text("not presented since joining", exact=False).first.is_visible()
     assert page.locator("table.figures tr", has_text="Sessions held").first.is_visible()
+    assert page.get_by_text("You get this because you organise Guild").is_visible()
+    assert page.get_by_role("link").count() == 0  # no unsubscribe link for an organiser
     bars = page.locator("td.chart-bar")
-    assert bars.count() == 2  # two sessions held in the eight weeks; nothing else yet
+    assert bars.count() == 4  # four sessions held since the community began; nothing else
     assert all(bars.nth(i).is_visible() and bars.nth(i).bounding_box()["width"] > 200
-               for i in range(2))
+               for i in range(4))
     colour = bars.first.evaluate("e => getComputedStyle(e).backgroundColor")
     assert colour == "rgb(47, 111, 237)"
     assert page.evaluate("document.documentElement.scrollWidth") <= 800

@@ -6,13 +6,14 @@ from datetime import date, datetime, time, timedelta
 from ...domain.delivery import LedgerKey
 from ...domain.digest import digest_content
 from ...domain.jobs import digest_session
-from ...domain.models import Community, Member, Session
+from ...domain.models import Community, Session
 from ...domain.rota import Rota
 from ...mail.templating import lines
 from ...domain.timing import local_date, local_instant, zone
 from ..delivery.invitations import Invitations
 from ..deps import Deps
 from ..delivery.messages import outgoing
+from ..delivery.organisers import Alert
 from ..delivery.outbox import Outgoing
 
 
@@ -68,7 +69,7 @@ def digests(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
                       invites=book.parts(LedgerKey(community.id, "digest", key, m.email), m,
                                          offer={session.date}), **parts)
              for m in recipients]
-    return over_cap(deps, rota, session, len(recipients), now) + items
+    return items
 
 
 def digest_deadline(community: Community, slot: datetime, session: Session) -> datetime:
@@ -78,20 +79,24 @@ def digest_deadline(community: Community, slot: datetime, session: Session) -> d
     return min(end_of_day, session.starts_at or end_of_day)
 
 
-def over_cap(deps: Deps, rota: Rota, session: Session, recipients: int,
-             now: datetime) -> list:
-    """Organisers hear (once a digest) when it alone would exceed the sender's daily cap."""
+def over_cap(deps: Deps, rota: Rota, now: datetime) -> list[Alert]:
+    """While a digest is due: whether it alone exceeds the sender's daily cap (the
+    organisers hear once a digest, with the run's other alerts)."""
     cap = deps.pacer.daily_cap
     community = rota.community
-    if cap is None or recipients <= cap:
+    if cap is None:
         return []
-    return [outgoing(deps.mail, community,
-                     rota.roster.get(email) or Member(email, email.split("@")[0], now.date(),
-                                                      -1),
-                     kind="over-cap", key=session.date.isoformat(), now=now,
-                     subject=f"{community.name}: the digest is larger than the sender's "
-                             f"daily limit", recipients=recipients, cap=cap)
-            for email in community.organisers]
+    due = digest_session(community, sorted(rota.sessions.values(), key=lambda s: s.date), now)
+    if due is None:
+        return []
+    slot, session = due
+    recipients = len(digest_recipients(rota.roster.values(), local_date(community, slot)))
+    if recipients <= cap:
+        return []
+    return [Alert(f"over-cap-{session.date.isoformat()}", "over-cap",
+                  "The digest is larger than the sender's daily limit",
+                  digest_deadline(community, slot, session),
+                  {"recipients": recipients, "cap": cap})]
 
 
 def digest_parts(deps: Deps, rota: Rota, session: Session, slot: datetime,

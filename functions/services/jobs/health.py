@@ -1,19 +1,28 @@
 """The monthly health email: on the first digest day of a month, the organisers get the
 last four weeks' figures against the four before, a chart of the last eight weeks, and the
-few things worth doing."""
+few things worth doing.
+
+It starts once the community has held sessions for four weeks (its first held session four
+weeks or more before that day): before, every figure would be nothing. Its chart starts at
+the community's first week, and its advice leaves alone members who joined in the last two
+weeks.
+"""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from ...domain.delivery import LedgerKey
 from ...domain.jobs import digest_slot
-from ...domain.models import Member
+from ...domain.models import Community, Member
 from ...domain.timing import local_date
 from ..deps import Deps
 from ..delivery.invitations import Invitations
-from ..delivery.messages import outgoing
+from ..delivery.organisers import organiser_outgoing
 from ..delivery.outbox import Outgoing
 from ..reads.report import engagement
+
+SETTLED_IN = timedelta(weeks=4)  # held sessions for this long before the first email
+NEWCOMER = timedelta(weeks=2)  # joined since: not chased to present yet
 
 COMPARED = ("sessions_held", "sessions_without_presenter", "distinct_presenters", "skips",
             "swaps", "shares", "rsvp_accepted", "rsvp_declined", "joined", "left")
@@ -26,20 +35,25 @@ CHARTED = (("sessions_held", "Sessions", "#2f6fed"), ("shares", "Shares", "#1994
            ("rsvp_accepted", "RSVPs", "#c27c0e"))  # drawn as table cells: every client shows them
 
 
-def health_picture(figures: dict) -> dict:
+def health_picture(figures: dict, began: date | None = None) -> dict:
     """The email's content from an 8-week report: this month (the last four weeks), the
-    month before, a chart per week, and what to do about it."""
+    month before, a chart per week from the community's first week (`began`: the day it
+    started), and what to do about it."""
     weeks = figures["weeks"]
     now_, before = weeks[4:], weeks[:4]
     rows = [{"label": LABELS[k], "now": sum(w[k] for w in now_),
              "before": sum(w[k] for w in before)} for k in COMPARED]
     for row in rows:
         row["change"] = row["now"] - row["before"]
-    top = max([w[k] for w in weeks for k, _, _ in CHARTED] + [1])
+    shown = [w for w in weeks if began is None or date.fromisoformat(w["to"]) >= began]
+    top = max([w[k] for w in shown for k, _, _ in CHARTED] + [1])
     chart = [{"from": w["from"], "bars": [
         {"label": label, "value": w[k], "width": round(100 * w[k] / top), "colour": colour}
-        for k, label, colour in CHARTED]} for w in weeks]
-    return {"rows": rows, "chart": chart, "actions": actions(figures, now_)}
+        for k, label, colour in CHARTED]} for w in shown]
+    started = began.isoformat() if began and before and \
+        began > date.fromisoformat(before[0]["from"]) else None
+    return {"rows": rows, "chart": chart, "actions": actions(figures, now_),
+            "started": started}
 
 
 def actions(figures: dict, month: list[dict]) -> list[str]:
@@ -64,27 +78,48 @@ def actions(figures: dict, month: list[dict]) -> list[str]:
 
 
 def health_reports(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
-    """Once a month, on the first digest day of the month, after the digest time."""
+    """Once a month, on the first digest day of the month, after the digest time, once the
+    community has held sessions for four weeks."""
     rota = book.rota
     community = rota.community
     if not community.organisers:
         return []
     slot = digest_slot(community, now)
     day = local_date(community, slot)
-    if day.day > 7 or (community.created and slot < community.created) \
-            or local_date(community, now) != day:
-        return []
+    if day.day > 7 or local_date(community, now) != day or \
+            (community.created and slot < community.created + SETTLED_IN):
+        return []  # the last test reads nothing
     month = f"{day:%Y-%m}"
     keys = [str(LedgerKey(community.id, "health", month, email))
             for email in community.organisers]
     if len(deps.store.entries(keys)) == len(keys):  # sent: the figures are not read again
         return []
-    picture = health_picture(engagement(deps.store, community.id, now, weeks=8))
-    items = [outgoing(deps.mail, community,
-                      rota.roster.get(email) or Member(email, email.split("@")[0],
-                                                       now.date(), -1),
-                      kind="health", key=month, now=now, subject=(
-                          f"{community.name}: how it went in the last four weeks"),
-                      **picture)
-             for email in community.organisers]
-    return items
+    began = first_day(deps, community, day, now)
+    if began is None:
+        return []
+    figures = engagement(deps.store, community.id, now, weeks=8)
+    figures["not_yet_presented"] = worth_asking(figures["not_yet_presented"], rota.roster,
+                                                day)
+    picture = health_picture(figures, began)
+    return [organiser_outgoing(deps.mail, community, rota.roster, email, kind="health",
+                               key=month, now=now,
+                               subject=f"{community.name}: how it went in the last four weeks",
+                               **picture)
+            for email in community.organisers]
+
+
+def first_day(deps: Deps, community: Community, day: date, now: datetime) -> date | None:
+    """The day the community started (created, else its first session), when it has held
+    sessions for four weeks by `day`; None before."""
+    early = deps.store.list_sessions(community.id, end=day - SETTLED_IN + timedelta(days=1))
+    if not any(s.held(now) for s in early):
+        return None
+    if community.created:
+        return local_date(community, community.created)
+    return early[0].date
+
+
+def worth_asking(emails: list[str], roster: dict[str, Member], today: date) -> list[str]:
+    """Members who have not presented, leaving out those who joined in the last two weeks
+    (their first turn is still coming)."""
+    return [e for e in emails if e in roster and roster[e].joined <= today - NEWCOMER]

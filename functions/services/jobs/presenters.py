@@ -7,12 +7,12 @@ from datetime import datetime
 from ...domain.digest import session_line
 from ...domain.delivery import LedgerKey
 from ...domain.jobs import Timing, reminder_due
-from ...domain.models import Member
 from ...domain.wording import day_words, reminder_subject, timing_words
 from ..delivery.notifier import heads_up
 from ..deps import Deps
 from ..delivery.invitations import Invitations
 from ..delivery.messages import outgoing
+from ..delivery.organisers import Alert
 from ..delivery.outbox import Outgoing
 
 
@@ -55,21 +55,19 @@ def _reachable(rota, email: str | None) -> bool:
     return member is not None and member.reachable
 
 
-def unfilled_alerts(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
-    """Organisers hear once about each coming session that nobody can present."""
-    rota = book.rota
+def unfilled_alerts(rota, now: datetime) -> list[Alert]:
+    """Each coming session that nobody can present: the organisers hear once about each
+    (gathered with the run's other alerts, see jobs/alerts.py)."""
     community = rota.community
-    items = []
+    alerts = []
     for session in rota.coming(now):
         if session.presenter:
             continue
-        line = session_line(community, session, rota.roster, now)
-        for email in community.organisers:
-            organiser = rota.roster.get(email) or Member(email, email.split("@")[0],
-                                                          now.date(), -1)
-            items.append(outgoing(deps.mail, community, organiser, kind="unfilled",
-                                  key=session.date.isoformat(), now=now, session=line,
-                                  deadline=session.starts_at,
-                                  subject=f"{community.name}: nobody can present on "
-                                          f"{day_words(session.date)}"))
-    return items
+        day = session.date.isoformat()
+        blackouts = sorted({*(d.isoformat() for d in community.blackouts), day})
+        alerts.append(Alert(f"unfilled-{day}", "unfilled",
+                            f"Nobody can present on {day_words(session.date)}",
+                            session.starts_at, {
+                                "session": session_line(community, session, rota.roster, now),
+                                "blackouts": " ".join(blackouts)}))
+    return alerts

@@ -7,7 +7,7 @@
     → compose: the announcement of what was decided, then what each job wants to send
     → deliver all of it in one step (the outbox ledger: each message once)
     → save once: one transactional write of the new rota, what the emails carried,
-      the bounces, the answers read and the next due time.
+      the bounces, the answers read, the alerts told and the next due time.
 
 A run that stops anywhere leaves the old state or the new one: nothing it decided is saved
 before its messages went out, and each message is claimed and recorded in the ledger on
@@ -25,13 +25,15 @@ from ..delivery import record
 from ..delivery.calendar import sync_calendar
 from ..delivery.invitations import Invitations, outcome
 from ..delivery.notifier import cancellations, compose
+from ..delivery.organisers import told
 from ..delivery.outbox import Outgoing, deliver, retry_pending
 from ..delivery.record import TickReport, recording
 from ..deps import Deps
+from .alerts import newly_stopped, organiser_alerts
 from .chat import chat_posts
 from .digest import digests
 from .health import health_reports
-from .presenters import heads_ups, reminders, unfilled_alerts
+from .presenters import heads_ups, reminders
 from .prompts import pause_questions, topic_reminders
 from .rsvp import answers, polled
 
@@ -69,8 +71,10 @@ def _run(deps: Deps, community_id: str) -> None:
     delivery.bounced += retried.bounced
 
     after = outcome(rota, delivery)
-    due = now if calendar_failed else due_after(deps, after, now)
-    rotas.store_changes(deps.store, loaded, after, now, declined.records,
+    # Mail to someone stopped on a refusal: the organisers hear at the next tick.
+    due = now if calendar_failed or newly_stopped(rota, after) else due_after(deps, after, now)
+    rotas.store_changes(deps.store, loaded, after, now,
+                        [*declined.records, *told(deps.store, items, delivery, now)],
                         settle_due=(due, mark))
     record.published(published, sum(1 for c in decision.changes if c.before))
 
@@ -80,8 +84,8 @@ def wanted(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
     its ledger key, is not sent again)."""
     return [*heads_ups(deps, book, now), *cancellations(deps, book, now),
             *reminders(deps, book, now), *topic_reminders(deps, book, now),
-            *digests(deps, book, now), *chat_posts(deps, book, now),
-            *unfilled_alerts(deps, book, now), *pause_questions(deps, book, now),
+            *organiser_alerts(deps, book, now), *digests(deps, book, now),
+            *chat_posts(deps, book, now), *pause_questions(deps, book, now),
             *health_reports(deps, book, now)]
 
 

@@ -26,6 +26,7 @@ from ...mail.compose import reply_address, sent_message
 from .. import activity, ledger, lookup, rotas
 from ..changes import members, sessions
 from ..deps import Deps
+from ..delivery import organisers
 from ..delivery.notifier import Confirmation
 from ..delivery.messages import notify
 from ..delivery.outbox import SENT
@@ -113,6 +114,8 @@ def _handle(deps: Deps, inbound: Inbound, communities: list[Community],
         return _stranger(deps, community, email, inbound, command)
     if member.bounces:
         members.update(deps.store, community.id, member.email, bounces=0)  # alive after all
+        if not member.reachable:  # mail starts again: should it stop again, say so again
+            organisers.forget(deps.store, community.id, organisers.stopped_topic(member.email))
     if isinstance(command, Unclear):
         send_help(deps, community, member, inbound, command.reason, now)
         return Handled("help", command.reason, community.id, member.email)
@@ -274,12 +277,6 @@ def _bounced_member(deps: Deps, inbound: Inbound, by_id: dict[str, Community]
 
 def _tell_organisers(deps: Deps, community: Community, member: Member,
                      now: datetime) -> None:
-    """Once each time a member's mail stops."""
-    roster = {m.email: m for m in deps.store.list_members(community.id)}
-    key = hashlib.sha256(member.email.encode()).hexdigest()[:12] + "-" + \
-        local_date(community, now).isoformat()
-    for email in community.organisers:
-        organiser = roster.get(email) or Member(email, email.split("@")[0], now.date(), -1)
-        notify(deps, community, organiser, kind="unreachable", key=key,
-               subject=f"{community.name}: mail to {member.name} keeps bouncing",
-               unreachable=member, limit=BOUNCE_LIMIT)
+    """Once each time a member's mail stops, at once: organiser mail saying what to do
+    (a run would otherwise tell it with its other alerts)."""
+    organisers.tell(deps, community, [organisers.stopped(member)], now)
