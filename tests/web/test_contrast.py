@@ -6,7 +6,7 @@ ones composited on the way; white when there is none) must reach 4.5:1, or 3:1 f
 text (24px, or 18.66px and bold). The bars of the health email's chart are graphics a reader
 needs, so they must reach 3:1 against what is behind them (WCAG 1.4.11).
 
-The emails are the real ones: a guild lived through four weeks by the services that send
+The emails are the real ones: a guild lived through six weeks by the services that send
 mail, with replies, skips, a leaver, a bounce, a blackout, an understaffed community and a
 sender over its daily cap, until every message template in `templates/email` has gone out.
 """
@@ -172,7 +172,7 @@ def _say(deps, sender: str, text: str) -> None:
 
 
 def _lived() -> tuple[object, list[EmailMessage]]:
-    """The guild through four weeks, and every message sent on the way."""
+    """The guild through six weeks, and every message sent on the way."""
     deps = make_deps(attach_invites=True)
     setup_guild(deps, organisers=(ORGANISER,), allow_domains=("example.com",))  # welcomes
     # a second community whose only member is away: its organiser hears nobody can present
@@ -192,9 +192,10 @@ def _lived() -> tuple[object, list[EmailMessage]]:
     _say(deps, second.presenter, "topic: What Postgres indexes really cost")
     members.join(deps, "guild", "gus@example.com", "Gus Ito")  # welcome with a first turn
     skipper, skipped = EMAILS[3], set()  # three skips in a row: the pause question
-    # hourly until after the digest about Christmas Day: reminders, topic reminders,
-    # digests (with a recap, shared links, a question, a holiday), the monthly health
-    end = datetime(2026, 12, 22, 0, 0, tzinfo=timezone.utc)
+    # hourly until the first digest day of January: reminders, topic reminders, digests
+    # (with a recap, shared links, a question, the holiday of Christmas Day), and the
+    # monthly health email, once four weeks of sessions were held
+    end = datetime(2027, 1, 4, 0, 0, tzinfo=timezone.utc)
     while deps.clock.now() < end:
         tick(deps)
         now = deps.clock.now()
