@@ -81,7 +81,7 @@ class Container:
         backend = self.config.store
         if backend.scheme == "sqlite":
             from .adapters.sqlite_store import SqliteStore
-            return SqliteStore(backend.path)
+            return SqliteStore(backend.path, wait=self.config.store_wait)
         if backend.scheme == "memory":
             from .adapters.memory_store import MemoryStore
             return MemoryStore()

@@ -65,6 +65,7 @@ class Config:
     mail_rate: float = 140  # messages a minute per sender (Gmail allows about 150)
     mail_daily_cap: int | None = None  # messages a day per sender (Workspace: 2,000)
     send_minutes: float = 5  # a run starts no batch of mail after this; the next run goes on
+    store_wait: float = 10  # seconds to wait for another program's write to the SQLite store
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], data_dir: str | Path | None = None) -> "Config":
@@ -102,6 +103,7 @@ class Config:
             mail_daily_cap=int(_positive(env, "COP_MAIL_DAILY_CAP", 0)) or (
                 2000 if backends["COP_MAIL"].scheme == "gmail" else None),
             send_minutes=_positive(env, "COP_SEND_MINUTES", 5),
+            store_wait=_positive(env, "COP_STORE_WAIT", 10),
         )
 
 

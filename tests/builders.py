@@ -3,9 +3,11 @@ writes it, and the command line driven as users drive it."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import time
@@ -88,13 +90,35 @@ def _own_logging():
         logger.handlers, logger.propagate, logger.level = saved[0], saved[1], saved[2]
 
 
-def cop_process(data: Path, *args: str, now: str | None = NOW, check: bool = True, **env: str
-                ) -> subprocess.CompletedProcess:
+def cop_process(data: Path, *args: str, now: str | None = NOW, check: bool = True,
+                user: int | None = None, **env: str) -> subprocess.CompletedProcess:
     """The same through a real `python -m functions` process: for the exit-status contract
-    as scripts see it."""
-    result = subprocess.run([sys.executable, "-m", "functions", "--data", str(data), *args],
-                            cwd=ROOT, env=_env(now, **env), capture_output=True, text=True,
-                            timeout=120)
+    as scripts see it. `user`: run it as that user, with the group of the same number and
+    no other (through util-linux's setpriv, as root)."""
+    as_user = [] if user is None else ["setpriv", f"--reuid={user}", f"--regid={user}",
+                                       "--clear-groups"]
+    result = subprocess.run([*as_user, sys.executable, "-m", "functions", "--data", str(data),
+                             *args], cwd=ROOT, env=_env(now, **env), capture_output=True,
+                            text=True, timeout=120)
     if check and result.returncode != 0:
         raise AssertionError(f"{args} failed ({result.returncode}): {result.stderr}")
     return result
+
+
+def one_error(result: subprocess.CompletedProcess, needle: str, status: int = 2) -> str:
+    """The one `error:` line a refused command printed (it has `needle`), with its status."""
+    assert result.returncode == status, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def state(data: Path) -> dict:
+    """Everything a command could change: the store's rows, every file under the folder."""
+    db = sqlite3.connect(data / "cop.db")
+    rows = "\n".join(db.iterdump())
+    db.close()
+    files = {str(p.relative_to(data)): hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in sorted(data.rglob("*")) if p.is_file() and "cop.db" not in p.name}
+    return {"rows": rows, "files": files}

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
+import os
 import sqlite3
 import uuid
 from contextlib import contextmanager
@@ -11,8 +13,9 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..domain.delivery import PENDING, Entry
-from ..domain.errors import Conflict, InputError
+from ..domain.errors import Conflict, Failure, InputError, Unavailable
 from ..domain.models import Community, Link, Member, Session
+from ..domain.paths import problem, shown
 from ..ports import RotaWrite
 from .records import entry_from_record, entry_to_record, from_record, to_record
 
@@ -51,24 +54,61 @@ MIGRATIONS = [
 ]
 
 
+ROTA_TABLES = {"communities", "members", "sessions", "claims"}  # since version 1
+WAIT = 10.0  # seconds a command waits for another program's write to end (COP_STORE_WAIT)
+RESTORE = "restore a backup, or move it away to start afresh"  # only for a damaged file
+ELSEWHERE = "point --data (or COP_STORE) elsewhere"
+# SQLite's primary result codes (the low byte of the extended code an error carries)
+PERM, BUSY, LOCKED, READONLY, CORRUPT, FULL, CANTOPEN, NOTADB = 3, 5, 6, 8, 11, 13, 14, 26
+
+
+def _in_own_words(cls):
+    """Whatever SQLite reports from a method of the store (a file that is busy, read-only,
+    full or damaged) is raised as one of the project's errors, in words that say what to
+    do; the sqlite3 error stays attached as its cause (COP_DEBUG=1 shows it)."""
+    def translating(method):
+        @functools.wraps(method)
+        def translated(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.Error as error:
+                raise _problem(error, self.path, self.wait) from error
+        return translated
+
+    for name, value in list(vars(cls).items()):
+        if callable(value) and (name == "__init__" or not name.startswith("_")):
+            setattr(cls, name, translating(value))
+    return cls
+
+
+@_in_own_words
 class SqliteStore:
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        _check_existing(self.path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE.
-        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+    def __init__(self, path: str | Path, wait: float = WAIT) -> None:
+        """`wait`: the seconds a write waits for another program's to end before the store
+        is reported busy (Unavailable)."""
+        self.path, self.wait = Path(path), wait
         try:
+            _check_existing(self.path)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _check_writable(self.path)
+        except OSError as error:
+            reason = problem(error, self.path) or f"{shown(self.path)}: {error.strerror}"
+            raise InputError(f"{reason}; the store cannot be kept there: {ELSEWHERE}") from None
+        # Autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE.
+        self.db = sqlite3.connect(self.path, timeout=wait, isolation_level=None,
+                                  check_same_thread=False)
+        try:
+            # Known to be a rota's, and one this program reads, before anything is written.
+            current = self._version() == len(MIGRATIONS)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: safe without a sync per commit
-            self.db.execute("PRAGMA busy_timeout=5000")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.execute("PRAGMA secure_delete=ON")  # erased people leave no bytes behind
-            self._migrate()
-        except sqlite3.DatabaseError as error:
+            if not current:  # (up to date, no write lock is taken: reading waits for no writer)
+                self._migrate()
+        except BaseException:
             self.db.close()
-            raise InputError(f"{self.path} cannot be read ({error}); restore a backup, or "
-                             "move it away to start afresh") from None
+            raise
 
     @property
     def schema_version(self) -> int:
@@ -76,18 +116,25 @@ class SqliteStore:
 
     def _migrate(self) -> None:
         with self._transaction() as db:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version > len(MIGRATIONS):
-                raise RuntimeError(
-                    f"{self.path} has schema version {version}, newer than this program "
-                    f"({len(MIGRATIONS)}); upgrade the program")
-            if version == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-                raise InputError(f"{self.path} is an SQLite database of something else, "
-                                 "not of the rota; point --data or COP_STORE elsewhere")
+            version = self._version()  # again, locked: another program may have migrated
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in filter(str.strip, script.split(";")):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number}")
+
+    def _version(self) -> int:
+        """The schema version, once the file is known to be a rota's this program reads."""
+        version = self.schema_version
+        tables = {row[0] for row in self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if version > len(MIGRATIONS) and "communities" in tables:
+            raise InputError(
+                f"{self.path} has schema version {version}, newer than this program "
+                f"({len(MIGRATIONS)}); upgrade the program")
+        if (version == 0 and tables) or (version > 0 and not ROTA_TABLES <= tables):
+            raise InputError(f"{self.path} is an SQLite database of something else, "
+                             f"not of the rota; {ELSEWHERE}")
+        return version
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -336,15 +383,77 @@ def _check_existing(path: Path) -> None:
     (a failed copy, a truncated backup) would otherwise silently become a new, empty rota."""
     if not path.exists():
         return
-    advice = "restore a backup, or move it away to start afresh"
     if not path.is_file():
-        raise InputError(f"{path} is not a file; {advice}")
+        raise InputError(f"{path} is not a file; {RESTORE}")
     with path.open("rb") as file:
-        header = file.read(16)
+        header = file.read(100)
     if not header:
-        raise InputError(f"{path} is empty, not a rota database; {advice}")
-    if header != b"SQLite format 3\x00":
-        raise InputError(f"{path} is not an SQLite database (damaged?); {advice}")
+        raise InputError(f"{path} is empty, not a rota database; {RESTORE}")
+    if not header.startswith(b"SQLite format 3\x00"):
+        raise InputError(f"{path} is not an SQLite database (damaged?); {RESTORE}")
+    cut = _cut_short(path, header)
+    if cut:
+        raise InputError(f"{path} is damaged: cut short ({cut}); {RESTORE}")
+
+
+def _cut_short(path: Path, header: bytes) -> str | None:
+    """How an SQLite file is shorter than its header says it is, if it is: a copy or
+    download that stopped part way (SQLite itself may notice only on reaching a lost page)."""
+    if len(header) < 100:
+        return f"{len(header)} bytes, not even its 100-byte header"
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size:
+        return None  # pages not yet copied back from the journal: the file may lag behind
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    if header[24:28] != header[92:96]:
+        return None  # written by an SQLite too old to keep the count: SQLite ignores it too
+    size, declared = path.stat().st_size, pages * page_size
+    return f"{size} bytes of the {declared} its header declares" if size < declared else None
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse, before SQLite creates anything beside it, a store that could be read but
+    not kept: a read-only file (or journal, PATH-wal and PATH-shm, left by an earlier
+    reader), or a folder in which the journal cannot be created. (A read-only store would
+    also leave read-only journal files behind, which block it even once made writable.)"""
+    folder = path.parent
+    if not _may(folder, os.W_OK | os.X_OK):
+        raise InputError(f"the folder {shown(folder)} is not writable, and the store keeps "
+                         f"its journal there beside {path.name}: make it writable (chmod u+w "
+                         f"{shown(folder)}), or {ELSEWHERE}")
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and not _may(file, os.R_OK | os.W_OK):
+            raise InputError(f"{shown(file)} is read-only: make it writable (chmod u+rw "
+                             f"{shown(file)}), or {ELSEWHERE}")
+
+
+def _may(path: Path, mode: int) -> bool:
+    """Whether this process may use `path` so, as the file system will judge when it does
+    (by the effective user, where the system can say)."""
+    return os.access(path, mode, effective_ids=os.access in os.supports_effective_ids)
+
+
+def _problem(error: sqlite3.Error, path: Path, wait: float) -> Exception:
+    """The project's error for what SQLite reported about the store at `path`."""
+    code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in (BUSY, LOCKED):
+        return Unavailable(f"{shown(path)} is in use by another program (waited {wait:g} s); "
+                           "try again when it has finished")
+    if code in (READONLY, PERM, CANTOPEN):
+        try:  # names the file or folder that refuses, when one does
+            _check_writable(path)
+        except InputError as refused:
+            return refused
+        return InputError(f"{shown(path)} cannot be opened for writing ({error}); make it "
+                          f"and its folder writable, or {ELSEWHERE}")
+    if code == FULL:
+        return InputError(f"the disk holding {shown(path)} is full ({error}); free some "
+                          "space, then try again")
+    if code in (CORRUPT, NOTADB):
+        return InputError(f"{shown(path)} is damaged ({error}); {RESTORE}")
+    return Failure(f"{shown(path)} could not be read or written ({error})")
 
 
 def _utc(instant: datetime) -> str:

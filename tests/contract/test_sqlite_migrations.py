@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from functions.adapters.sqlite_store import MIGRATIONS, SqliteStore
+from functions.domain.errors import InputError
 from functions.domain.models import Community, Link
 
 
@@ -40,8 +41,11 @@ def test_reopening_is_a_no_op(tmp_path):
 
 def test_a_newer_database_is_refused_clearly(tmp_path):
     path = tmp_path / "cop.db"
+    SqliteStore(path).close()
     db = sqlite3.connect(path)
     db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     db.close()
-    with pytest.raises(RuntimeError, match="newer than this program"):
+    content = path.read_bytes()
+    with pytest.raises(InputError, match="newer than this program .*; upgrade the program"):
         SqliteStore(path)
+    assert path.read_bytes() == content

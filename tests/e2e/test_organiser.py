@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import email
-import hashlib
 import json
 import mailbox
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import urllib.error
@@ -20,24 +18,7 @@ from icalendar import Calendar
 
 from functions.adapters.sqlite_store import SqliteStore
 from functions.mail.tokens import Tokens
-from tests.builders import NOW, ROOT, cop
-
-
-def _state(data: Path) -> dict:
-    """Everything a command could change: the store's rows, every file under the folder."""
-    db = sqlite3.connect(data / "cop.db")
-    rows = "\n".join(db.iterdump())
-    db.close()
-    files = {str(p.relative_to(data)): hashlib.sha256(p.read_bytes()).hexdigest()
-             for p in sorted(data.rglob("*")) if p.is_file() and "cop.db" not in p.name}
-    return {"rows": rows, "files": files}
-
-
-def _one_error(result, needle: str) -> None:
-    assert result.returncode == 2, (result.returncode, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and needle in lines[0], result.stderr
-    assert "Traceback" not in result.stderr
+from tests.builders import NOW, ROOT, cop, one_error, state
 
 
 @pytest.mark.parametrize("args, message", [
@@ -65,21 +46,21 @@ def _one_error(result, needle: str) -> None:
     (["community", "show", "nope"], "no community 'nope'"),
 ])
 def test_bad_input_is_refused_in_one_line_and_changes_nothing(guild, args, message):
-    before = _state(guild)
-    _one_error(cop(guild, *args, check=False), message)
-    assert _state(guild) == before
+    before = state(guild)
+    one_error(cop(guild, *args, check=False), message)
+    assert state(guild) == before
 
 
 def test_undecodable_bytes_are_refused_as_bad_input(guild):
     env = {k: v for k, v in os.environ.items() if not k.startswith("COP_")} | {"COP_NOW": NOW}
-    before = _state(guild)
+    before = state(guild)
     for args in ([b"member", b"list", b"gu\xffild"],
                  [b"member", b"add", b"guild", b"n@example.com", b"--name", b"Ana \xff"]):
         result = subprocess.run([sys.executable.encode(), b"-m", b"functions", b"--data",
                                  str(guild).encode(), *args], cwd=ROOT, env=env,
                                 capture_output=True, text=True, timeout=120)
-        _one_error(result, "not valid text")
-    assert _state(guild) == before
+        one_error(result, "not valid text")
+    assert state(guild) == before
 
 
 def test_a_zone_without_daylight_saving_is_taken_with_a_warning(guild):
@@ -111,7 +92,7 @@ def test_an_empty_or_damaged_database_is_an_error_never_recreated(tmp_path, cont
     data = tmp_path / "data"
     data.mkdir()
     (data / "cop.db").write_bytes(content)
-    _one_error(cop(data, "community", "list", check=False), "cop.db")
+    one_error(cop(data, "community", "list", check=False), "cop.db")
     assert (data / "cop.db").read_bytes() == content
 
 
@@ -119,7 +100,7 @@ def test_demo_deletes_only_a_folder_it_made(tmp_path):
     mine = tmp_path / "demo"
     mine.mkdir()
     (mine / "thesis.tex").write_text("years of work")
-    _one_error(cop(tmp_path, "demo", "--weeks", "1", check=False), "not made by demo")
+    one_error(cop(tmp_path, "demo", "--weeks", "1", check=False), "not made by demo")
     assert (mine / "thesis.tex").read_text() == "years of work"
     (mine / "thesis.tex").unlink()
     cop(tmp_path, "demo", "--weeks", "1")
@@ -229,9 +210,9 @@ def test_schedule_assign_puts_someone_on_a_session_and_announces_it(guild):
 
 
 def test_tick_dry_run_prints_what_a_tick_would_do_and_changes_nothing(guild):
-    before = _state(guild)
+    before = state(guild)
     dry = cop(guild, "tick", "--dry-run")
-    assert _state(guild) == before
+    assert state(guild) == before
     lines = dry.stdout.splitlines()
     sends = [line for line in lines if line.startswith("send ")]
     publishes = [line for line in lines if line.startswith("publish ")]
@@ -257,9 +238,9 @@ def test_community_export_then_remove(guild):
     assert {m["To"].addresses[0].addr_spec for m in cancels} == holders  # only they had one
     for path in (guild / "calendar").glob("*.ics"):
         assert Calendar.from_ical(path.read_bytes()).walk("VEVENT")[0]["STATUS"] == "CANCELLED"
-    before = _state(guild)
+    before = state(guild)
     cop(guild, "tick", now="2027-02-01T10:00:00+11:00")  # nothing left to plan or send
-    assert _state(guild)["files"] == before["files"]
+    assert state(guild)["files"] == before["files"]
 
 
 def _env(**values: str) -> dict:
@@ -275,13 +256,13 @@ def _env(**values: str) -> dict:
       "COP_PUBLIC_URL": "http://cop.example.com"}, "must be HTTPS"),
 ])
 def test_mail_to_real_people_is_refused_until_it_can_work(guild, settings, message):
-    before = _state(guild)
+    before = state(guild)
     for args in (["member", "add", "guild", "new@example.com"], ["tick"]):
         result = subprocess.run([sys.executable, "-m", "functions", "--data", str(guild),
                                  *args], cwd=ROOT, env=_env(**settings),
                                 capture_output=True, text=True, timeout=120)
-        _one_error(result, message)
-    assert _state(guild) == before
+        one_error(result, message)
+    assert state(guild) == before
 
 
 def _free_port() -> int:

@@ -29,7 +29,8 @@ HCL_OPTIONS = hcl2.SerializationOptions(
 CLOUD_SETTINGS = ("COP_STORE", "COP_MAIL", "COP_INBOX", "COP_CALENDAR", "COP_FANOUT",
                   "COP_PUBLIC_URL", "COP_REPLY_TO", "COP_GMAIL_TOPIC")
 # Read by config.py but deliberately not set in the cloud: laptop, demo and SMTP settings.
-LOCAL_ONLY_SETTINGS = {"COP_DATA", "COP_NOW", "COP_SMTP_USER", "COP_SMTP_PASSWORD"}
+LOCAL_ONLY_SETTINGS = {"COP_DATA", "COP_NOW", "COP_SMTP_USER", "COP_SMTP_PASSWORD",
+                       "COP_STORE_WAIT"}  # the embedded SQLite store only
 SECRET_SETTING = "COP_SECRET"
 
 REQUIRED_APIS = {

@@ -12,7 +12,8 @@ from typing import Mapping, Sequence
 from .. import logs
 from ...bootstrap import Container
 from ...config import Config, parse_instant
-from ...domain.errors import InputError
+from ...domain.errors import Failure, InputError, Unavailable
+from ...domain.paths import problem
 from ..terminal import safe
 from . import community, demo, member, preview, reply, report, schedule, serve, tick
 from .base import Parser
@@ -51,6 +52,9 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     except InputError as error:
         print(f"error: {safe(error)}", file=sys.stderr)
         return 2
+    except Unavailable as error:  # busy for now, nothing changed: the same command later
+        print(f"error: {safe(error)}", file=sys.stderr)
+        return 3
     except SystemExit as exit_:
         return int(exit_.code or 0)
     except KeyboardInterrupt:
@@ -59,10 +63,14 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as error:  # a bug or an outage: one line, details with COP_DEBUG=1
+        refused = problem(error) if isinstance(error, OSError) else None
+        if refused:  # a path the system refused (too long, not permitted): the user's to fix
+            print(f"error: {safe(refused)}", file=sys.stderr)
+            return 2
         if env.get("COP_DEBUG"):
             raise
-        print(f"error: {type(error).__name__}: {safe(error)} (run with COP_DEBUG=1 for "
-              "details)",
+        named = "" if isinstance(error, Failure) else f"{type(error).__name__}: "
+        print(f"error: {named}{safe(error)} (run with COP_DEBUG=1 for details)",
               file=sys.stderr)
         return 1
     return 0

@@ -8,6 +8,7 @@ from typing import Callable, Sequence
 
 from ...bootstrap import Container
 from ...domain.errors import InputError
+from ...domain.paths import problem, shown
 from ...mail.compose import refusal
 
 Handler = Callable[[Container, argparse.Namespace], None]
@@ -65,8 +66,11 @@ def check_mail(app: Container, community_ids: Sequence[str]) -> None:
 
 def read_file(name: str, limit: int | None = None, what: str = "") -> bytes:
     path = Path(name)
-    if not path.is_file():
-        raise InputError(f"{name}: no such file")
-    if limit is not None and path.stat().st_size > limit:
-        raise InputError(f"{name}: larger than {limit // 2**20} MB; {what}")
-    return path.read_bytes()
+    try:
+        if not path.is_file():
+            raise InputError(f"{shown(name)}: no such file")
+        if limit is not None and path.stat().st_size > limit:
+            raise InputError(f"{shown(name)}: larger than {limit // 2**20} MB; {what}")
+        return path.read_bytes()
+    except OSError as error:  # a path too long for the system, a file not to be read, …
+        raise InputError(problem(error, name) or f"{shown(name)}: {error.strerror}") from None
