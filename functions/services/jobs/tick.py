@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from ...domain.errors import Failure, InputError, Unavailable
 from ..delivery.record import TickReport, recording
 from ..deps import Deps
 from ..replies.inbox import read_inbox
@@ -30,14 +31,18 @@ def _tick(deps: Deps, report: TickReport) -> None:
     deps.store.prune(deps.clock.now())  # forget ledger entries and claims past their time
     try:
         report.replies = len(read_inbox(deps))  # before planning: changes count at once
+    except Unavailable:
+        raise
     except Exception as error:  # a mailbox not readable yet must not stop the rota's mail
         log.exception("tick: the inbox could not be read")
-        report.errors.append(f"inbox: {type(error).__name__}: {error}")
+        report.errors.append(f"inbox: {described(error)}")
     try:  # every community's calendar answers at once, where the calendar tells what changed
         read_changed_answers(deps, deps.clock.now())
+    except Unavailable:
+        raise
     except Exception as error:
         log.exception("tick: calendar answers could not be read")
-        report.errors.append(f"calendar: {type(error).__name__}: {error}")
+        report.errors.append(f"calendar: {described(error)}")
     due = deps.store.due_communities(deps.clock.now())  # the others have nothing to do
     fanout = deps.fanout
     if fanout is not None:
@@ -47,6 +52,8 @@ def _tick(deps: Deps, report: TickReport) -> None:
     for community_id in due:
         try:
             run_community(deps, community_id, report)
+        except Unavailable:  # the store is busy: so it is for the next ones; a later tick
+            raise
         except Exception as error:  # logged with its traceback, then the next community
             if deps.store.get_community(community_id) is None:
                 # Removed while a run of it went on, which then marked it due again.
@@ -55,4 +62,11 @@ def _tick(deps: Deps, report: TickReport) -> None:
                 deps.store.delete_community(community_id)
                 continue
             log.exception("tick: community %s failed", community_id)
-            report.errors.append(f"{community_id}: {type(error).__name__}: {error}")
+            report.errors.append(f"{community_id}: {described(error)}")
+
+
+def described(error: Exception) -> str:
+    """An error as one line: our own errors in their words, anything else with its kind."""
+    if isinstance(error, (InputError, Failure, Unavailable)):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
