@@ -435,8 +435,10 @@ def _plan(community: Community, roster: Mapping[str, Member], sessions: dict[dat
 
 
 def _fits(roster: Mapping[str, Member], session: Session, email: str | None) -> bool:
+    """Can present then: eligible, has not given that session away, and mail reaches them
+    (whose mail stopped after bounces is not planned until they write again)."""
     member = roster.get(email or "")
-    return (member is not None and member.eligible_on(session.date)
+    return (member is not None and member.eligible_on(session.date) and member.reachable
             and member.email not in session.declined)
 
 

@@ -193,3 +193,34 @@ def reply_help(deps, sender: str) -> bytes:
     msg["Message-ID"] = make_msgid(domain="client.example")
     msg.set_content("help\n")
     return msg.as_bytes()
+
+
+def test_whose_mail_stopped_is_taken_off_the_rota_until_they_write(guild):
+    """Mail stopped means off the rota: their coming sessions go to others (told why), the
+    organisers hear what to do, and a reply from them puts them back in the queue."""
+    from datetime import timedelta
+
+    from tests.builders import reply
+
+    victim, sent = victim_and_message(guild)
+    theirs = [s.date for s in guild.store.list_sessions("guild") if s.presenter == victim]
+    assert theirs
+    for _ in range(BOUNCE_LIMIT):
+        handle_reply(guild, real_bounce("qmail_01.txt", victim, sent["Return-Path"].strip("<>")))
+    told = guild.mailer.to(ORGANISER, "alerts")[-1].get_body(("plain",)).get_content()
+    assert "no longer plans" in told
+    guild.mailer.sent.clear()
+    tick(guild)
+    for week in range(8):  # eight weeks on: never planned while the mail is stopped
+        coming = guild.store.list_sessions("guild", start=guild.clock.now().date())
+        assert victim not in {s.presenter for s in coming if s.status == "planned"}, week
+        guild.clock.advance(timedelta(weeks=1))
+        tick(guild)
+    heads_ups = [m for m in guild.mailer.sent if m["X-Cop-Kind"] == "heads-up"
+                 and any(d.isoformat() in m["Message-ID"] for d in theirs)]
+    assert heads_ups and "keeps bouncing" in heads_ups[0].get_body(("plain",)).get_content()
+    assert not guild.mailer.to(victim)  # nothing more was written to them
+
+    handle_reply(guild, reply(guild, victim, "volunteer"))  # they write again
+    coming = guild.store.list_sessions("guild", start=guild.clock.now().date())
+    assert victim in {s.presenter for s in coming if s.status == "planned"}

@@ -129,6 +129,9 @@ def _why(rota: Rota, change: Change) -> str | None:
     """Why the session of `change` changed hands, as the people concerned read it."""
     actor = rota.roster.get(change.actor or "")
     name, day = actor.name if actor else "someone", day_words(change.date)
+    before = rota.roster.get(change.before or "")
+    if not change.cause and before is not None and not before.reachable:
+        return f"mail to {before.name} keeps bouncing"
     return {SKIPPED: f"{name} can't make {day}",
             VOLUNTEERED: f"{name} volunteered for {day}",
             ASSIGNED: f"an organiser put {name} on {day}",
