@@ -107,8 +107,9 @@ def test_swap_needs_the_other_to_accept(guild):
     s1, s2 = guild.store.list_sessions("guild")[:2]
     handle_reply(guild, reply(guild, s1.presenter, f"swap with {s2.presenter}"))
     assert first_session(guild).presenter == s1.presenter  # nothing yet
-    asked = guild.mailer.to(s2.presenter, "confirm")[-1]
+    asked = guild.mailer.to(s2.presenter, "notice")[-1]  # their request, not theirs done
     assert "accept" in asked.get_body(("plain",)).get_content()
+    assert "Done" not in asked.get_body(("plain",)).get_content() + asked["Subject"]
     handle_reply(guild, reply(guild, s2.presenter, "accept"))
     a, b = guild.store.list_sessions("guild")[:2]
     assert (a.presenter, b.presenter) == (s2.presenter, s1.presenter)

@@ -206,6 +206,8 @@ def _lived() -> tuple[object, list[EmailMessage]]:
             _say(deps, skipper, "skip")
         deps.clock.advance(timedelta(hours=1))
     members.leave(deps, "guild", EMAILS[5])  # goodbye
+    members.pause(deps, "guild", EMAILS[1], deps.clock.now().date() + timedelta(weeks=3),
+                  by_organiser=True)  # a notice: an organiser's change, not "Done"
     coming = next(s for s in deps.store.list_sessions("guild")
                   if s.invited and not s.started(deps.clock.now()))
     communities.set_community(deps, "guild", blackouts=(coming.date,))  # cancelled

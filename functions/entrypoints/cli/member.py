@@ -5,7 +5,6 @@ from argparse import Namespace
 
 from ...bootstrap import Container
 from ...domain import validation
-from ...domain.wording import day_words
 from .base import Parser, check_mail, command, read_file
 from .output import print_json, say, table
 
@@ -59,7 +58,7 @@ def optout(app: Container, args: Namespace) -> None:
     from ...services.changes import members
 
     check_mail(app, [args.id])
-    m, decision = members.leave(app, args.id, args.email)
+    m, decision = members.leave(app, args.id, args.email, by_organiser=True)
     say(f"{m.email} has already opted out of {args.id}; nothing changed, nothing sent"
         if decision.unchanged else f"{m.email} opted out of {args.id}")
 
@@ -77,7 +76,7 @@ def resume(app: Container, args: Namespace) -> None:
     from ...services.changes import members
 
     check_mail(app, [args.id])
-    m, decision = members.resume(app, args.id, args.email)
+    m, decision = members.resume(app, args.id, args.email, by_organiser=True)
     say(f"{m.email} is already on the roster of {args.id} (not paused); nothing changed, "
         "nothing sent" if decision.unchanged
         else f"{m.email} is back on the rota of {args.id} from today")
@@ -94,13 +93,8 @@ def remove(app: Container, args: Namespace) -> None:
 
 def pause(app: Container, args: Namespace) -> None:
     from ...services.changes import members
-    from ...services.delivery.notifier import Confirmation
 
     until = validation.iso_date(args.until, "--until")
-    words = day_words(until)
-    m, decision = members.pause(app, args.id, args.email, until, Confirmation(
-        validation.email_address(args.email), subject=f"You are paused until {words}",
-        context={"summary": f"an organiser paused you until {words}; you are back on "
-                            "the roster that day"}))
+    m, decision = members.pause(app, args.id, args.email, until, by_organiser=True)
     say(f"{m.email} is already paused until {until}; nothing changed, nothing sent"
         if decision.unchanged else f"{m.email} paused until {until} (back on that date)")

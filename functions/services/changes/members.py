@@ -76,18 +76,20 @@ def _welcome(deps: Deps, community_id: str, emails: list[str], operation,
     return [after.roster[email] for email in emails], decision
 
 
-def leave(deps: Deps, community_id: str, email: str, in_reply_to: str | None = None
-          ) -> tuple[Member, Decision]:
-    """Opt out: planned turns go to others; the goodbye cancels every invite they hold.
-    Someone who already left (the unsubscribe link, say) gets no second goodbye: the
-    decision is `unchanged`."""
+def leave(deps: Deps, community_id: str, email: str, in_reply_to: str | None = None,
+          by_organiser: bool = False) -> tuple[Member, Decision]:
+    """Opt out: planned turns go to others; the goodbye cancels every invite they hold
+    (and says who took them off, when an organiser did). Someone who already left (the
+    unsubscribe link, say) gets no second goodbye: the decision is `unchanged`."""
     address = validation.email_address(email)
     community = lookup.community(deps.store, community_id)
+    subject = (f"You are off the {community.name} roster" if by_organiser
+               else f"You have left {community.name}")
     after, decision = decide(
         deps, community_id, lambda rota, now: rota.leave(address, now),
         Confirmation(address, "goodbye", local_date(community, deps.clock.now()).isoformat(),
-                     f"You have left {community.name}", context={
-                         "in_reply_to": in_reply_to,
+                     subject, context={
+                         "in_reply_to": in_reply_to, "by_organiser": by_organiser,
                          "auto": "auto-replied" if in_reply_to else "auto-generated"}))
     return after.roster[address], decision
 
@@ -101,10 +103,18 @@ def come_back(deps: Deps, community_id: str, email: str) -> tuple[Member, Decisi
 
 
 def pause(deps: Deps, community_id: str, email: str, until: date,
-          confirmation: Confirmation | None = None) -> tuple[Member, Decision]:
+          confirmation: Confirmation | None = None, by_organiser: bool = False
+          ) -> tuple[Member, Decision]:
     """Away until `until` (back that day); their invites inside the pause are cancelled.
-    The same pause again changes and sends nothing."""
+    The same pause again changes and sends nothing. `by_organiser`: they did not ask, so
+    they are told who did, not "Done"."""
     address = validation.email_address(email)
+    if by_organiser:
+        words = day_words(until)
+        confirmation = _organiser_did(
+            deps, community_id, address, f"You are paused until {words}",
+            f"paused you until {words}: you are back on the roster that day, and keep "
+            "your place in the queue")
     after, decision = decide(deps, community_id,
                              lambda rota, now: rota.pause(address, until, now),
                              confirmation or Confirmation(address))
@@ -112,12 +122,26 @@ def pause(deps: Deps, community_id: str, email: str, until: date,
 
 
 def resume(deps: Deps, community_id: str, email: str,
-           confirmation: Confirmation | None = None) -> tuple[Member, Decision]:
+           confirmation: Confirmation | None = None, by_organiser: bool = False
+           ) -> tuple[Member, Decision]:
     """End a pause now; nothing for someone active already."""
     address = validation.email_address(email)
+    if by_organiser:
+        confirmation = _organiser_did(
+            deps, community_id, address, "Your pause has ended",
+            "ended your pause: you are back on the roster from today")
     after, decision = decide(deps, community_id, lambda rota, now: rota.resume(address, now),
                              confirmation or Confirmation(address))
     return after.roster[address], decision
+
+
+def _organiser_did(deps: Deps, community_id: str, address: str, subject: str,
+                   what: str) -> Confirmation:
+    """The notice to a member of a change an organiser made for them."""
+    community = lookup.community(deps.store, community_id)
+    notice = f"An organiser of {community.name} {what}."
+    return Confirmation(address, "notice", subject=f"{community.name}: {subject}",
+                        context={"notice": notice, "summary": notice})
 
 
 def opt_out(store: Store, now: datetime, community_id: str, email: str) -> Member:

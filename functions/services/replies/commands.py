@@ -85,12 +85,12 @@ def swap(r: Request) -> None:
     decision = sessions.offer_swap(r.deps, r.community.id, r.member.email, r.command.email,
                                    r.confirmation())
     partner = lookup.member(r.store, r.community.id, r.command.email)
-    notify(r.deps, r.community, partner, kind="confirm",
+    notify(r.deps, r.community, partner, kind="notice",  # their request, not the partner's
            key=f"swap-{decision.date.isoformat()}-{_short(r.member.email)}",
            subject=f"{r.member.name} asks to swap sessions with you",
-           summary=(f"{r.member.name} asks to swap their session on "
-                    f"{day_words(decision.date)} with you. Reply “accept” to take it, or "
-                    "“decline”"),
+           notice=(f"{r.member.name} asks to swap their session on "
+                   f"{day_words(decision.date)} with you. Reply “accept” to take it, or "
+                   "“decline”."),
            upcoming=members.schedule_lines(r.deps, r.community.id))
 
 
