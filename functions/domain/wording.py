@@ -14,6 +14,26 @@ UNITS = ((timedelta(weeks=1), "week"), (timedelta(days=1), "day"),
          (timedelta(hours=1), "hour"), (timedelta(minutes=1), "minute"))
 
 
+TITLES = {"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "sir", "dame"}
+
+
+def first_name(name: str) -> str:
+    """The name a greeting uses: the first given name ("José Álvarez" → "José"), after the
+    comma of "Sato, Aiko", past a title ("Dr Ana Silva" → "Ana"); "" when there is none."""
+    given = name.partition(",")[2] if "," in name else name
+    words = [w for w in given.split() if w.lower().rstrip(".") not in TITLES]
+    return words[0] if words else ""
+
+
+def greeting(name: str | None, email: str) -> str:
+    """ "Hi José," by the first name the person gave; "Hello," when the rota knows no name
+    (one it made up from the address is none)."""
+    first = first_name(name or "")
+    if not first or (name or "").strip() == email.partition("@")[0]:
+        return "Hello,"
+    return f"Hi {first},"
+
+
 def day_words(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 

@@ -49,6 +49,12 @@ class EmailLoader(jinja2.FileSystemLoader):
 
 
 @lru_cache(maxsize=8)
+def sentence(text: str) -> str:
+    """A sentence ending in a full stop, unless it ends in one already (or in ! ? …)."""
+    text = str(text).rstrip()
+    return text if text.endswith((".", "!", "?", "…", "”", '"')) else text + "."
+
+
 def lines(name: str) -> tuple[str, ...]:
     """The non-blank, non-comment lines of an editable list in `templates/` (prompts)."""
     text = (TEMPLATES / name).read_text(encoding="utf-8")
@@ -67,6 +73,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["lines"] = lines
+    env.filters["sentence"] = sentence
     return env
 
 

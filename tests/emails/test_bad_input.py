@@ -165,7 +165,7 @@ def test_non_ascii_display_names_go_out_as_encoded_words(deps, digests):
         to = raw_headers(data)["to"]
         assert "=?utf-8?" in to and to.endswith(f"<{address}>")
         assert msg["To"].addresses[0].display_name == name
-        assert f"Hi {name.split(' Bcc')[0]}" in text_of(msg, "plain")
+        assert f"Hi {name.split()[0]}," in text_of(msg, "plain")  # the first name
 
 
 def test_ten_thousand_characters(deps):

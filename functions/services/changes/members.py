@@ -68,7 +68,8 @@ def _welcome(deps: Deps, community_id: str, emails: list[str], operation,
         subject = (f"Welcome back to {community.name}" if again
                    else f"Welcome to {community.name}")
         context = {"summary": subject, "local_time": community.start.strftime("%H:%M"),
-                   "weekday": FULL_WEEKDAYS[community.weekday].capitalize()}
+                   "weekday": FULL_WEEKDAYS[community.weekday].capitalize(),
+                   "digest_day": FULL_WEEKDAYS[community.digest_weekday].capitalize()}
         return [Confirmation(email, "welcome", key, subject, context={
             **context, "next_turn": day_words(turns[email]) if email in turns else None})
             for email in emails]

@@ -10,6 +10,7 @@ import jinja2
 from ...domain.delivery import LedgerKey
 from ...domain.invites import Event
 from ...domain.models import Community, Member
+from ...domain.wording import greeting
 from ...domain.errors import InputError
 from ...mail.compose import MailSettings, compose, refusal, unsubscribe_url
 from ...mail.templating import render
@@ -25,7 +26,7 @@ def render_message(settings: MailSettings, community: Community, member: Member,
                    auto: str = "auto-generated", in_reply_to: str | None = None,
                    invites: Sequence[tuple[Event, str]] = (), **context: Any) -> EmailMessage:
     values = dict(community=community, member=member, video_url=community.video_url,
-                  subject=subject,
+                  subject=subject, greeting=greeting(member.name, member.email),
                   unsubscribe_url=unsubscribe_url(settings, community, member.email),
                   **context)
     template = kind.replace("-", "_")

@@ -47,23 +47,13 @@ from ...domain.timing import local_date
 from ...mail.compose import MailSettings, compose, refusal
 from ...mail.templating import render
 from ...ports import RotaWrite, Store
+from ...domain.wording import greeting
 from .. import ledger
 from .messages import MailRefused
 from .outbox import Delivery, Outgoing, deliver
 
 TOLD = "told"  # the kind of the entries that say an alert was told to an organiser
 WHILE_IT_HOLDS = timedelta(days=800)  # how long `told` lasts for an alert without a deadline
-
-
-def greeting(member: Member | None) -> str:
-    """"Hi Ana," for an organiser who is a member with a name; "Hello," otherwise (a name
-    the rota made up from the address is no name)."""
-    if member is None:
-        return "Hello,"
-    name = member.name.split()
-    if not name or member.name == member.email.rpartition("@")[0]:
-        return "Hello,"
-    return f"Hi {name[0]},"
 
 
 def organiser_outgoing(settings: MailSettings, community: Community,
@@ -82,7 +72,7 @@ def render_organiser(settings: MailSettings, community: Community,
                      roster: Mapping[str, Member], email: str, *, kind: str, key: str,
                      subject: str, now: datetime, **context: Any) -> EmailMessage:
     member = roster.get(email)
-    values = dict(community=community, subject=subject, greeting=greeting(member),
+    values = dict(community=community, subject=subject, greeting=greeting(member.name if member else None, email),
                   others=[o for o in community.organisers if o != email], **context)
     template = kind.replace("-", "_")
     text = render(f"email/{template}.txt", **values)

@@ -42,12 +42,16 @@ def prompt_for(day: date) -> str | None:
     return questions[day.toordinal() // 7 % len(questions)] if questions else None
 
 
-def digest_subject(community: Community, session, content: dict) -> str:
+def digest_subject(community: Community, session, content: dict,
+                   reader: str | None = None) -> str:
+    """The week's digest subject; to its presenter, it speaks of them as "you"."""
     if not session.is_session:
         return f"{community.name}: no session this week"
-    return (f"{community.name} this week: "
-            + (content["session"].presenter_name or "open slot")
-            + (f" — {session.topic}" if session.topic else ""))
+    line = content["session"]
+    who = ("you present" if reader and reader == line.presenter_email
+           else line.presenter_name or "open slot")
+    return f"{community.name} this week: {who}" + (f" — {session.topic}" if session.topic
+                                                  else "")
 
 
 def digests(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
@@ -67,7 +71,9 @@ def digests(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
     items = [outgoing(deps.mail, community, m, kind="digest", key=key, now=now,
                       deadline=deadline,
                       invites=book.parts(LedgerKey(community.id, "digest", key, m.email), m,
-                                         offer={session.date}), **parts)
+                                         offer={session.date}),
+                      **{**parts, "subject": digest_subject(community, session, parts,
+                                                            m.email)})
              for m in recipients]
     return items
 

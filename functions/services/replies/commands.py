@@ -113,7 +113,7 @@ def share(r: Request) -> str:
     link_id = _short(r.inbound.message_id or r.command.url, 24)  # redelivery: stored once
     r.store.add_link(r.community.id, Link(link_id, r.member.email, r.member.name,
                                           r.command.url, r.command.text or "", r.now))
-    return f"your link goes in the next digest: {r.command.url}"
+    return f"your link {r.command.url} goes in the next digest"
 
 
 def help_text(r: Request) -> None:
