@@ -84,8 +84,13 @@ def build_event(community, session, members, organiser: str, roster_url: str | N
     presenter = roster.get(session.presenter or "")
     start, end = (session.starts_at, session.ends_at) if session.starts_at else \
         session_times(community, session.date)
-    who = presenter.name if presenter else "open slot"
-    summary = f"{community.name}: {who}" + (f" — {session.topic}" if session.topic else "")
+    if session.status != PLANNED:  # the title people know, marked as called off
+        summary = f"Cancelled: {community.name}" + (f" ({session.note})" if session.note
+                                                     else "")
+    else:
+        who = presenter.name if presenter else "open slot"
+        summary = f"{community.name}: {who}" + (f" — {session.topic}" if session.topic
+                                                else "")
     lines = [
         f"Knowledge share of {community.name}, {community.minutes} minutes.",
         f"Presenter: {presenter.name} <{presenter.email}>" if presenter

@@ -58,7 +58,7 @@ def holiday_name(community: Community, day: date) -> str | None:
 def day_status(community: Community, day: date) -> tuple[str, str | None]:
     """Whether a session can happen on that date, and why not."""
     if day in community.blackouts:
-        return BLACKOUT, "blackout"
+        return BLACKOUT, "the community's day off"
     name = holiday_name(community, day)
     if name:
         return HOLIDAY, name
