@@ -34,6 +34,17 @@ def greeting(name: str | None, email: str) -> str:
     return f"Hi {first},"
 
 
+def subject_of(*clauses: str) -> str:
+    """A subject composed from its parts: each once (a part already said by an earlier one
+    is left out), joined by "; ", with no stray space."""
+    said: list[str] = []
+    for clause in clauses:
+        clause = " ".join(clause.split())
+        if clause and not any(clause.lower() in earlier.lower() for earlier in said):
+            said.append(clause)
+    return "; ".join(said)
+
+
 def day_words(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 

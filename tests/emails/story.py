@@ -31,7 +31,8 @@ def lived() -> tuple[object, list[EmailMessage]]:
     communities.add_community(deps.store, deps.clock.now(), "duo", name="Duo",
                               timezone="Europe/London", organisers=(ORGANISER,))
     members.join_many(deps, "duo", b"email,name\nsolo@example.com,Solo\n")
-    members.pause(deps, "duo", "solo@example.com", deps.clock.now().date() + timedelta(weeks=2))
+    members.pause(deps, "duo", "solo@example.com", deps.clock.now().date() + timedelta(weeks=2),
+                  by_organiser=True)
     tick(deps)  # heads-ups with invites
     first = deps.store.list_sessions("guild")[0]  # accepted: the chart's third bar
     deps.calendar.answers[f"guild-{first.date.isoformat()}@cop"] = {

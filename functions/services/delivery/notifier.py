@@ -22,7 +22,7 @@ from ...domain.jobs import digest_slot
 from ...domain.models import PLANNED, Member, Session
 from ...domain.rota import (ASSIGNED, AWAY, LEFT, SKIPPED, SWAPPED, VOLUNTEERED, Change,
                             Decision, Rota)
-from ...domain.wording import day_words
+from ...domain.wording import day_words, subject_of
 from .. import rotas
 from ..deps import Deps
 from . import record
@@ -240,7 +240,8 @@ def _confirmation(deps: Deps, rota: Rota, book: Invitations, confirmation: Confi
     if gained and confirmation.kind == "confirm":  # the heads-up is the confirmation
         return [heads_up(deps, rota, book, member, rota.sessions[day], now,
                          done=confirmation.context.get("summary"),
-                         subject=f"{confirmation.subject}; you present on {day_words(day)}",
+                         subject=subject_of(confirmation.subject or "",
+                                            f"you present on {day_words(day)}"),
                          only=None if i == 0 else {day},
                          **{k: v for k, v in confirmation.context.items() if k != "summary"})
                 for i, day in enumerate(gained)]
