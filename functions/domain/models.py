@@ -54,6 +54,7 @@ class Member:
     bounces: int = 0
     times_presented: int = 0  # sessions held with them presenting (counted by Rota.settle)
     last_presented: date | None = None
+    welcome_due: bool = False  # owed a welcome, sent once the community has a reply address
 
     @property
     def waiting_since(self) -> date:

@@ -160,8 +160,10 @@ class Rota:
         return Rota(community, roster, {**history, **planned}), decision
 
     # ---- membership ------------------------------------------------------------------
-    def join(self, people: Iterable[tuple[str, str]], now: datetime) -> tuple["Rota", Decision]:
-        """Add members (email, name), all or none; they join the back of the queue."""
+    def join(self, people: Iterable[tuple[str, str]], now: datetime,
+             welcome_due: bool = False) -> tuple["Rota", Decision]:
+        """Add members (email, name), all or none; they join the back of the queue.
+        `welcome_due`: their welcome waits (for the community's reply address)."""
         people = list(people)
         clash = [email for email, _ in people if email in self.roster]
         if clash:
@@ -174,7 +176,8 @@ class Rota:
         joined = self.today(now)
         roster = dict(self.roster)
         for i, (email, name) in enumerate(people):
-            roster[email] = Member(email=email, name=name, joined=joined, order=first + i)
+            roster[email] = Member(email=email, name=name, joined=joined, order=first + i,
+                                   welcome_due=welcome_due)
         return self._decide(now, self.sessions, roster)
 
     def _with_member(self, email: str, now: datetime, summary: str,

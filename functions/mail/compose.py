@@ -82,14 +82,19 @@ def reply_address(settings: MailSettings, community: Community) -> str:
     return community.reply_to or settings.default_reply_to or f"{community.id}@localhost"
 
 
+def has_reply_address(settings: MailSettings, community: Community) -> bool:
+    """Replies to the community's mail reach a mailbox (its address is not at localhost)."""
+    host = reply_address(settings, community).rpartition("@")[2].lower()
+    return not (host == "localhost" or host.endswith(".localhost"))
+
+
 def refusal(settings: MailSettings, community: Community) -> str | None:
     """Why mail to real people must not go out yet: replies would go nowhere, or the
     unsubscribe link would not work for them (RFC 8058 and Gmail want HTTPS)."""
     if not settings.real_recipients:
         return None
     address = reply_address(settings, community)
-    host = address.rpartition("@")[2].lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if not has_reply_address(settings, community):
         return (f"mail for {community.id} not sent: its reply address is {address}; set "
                 f"--reply-to on the community or COP_REPLY_TO to a mailbox the rota reads")
     if not settings.public_url.lower().startswith("https://"):

@@ -5,15 +5,26 @@ import pytest
 from tests.builders import cop
 
 
-@pytest.fixture
-def guild(tmp_path):
+def make_guild(tmp_path, *settings: str):
     """A data folder with the Product Guild (Sydney, Fridays 16:00) and five members."""
     data = tmp_path / "data"
     cop(data, "community", "add", "guild", "--name", "Product Guild",
         "--timezone", "Australia/Sydney", "--weekday", "fri", "--time", "16:00",
-        "--minutes", "30", "--holidays", "AU-NSW", "--lookahead", "4")
+        "--minutes", "30", "--holidays", "AU-NSW", "--lookahead", "4", *settings)
     roster = tmp_path / "roster.csv"
     roster.write_text("email,name\n" + "".join(
         f"p{i}@example.com,Person {i}\n" for i in range(5)))
     cop(data, "member", "import", "guild", str(roster))
     return data
+
+
+@pytest.fixture
+def guild(tmp_path):
+    """The guild with a reply address: its members are welcomed as they join."""
+    return make_guild(tmp_path, "--reply-to", "guild-rota@example.com")
+
+
+@pytest.fixture
+def unready(tmp_path):
+    """The guild before its reply address is set (`guild@localhost`): welcomes wait."""
+    return make_guild(tmp_path)

@@ -5,6 +5,7 @@ from argparse import Namespace
 
 from ...bootstrap import Container
 from ...domain import validation
+from ...services.delivery.record import recording
 from .base import Parser, check_mail, command, read_file
 from .output import print_json, say, table
 
@@ -14,8 +15,12 @@ KEYS = ("email", "name", "status", "paused_until", "times_presented", "last_pres
 def register(commands) -> None:
     parser = commands.add_parser("member", help="manage a community's members")
     actions = parser.add_subparsers(dest="action", required=True, parser_class=Parser)
-    command(actions.add_parser("add"), add, "ID", "EMAIL").add_argument("--name")
-    command(actions.add_parser("import"), import_, "ID", "FILE.csv")
+    adding = command(actions.add_parser("add"), add, "ID", "EMAIL")
+    adding.add_argument("--name")
+    importing = command(actions.add_parser("import"), import_, "ID", "FILE.csv")
+    for parser in (adding, importing):
+        parser.add_argument("--no-welcome", dest="welcome", action="store_false",
+                            help="add them quietly: no welcome email")
     command(actions.add_parser("list"), list_, "ID").add_argument("--json", action="store_true")
     for name, run in (("optout", optout), ("optin", optin), ("resume", resume),
                       ("remove", remove)):
@@ -42,16 +47,32 @@ def add(app: Container, args: Namespace) -> None:
 
     check_mail(app, [args.id])
     name = validation.person_name(args.name) if args.name is not None else None
-    m = members.join(app, args.id, args.email, name)
-    say(f"added {m.email} to {args.id}")
+    with recording() as report:
+        m = members.join(app, args.id, args.email, name, args.welcome)
+    say(f"added {m.email} to {args.id}; " + _welcomes(app, args, report, [m]))
 
 
 def import_(app: Container, args: Namespace) -> None:
     from ...services.changes import members
 
     check_mail(app, [args.id])
-    added = members.join_many(app, args.id, read_file(args.file))
-    print(f"imported {len(added)} members into {args.id}")
+    with recording() as report:
+        added = members.join_many(app, args.id, read_file(args.file), args.welcome)
+    print(f"imported {len(added)} members into {args.id}; "
+          + _welcomes(app, args, report, added))
+
+
+def _welcomes(app: Container, args: Namespace, report, added) -> str:
+    """What became of their welcomes, counted from what was really sent."""
+    if not args.welcome:
+        return "no welcome sent (--no-welcome)"
+    waiting = sum(1 for m in added if m.welcome_due)
+    if waiting:
+        return (f"{waiting} welcome{'s' if waiting != 1 else ''} wait until the community has "
+                f"a reply address: community set {args.id} --reply-to ADDRESS (they go out "
+                "at the next tick after)")
+    sent = report.kinds["welcome"]
+    return f"{sent} welcome{'s' if sent != 1 else ''} sent"
 
 
 def optout(app: Container, args: Namespace) -> None:

@@ -20,6 +20,7 @@ from ...domain.rota import Decision, Rota
 from ...domain.timing import local_date
 from ...domain.validation import FULL_WEEKDAYS
 from ...domain.wording import day_words
+from ...mail.compose import has_reply_address
 from ...ports import RotaWrite, Store
 from .. import lookup, rotas
 from ..delivery.notifier import Confirmation
@@ -30,51 +31,65 @@ MAX_CSV_BYTES = 2_000_000
 MAX_CSV_ROWS = 10_000
 
 
-def join(deps: Deps, community_id: str, email: str, name: str | None = None) -> Member:
+def join(deps: Deps, community_id: str, email: str, name: str | None = None,
+         welcome: bool = True) -> Member:
     address = validation.email_address(email)
     person = (address, validation.display_name(name, address))
 
-    def add(rota: Rota, now: datetime):
+    def clash(rota: Rota) -> None:
         existing = rota.roster.get(address)
         if existing is not None:
             hint = " (opted out: use member optin)" if existing.opted_out else ""
             raise Conflict(f"{address} is already a member of {community_id}{hint}")
-        return rota.join([person], now)
-    return _welcome(deps, community_id, [address], add)[0][0]
+    return _join(deps, community_id, [person], clash, welcome)[0]
 
 
-def join_many(deps: Deps, community_id: str, data: bytes) -> list[Member]:
+def join_many(deps: Deps, community_id: str, data: bytes, welcome: bool = True
+              ) -> list[Member]:
     """All or nothing: one bad row, or one address already a member, imports no one."""
-    roster = parse_roster(data)
+    people = [(e, validation.display_name(n, e)) for e, n in parse_roster(data)]
+
+    def clash(rota: Rota) -> None:
+        found = [email for email, _ in people if email in rota.roster]
+        if found:
+            raise Conflict(f"already members of {community_id}: {', '.join(found[:5])}"
+                           + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+                           + "; nothing imported")
+    return _join(deps, community_id, people, clash, welcome)
+
+
+def _join(deps: Deps, community_id: str, people: list[tuple[str, str]], clash,
+          welcome: bool) -> list[Member]:
+    """Add them, each welcomed with their first turn now, or once the community has a
+    reply address (a welcome from `ID@localhost` could not be answered), or never."""
+    ready = has_reply_address(deps.mail, lookup.community(deps.store, community_id))
+    emails = [email for email, _ in people]
 
     def add(rota: Rota, now: datetime):
-        clash = [email for email, _ in roster if email in rota.roster]
-        if clash:
-            raise Conflict(f"already members of {community_id}: {', '.join(clash[:5])}"
-                           + (f" and {len(clash) - 5} more" if len(clash) > 5 else "")
-                           + "; nothing imported")
-        return rota.join([(e, validation.display_name(n, e)) for e, n in roster], now)
-    return _welcome(deps, community_id, [email for email, _ in roster], add)[0]
+        clash(rota)
+        return rota.join(people, now, welcome_due=welcome and not ready)
+    after, _ = decide(deps, community_id, add,
+                      (lambda rota: welcomes(rota, emails, deps.clock.now()))
+                      if welcome and ready else None)
+    return [after.roster[email] for email in emails]
 
 
-def _welcome(deps: Deps, community_id: str, emails: list[str], operation,
-             again: bool = False) -> tuple[list[Member], Decision]:
-    """Decide, then welcome each member with their first turn (and its invite)."""
-    def welcomes(rota: Rota) -> list[Confirmation]:
-        now = deps.clock.now()
-        community = rota.community
-        key = local_date(community, now).isoformat() + ("-again" if again else "")
-        turns = {s.presenter: s.date for s in reversed(rota.coming(now))}
-        subject = (f"Welcome back to {community.name}" if again
-                   else f"Welcome to {community.name}")
-        context = {"summary": subject, "local_time": community.start.strftime("%H:%M"),
-                   "weekday": FULL_WEEKDAYS[community.weekday].capitalize(),
-                   "digest_day": FULL_WEEKDAYS[community.digest_weekday].capitalize()}
-        return [Confirmation(email, "welcome", key, subject, context={
+def welcomes(rota: Rota, emails: list[str], now: datetime, again: bool = False
+             ) -> list[Confirmation]:
+    """The welcome of each of them: how the rota works, and their first turn."""
+    community = rota.community
+    turns = {s.presenter: s.date for s in reversed(rota.coming(now))}
+    subject = (f"Welcome back to {community.name}" if again
+               else f"Welcome to {community.name}")
+    context = {"summary": subject, "local_time": community.start.strftime("%H:%M"),
+               "weekday": FULL_WEEKDAYS[community.weekday].capitalize(),
+               "digest_day": FULL_WEEKDAYS[community.digest_weekday].capitalize()}
+    return [Confirmation(
+        email, "welcome",
+        rota.roster[email].joined.isoformat() if not again
+        else local_date(community, now).isoformat() + "-again", subject, context={
             **context, "next_turn": day_words(turns[email]) if email in turns else None})
-            for email in emails]
-    after, decision = decide(deps, community_id, operation, welcomes)
-    return [after.roster[email] for email in emails], decision
+        for email in emails]
 
 
 def leave(deps: Deps, community_id: str, email: str, in_reply_to: str | None = None,
@@ -98,9 +113,12 @@ def leave(deps: Deps, community_id: str, email: str, in_reply_to: str | None = N
 def come_back(deps: Deps, community_id: str, email: str) -> tuple[Member, Decision]:
     """Opt in again, with a welcome back; nothing for someone already active."""
     address = validation.email_address(email)
-    back, decision = _welcome(deps, community_id, [address],
-                              lambda rota, now: rota.come_back(address, now), again=True)
-    return back[0], decision
+    ready = has_reply_address(deps.mail, lookup.community(deps.store, community_id))
+    after, decision = decide(deps, community_id,
+                             lambda rota, now: rota.come_back(address, now),
+                             (lambda rota: welcomes(rota, [address], deps.clock.now(),
+                                                    again=True)) if ready else None)
+    return after.roster[address], decision
 
 
 def pause(deps: Deps, community_id: str, email: str, until: date,

@@ -84,6 +84,11 @@ def outcome(rota: Rota, delivery: Delivery) -> Rota:
         member = roster.get(parsed.recipient)
         if parsed.community == rota.community.id and member is not None:
             roster[member.email] = replace(member, bounces=member.bounces + 1)
+    for key in (*delivery.sent, *delivery.sent_before):  # a welcome owed went out
+        parsed = LedgerKey.parse(key)
+        member = roster.get(parsed.recipient)
+        if parsed.kind == "welcome" and member is not None and member.welcome_due:
+            roster[member.email] = replace(member, welcome_due=False)
     if not sessions and roster == rota.roster:
         return rota
     return replace(rota, roster=roster, sessions={**rota.sessions, **sessions})

@@ -82,9 +82,11 @@ class Delivery:
     problems: list[str] = field(default_factory=list)  # one line per failed message
     carried: dict[str, str] = field(default_factory=dict)  # sent key: the invites it carried
     bounced: list[str] = field(default_factory=list)  # keys whose recipient was refused
+    sent_before: list[str] = field(default_factory=list)  # skipped: an earlier run sent it
 
     def add(self, other: "Delivery") -> "Delivery":
-        for name in ("sent", "failed", "skipped", "deferred", "problems", "bounced"):
+        for name in ("sent", "failed", "skipped", "deferred", "problems", "bounced",
+                     "sent_before"):
             getattr(self, name).extend(getattr(other, name))
         self.carried.update(other.carried)
         return self
@@ -120,8 +122,10 @@ class Outbox:
                 todo.append((item, entry))
             else:
                 self.report.skipped.append(item.key)
-                if entry.state == SENT and entry.invites:  # in case its run did not save
-                    self.report.carried[item.key] = entry.invites
+                if entry.state == SENT:  # what it did counts, in case its run did not save
+                    self.report.sent_before.append(item.key)
+                    if entry.invites:
+                        self.report.carried[item.key] = entry.invites
         if not todo:
             return len(items)
         if self.pacer.out_of_time():

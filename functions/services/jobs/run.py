@@ -36,6 +36,7 @@ from .health import health_reports
 from .presenters import heads_ups, reminders
 from .prompts import pause_questions, topic_reminders
 from .rsvp import answers, polled
+from .welcomes import owed_welcomes
 
 FAR = datetime(9999, 1, 1, tzinfo=timezone.utc)  # every pending retry is due before this
 
@@ -82,8 +83,8 @@ def _run(deps: Deps, community_id: str) -> None:
 def wanted(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
     """What each scheduled job wants sent now, in this order (a message already sent, by
     its ledger key, is not sent again)."""
-    return [*heads_ups(deps, book, now), *cancellations(deps, book, now),
-            *reminders(deps, book, now), *topic_reminders(deps, book, now),
+    return [*owed_welcomes(deps, book, now), *heads_ups(deps, book, now),
+            *cancellations(deps, book, now), *reminders(deps, book, now), *topic_reminders(deps, book, now),
             *organiser_alerts(deps, book, now), *digests(deps, book, now),
             *chat_posts(deps, book, now), *pause_questions(deps, book, now),
             *health_reports(deps, book, now)]
