@@ -18,13 +18,13 @@ DAY = "Friday 4 December 2026"  # its presenter's heads-up went out nine days be
 CASES = {
     "default": (Timing(), {
         "subject": "Tomorrow: your session at Guild",
-        "reminder": f"A reminder: you present at Guild tomorrow, {DAY}, 16:00–16:30 AEDT.",
+        "reminder": f"You present at Guild tomorrow, {DAY}, 16:00–16:30 AEDT.",
         "heading": "Tomorrow",
         "topic": f"You present at Guild in three days, on {DAY},",
         "topic heading": "In three days, you present at Guild on"}),
     "later": (Timing(reminder_before=timedelta(hours=48), topic_before=timedelta(days=5)), {
         "subject": "In two days: your session at Guild",
-        "reminder": f"A reminder: you present at Guild in two days, {DAY}, 16:00–16:30 AEDT.",
+        "reminder": f"You present at Guild in two days, {DAY}, 16:00–16:30 AEDT.",
         "heading": "In two days",
         "topic": f"You present at Guild in five days, on {DAY},",
         "topic heading": "In five days, you present at Guild on"}),

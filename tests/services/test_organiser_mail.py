@@ -134,7 +134,7 @@ def test_alerts_of_different_kinds_share_one_message(deps, clock):
     assert "goes to 3 people, more than the\n2 messages a day" in text
     assert "2. Mail to Ben Okafor keeps bouncing" in text
     assert "member remove guild ben@example.com" in text
-    assert "3 recipients, 2 a day" in html and "Ben Okafor" in html
+    assert "3 people, 2 messages a day" in html and "Ben Okafor" in html
     assert_organiser_mail(msg, "Hello,", "")  # the only organiser: name someone else
     assert "You are its only organiser" in text
     clock.advance(timedelta(minutes=15))

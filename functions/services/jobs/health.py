@@ -31,8 +31,8 @@ LABELS = {"sessions_held": "Sessions held",
           "distinct_presenters": "Different presenters", "skips": "Skips", "swaps": "Swaps",
           "shares": "Links shared", "rsvp_accepted": "Invites accepted",
           "rsvp_declined": "Invites declined", "joined": "Joined", "left": "Left"}
-CHARTED = (("sessions_held", "Sessions", "#2f6fed"), ("shares", "Shares", "#199473"),
-           ("rsvp_accepted", "RSVPs", "#c27c0e"))  # drawn as table cells: every client shows them
+CHARTED = (("sessions_held", "Sessions held", "#2f6fed"), ("shares", "Links shared", "#199473"),
+           ("rsvp_accepted", "Invites accepted", "#c27c0e"))  # table cells: all clients show them
 
 
 def health_picture(figures: dict, began: date | None = None) -> dict:
