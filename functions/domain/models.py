@@ -80,6 +80,9 @@ class Member:
         return self.paused_until is None or self.paused_until <= day
 
 
+OPEN = "-"  # Session.told: people were told nobody presents it
+
+
 @dataclass(frozen=True)
 class Session:
     community: str
@@ -99,6 +102,11 @@ class Session:
     # and who got its CANCEL (stored as -1 - SEQUENCE of that CANCEL).
     holders: tuple[tuple[str, int], ...] = ()
     reassigned: int = 0  # times a presenter lost this session: a new heads-up each time
+    # Who the people concerned were last told presents it (OPEN: nobody; None: nothing told
+    # yet): the run tells a burst of changes once, as the change from this to now.
+    told: str | None = None
+    cause: str = ""  # why it last changed hands (domain.rota: SKIPPED, VOLUNTEERED, …)
+    cause_by: str | None = None  # whose request that was
 
     def held_by(self, email: str) -> int | None:
         """The SEQUENCE of this event that `email` last received, if they hold it."""

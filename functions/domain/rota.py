@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 from typing import Iterable, Mapping
 
 from .errors import Conflict, InputError, NotFound
-from .models import (ACTIVE, CANCELLED, OPTED_OUT, PAUSED, PLANNED, Community, Member,
+from .models import (ACTIVE, CANCELLED, OPEN, OPTED_OUT, PAUSED, PLANNED, Community, Member,
                      Session)
 from .timing import day_status, horizon, local_date, session_times
 from .wording import day_words
@@ -69,9 +69,12 @@ class Decision:
     unchanged: bool = False
 
     def because(self, cause: str, actor: str | None) -> "Decision":
-        """The same decision, its changes saying why they happened."""
+        """The same decision, its changes (and their sessions) saying why they happened."""
+        changed = {c.date for c in self.changes}
         return replace(self, changes=tuple(replace(c, cause=cause, actor=actor)
-                                           for c in self.changes))
+                                           for c in self.changes),
+                       sessions=tuple(s.with_changes(cause=cause, cause_by=actor)
+                                      if s.date in changed else s for s in self.sessions))
 
     def then(self, later: "Decision") -> "Decision":
         """This decision followed by `later`, as one: what a run that made both announces
@@ -146,7 +149,9 @@ class Rota:
         old = self.sessions
         for d, s in planned.items():  # a presenter lost it: the next one gets a new heads-up
             if d in old and old[d].presenter and s.presenter != old[d].presenter:
-                planned[d] = s.with_changes(reassigned=old[d].reassigned + 1)
+                planned[d] = s = s.with_changes(reassigned=old[d].reassigned + 1)
+            if s.presenter != (old[d].presenter if d in old else None):
+                planned[d] = s.with_changes(cause="", cause_by=None)  # stamped by its cause
         changes = tuple(
             Change(d, old[d].presenter if d in old else None, s.presenter)
             for d, s in sorted(planned.items())
@@ -197,7 +202,7 @@ class Rota:
         if self.member(email).opted_out:
             return self._unchanged("you have already left")
         after, decision = self._with_member(email, now, "you have left", opted_out=True)
-        return after, decision.because(LEFT, email)
+        return _caused(after, decision.because(LEFT, email))
 
     def come_back(self, email: str, now: datetime) -> tuple["Rota", Decision]:
         """Opt in again (a pause ends too); someone active already stays as is."""
@@ -216,7 +221,7 @@ class Rota:
         after, decision = self._with_member(
             email, now, f"you are paused until {day_words(until)} and back on the roster "
             "that day", paused_until=until)
-        return after, decision.because(AWAY, email)
+        return _caused(after, decision.because(AWAY, email))
 
     def resume(self, email: str, now: datetime) -> tuple["Rota", Decision]:
         """End a pause now; someone active already stays as is. Someone who opted out has
@@ -248,9 +253,9 @@ class Rota:
             declined=tuple(sorted({*turn.declined, email})), swap_with=None, pinned=False)}
         after, decision = self._decide(now, sessions, self.roster, date=turn.date)
         taker = after.sessions[turn.date].presenter
-        return after, replace(
+        return _caused(after, replace(
             decision.because(SKIPPED, email), others=(taker,) if taker else (),
-            summary=f"you are off the session on {day_words(turn.date)}; you keep your place")
+            summary=f"you are off the session on {day_words(turn.date)}; you keep your place"))
 
     def volunteer(self, email: str, now: datetime, day: date | None = None
                   ) -> tuple["Rota", Decision]:
@@ -284,9 +289,9 @@ class Rota:
             # present twice while someone who could present holds no session.
             raise InputError(f"you cannot take {day_words(target.date)}: you would present "
                              "twice while someone else has no session")
-        return after, replace(decision.because(VOLUNTEERED, email),
-                              others=(displaced,) if displaced else (),
-                              summary=f"you present on {day_words(target.date)}")
+        return _caused(after, replace(decision.because(VOLUNTEERED, email),
+                                      others=(displaced,) if displaced else (),
+                                      summary=f"you present on {day_words(target.date)}"))
 
     def assign(self, day: date, email: str, now: datetime) -> tuple["Rota", Decision]:
         """The organiser puts someone on a session: as if they had volunteered for it."""
@@ -296,7 +301,7 @@ class Rota:
             raise InputError(f"{member.name} <{email}> is paused or has left on "
                              f"{day_words(day)}")
         after, decision = self.volunteer(email, now, day)
-        return after, decision.because(ASSIGNED, email)
+        return _caused(after, decision.because(ASSIGNED, email))
 
     def _session_on(self, day: date, now: datetime) -> Session:
         """The session on `day`: a planned one, or a date further ahead made planned."""
@@ -352,7 +357,7 @@ class Rota:
             sessions[mine.date] = mine.with_changes(presenter=asker, swap_with=None,
                                                     pinned=True)
         after, decision = self._decide(now, sessions, self.roster, date=offer.date)
-        decision = decision.because(SWAPPED, email)
+        after, decision = _caused(after, decision.because(SWAPPED, email))
         summary = (f"you now present on {day_words(offer.date)}"
                    + (f" and {self.roster[asker].name} on {day_words(mine.date)}"
                       if mine and asker else ""))
@@ -378,6 +383,34 @@ class Rota:
         after, decision = self._decide(now, sessions, self.roster, date=turn.date)
         return after, replace(decision, summary=(
             f"the topic of your session on {day_words(turn.date)} is now “{topic}”"))
+
+
+def _caused(after: Rota, decision: Decision) -> tuple[Rota, Decision]:
+    """The rota with the sessions of `decision` as it says (their cause stamped)."""
+    return replace(after, sessions={**after.sessions,
+                                    **{s.date: s for s in decision.sessions}}), decision
+
+
+def untold(rota: Rota, now: datetime) -> tuple[Change, ...]:
+    """What changed since people were last told, session by session: a burst of changes
+    (a pause, then a resume, then someone leaving) is one change from what they were
+    told to what is now, with the last cause."""
+    changes = []
+    for day, s in sorted(rota.sessions.items()):
+        if s.started(now) or s.starts_at is None:
+            continue
+        told = None if s.told in (None, OPEN) else s.told
+        if (s.told is None and s.presenter is None) or told == s.presenter:
+            continue
+        changes.append(Change(day, told, s.presenter, s.cause, s.cause_by))
+    return tuple(changes)
+
+
+def all_told(rota: Rota, now: datetime) -> Rota:
+    """The rota once everyone concerned was told who presents each coming session."""
+    return replace(rota, sessions={
+        d: s if s.started(now) or s.starts_at is None
+        else s.with_changes(told=s.presenter or OPEN) for d, s in rota.sessions.items()})
 
 
 # ---- the planner -----------------------------------------------------------------------

@@ -173,7 +173,9 @@ def test_member_remove_erases_them_and_replans(guild, tmp_path):
                if r["status"] in ("planned", "projected"))
     report = json.loads(cop(guild, "report", "guild", "--json", now=later).stdout)
     assert report["sessions"] == held_before["sessions"]  # history still counts
-    # the new presenters heard at once; she got a goodbye that cancels what she held
+    # she got a goodbye at once that cancels what she held; the new presenters hear at the
+    # next tick
+    cop(guild, "tick", now=later)
     new = [m for m in _messages(guild) if m["Message-ID"] not in sent_before]
     assert {m["X-Cop-Kind"] for m in new} == {"heads-up", "goodbye"}
     [goodbye] = [m for m in new if "zephyrine" in str(m["To"]).lower()]
@@ -201,9 +203,12 @@ def test_schedule_assign_puts_someone_on_a_session_and_announces_it(guild):
     assert next(r for r in after if r["date"] == day)["presenter"] == last
     turns = [r["presenter"] for r in after if r["status"] == "planned"]
     assert len(set(turns)) == len(turns)  # nobody twice in the planned window
+    cop(guild, "tick")  # the next tick tells them (and whoever else it concerns), once
     heads_ups = [m for m in _messages(guild) if m["X-Cop-Kind"] == "heads-up"
-                 and m["To"].addresses[0].addr_spec == last]
-    assert any(day in m["Message-ID"] for m in heads_ups)
+                 and m["To"].addresses[0].addr_spec == last and day in m["Message-ID"]]
+    assert len(heads_ups) == 1
+    assert "An organiser asked you to present" in heads_ups[0].get_body(
+        ("plain",)).get_content()
     invite = Calendar.from_ical((guild / "calendar" / f"guild-{day}.ics").read_bytes())
     event = invite.walk("VEVENT")[0]
     assert last in str(event["DESCRIPTION"]) and int(event["SEQUENCE"]) >= 1

@@ -42,8 +42,11 @@ def test_skip_hands_the_session_on_and_tells_both_at_once(guild):
     text = confirm.get_body(("plain",)).get_content()
     assert f"{first.date:%A} {first.date.day} {first.date:%B}" in text  # a human date
     assert first.date.isoformat() not in text
-    # the new presenter hears at once, in words written for them
+    # the new presenter hears at the next tick (a burst of changes is told once), in
+    # words written for them
     day = f"{first.date.day} {first.date:%B}"
+    assert not [m for m in guild.mailer.to(now_first.presenter) if day in m["Subject"]]
+    tick(guild)
     [heads_up] = [m for m in guild.mailer.to(now_first.presenter, "heads-up")
                   if day in m["Subject"]]
     assert heads_up["Auto-Submitted"] == "auto-generated"
@@ -120,8 +123,10 @@ def test_volunteer_takes_the_next_session_and_the_planned_person_keeps_their_pla
     volunteer = "p5@example.com"  # not planned in the look-ahead
     handle_reply(guild, reply(guild, volunteer, "volunteer"))
     assert first_session(guild).presenter == volunteer
+    tick(guild)  # the next tick tells everyone else
     [told] = guild.mailer.to(first.presenter, "changed")  # told they are off, and why
-    assert "You keep your place" in told.get_body(("plain",)).get_content()
+    text = told.get_body(("plain",)).get_content()
+    assert "You keep your place" in text and "Person 5 volunteered for" in text
     # planned weeks stay put; the displaced person is first in line for the next free one
     rows = schedule_rows(guild.store, "guild", guild.clock.now(), weeks=8)
     projected = [r["presenter"] for r in rows if r["status"] == "projected"]

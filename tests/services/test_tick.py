@@ -230,3 +230,38 @@ def test_a_quiet_tick_reads_members_once_and_only_recent_sessions(deps):
     assert "get_member" not in counting.calls
     recent = rotas.load(deps.store, "guild", deps.clock.now()).sessions
     assert min(recent) >= deps.clock.now().date() - timedelta(days=15)
+
+
+def test_a_burst_of_changes_reaches_each_member_once_as_its_net_change(deps):
+    """An organiser pauses someone, resumes them and removes someone else within minutes:
+    whoever those changes concern hears once, at the next tick, of what changed in all;
+    the people changed hear of their own change at once."""
+    from collections import Counter
+    from datetime import date
+
+    from functions.services.changes import members
+
+    setup_guild(deps)
+    tick(deps)
+    before = {s.date: s.presenter for s in deps.store.list_sessions("guild")}
+    first, second = [s.presenter for s in deps.store.list_sessions("guild")[:2]]
+    sent = len(deps.mailer.sent)
+    members.pause(deps, "guild", first, date(2027, 3, 1), by_organiser=True)
+    members.resume(deps, "guild", first, by_organiser=True)
+    members.leave(deps, "guild", second, by_organiser=True)
+    at_once = Counter(recipient(m) for m in deps.mailer.sent[sent:])
+    assert set(at_once) == {first, second}  # their own changes, as they were made
+    deps.clock.advance(timedelta(minutes=15))
+    told = len(deps.mailer.sent)
+    tick(deps)
+    later = Counter(recipient(m) for m in deps.mailer.sent[told:])
+    assert later and max(later.values()) == 1, later  # one message each for the burst
+    now = {s.date: s.presenter for s in deps.store.list_sessions("guild")}
+    gained = {p for d, p in now.items() if p and p != before.get(d)}
+    assert gained <= set(later)  # each new presenter heard
+    tick(deps)
+    assert len(deps.mailer.sent) == told + sum(later.values())  # and nothing again
+
+
+def recipient(message) -> str:
+    return message["To"].addresses[0].addr_spec

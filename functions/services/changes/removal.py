@@ -30,6 +30,8 @@ def _without(session: Session, email: str, placeholder: str) -> Session:
         presenter=placeholder if session.presenter == email else session.presenter,
         declined=tuple(placeholder if d == email else d for d in session.declined),
         swap_with=None if session.swap_with == email else session.swap_with,
+        told=placeholder if session.told == email else session.told,
+        cause_by=None if session.cause_by == email else session.cause_by,
         holders=tuple(h for h in session.holders if h[0] != email))
 
 
@@ -85,6 +87,6 @@ def remove_community(deps: Deps, community_id: str, confirmed: bool) -> Communit
     if coming:  # invitees are told: the calendar, and a CANCEL to whoever holds an invite
         deps.store.save(RotaWrite(community_id, sessions=tuple(coming)))
         announce(deps, rotas.load(deps.store, community_id, now),
-                 Decision(sessions=tuple(coming)))
+                 Decision(sessions=tuple(coming)), at_once=True)
     deps.store.delete_community(community_id)
     return community

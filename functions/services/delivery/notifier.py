@@ -52,15 +52,18 @@ class Confirmation:
 
 
 def announce(deps: Deps, rota: Rota, decision: Decision,
-             confirmations: Iterable[Confirmation] = ()) -> tuple[Rota, Delivery, int]:
-    """After a saved change: calendar first, then the messages, then one write of what
-    they changed (new SEQUENCE numbers, who holds which invite, bounces). Returns the rota
-    as it now is, what was sent, and how many calendar events were published."""
+             confirmations: Iterable[Confirmation] = (), at_once: bool = False
+             ) -> tuple[Rota, Delivery, int]:
+    """After a saved change: calendar first, then the confirmations of whoever asked,
+    then one write of what they changed (new SEQUENCE numbers, who holds which invite,
+    bounces). Everyone else concerned hears at the next tick, once for a whole burst of
+    changes (see `untold`), unless `at_once` (a community about to be deleted). Returns
+    the rota as it now is, what was sent, and how many calendar events were published."""
     now = deps.clock.now()
     synced, published, _ = sync_calendar(deps, rota, now)
     book = Invitations(deps, synced, now)
     delivery = deliver(deps, now, book.carry(
-        compose(deps, book, decision, list(confirmations), now)))
+        compose(deps, book, decision, list(confirmations), now, others=at_once)))
     after = outcome(synced, delivery)
     rotas.store_changes(deps.store, rota, after)
     record.published(published, sum(1 for c in decision.changes if c.before))
@@ -68,8 +71,10 @@ def announce(deps: Deps, rota: Rota, decision: Decision,
 
 
 def compose(deps: Deps, book: Invitations, decision: Decision,
-            confirmations: list[Confirmation], now: datetime) -> list[Outgoing]:
-    """Everyone `decision` concerns, each in words written for them (see the top)."""
+            confirmations: list[Confirmation], now: datetime, others: bool = True
+            ) -> list[Outgoing]:
+    """Everyone `decision` concerns, each in words written for them (see the top); with
+    `others` False, only the confirmations of whoever asked."""
     rota = book.rota
     actors = {c.email for c in confirmations}
     gained: dict[str, list[date]] = {}
@@ -85,16 +90,20 @@ def compose(deps: Deps, book: Invitations, decision: Decision,
         if change.before:
             lost.setdefault(change.before, []).append(change.date)
     items: list[Outgoing] = []
-    for email in dict.fromkeys([*gained, *lost]):
+    for email in dict.fromkeys([*gained, *lost]) if others else ():
         member = rota.roster.get(email)
         if member is None or not member.reachable or email in actors:
             continue
+        lost[email] = [d for d in lost.get(email, []) if changes[d].actor != email]
+        if not gained.get(email) and not lost[email]:
+            continue  # their own request: they heard when they made it
         items += _notices(deps, rota, book, member, gained.get(email, []),
                           lost.get(email, []), changes, now)
     # Whoever hears of this change otherwise gets the CANCEL or update in that message.
     told = {*actors, *lost, *gained}
-    items += _cancellations(deps, rota, book, decision.sessions, now, skip=told)
-    items += _before_next_digest(deps, rota, book, decision, now, skip=told)
+    if others:
+        items += _cancellations(deps, rota, book, decision.sessions, now, skip=told)
+        items += _before_next_digest(deps, rota, book, decision, now, skip=told)
     for confirmation in confirmations:
         items += _confirmation(deps, rota, book, confirmation,
                                gained.get(confirmation.email, []), now)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from ...domain.jobs import next_due
-from ...domain.rota import Rota
+from ...domain.rota import Decision, Rota, all_told, untold
 from .. import rotas
 from ..delivery import record
 from ..delivery.calendar import sync_calendar
@@ -66,12 +66,14 @@ def _run(deps: Deps, community_id: str) -> None:
     rota, published, calendar_failed = sync_calendar(deps, rota, now)
 
     book = Invitations(deps, rota, now)
-    items = compose(deps, book, decision, declined.confirmations, now) + wanted(deps, book, now)
+    changed = untold(rota, now)  # since people were last told: a burst of changes, once
+    news = Decision(changes=changed, sessions=tuple(rota.sessions[c.date] for c in changed))
+    items = compose(deps, book, news, declined.confirmations, now) + wanted(deps, book, now)
     delivery = deliver(deps, now, book.carry(items))
     delivery.carried.update(retried.carried)  # what the retried emails carried
     delivery.bounced += retried.bounced
 
-    after = outcome(rota, delivery)
+    after = outcome(all_told(rota, now), delivery)
     # Mail to someone stopped on a refusal: the organisers hear at the next tick.
     due = now if calendar_failed or newly_stopped(rota, after) else due_after(deps, after, now)
     rotas.store_changes(deps.store, loaded, after, now,
