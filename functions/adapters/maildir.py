@@ -100,7 +100,8 @@ class MaildirInbox:
         self.path = Path(path)
 
     def fetch(self, limit: int = 100) -> list[tuple[str, bytes]]:
-        mailbox.Maildir(self.path, create=True)  # the tmp/new/cur layout, if missing
+        for part in ("tmp", "new", "cur"):  # the layout, if missing (a server may make new/
+            (self.path / part).mkdir(parents=True, exist_ok=True)  # only)
         unread = [p for p in sorted((self.path / "new").iterdir()) if p.is_file()]
         unread += [p for p in sorted((self.path / "cur").iterdir())
                    if p.is_file() and "S" not in p.name.partition(":2,")[2]]
