@@ -29,6 +29,16 @@ def pytest_xdist_auto_num_workers(config) -> int | None:
     return None  # xdist's own count: one per CPU
 
 
+@pytest.fixture(scope="session")
+def story_sent():
+    """The story of tests/emails/story.py, lived once per test process for the modules that
+    read what it sent (words, parts, contrast): (deps, its messages, the over-cap story's
+    messages). Read it; change nothing."""
+    from tests.emails import story
+    deps, sent = story.lived()
+    return deps, tuple(sent), tuple(story.over_cap())
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(START)
