@@ -5,7 +5,7 @@ from email.message import EmailMessage
 
 from functions.domain.delivery import PermanentFailure, TemporaryFailure
 from functions.domain.invites import Event
-from functions.ports import PER_EVENT
+from functions.ports import NO_ANSWERS, PER_EVENT
 
 
 class MemoryMailer:
@@ -74,6 +74,14 @@ class MemoryCalendar:
 
     def responses(self, event: Event) -> dict[str, str]:
         return dict(self.answers.get(event.uid, {}))
+
+
+class SilentCalendar(MemoryCalendar):
+    """Tells no answers, like the embedded .ics calendar (Google's tells what changed in one
+    call): a community then runs only when a job is due, not on every tick to read the
+    answers of each event."""
+
+    answering = NO_ANSWERS
 
 
 class CountingStore:
