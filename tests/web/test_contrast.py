@@ -23,9 +23,9 @@ from functions.services.changes import communities
 from functions.services.jobs.health import CHARTED
 from tests.emails.support import EMAILS, text_of
 from tests.web.conftest import Served
-# the same headless Chromium, launched the same way, and the same marks (chromium; skipped
-# without /usr/bin/chromium)
-from tests.web.test_browser import browser, page, pytestmark  # noqa: F401
+# the same marks as the rendering tests (chromium; skipped without /usr/bin/chromium); the
+# browser and its pages come from tests/web/conftest.py
+from tests.web.test_browser import pytestmark  # noqa: F401
 
 # Every email template that is a message (not a partial, not the layout), as its kind.
 KINDS = sorted(p.stem.replace("_", "-") for p in (TEMPLATES / "email").glob("*.html")
