@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 
 import pytest
@@ -13,6 +14,29 @@ from tests.fakes import MemoryCalendar, MemoryMailer
 
 # Wednesday 25 November 2026, 10:00 in Sydney.
 START = datetime(2026, 11, 24, 23, 0, tzinfo=timezone.utc)
+
+
+def pytest_xdist_auto_num_workers(config) -> int | None:
+    """`-n auto` (pyproject.toml): a worker per CPU for the suite or a folder of it, but
+    none when the command names test files or single tests, where starting workers costs
+    more than it saves (and `-s` and breakpoints work as usual). `-n N` always wins;
+    PYTEST_XDIST_AUTO_NUM_WORKERS too."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # xdist's own hook reads it
+    named = [a for a in config.args if "::" in a or a.partition("::")[0].endswith(".py")]
+    if config.args and len(named) == len(config.args):
+        return 0
+    return None  # xdist's own count: one per CPU
+
+
+@pytest.fixture(scope="session")
+def story_sent():
+    """The story of tests/emails/story.py, lived once per test process for the modules that
+    read what it sent (words, parts, contrast): (deps, its messages, the over-cap story's
+    messages). Read it; change nothing."""
+    from tests.emails import story
+    deps, sent = story.lived()
+    return deps, tuple(sent), tuple(story.over_cap())
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from email.message import EmailMessage
 
 from functions.domain.delivery import PermanentFailure, TemporaryFailure
 from functions.domain.invites import Event
-from functions.ports import PER_EVENT
+from functions.ports import NO_ANSWERS, PER_EVENT
 
 
 class MemoryMailer:
@@ -16,6 +16,9 @@ class MemoryMailer:
         self.down = False
         self.batch_size = 50
         self.batches: list[int] = []  # how many messages each send_many call was given
+        # Each message's recipient, read once: parsing the To header on every look-up made
+        # `to()` the slowest step of the long simulations.
+        self._recipients: dict[int, tuple[EmailMessage, str]] = {}
 
     def send_many(self, messages: list[EmailMessage]) -> list[Exception | None]:
         self.batches.append(len(messages))
@@ -23,9 +26,10 @@ class MemoryMailer:
             raise ConnectionError("mail server unreachable")
         results: list[Exception | None] = []
         for message in messages:
-            if message["To"].addresses[0].addr_spec in self.refuse:
+            recipient = self.recipient(message)
+            if recipient in self.refuse:
                 results.append(PermanentFailure(f"550 rejected {message['To']}", bounce=True))
-            elif message["To"].addresses[0].addr_spec in self.busy:
+            elif recipient in self.busy:
                 results.append(TemporaryFailure(f"451 try again later {message['To']}"))
             else:
                 self.sent.append(message)
@@ -35,9 +39,22 @@ class MemoryMailer:
     def was_sent(self, message_id: str) -> bool | None:
         return any(m["Message-ID"] == message_id for m in self.sent)
 
+    def recipient(self, message: EmailMessage) -> str:
+        """The address a message was sent to."""
+        known = self._recipients.get(id(message))
+        if known is None or known[0] is not message:
+            known = (message, message["To"].addresses[0].addr_spec)
+            self._recipients[id(message)] = known
+        return known[1]
+
     def to(self, address: str, kind: str | None = None) -> list[EmailMessage]:
-        return [m for m in self.sent if m["To"].addresses[0].addr_spec == address
+        recipient = self.recipient
+        return [m for m in self.sent if recipient(m) == address
                 and (kind is None or m["X-Cop-Kind"] == kind)]
+
+    def recipients(self) -> set[str]:
+        """Everyone who was sent something."""
+        return {self.recipient(m) for m in self.sent}
 
     def kinds(self) -> list[str]:
         return [m["X-Cop-Kind"] for m in self.sent]
@@ -57,6 +74,14 @@ class MemoryCalendar:
 
     def responses(self, event: Event) -> dict[str, str]:
         return dict(self.answers.get(event.uid, {}))
+
+
+class SilentCalendar(MemoryCalendar):
+    """Tells no answers, like the embedded .ics calendar (Google's tells what changed in one
+    call): a community then runs only when a job is due, not on every tick to read the
+    answers of each event."""
+
+    answering = NO_ANSWERS
 
 
 class CountingStore:

@@ -61,6 +61,6 @@ def digest_content(community: Community, session: Session, members: list[Member]
 def upcoming_lines(community: Community, sessions, roster: dict[str, Member],
                    now: datetime) -> list[SessionLine]:
     """The next `lookahead` sessions, with the breaks between them, as emails list them."""
-    return [session_line(community, s, roster, now)
-            for s in sorted(sessions, key=lambda s: s.date)
-            if s.starts_at and s.starts_at > now][: community.lookahead]
+    coming = sorted((s for s in sessions if s.starts_at and s.starts_at > now),
+                    key=lambda s: s.date)
+    return [session_line(community, s, roster, now) for s in coming[: community.lookahead]]

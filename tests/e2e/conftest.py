@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from tests.builders import cop
@@ -18,10 +20,18 @@ def make_guild(tmp_path, *settings: str):
     return data
 
 
+@pytest.fixture(scope="session")
+def prepared_guild(tmp_path_factory):
+    """The guild's data folder, made once through the command line; tests work on copies."""
+    return make_guild(tmp_path_factory.mktemp("prepared"), "--reply-to",
+                      "guild-rota@example.com")
+
+
 @pytest.fixture
-def guild(tmp_path):
-    """The guild with a reply address: its members are welcomed as they join."""
-    return make_guild(tmp_path, "--reply-to", "guild-rota@example.com")
+def guild(prepared_guild, tmp_path):
+    """The guild with a reply address: its members are welcomed as they join. A folder of
+    its own: a copy of the prepared one (its database, outbox, invites and key)."""
+    return shutil.copytree(prepared_guild, tmp_path / "data")
 
 
 @pytest.fixture

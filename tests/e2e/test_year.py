@@ -63,7 +63,8 @@ class Year:
         """A few members do something today."""
         deps, rng = self.deps, self.rng
         for _ in range(rng.choice((0, 0, 1, 1, 2))):
-            people = [m for m in self.members() if deps.mailer.to(m.email)]
+            reached = deps.mailer.recipients()
+            people = [m for m in self.members() if m.email in reached]
             if not people:
                 return
             m = rng.choice(people)

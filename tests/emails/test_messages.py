@@ -1,6 +1,7 @@
 """Every kind of email, sent by the real services, read back from its wire form."""
 from __future__ import annotations
 
+import copy
 import re
 from datetime import datetime, time, timedelta
 
@@ -22,11 +23,17 @@ MESSAGE_ID = re.compile(r"<([a-z-]+)\.guild\.([0-9a-z~-]+)\.[0-9a-f]{16}@example
 UNSUBSCRIBE = re.compile(re.escape(PUBLIC_URL) + r"/unsubscribe\?t=([A-Za-z0-9_.-]+)")
 
 
-@pytest.fixture
-def lived():
+@pytest.fixture(scope="module")
+def first_week():
+    """The first week, lived once for this module."""
     deps = make_deps(attach_invites=True)
-    story = live_first_week(deps)
-    return deps, story
+    return deps, live_first_week(deps)
+
+
+@pytest.fixture
+def lived(first_week):
+    """The first week: (deps, story), a copy of its own for each test."""
+    return copy.deepcopy(first_week)
 
 
 def everyone(deps) -> list[str]:

@@ -12,7 +12,7 @@ from functions.domain.jobs import Timing
 from functions.services.jobs.tick import tick
 from functions.services.jobs import preview as preview_service
 from tests.emails.support import make_deps, on_the_wire, setup_guild, text_of
-from tests.services.test_due_index import SilentCalendar
+from tests.fakes import SilentCalendar
 
 DAY = "Friday 4 December 2026"  # its presenter's heads-up went out nine days before
 CASES = {

@@ -14,7 +14,6 @@ from email.message import EmailMessage
 import pytest
 
 from functions.mail.templating import TEMPLATES
-from tests.emails import story
 from tests.emails.support import recipient, text_of
 
 URL = re.compile(r"https?://\S+", re.IGNORECASE)
@@ -58,8 +57,9 @@ def differences(messages: list[EmailMessage]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def messages() -> list[EmailMessage]:
-    return story.lived()[1] + story.over_cap()
+def messages(story_sent) -> list[EmailMessage]:
+    _, sent, over_cap = story_sent
+    return [*sent, *over_cap]
 
 
 def test_the_words_of_a_part_are_what_its_reader_reads():

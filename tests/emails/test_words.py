@@ -19,7 +19,6 @@ from functions.domain.errors import InputError
 from functions.domain.wording import greeting
 from functions.services.changes import members, sessions
 from functions.services.jobs.tick import tick
-from tests.emails import story
 from tests.emails.support import EMAILS, make_deps, recipient, setup_guild, text_of
 
 ENDS_ON_URL_STOP = re.compile(r"https?://\S+\.(?=\s|$)", re.MULTILINE)
@@ -150,8 +149,8 @@ def test_every_change_is_told_in_words_that_fit_whoever_reads_them(steps):
 # The story that sends every kind ------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def told():
-    deps, sent = story.lived()
+def told(story_sent):
+    deps, sent, _ = story_sent
     return deps, sent
 
 

@@ -4,7 +4,8 @@
 @cdktf/provider-google (generated from hashicorp/google 6.x) and @cdktf/provider-archive
 carry each resource's schema as generated code: `synthesizeHclAttributes()` lists a
 resource's arguments and blocks, one `…ToHclTerraform(struct)` function per nested block.
-They are installed into tests/infra/node_modules by `make test` (package-lock.json pins them).
+They are installed into tests/infra/node_modules by `make providers` (npm ci; `make test` runs
+it too; package-lock.json pins them): without them these tests fail saying so.
 """
 from __future__ import annotations
 
@@ -70,8 +71,8 @@ def schemas() -> dict[str, Schema]:
     missing = [p for p in ("provider-google", "provider-archive")
                if not (PROVIDERS / p / "package.json").exists()]
     if missing:
-        pytest.fail(f"{', '.join(missing)} not installed in {PROVIDERS.parent}: run `make test` "
-                    "(it runs npm ci there)", pytrace=False)
+        pytest.fail(f"{', '.join(missing)} not installed in {PROVIDERS.parent}: run `make "
+                    "providers` (npm ci in tests/infra; `make test` does it too)", pytrace=False)
     return {"google": Schema(PROVIDERS / "provider-google"),
             "archive": Schema(PROVIDERS / "provider-archive")}
 

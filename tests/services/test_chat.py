@@ -52,7 +52,9 @@ class ChatServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/services/T0/B0/s3cr3t"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        # Shutting down waits for the serving loop's next poll: poll often, stop at once.
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01},
+                         daemon=True).start()
 
     def fail(self, *statuses: int, retry_after: str | None = None) -> None:
         headers = {"Retry-After": retry_after} if retry_after else {}

@@ -11,21 +11,14 @@ from functions.adapters.memory_store import MemoryStore
 from functions.domain.delivery import TemporaryFailure
 from functions.services.delivery.outbox import Outgoing, deliver
 from functions.mail.compose import MailSettings
-from functions.ports import NO_ANSWERS
 from functions.mail.tokens import Tokens
 from functions.services.changes import communities, members, sessions
 from functions.bootstrap import Container
 from functions.services.jobs.tick import TickReport, run_community, tick
 from tests.conftest import START
-from tests.fakes import CountingStore, MemoryCalendar, MemoryMailer
+from tests.fakes import CountingStore, MemoryMailer, SilentCalendar
 
 ROSTER = "email,name\n" + "".join(f"p{i}@example.com,Person {i}\n" for i in range(6))
-
-
-class SilentCalendar(MemoryCalendar):
-    """Tells no answers (as an .ics file): nothing to poll each tick."""
-
-    answering = NO_ANSWERS
 
 
 def note() -> EmailMessage:

@@ -11,8 +11,8 @@ from functions.services.changes import sessions
 from functions.services.jobs.tick import tick
 from tests.emails.support import (
     EMAILS, FIRST_DIGEST, of_kind, recipient, setup_guild, text_of)
+from tests.web.conftest import CHROMIUM
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 TOPIC = "What Postgres indexes really cost"
 
@@ -22,26 +22,6 @@ pytestmark = [
                        reason="headless Chromium is not installed at /usr/bin/chromium "
                               "(Debian package `chromium`; `make` installs it)"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 800, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def screenshot(page, name: str) -> Path:

@@ -12,6 +12,7 @@ sender over its daily cap, until every message template in `templates/email` has
 """
 from __future__ import annotations
 
+import copy
 import re
 from email.message import EmailMessage
 
@@ -20,12 +21,11 @@ import pytest
 from functions.mail.templating import TEMPLATES
 from functions.services.changes import communities
 from functions.services.jobs.health import CHARTED
-from tests.emails import story
 from tests.emails.support import EMAILS, text_of
 from tests.web.conftest import Served
-# the same headless Chromium, launched the same way, and the same marks (chromium; skipped
-# without /usr/bin/chromium)
-from tests.web.test_browser import browser, page, pytestmark  # noqa: F401
+# the same marks as the rendering tests (chromium; skipped without /usr/bin/chromium); the
+# browser and its pages come from tests/web/conftest.py
+from tests.web.test_browser import pytestmark  # noqa: F401
 
 # Every email template that is a message (not a partial, not the layout), as its kind.
 KINDS = sorted(p.stem.replace("_", "-") for p in (TEMPLATES / "email").glob("*.html")
@@ -161,15 +161,18 @@ def shortfalls(page, where: str) -> tuple[int, list[str]]:
 
 # Every email, sent by the real services ----------------------------------------------------
 
-@pytest.fixture(scope="module")
-def lived():
-    return story.lived()
+@pytest.fixture
+def lived(story_sent):
+    """The story's guild and what it sent, a copy of its own: the pages test changes it."""
+    deps, sent, _ = story_sent
+    return copy.deepcopy((deps, sent))
 
 
 @pytest.fixture(scope="module")
-def emails(lived) -> dict[str, list[EmailMessage]]:
+def emails(story_sent) -> dict[str, list[EmailMessage]]:
+    _, sent, over_cap = story_sent
     by_kind: dict[str, list[EmailMessage]] = {}
-    for message in lived[1] + story.over_cap():
+    for message in [*sent, *over_cap]:
         by_kind.setdefault(message["X-Cop-Kind"], []).append(message)
     return by_kind
 
