@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from .jobs import Timing
 from .models import Community
@@ -45,12 +47,18 @@ def subject_of(*clauses: str) -> str:
     return "; ".join(said)
 
 
+@lru_cache(maxsize=4096)  # pure; every message about a session says it again
 def day_words(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 def time_range(community: Community, start: datetime, end: datetime) -> str:
-    tz = zone(community)
+    return _time_range(community.timezone, start, end)
+
+
+@lru_cache(maxsize=4096)
+def _time_range(timezone: str, start: datetime, end: datetime) -> str:
+    tz = ZoneInfo(timezone)
     a, b = start.astimezone(tz), end.astimezone(tz)
     return f"{a:%H:%M}–{b:%H:%M} {a.tzname()}"
 

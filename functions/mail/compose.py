@@ -58,7 +58,26 @@ class VerbatimHeader(UnstructuredHeader):
         return policy.linesep.join(lines) + policy.linesep
 
 
-_HEADERS = HeaderRegistry()
+class _Headers(HeaderRegistry):
+    """The email package's registry makes a new class each time a header is set; this one
+    makes each header's class once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        if key not in self._classes:
+            self._classes[key] = super().__getitem__(name)
+        return self._classes[key]
+
+    def map_to_type(self, name: str, cls: type) -> None:
+        super().map_to_type(name, cls)
+        self._classes.pop(name.lower(), None)
+
+
+_HEADERS = _Headers()
 for _name in ("List-Unsubscribe", "In-Reply-To", "References"):
     _HEADERS.map_to_type(_name.lower(), VerbatimHeader)
 POLICY = email_policy.default.clone(header_factory=_HEADERS)
