@@ -152,6 +152,7 @@ class Rota:
                 planned[d] = s = s.with_changes(reassigned=old[d].reassigned + 1)
             if s.presenter != (old[d].presenter if d in old else None):
                 planned[d] = s.with_changes(cause="", cause_by=None)  # stamped by its cause
+        _topics_follow(old, planned)
         changes = tuple(
             Change(d, old[d].presenter if d in old else None, s.presenter)
             for d, s in sorted(planned.items())
@@ -383,6 +384,18 @@ class Rota:
         after, decision = self._decide(now, sessions, self.roster, date=turn.date)
         return after, replace(decision, summary=(
             f"the topic of your session on {day_words(turn.date)} is now “{topic}”"))
+
+
+def _topics_follow(old: Mapping[date, Session], planned: dict[date, Session]) -> None:
+    """A topic belongs to its presenter: when a session changes hands, its topic leaves
+    with whoever had it, to the session they move to (a swap, a move up the queue), and
+    the new presenter brings theirs, or none."""
+    changed = [d for d, s in planned.items()
+               if d in old and s.presenter != old[d].presenter]
+    taken = {old[d].presenter: old[d].topic for d in changed
+             if old[d].presenter and old[d].topic}
+    for d in changed:
+        planned[d] = planned[d].with_changes(topic=taken.pop(planned[d].presenter, None))
 
 
 def _caused(after: Rota, decision: Decision) -> tuple[Rota, Decision]:

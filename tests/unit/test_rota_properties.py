@@ -11,7 +11,8 @@ planner:
 - complete: every planned session has a presenter when someone could present;
 - right: a presenter is eligible on the day and did not give it away; holidays and
   blackouts have nobody;
-- settled: nothing that has started ever changes.
+- settled: nothing that has started ever changes;
+- a topic belongs to its presenter: a session changing hands never keeps someone else's.
 """
 from __future__ import annotations
 
@@ -88,7 +89,7 @@ def operate(rota: Rota, kind: str, who: int, other: int, now: datetime):
     if kind == "decline":
         return rota.decline_swap(email, now)
     if kind == "topic":
-        return rota.set_topic(email, "A topic", now)
+        return rota.set_topic(email, topic_of(email), now)
     if kind == "pause":
         return rota.pause(email, today + timedelta(weeks=other % 8 + 1), now)
     if kind == "resume":
@@ -110,6 +111,10 @@ def operate(rota: Rota, kind: str, who: int, other: int, now: datetime):
     raise AssertionError(kind)
 
 
+def topic_of(email: str) -> str:
+    return f"what {email} knows"
+
+
 def check(before: Rota, after: Rota, decision, now: datetime) -> None:
     old = before.sessions
     for s in decision.sessions:  # settled: nothing that has started changes
@@ -119,6 +124,8 @@ def check(before: Rota, after: Rota, decision, now: datetime) -> None:
     window = after.coming(now)
     holders = Counter(s.presenter for s in window if s.presenter)
     seen: set[str] = set()
+    for s in window:  # a topic belongs to its presenter and moves with them
+        assert s.topic in (None, topic_of(s.presenter or "")), f"{s.date}: {s}"
     for s in window:
         status, _ = day_status(after.community, s.date)
         assert status == PLANNED, f"{s.date} is a {status} but planned"
@@ -149,7 +156,7 @@ def honoured(kind: str, email: str | None, after: Rota, decision) -> None:
     if kind == "skip":
         assert session.presenter != email
     if kind == "topic":
-        assert session.topic == "A topic"
+        assert session.topic == topic_of(email)
 
 
 def live(lookahead: int, region: str | None, events):
@@ -286,3 +293,24 @@ def test_held_sessions_are_counted_once_and_planning_needs_no_older_history():
     later = START + timedelta(weeks=6, days=5)
     assert ([(s.date, s.presenter) for s in recent.plan(later)[0].coming(later)]
             == [(s.date, s.presenter) for s in rota.plan(later)[0].coming(later)])
+
+
+def test_a_topic_moves_with_its_presenter():
+    """Skip: the taker does not inherit the talk; a swap trades topics with the sessions;
+    whoever moves up the queue brings their own."""
+    rota = Rota.of(community(4, None), [], [])
+    now = START
+    rota, _ = rota.join([(f"p{i}@example.com", f"P{i}") for i in range(6)], now)
+    rota, _ = rota.plan(now)
+    first, second = rota.coming(now)[:2]
+    rota, _ = rota.set_topic(first.presenter, topic_of(first.presenter), now)
+    rota, _ = rota.set_topic(second.presenter, topic_of(second.presenter), now)
+    swapped, _ = rota.offer_swap(first.presenter, second.presenter, now)
+    swapped, _ = swapped.accept_swap(second.presenter, now)
+    a, b = swapped.sessions[first.date], swapped.sessions[second.date]
+    assert (a.presenter, a.topic) == (second.presenter, topic_of(second.presenter))
+    assert (b.presenter, b.topic) == (first.presenter, topic_of(first.presenter))
+    skipped, _ = rota.skip(first.presenter, now)
+    taken = skipped.sessions[first.date]
+    assert taken.presenter != first.presenter
+    assert taken.topic in (None, topic_of(taken.presenter))
