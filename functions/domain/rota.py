@@ -349,19 +349,28 @@ class Rota:
         offer = self._offer_to(email, now)
         asker = offer.presenter
         mine = next((s for s in self.coming(now) if s.presenter == email), None)
+        # Each takes the other's date by choice: a date they gave away before is theirs
+        # again (else the planner would hand it to a third person).
         sessions = {**self.sessions, offer.date: offer.with_changes(
-            presenter=email, swap_with=None, pinned=True)}
+            presenter=email, swap_with=None, pinned=True,
+            declined=tuple(d for d in offer.declined if d != email))}
         if mine is not None:
             if asker is None or not self.member(asker).eligible_on(mine.date):
                 raise InputError(f"{asker} is away on {day_words(mine.date)}; "
                                  "the swap cannot happen")
-            sessions[mine.date] = mine.with_changes(presenter=asker, swap_with=None,
-                                                    pinned=True)
+            sessions[mine.date] = mine.with_changes(
+                presenter=asker, swap_with=None, pinned=True,
+                declined=tuple(d for d in mine.declined if d != asker))
         after, decision = self._decide(now, sessions, self.roster, date=offer.date)
         after, decision = _caused(after, decision.because(SWAPPED, email))
-        summary = (f"you now present on {day_words(offer.date)}"
-                   + (f" and {self.roster[asker].name} on {day_words(mine.date)}"
-                      if mine and asker else ""))
+        # Said from the result, never from the intent.
+        held = {d: after.sessions[d].presenter for d in (offer.date, *([mine.date] if mine
+                                                                      else []))}
+        summary = "; ".join(
+            (f"you now present on {day_words(d)}" if who == email
+             else f"{self.roster[who].name} presents on {day_words(d)}" if who in self.roster
+             else f"nobody presents on {day_words(d)} yet")
+            for d, who in sorted(held.items()))
         return after, replace(decision, others=(asker,) if asker else (), summary=summary)
 
     def decline_swap(self, email: str, now: datetime) -> tuple["Rota", Decision]:

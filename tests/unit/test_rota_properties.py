@@ -314,3 +314,25 @@ def test_a_topic_moves_with_its_presenter():
     taken = skipped.sessions[first.date]
     assert taken.presenter != first.presenter
     assert taken.topic in (None, topic_of(taken.presenter))
+
+
+def test_swapping_back_a_date_one_skipped_gives_it_back_and_says_what_is_so():
+    """Someone skipped a date, got a later one, and asks whoever took theirs to swap back:
+    the swap happens as confirmed (not to a third person), and the confirmation says what
+    the rota now holds."""
+    rota = Rota.of(community(4, None), [], [])
+    now = START
+    rota, _ = rota.join([(f"p{i}@example.com", f"P{i}") for i in range(6)], now)
+    rota, _ = rota.plan(now)
+    first = rota.coming(now)[0]
+    asker = first.presenter
+    rota, _ = rota.skip(asker, now)
+    taker = rota.sessions[first.date].presenter
+    if not any(s.presenter == asker for s in rota.coming(now)):  # a later turn of theirs
+        rota, _ = rota.volunteer(asker, now, rota.coming(now)[-1].date)
+    rota, _ = rota.offer_swap(asker, taker, now)
+    after, decision = rota.accept_swap(taker, now)
+    later = next(s for s in after.coming(now) if s.presenter == taker)
+    assert after.sessions[first.date].presenter == asker
+    assert f"you now present on {later.date:%A} {later.date.day}" in decision.summary
+    assert f"P{asker[1]} presents on {first.date:%A} {first.date.day}" in decision.summary
