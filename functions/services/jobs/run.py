@@ -4,7 +4,8 @@
     → send again what waited for a retry
     → decide: plan the coming weeks, take presenters' declines from the calendar
     → publish the calendar events that changed (their new SEQUENCE numbers)
-    → compose: the announcement of what was decided, then what each job wants to send
+    → compose: what changed since people were last told (a burst of changes, once, with
+      its cause), the confirmations of declines, then what each job wants to send
     → deliver all of it in one step (the outbox ledger: each message once)
     → save once: one transactional write of the new rota, what the emails carried,
       the bounces, the answers read, the alerts told and the next due time.
@@ -25,7 +26,7 @@ from ..delivery import record
 from ..delivery.calendar import sync_calendar
 from ..delivery.invitations import Invitations, outcome
 from ..delivery.notifier import cancellations, compose
-from ..delivery.organisers import told
+from ..delivery.organisers import told as alerts_told
 from ..delivery.outbox import Outgoing, deliver, retry_pending
 from ..delivery.record import TickReport, recording
 from ..deps import Deps
@@ -69,15 +70,15 @@ def _run(deps: Deps, community_id: str) -> None:
     changed = untold(rota, now)  # since people were last told: a burst of changes, once
     news = Decision(changes=changed, sessions=tuple(rota.sessions[c.date] for c in changed))
     items = compose(deps, book, news, declined.confirmations, now) + wanted(deps, book, now)
-    delivery = deliver(deps, now, book.carry(items))
-    delivery.carried.update(retried.carried)  # what the retried emails carried
-    delivery.bounced += retried.bounced
+    # With what the retries did (each delivery counted itself): the invites they carried,
+    # their bounces, the welcomes they were.
+    delivery = deliver(deps, now, book.carry(items)).add(retried)
 
     after = outcome(all_told(rota, now), delivery)
     # Mail to someone stopped on a refusal: the organisers hear at the next tick.
     due = now if calendar_failed or newly_stopped(rota, after) else due_after(deps, after, now)
     rotas.store_changes(deps.store, loaded, after, now,
-                        [*declined.records, *told(deps.store, items, delivery, now)],
+                        [*declined.records, *alerts_told(deps.store, items, delivery, now)],
                         settle_due=(due, mark))
     record.published(published, sum(1 for c in decision.changes if c.before))
 
@@ -86,8 +87,9 @@ def wanted(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
     """What each scheduled job wants sent now, in this order (a message already sent, by
     its ledger key, is not sent again)."""
     return [*owed_welcomes(deps, book, now), *heads_ups(deps, book, now),
-            *cancellations(deps, book, now), *reminders(deps, book, now), *topic_reminders(deps, book, now),
-            *organiser_alerts(deps, book, now), *digests(deps, book, now),
+            *cancellations(deps, book, now), *reminders(deps, book, now),
+            *topic_reminders(deps, book, now), *organiser_alerts(deps, book, now),
+            *digests(deps, book, now),
             *chat_posts(deps, book, now), *pause_questions(deps, book, now),
             *health_reports(deps, book, now)]
 
