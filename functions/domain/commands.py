@@ -65,7 +65,23 @@ _POLITE = re.compile(r"^(?:please|pls|ok|okay)\s+|"
                      r"\s+(?:please|pls|thanks|thank you|thx|ty|bitte|por favor|svp)$")
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|hiya|dear|greetings|morning|good (?:morning|afternoon|evening|day)|"
-    r"hallo|hola|bonjour|salut|olá|ola|oi|ciao|guten (?:morgen|tag)|buenos días)\b.{0,40}$")
+    r"hallo|hola|bonjour|salut|olá|ola|oi|ciao|guten (?:morgen|tag)|buenos días|"
+    r"merhaba|selam|γεια σας|γεια|привіт|вітаю|добрий день|привет|здравствуйте)\b.{0,40}$"
+    r"|^(?:مرحبا|السلام عليكم|أهلا|هلا|שלום|היי|नमस्ते|你好|您好|안녕하세요)(?:\W|\s).{0,40}$"
+    r"|^(?:مرحبا|السلام عليكم|أهلا|هلا|שלום|היי|नमस्ते|你好|您好|안녕하세요)$")
+# Lines mail systems and phones put above what the person wrote: external-sender banners
+# (Exchange, Google Workspace, Mimecast, Proofpoint) and phone signatures. Passed over.
+_PREAMBLE = re.compile(
+    r"^(?:\[?(?:external|extern|externe|externo|externa)(?: (?:email|sender|message|mail))?"
+    r"\]?(?:\W.*)?"
+    r"|caution\s*[:\-].*|warning\s*:\s*(?:external|this (?:email|message)).*"
+    r"|this (?:email|message) (?:originated|came|was sent) from outside\b.*"
+    r"|you don't often get email from\b.*|achtung\s*:.*extern.*|attention\s*:.*extern.*"
+    r"|(?:sent from|gesendet von|envoyé de|enviado desde|enviado do|inviato da|"
+    r"verzonden (?:vanaf|met)|skickat från|sendt fra|wysłane z) (?:my|meinem|mon|mi|meu|mio|"
+    r"mijn|min|moim)?\s*(?:iphone|ipad|android|samsung|galaxy|mobile|phone|smartphone|"
+    r"outlook|handy|móvil|telemóvel|telefono|cellulare|telefoon)\b.*"
+    r"|get outlook for (?:ios|android)\b.*)$")
 _SIGN_OFF = re.compile(
     r"^(?:thanks?|thank you|thx|ty|ta|cheers|regards|best|br|kind regards|best regards|"
     r"warm regards|all the best|yours|sincerely|love|mvh|mfg|lg|vg|gruß|grüße|viele grüße|"
@@ -96,7 +112,7 @@ def parse_command(text: str, today: date) -> Command | Unclear:
     greetings = 0
     for raw in str(text or "").splitlines():
         line = _clean(raw[:MAX_LINE])
-        if not line or line.startswith(">"):
+        if not line or line.startswith(">") or _PREAMBLE.match(line.casefold().strip(" *_")):
             continue
         result = _line_command(line, today)
         if result is not None:
@@ -115,7 +131,7 @@ def is_greeting(line: str, first: bool = True) -> bool:
     if _GREETING.match(key):
         return True
     words = line.split()
-    if len(line) <= 40 and len(words) <= 5 and line.endswith((",", "，", "、")):
+    if len(line) <= 40 and len(words) <= 5 and line.endswith((",", "，", "、", "،")):
         return not _SIGN_OFF.match(key)
     name = line.rstrip("!.:")
     if not first or _SIGN_OFF.match(key):

@@ -173,3 +173,35 @@ def test_command_like_text_gives_well_formed_results(pieces):
 def test_a_quoted_reply_is_never_obeyed(text):
     quoted = "\n".join("> " + line for line in text.splitlines())
     assert isinstance(parse(quoted), Unclear)
+
+
+@pytest.mark.parametrize("above", [
+    # External-sender banners as Exchange Online, Google Workspace, Mimecast and Proofpoint
+    # put them above the text (their documented default wordings).
+    "CAUTION: This email originated from outside of the organization. Do not click links or "
+    "open attachments unless you recognize the sender and know the content is safe.",
+    "[EXTERNAL]",
+    "[External] This message came from outside your organization.",
+    "EXTERNAL EMAIL: This email originated from outside the organisation.",
+    "This message was sent from outside the company by someone not in your contacts.",
+    "You don't often get email from ana@example.com. Learn why this is important",
+    "ACHTUNG: Diese E-Mail stammt von einem externen Absender.",
+    # Phone signatures some clients put first
+    "Sent from my iPhone", "Gesendet von meinem iPhone", "Envoyé de mon iPhone",
+    "Enviado desde mi móvil", "Get Outlook for iOS",
+])
+def test_banners_and_phone_signatures_above_a_command_are_passed_over(above):
+    assert parse(f"{above}\n\nskip\n") == Command("skip")
+    assert parse(f"{above}\nHi Ana,\nout\n") == Command("out")
+
+
+@pytest.mark.parametrize("greeting", [
+    "هلا منال،", "مرحبا", "السلام عليكم،", "שלום דנה,", "नमस्ते,", "你好，", "안녕하세요,",
+    "Merhaba Ayşe,", "Γεια σας,", "Привіт,",
+])
+def test_greetings_in_more_languages_are_passed_over(greeting):
+    assert parse(f"{greeting}\nskip\n") == Command("skip")
+
+
+def test_a_banner_does_not_make_prose_a_command():
+    assert isinstance(parse("CAUTION: external\nI think we should skip the pizza\n"), Unclear)
