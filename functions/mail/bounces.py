@@ -34,6 +34,7 @@ _DAEMONS = re.compile(r"(?i)^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemo
 class Bounce:
     failed: tuple[str, ...] = ()             # recipients that failed for good
     delayed: tuple[str, ...] = ()            # recipients only delayed (not counted)
+    delivered: tuple[str, ...] = ()          # delivered, relayed or expanded: nothing failed
     status: str | None = None                # e.g. 5.1.1, from an RFC 3464 report
     original_ids: tuple[str, ...] = ()       # Message-IDs of the message that bounced
 
@@ -60,23 +61,25 @@ def read_bounce(parts: list[Message], raw: bytes, scan: bool,
     """The failed recipients a message reports, or None when it reports none. `parts` are
     its leaf parts (bounded); `scan` lets the mail-system detectors
     read it (they guess from prose, so only for mail that comes from a mail system)."""
-    failed, delayed, status = _rfc3464(parts)
-    if not failed and not delayed and scan:
+    failed, delayed, delivered, status = _rfc3464(parts)
+    if not failed and not delayed and not delivered and scan:
         failed, delayed = _detectors(raw)
-    if not failed and not delayed:
+    if not failed and not delayed and not delivered:
         return None
     ids = list(dict.fromkeys(list(original_ids) + _original_ids(parts)))[:10]
     return Bounce(tuple(dict.fromkeys(failed))[:20], tuple(dict.fromkeys(delayed))[:20],
-                  status, tuple(ids))
+                  tuple(dict.fromkeys(delivered))[:20], status, tuple(ids))
 
 
 # --- RFC 3464 ---------------------------------------------------------------------------------
 
-def _rfc3464(parts: list[Message]) -> tuple[list[str], list[str], str | None]:
+def _rfc3464(parts: list[Message]) -> tuple[list[str], list[str], list[str], str | None]:
     """Per-recipient blocks of every message/delivery-status part, wherever it is nested
-    and whatever the report-type says (or whether there is one)."""
+    and whatever the report-type says (or whether there is one): failed, delayed, and
+    delivered (Action delivered, relayed or expanded, or a 2.x.x status: a success DSN)."""
     failed: list[str] = []
     delayed: list[str] = []
+    delivered: list[str] = []
     status = None
     for part in parts:
         if _content_type(part) != "message/delivery-status":
@@ -92,7 +95,9 @@ def _rfc3464(parts: list[Message]) -> tuple[list[str], list[str], str | None]:
                 status = status or code or None
             elif action == "delayed" or (not action and code.startswith("4")):
                 delayed.append(address)
-    return failed, delayed, status
+            elif action in ("delivered", "relayed", "expanded") or code.startswith("2"):
+                delivered.append(address)
+    return failed, delayed, delivered, status
 
 
 def _recipient(block: Message) -> str | None:

@@ -145,6 +145,22 @@ def test_a_delay_warning_does_not_count(guild):
     assert bounces_of(guild, victim) == 0
 
 
+@pytest.mark.parametrize("action, status", [("relayed", "2.0.0"), ("delivered", "2.1.5"),
+                                            ("expanded", "2.0.0")])
+def test_a_success_report_to_the_return_path_does_not_count(guild, action, status):
+    """An RFC 3464 report that says the message was delivered, relayed or expanded is no
+    failure, even at the signed return path (made from the real delay report dsn_17)."""
+    victim, sent = victim_and_message(guild)
+    raw = (BOUNCES / "dsn_17.txt").read_bytes().replace(b"userx@example.fi", victim.encode())
+    raw = raw.replace(b"Action: delayed", f"Action: {action}".encode())
+    raw = raw.replace(b"Status: 4.3.0", f"Status: {status}".encode())
+    raw = raw.replace(b"\nTo: ", b"\nX-Was-To: ", 1)
+    raw = f"To: {sent['Return-Path'].strip('<>')}\n".encode() + raw
+    result = handle_reply(guild, raw)
+    assert result.outcome == "bounce" and "delivered, not counted" in result.detail
+    assert bounces_of(guild, victim) == 0
+
+
 def test_mail_stops_after_the_limit_and_the_organisers_hear_once(guild):
     victim, sent = victim_and_message(guild)
     for n in range(BOUNCE_LIMIT + 2):

@@ -227,8 +227,10 @@ def _bounce(deps: Deps, inbound: Inbound, communities: list[Community],
     in that community; after BOUNCE_LIMIT in a row, mail to them stops and the organisers
     are told. Anything else (forged, or about mail we never sent) is logged and ignored."""
     bounce = inbound.bounce
-    if bounce is not None and not bounce.failed:
-        return Handled("bounce", "delayed, not counted: " + ", ".join(bounce.delayed)[:200])
+    if bounce is not None and not bounce.failed:  # a delay, or a success report
+        what = "delayed" if bounce.delayed else "delivered"
+        return Handled("bounce", f"{what}, not counted: "
+                       + ", ".join(bounce.delayed or bounce.delivered)[:200])
     found = _bounced_member(deps, inbound, {c.id: c for c in communities})
     if found is None:
         log.warning("bounce not authentic (no signed return path, no message we sent): %s",
