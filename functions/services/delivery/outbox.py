@@ -287,8 +287,10 @@ def deliver(deps, now: datetime, items: list[Outgoing]) -> Delivery:
     """Send what is due (in paced batches); one run's Outbox over the deps' collaborators.
     Chat posts (keys ending in `/chat`) go to the community's webhook instead."""
     report = Delivery()
-    once = list({item.key: item for item in reversed(items)}.values())[::-1]  # first wins
-    for outbox, share in _outboxes(deps, now, once):
+    once: dict[str, Outgoing] = {}  # a key asked for twice (a job catching up on an
+    for item in items:              # announcement's message): the first, in its place
+        once.setdefault(item.key, item)
+    for outbox, share in _outboxes(deps, now, list(once.values())):
         report.add(outbox.send(share))
     return record.sent(report)
 
