@@ -240,3 +240,15 @@ def test_whose_mail_stopped_is_taken_off_the_rota_until_they_write(guild):
     handle_reply(guild, reply(guild, victim, "volunteer"))  # they write again
     coming = guild.store.list_sessions("guild", start=guild.clock.now().date())
     assert victim in {s.presenter for s in coming if s.status == "planned"}
+
+
+def test_a_refused_answer_to_a_reply_counts_as_a_bounce(guild):
+    """The answer to a reply (help, a confirmation) goes out on its own, outside a run: a
+    server that refuses its recipient counts against them as any refusal does."""
+    from tests.builders import reply
+
+    member = "p1@example.com"
+    raw = reply(guild, member, "frobnicate")  # answered with the help
+    guild.mailer.refuse.add(member)
+    assert handle_reply(guild, raw).outcome == "help"
+    assert bounces_of(guild, member) == 1

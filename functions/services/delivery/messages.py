@@ -1,6 +1,7 @@
 """Rendering one email for one member from the templates."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any, Sequence
@@ -12,6 +13,7 @@ from ...domain.invites import Event
 from ...domain.models import Community, Member
 from ...domain.wording import greeting
 from ...domain.errors import InputError
+from ...ports import RotaWrite
 from ...mail.compose import MailSettings, compose, refusal, unsubscribe_url
 from ...mail.templating import render
 from .outbox import Delivery, Outgoing, deliver
@@ -55,10 +57,17 @@ def outgoing(settings: MailSettings, community: Community, member: Member, *, ki
 
 def notify(deps, community: Community, member: Member, *, kind: str, key: str, subject: str,
            **context: Any) -> Delivery:
-    """Send one message now, once (by its ledger key); none to an address that bounces."""
+    """Send one message now, once (by its ledger key); none to an address that bounces.
+    Outside a run, a refusal of the recipient is counted here (a run folds its own into
+    its one write)."""
     if not member.reachable:
         return Delivery()
     now = deps.clock.now()
     item = outgoing(deps.mail, community, member, kind=kind, key=key, subject=subject,
                     now=now, **context)
-    return deliver(deps, now, [item])
+    delivery = deliver(deps, now, [item])
+    current = deps.store.get_member(community.id, member.email) if delivery.bounced else None
+    if current is not None:
+        deps.store.save(RotaWrite(community.id, members=(
+            replace(current, bounces=current.bounces + 1),)))
+    return delivery
