@@ -47,24 +47,14 @@ def changes(before: Rota, after: Rota, now: datetime | None = None,
         sessions=sessions, records=(*notes, *records))
 
 
-def save(store: Store, before: Rota, decision: Decision, now: datetime | None = None) -> None:
-    """A decision's records in one write (a member added meanwhile raises Conflict and
-    nothing is written). A change makes the community due at the next tick (calendar,
-    reminders, plans)."""
-    after = Rota(decision.community or before.community,
-                 {**before.roster, **{m.email: m for m in decision.members}},
-                 {**before.sessions, **{s.date: s for s in decision.sessions}})
-    write = changes(before, after, now)
-    if write:
-        store.save(replace(write, mark_due=AT_ONCE))
-
-
 def apply(store: Store, community_id: str, now: datetime,
           operation: Callable[[Rota], tuple[Rota, Decision]]) -> tuple[Rota, Decision]:
-    """Load once, decide once, save once."""
+    """Load once, decide once, save once: what the decision changed, in one write (a member
+    added meanwhile raises Conflict and nothing is written). A change makes the community
+    due at the next tick (calendar, reminders, plans, telling the others)."""
     before = load(store, community_id, now)
     after, decision = operation(before)
-    save(store, before, decision, now)
+    store_changes(store, before, after, now, mark_due=AT_ONCE)
     return after, decision
 
 

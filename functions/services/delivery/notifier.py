@@ -66,7 +66,7 @@ def announce(deps: Deps, rota: Rota, decision: Decision,
         compose(deps, book, decision, list(confirmations), now, others=at_once)))
     after = outcome(synced, delivery)
     rotas.store_changes(deps.store, rota, after)
-    record.published(published, sum(1 for c in decision.changes if c.before))
+    record.published(published, decision)
     return after, delivery, published
 
 

@@ -16,6 +16,7 @@ from ...domain.chat import CHAT, channel_of
 from ...domain.delivery import LedgerKey
 
 if TYPE_CHECKING:
+    from ...domain.rota import Decision
     from .outbox import Delivery
 
 
@@ -84,9 +85,9 @@ def sent(delivery: Delivery) -> Delivery:
     return delivery
 
 
-def published(events: int, reassigned: int = 0) -> None:
-    """Count calendar events published and sessions (re)assigned."""
+def published(events: int, decision: Decision) -> None:
+    """Count calendar events published and the sessions `decision` (re)assigned."""
     report = _current.get()
     if report is not None:
         report.events += events
-        report.reassigned += reassigned
+        report.reassigned += sum(1 for change in decision.changes if change.before)

@@ -80,7 +80,7 @@ def _run(deps: Deps, community_id: str) -> None:
     rotas.store_changes(deps.store, loaded, after, now,
                         [*declined.records, *alerts_told(deps.store, items, delivery, now)],
                         settle_due=(due, mark))
-    record.published(published, sum(1 for c in decision.changes if c.before))
+    record.published(published, decision)
 
 
 def wanted(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
