@@ -27,19 +27,31 @@ def render_message(settings: MailSettings, community: Community, member: Member,
                    kind: str, key: str, subject: str, now: datetime,
                    auto: str = "auto-generated", in_reply_to: str | None = None,
                    invites: Sequence[tuple[Event, str]] = (), **context: Any) -> EmailMessage:
-    values = dict(community=community, member=member, video_url=community.video_url,
-                  subject=subject, greeting=greeting(member.name, member.email),
-                  unsubscribe_url=unsubscribe_url(settings, community, member.email),
-                  **context)
-    template = kind.replace("-", "_")
-    text = render(f"email/{template}.txt", **values)
-    try:
-        html = render(f"email/{template}.html", **values)
-    except jinja2.TemplateNotFound:
-        html = None
+    text, html = render_parts(kind, dict(
+        community=community, member=member, video_url=community.video_url, subject=subject,
+        greeting=greeting(member.name, member.email),
+        unsubscribe_url=unsubscribe_url(settings, community, member.email), **context))
     return compose(settings, community, member, kind=kind, key=key, subject=subject,
                    text=text, html=html, now=now, auto=auto, in_reply_to=in_reply_to,
                    invites=invites)
+
+
+def render_parts(kind: str, values: dict[str, Any]) -> tuple[str, str | None]:
+    """The text and HTML parts of a message of `kind` (templates/email/KIND.txt, .html)."""
+    template = kind.replace("-", "_")
+    text = render(f"email/{template}.txt", **values)
+    try:
+        return text, render(f"email/{template}.html", **values)
+    except jinja2.TemplateNotFound:
+        return text, None
+
+
+def refuse_if_unsafe(settings: MailSettings, community: Community) -> None:
+    """Before anything is claimed: mail to real people that cannot work yet is refused
+    (MailRefused); nothing is lost, it goes out once the settings are fixed."""
+    refused = refusal(settings, community)
+    if refused:
+        raise MailRefused(refused)
 
 
 def outgoing(settings: MailSettings, community: Community, member: Member, *, kind: str,
@@ -47,9 +59,7 @@ def outgoing(settings: MailSettings, community: Community, member: Member, *, ki
              **context: Any) -> Outgoing:
     """The message and its ledger key `community/kind/key/recipient`; not sent after
     `deadline` (default: a day after it was first tried)."""
-    refused = refusal(settings, community)
-    if refused:  # before anything is claimed: nothing is lost, it goes out once fixed
-        raise MailRefused(refused)
+    refuse_if_unsafe(settings, community)
     return Outgoing(LedgerKey(community.id, kind, key, member.email), lambda: render_message(
         settings, community, member, kind=kind, key=key, subject=subject, now=now, **context),
         deadline)

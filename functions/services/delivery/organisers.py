@@ -44,12 +44,11 @@ from typing import Any, Iterable, Mapping
 from ...domain.delivery import FAILED, PENDING, SENT, Entry, LedgerKey, expiry
 from ...domain.models import BOUNCE_LIMIT, Community, Member
 from ...domain.timing import local_date
-from ...mail.compose import MailSettings, compose, refusal
-from ...mail.templating import render
-from ...ports import RotaWrite, Store
 from ...domain.wording import greeting
+from ...mail.compose import MailSettings, compose
+from ...ports import RotaWrite, Store
 from .. import ledger
-from .messages import MailRefused
+from .messages import refuse_if_unsafe, render_parts
 from .outbox import Delivery, Outgoing, deliver
 
 TOLD = "told"  # the kind of the entries that say an alert was told to an organiser
@@ -62,7 +61,7 @@ def organiser_outgoing(settings: MailSettings, community: Community,
                        **context: Any) -> Outgoing:
     """One organiser message under the key `community/kind/key/organiser`, built only when it
     is sent, from `templates/email/KIND.txt` and `.html`."""
-    _check(settings, community)
+    refuse_if_unsafe(settings, community)
     return Outgoing(LedgerKey(community.id, kind, key, email), lambda: render_organiser(
         settings, community, roster, email, kind=kind, key=key, subject=subject, now=now,
         **context), deadline)
@@ -72,20 +71,13 @@ def render_organiser(settings: MailSettings, community: Community,
                      roster: Mapping[str, Member], email: str, *, kind: str, key: str,
                      subject: str, now: datetime, **context: Any) -> EmailMessage:
     member = roster.get(email)
-    values = dict(community=community, subject=subject, greeting=greeting(member.name if member else None, email),
-                  others=[o for o in community.organisers if o != email], **context)
-    template = kind.replace("-", "_")
-    text = render(f"email/{template}.txt", **values)
-    html = render(f"email/{template}.html", **values)
+    text, html = render_parts(kind, dict(
+        community=community, subject=subject,
+        greeting=greeting(member.name if member else None, email),
+        others=[o for o in community.organisers if o != email], **context))
     return compose(settings, community, member or Member(email, "", date.min, -1),
                    kind=kind, key=key, subject=subject, text=text, html=html, now=now,
                    organiser=True)
-
-
-def _check(settings: MailSettings, community: Community) -> None:
-    refused = refusal(settings, community)
-    if refused:  # before anything is claimed: it goes out once fixed
-        raise MailRefused(refused)
 
 
 @dataclass(frozen=True)
@@ -150,7 +142,7 @@ def alert_mails(settings: MailSettings, community: Community, roster: Mapping[st
                 pending: Mapping[str, list[Alert]], now: datetime) -> list[AlertMail]:
     """One message per organiser with everything in `pending` for them."""
     if pending:
-        _check(settings, community)
+        refuse_if_unsafe(settings, community)
     items = []
     for email, alerts in pending.items():
         alerts = tuple(sorted(alerts, key=lambda a: a.topic))
