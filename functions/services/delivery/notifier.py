@@ -1,12 +1,13 @@
-"""Telling everyone a rota decision concerns, at once, each in words written for them.
+"""Telling everyone a rota decision concerns, each in words written for them, and why.
 
 After any change (a reply, an organiser's command, a declined invite, the tick's planning):
 - the calendar is brought up to date first (new SEQUENCE numbers);
-- whoever now presents a session gets its heads-up, with the invite (or, when they asked
-  for it themselves, the heads-up is their confirmation);
-- whoever lost a session hears why, with the updated invite or its CANCEL;
-- everyone who holds the invite of a session that was called off gets its CANCEL;
-- the person who acted gets their confirmation, carrying every invite change they hold.
+- the person who asked gets their confirmation at once, carrying every invite change they
+  hold (when the change gives them a session, its heads-up is the confirmation);
+- everyone else hears from the next run, once for a whole burst of changes (`untold`):
+  whoever now presents a session gets its heads-up, whoever lost one hears why (with the
+  updated invite or its CANCEL), everyone who holds the invite of a session called off
+  gets its CANCEL, and a new presenter before the next digest is told to the invitees.
 Everyone else who holds a changed event gets the update with the next digest.
 """
 from __future__ import annotations
