@@ -72,7 +72,7 @@ def handle(console: Console, request: Request) -> Response:
                        "is too old. Open the page again and send it from there.")
     context = {"visitor": visitor, "csrf": console.gate.csrf_token(visitor)}
     if not path:
-        return pages.index(console.deps, visitor, **context)
+        return pages.index(console.deps, **context)
     community_id, _, rest = path.partition("/")
     community = _organised(console.deps, visitor, community_id)
     if community is None:

@@ -15,7 +15,8 @@ from .gate import Visitor
 from .respond import page
 
 
-def index(deps: Deps, visitor: Visitor, **context) -> Response:
+def index(deps: Deps, **context) -> Response:
+    visitor: Visitor = context["visitor"]
     mine = [c for c in deps.store.list_communities() if visitor.organises(c.organisers)]
     return page("index.html", title="Your communities", communities=mine, **context)
 
