@@ -44,6 +44,7 @@ locals {
     COP_MAIL_RATE        = tostring(var.mail_rate)
     COP_MAIL_DAILY_CAP   = tostring(var.mail_daily_cap)
     COP_SEND_MINUTES     = tostring(var.send_minutes)
+    COP_IAP_AUDIENCE     = local.console_audience # read by the console alone (console.tf)
   }
 }
 
