@@ -21,75 +21,18 @@ variable "console_members" {
 }
 
 locals {
-  console_apis = ["compute.googleapis.com", "iap.googleapis.com"]
-  console_name = "${var.name_prefix}-console"
   # IAP's audience for a backend service (what the assertion's `aud` holds).
-  console_audience = "/projects/${local.project_number}/global/backendServices/${google_compute_backend_service.console.generated_id}"
+  console_audience  = "/projects/${local.project_number}/global/backendServices/${google_compute_backend_service.console.generated_id}"
   iap_service_agent = "service-${local.project_number}@gcp-sa-iap.iam.gserviceaccount.com"
 }
 
-resource "google_project_service" "console_apis" {
-  for_each = toset(local.console_apis)
-
-  project            = var.project_id
-  service            = each.value
-  disable_on_destroy = false
-}
-
-resource "google_cloudfunctions2_function" "console" {
-  #checkov:skip=CKV_GCP_124:Ingress is internal and load balancer only; IAP in front lets only the organisers in.
-  name        = local.console_name
-  location    = var.region
-  description = "The organiser's console, behind Identity-Aware Proxy."
-
-  build_config {
-    runtime               = "python311"
-    entry_point           = "console"
-    environment_variables = local.build_env
-    service_account       = google_service_account.build.id
-    docker_repository     = google_artifact_registry_repository.functions.id
-
-    source {
-      storage_source {
-        bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
-      }
-    }
-  }
-
-  service_config {
-    # Its actions send mail and write the store as a command would: the runtime's identity.
-    service_account_email          = google_service_account.runtime.email
-    ingress_settings               = "ALLOW_INTERNAL_AND_GCLB" # only through the load balancer
-    all_traffic_on_latest_revision = true
-    available_memory               = "512Mi"
-    timeout_seconds                = 60
-    min_instance_count             = 0
-    max_instance_count             = 2
-    environment_variables          = local.cop_env # with COP_IAP_AUDIENCE
-
-    secret_environment_variables {
-      key        = "COP_SECRET"
-      project_id = local.project_number
-      secret     = google_secret_manager_secret.cop.secret_id
-      version    = "latest"
-    }
-  }
-
-  depends_on = [
-    google_secret_manager_secret_iam_member.runtime_reads_cop_secret,
-    google_project_iam_member.runtime_datastore_user,
-    google_project_iam_member.build_log_writer,
-    google_project_iam_member.build_function_buckets,
-    google_artifact_registry_repository_iam_member.build_pushes_images,
-  ]
-}
+# The function itself is in functions.tf (http_functions["console"]).
 
 # IAP calls the function as its own service agent, after it let someone in.
 resource "google_cloud_run_v2_service_iam_member" "console_iap_invoker" {
   project  = var.project_id
-  location = google_cloudfunctions2_function.console.location
-  name     = google_cloudfunctions2_function.console.name
+  location = google_cloudfunctions2_function.http["console"].location
+  name     = google_cloudfunctions2_function.http["console"].name
   role     = "roles/run.invoker"
   member   = "serviceAccount:${local.iap_service_agent}"
 }
@@ -97,20 +40,20 @@ resource "google_cloud_run_v2_service_iam_member" "console_iap_invoker" {
 # --- The load balancer IAP sits on ---------------------------------------------------------
 
 resource "google_compute_region_network_endpoint_group" "console" {
-  name                  = local.console_name
+  name                  = local.function_names.console
   region                = var.region
   network_endpoint_type = "SERVERLESS"
 
   cloud_function {
-    function = local.console_name # by name: the function's settings depend on this backend
+    function = local.function_names.console # by name: the function's settings depend on this backend
   }
 
-  depends_on = [google_project_service.console_apis]
+  depends_on = [google_project_service.apis]
 }
 
 resource "google_compute_backend_service" "console" {
   #checkov:skip=CKV_GCP_113:The access log of who opened the console is IAP's own audit log.
-  name                  = local.console_name
+  name                  = local.function_names.console
   protocol              = "HTTPS"
   load_balancing_scheme = "EXTERNAL_MANAGED"
 
@@ -136,41 +79,41 @@ resource "google_iap_web_backend_service_iam_binding" "console_organisers" {
 }
 
 resource "google_compute_url_map" "console" {
-  name            = local.console_name
+  name            = local.function_names.console
   default_service = google_compute_backend_service.console.id
 }
 
 resource "google_compute_managed_ssl_certificate" "console" {
-  name = local.console_name
+  name = local.function_names.console
 
   managed {
     domains = [var.console_domain]
   }
 
-  depends_on = [google_project_service.console_apis]
+  depends_on = [google_project_service.apis]
 }
 
 resource "google_compute_target_https_proxy" "console" {
-  name             = local.console_name
+  name             = local.function_names.console
   url_map          = google_compute_url_map.console.id
   ssl_certificates = [google_compute_managed_ssl_certificate.console.id]
   ssl_policy       = google_compute_ssl_policy.console.id
 }
 
 resource "google_compute_ssl_policy" "console" {
-  name            = local.console_name
+  name            = local.function_names.console
   profile         = "MODERN"
   min_tls_version = "TLS_1_2"
 }
 
 resource "google_compute_global_address" "console" {
-  name = local.console_name
+  name = local.function_names.console
 
-  depends_on = [google_project_service.console_apis]
+  depends_on = [google_project_service.apis]
 }
 
 resource "google_compute_global_forwarding_rule" "console" {
-  name                  = local.console_name
+  name                  = local.function_names.console
   target                = google_compute_target_https_proxy.console.id
   ip_address            = google_compute_global_address.console.address
   port_range            = "443"

@@ -41,8 +41,8 @@ def test_the_console_is_behind_iap(tf):
 def test_a_public_console_is_caught():
     broken = load("""
         resource "google_cloud_run_v2_service_iam_member" "oops" {
-          location = google_cloudfunctions2_function.console.location
-          name     = google_cloudfunctions2_function.console.name
+          location = google_cloudfunctions2_function.http["console"].location
+          name     = google_cloudfunctions2_function.http["console"].name
           role     = "roles/run.invoker"
           member   = "allUsers"
         }""")
