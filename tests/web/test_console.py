@@ -333,3 +333,19 @@ def test_names_topics_and_links_render_inert(cloud, iap, guild):
         assert "<script>" not in page and "<img" not in page and "<svg" not in page
         assert members_before < {m.email for m in guild.store.list_members("guild")}
     assert "&lt;script&gt;" in cloud.get("/console/guild", headers=as_organiser(iap)).text
+
+
+def test_a_preview_leaves_out_what_the_next_run_sends_anyway(cloud, iap, guild):
+    from datetime import timedelta
+    from tests.emails.support import FIRST_FRIDAY
+    guild.clock.set(FIRST_FRIDAY - timedelta(hours=23))  # the presenter's reminder is due
+    presenting = {s.presenter for s in guild.store.list_sessions("guild")}
+    idle = next(e for e in EMAILS if e not in presenting)
+    shown = preview(cloud, iap, "pause", {"email": idle, "until": "2027-01-10"})
+    assert [s for _, s in shown_messages(shown.text)] == [
+        "Guild: You are paused until Sunday 10 January 2027"]
+    sent = len(guild.mailer.sent)
+    confirm(cloud, iap, "pause", shown)
+    tick(guild)
+    kinds = sorted(m["X-Cop-Kind"] for m in guild.mailer.sent[sent:])
+    assert kinds == ["notice", "reminder"]  # the reminder went anyway, unannounced
