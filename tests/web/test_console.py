@@ -349,3 +349,17 @@ def test_a_preview_leaves_out_what_the_next_run_sends_anyway(cloud, iap, guild):
     tick(guild)
     kinds = sorted(m["X-Cop-Kind"] for m in guild.mailer.sent[sent:])
     assert kinds == ["notice", "reminder"]  # the reminder went anyway, unannounced
+
+
+def test_keys_that_cannot_be_fetched_refuse_for_now(guild, iap):
+    def unreachable():
+        raise OSError("network is unreachable")
+    from functions.bootstrap import dry_run
+    from functions.entrypoints.console import Console
+    from functions.entrypoints.console.gate import Gate, IapVerifier
+    from tests.emails.support import SECRET
+    from tests.web.console_support import AUDIENCE
+    console = Console(guild, Gate(SECRET, IapVerifier(AUDIENCE, unreachable)),
+                      lambda: dry_run(guild))
+    answer = Client(wsgi_app(guild, console)).get("/console/guild", headers=as_organiser(iap))
+    assert answer.status_code == 503 and "Try again" in answer.text

@@ -13,6 +13,7 @@ also needs the CSRF token of the form it came from):
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -20,12 +21,14 @@ from typing import Callable
 from werkzeug.wrappers import Request, Response
 
 from ...bootstrap import Container, dry_run, iap_keys
+from ...domain.errors import Unavailable
 from ...domain.models import Community
 from ...services.deps import Deps
 from . import actions, pages
 from .gate import SESSION_COOKIE, SESSION_HOURS, Gate, IapVerifier, LocalSignIn, Visitor
 from .respond import redirect, refused, secured
 
+log = logging.getLogger(__name__)
 PREFIX = "/console"
 STYLESHEET = Path(__file__).resolve().parents[3] / "templates" / "web" / "console" / "console.css"
 
@@ -61,7 +64,12 @@ def handle(console: Console, request: Request) -> Response:
         return secured(Response(STYLESHEET.read_bytes(), content_type="text/css"))
     if path == "signin":
         return sign_in(console.gate, request)
-    visitor = console.gate.visitor(request.headers, request.cookies)
+    try:
+        visitor = console.gate.visitor(request.headers, request.cookies)
+    except Unavailable as error:
+        log.warning("console: %s", error)
+        return refused(503, "Sign-in cannot be checked now", "The keys that prove who is "
+                       "signed in could not be fetched. Try again in a minute.")
     if visitor is None:
         return refused(403, "Not signed in", "Sign in to use the console: in the cloud "
                        "through your organisation's Google sign-in, on a laptop with the "

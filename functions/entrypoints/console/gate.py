@@ -18,6 +18,8 @@ from typing import Callable, Mapping
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
+from ...domain.errors import Unavailable
+
 IAP_HEADER = "x-goog-iap-jwt-assertion"
 IAP_ISSUER = "https://cloud.google.com/iap"
 SESSION_COOKIE = "cop_console"
@@ -66,7 +68,11 @@ class IapVerifier:
     def _certs(self, key_id: str | None) -> Mapping[str, str]:
         with self._lock:
             if self._keys is None or (key_id and key_id not in self._keys):
-                self._keys = dict(self._fetch())  # first use, or IAP rotated its keys
+                try:  # first use, or IAP rotated its keys
+                    self._keys = dict(self._fetch())
+                except (OSError, ValueError) as error:
+                    raise Unavailable(f"IAP's public keys could not be fetched: {error}") \
+                        from None
             return self._keys
 
     def visitor(self, assertion: str) -> Visitor | None:
