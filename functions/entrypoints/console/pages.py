@@ -5,7 +5,7 @@ from __future__ import annotations
 from werkzeug.wrappers import Response
 
 from ...domain.models import Community
-from ...domain.timing import local_date
+from ...domain.timing import local_date, zone
 from ...services.deps import Deps
 from ...services.jobs.health import health_picture
 from ...services.reads import history as past, overview, tables
@@ -29,10 +29,12 @@ def overview_page(deps: Deps, community: Community, done: str, **context) -> Res
                 members=tables.member_rows(deps.store, community.id, now),
                 health=health_picture(engagement(deps.store, community.id, now, weeks=8),
                                       began),
-                runs=overview.runs(deps.store, community.id), actions=ACTIONS, **context)
+                runs=overview.runs(deps.store, community.id), actions=ACTIONS,
+                tz=zone(community), **context)
 
 
 
 def history(deps: Deps, community: Community, **context) -> Response:
     return page("history.html", title=f"{community.name}: history", community=community,
-                events=past.events(deps.store, community.id, deps.clock.now()), **context)
+                events=past.events(deps.store, community.id, deps.clock.now()),
+                tz=zone(community), **context)

@@ -11,13 +11,14 @@ from .. import activity
 
 LIMIT = 300
 MEMBER, ORGANISER, ROTA = "a member's reply", "an organiser", "the rota's run"
+EITHER = "a member's reply or an organiser"
 
 # What each kind of message tells of, and whose doing it was.
 KINDS = {
     "confirm": (MEMBER, "a member's change confirmed"),
     "help": (MEMBER, "an unclear reply answered with the help text"),
-    "goodbye": (MEMBER, "a member left and was told goodbye"),
-    "welcome": (ORGANISER, "a welcome sent"),
+    "goodbye": (EITHER, "a member left and was told goodbye"),
+    "welcome": (EITHER, "a member joined and was welcomed"),
     "notice": (ORGANISER, "a member told of an organiser's change"),
     "heads-up": (ROTA, "a presenter's heads-up"),
     "changed": (ROTA, "a change of presenter told"),
