@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 from werkzeug.wrappers import Request, Response
@@ -23,6 +22,7 @@ from werkzeug.wrappers import Request, Response
 from ...bootstrap import Container, dry_run, iap_keys
 from ...domain.errors import Unavailable
 from ...domain.models import Community
+from ...mail.templating import TEMPLATES
 from ...services.deps import Deps
 from . import actions, pages
 from .gate import SESSION_COOKIE, SESSION_HOURS, Gate, IapVerifier, LocalSignIn, Visitor
@@ -30,7 +30,7 @@ from .respond import redirect, refused, secured
 
 log = logging.getLogger(__name__)
 PREFIX = "/console"
-STYLESHEET = Path(__file__).resolve().parents[3] / "templates" / "web" / "console" / "console.css"
+STYLESHEET = TEMPLATES / "web" / "console" / "console.css"
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,18 @@ def handle(console: Console, request: Request) -> Response:
     if visitor is None:
         return refused(403, "Not signed in", "Sign in to use the console: in the cloud "
                        "through your organisation's Google sign-in, on a laptop with the "
-                       "link `serve` printed when it started.")
+                       "link the serve command printed when it started.")
     if request.method == "POST" and not console.gate.csrf_ok(
             visitor, request.form.get("csrf", "")):
         return refused(403, "Form expired", "This form was not sent from the console, or it "
                        "is too old. Open the page again and send it from there.")
+    try:
+        return _signed_in(console, request, visitor, path)
+    except Unavailable as error:  # the store is busy: nothing was changed
+        return refused(503, "Busy, nothing changed", f"{error}. Try again in a moment.")
+
+
+def _signed_in(console: Console, request: Request, visitor: Visitor, path: str) -> Response:
     context = {"visitor": visitor, "csrf": console.gate.csrf_token(visitor)}
     if not path:
         return pages.index(console.deps, **context)
@@ -88,7 +95,7 @@ def handle(console: Console, request: Request) -> Response:
                        "Ask one of its organisers to add you (community set ID --organiser).")
     if rest == "":
         return pages.overview_page(console.deps, community, request.args.get("done", ""),
-                              **context)
+                                   **context)
     if rest == "history":
         return pages.history(console.deps, community, **context)
     return actions.handle(console, community, rest, request, context)
@@ -101,10 +108,12 @@ def _organised(deps: Deps, visitor: Visitor, community_id: str) -> Community | N
 
 def sign_in(gate: Gate, request: Request) -> Response:
     """The one-time link: the first visit gets the session cookie, any other is refused."""
-    cookie = gate.local.redeem(request.args.get("token", "")) if gate.local else None
+    if gate.local is None:  # in the cloud, IAP signs people in
+        return refused(404, "Not found", "There is no such page.")
+    cookie = gate.local.redeem(request.args.get("token", ""))
     if cookie is None:
-        return refused(403, "Link already used", "This sign-in link works once. Restart "
-                       "`serve` for a new one.")
+        return refused(403, "Link already used", "This sign-in link works once (and only "
+                       "as printed). Start the serve command again for a new one.")
     response = redirect(f"{PREFIX}/")
     response.set_cookie(SESSION_COOKIE, cookie, max_age=SESSION_HOURS * 3600, path=PREFIX,
                         httponly=True, samesite="Strict", secure=request.is_secure)
