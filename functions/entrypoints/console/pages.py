@@ -8,7 +8,7 @@ from ...domain.models import Community
 from ...domain.timing import local_date, zone
 from ...services.deps import Deps
 from ...services.jobs.health import health_picture
-from ...services.reads import history as past, overview, tables
+from ...services.reads import history as past, overview, public, tables
 from ...services.reads.report import engagement
 from .actions import ACTIONS, DONE
 from .gate import Visitor
@@ -30,6 +30,7 @@ def overview_page(deps: Deps, community: Community, done: str, **context) -> Res
                 health=health_picture(engagement(deps.store, community.id, now, weeks=8),
                                       began),
                 runs=overview.runs(deps.store, community.id), actions=ACTIONS,
+                shared=public.shared_lately(deps.store, community, now),
                 tz=zone(community), **context)
 
 
