@@ -52,7 +52,6 @@ resource "google_compute_region_network_endpoint_group" "console" {
 }
 
 resource "google_compute_backend_service" "console" {
-  #checkov:skip=CKV_GCP_113:The access log of who opened the console is IAP's own audit log.
   name                  = local.function_names.console
   protocol              = "HTTPS"
   load_balancing_scheme = "EXTERNAL_MANAGED"
