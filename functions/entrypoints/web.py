@@ -17,6 +17,18 @@ def page(template: str, status: int = 200, **context: Any):
     return render(template, **context), status, HTML
 
 
+def respond(deps: Deps, request, console=None):
+    """A werkzeug (or Flask) request: the console's paths to the console, if it is served
+    here, the rest to the public pages."""
+    from . import console as organisers
+
+    if organisers.owns(request.path):
+        if console is None:
+            return page("web/not_found.html", 404, title="Not found")
+        return organisers.handle(console, request)
+    return handle(deps, request.method, request.path, request.args, request.form)
+
+
 def handle(deps: Deps, method: str, path: str, args: Mapping[str, str],
            form: Mapping[str, str]):
     route = path.rstrip("/")

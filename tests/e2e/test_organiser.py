@@ -5,6 +5,7 @@ import email
 import json
 import mailbox
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -286,6 +287,14 @@ def test_serve_answers_the_public_pages(guild):
         assert "serving the web pages" in server.stdout.readline()
         tokens = Tokens((guild / "secret.key").read_text().strip())
         base = f"http://127.0.0.1:{port}"
+        sign_in = re.search(r"(http://\S+/console/signin\?token=\S+)",
+                            server.stdout.readline()).group(1)
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        console = browser.open(sign_in)  # the cookie, then the communities
+        assert console.url == f"{base}/console/" and "Your communities" in console.read().decode()
+        with pytest.raises(urllib.error.HTTPError) as again:
+            urllib.request.urlopen(sign_in)
+        assert again.value.code == 403
         page = urllib.request.urlopen(f"{base}/roster/{tokens.feed_token('guild')}")
         assert page.status == 200 and "Product Guild" in page.read().decode()
         feed = urllib.request.urlopen(f"{base}/feed/{tokens.feed_token('guild')}.ics")

@@ -23,7 +23,7 @@ from ...domain.wording import day_words
 from ...mail.compose import has_reply_address
 from ...ports import RotaWrite, Store
 from .. import lookup, rotas
-from ..delivery.notifier import Confirmation
+from ..delivery.notifier import Confirmation, announce
 from .decide import decide
 from ..deps import Deps
 
@@ -90,6 +90,24 @@ def welcomes(rota: Rota, emails: list[str], now: datetime, again: bool = False
         else local_date(community, now).isoformat() + "-again", subject, context={
             **context, "next_turn": day_words(turns[email]) if email in turns else None})
         for email in emails]
+
+
+def welcome_again(deps: Deps, community_id: str, email: str) -> Member:
+    """Send a member's welcome once more (lost, or filtered as spam); at most once a day."""
+    address = validation.email_address(email)
+    now = deps.clock.now()
+    rota = rotas.load(deps.store, community_id, now)
+    member = lookup.member(deps.store, community_id, address)
+    if member.opted_out:
+        raise InputError(f"{address} has left {community_id}: bringing them back (member "
+                         "optin) welcomes them")
+    if not has_reply_address(deps.mail, rota.community):
+        raise InputError(f"{community_id} has no reply address yet: a welcome now could not "
+                         "be answered (set --reply-to)")
+    today = rota.today(now)
+    welcome = replace(welcomes(rota, [address], now)[0], key=f"{today.isoformat()}-resent")
+    announce(deps, rota, Decision(), [welcome.completed(Decision(), today)])
+    return member
 
 
 def leave(deps: Deps, community_id: str, email: str, in_reply_to: str | None = None,

@@ -44,12 +44,9 @@ def roster_page(deps: Deps, community: Community, now: datetime) -> dict:
     past = [s for s in deps.store.list_sessions(community.id,
                                                 start=(now - timedelta(weeks=12)).date())
             if s.held(now)][-PAST_SESSIONS:]
-    shared = deps.store.list_links(community.id, now - timedelta(weeks=4))
     return {
         "held": [session_line(community, s, roster, now) for s in reversed(past)],
-        "shared": [{"url": k.url, "note": k.note, "name": k.name,
-                    "day": k.shared_at.astimezone(zone(community)).date().isoformat()}
-                   for k in reversed(shared)],
+        "shared": shared_lately(deps.store, community, now),
         "community": community,
         "sessions": lines,
         "weekday": FULL_WEEKDAYS[community.weekday].capitalize(),
@@ -59,6 +56,14 @@ def roster_page(deps: Deps, community: Community, now: datetime) -> dict:
         "allow_domains": community.allow_domains,
         "feed_url": public_links(deps, community)["feed"],
     }
+
+
+def shared_lately(store: Store, community: Community, now: datetime) -> list[dict]:
+    """The links members shared in the last four weeks, newest first."""
+    shared = store.list_links(community.id, now - timedelta(weeks=4))
+    return [{"url": k.url, "note": k.note, "name": k.name,
+             "day": k.shared_at.astimezone(zone(community)).date().isoformat()}
+            for k in reversed(shared)]
 
 
 def feed_events(deps: Deps, community: Community, now: datetime) -> list[Event]:
