@@ -20,7 +20,7 @@ from typing import Iterable, Iterator
 
 from ..domain.validation import email_address
 from .tokens import REF_CHARS, SIGNATURE_CHARS
-from .bounces import Bounce, bounce_subject, is_daemon, read_bounce
+from .bounces import Bounce, bounce_subject, is_daemon, read_bounce, signed
 from .auth import authenticated
 from .reply_text import MAX_TEXT, html_to_text, reply_text, unflow
 
@@ -148,13 +148,16 @@ def _read(msg: Message, raw: bytes, digest: str, trusted_authserv: str,
     bounce_token = find_reply_token(recipients, reply_bases, _BOUNCE_TOKEN)
     subject = _one_line(_subject(msg))[:MAX_HEADER]
     daemon = any(is_daemon(address.rpartition("@")[0]) for _, address in froms)
+    marked = signed(lambda name: _raw_all(msg, name))  # a mail system's own headers
     suspect = daemon or bounce_token is not None or _report_type(msg) is not None or \
-        bounce_subject(subject) or _raw(msg, "Return-Path").replace(" ", "") == "<>"
+        bounce_subject(subject) or _raw(msg, "Return-Path").replace(" ", "") == "<>" or marked
     has_status = any(_content_type(p) == "message/delivery-status" for p in parts)
-    own_ids = _ids(_raw(msg, "In-Reply-To")) + _ids(_raw(msg, "References"))
-    bounce = read_bounce(parts, raw, suspect, own_ids) if suspect or has_status else None
+    own_ids = [found for name in ("X-Original-Message-ID", "In-Reply-To", "References")
+               for found in _ids(_raw(msg, name))]
+    bounce = read_bounce(parts, raw, suspect, own_ids, subject, msg) \
+        if suspect or has_status else None
     automatic = _automatic(msg, froms, subject, parts)
-    if automatic is None and (bounce or bounce_token or bounce_subject(subject)):
+    if automatic is None and (bounce or bounce_token or bounce_subject(subject) or marked):
         automatic = "a bounce"
     return Inbound(
         digest=digest,
@@ -170,7 +173,7 @@ def _read(msg: Message, raw: bytes, digest: str, trusted_authserv: str,
         text=_new_text(parts),
         automatic=automatic,
         bounce=bounce,
-        mail_system=bool(daemon or has_status or bounce or bounce_subject(subject)),
+        mail_system=bool(daemon or marked or has_status or bounce or bounce_subject(subject)),
         calendar_reply=_calendar_reply(parts),
         auth=sender is not None and authenticated(
             _raw_all(msg, "Authentication-Results"), trusted_authserv, sender),
