@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from functions.mail.inbound import parse_inbound
+from tests.inbound import accuracy
 
 CORPUS = Path(__file__).parent / "bounces" / "flufl"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text())
@@ -43,3 +44,36 @@ def test_bounce_corpus_accuracy():
              if (b := read(n).bounce) and lower(b.failed) == lower(EXPECTED[n]["permanent"])]
     print(f"\nbounces whose failed recipient is found: {len(found)}/{len(bounces)}")
     assert len(found) == len(bounces)
+
+
+# Real notices of 40-odd mail systems (tests/inbound/bounces/sisimai, see its README).
+SAMPLES = accuracy.sisimai_samples()
+FAILURES = sorted(n for n, e in SAMPLES.items() if e["kind"] == "failure")
+NOTICES = sorted(n for n, e in SAMPLES.items() if e["kind"] != "failure")
+# Read as failures, with the right Message-ID, but not with exactly their recipients:
+MISREAD = {
+    "lhost-zoho-01.eml": "flufl.bounce also takes addresses from the inline returned headers",
+    "lhost-zoho-02.eml": "the same",
+    "lhost-zoho-03.eml": "the same",
+    "lhost-zoho-05.eml": "the same",
+    "lhost-sendgrid-03.eml": "'Action: expired' is no RFC 3464 action",
+    "lhost-v5sendmail-01.eml": "only the returned message's To: names the recipient",
+}
+
+
+@pytest.mark.parametrize("name", FAILURES)
+def test_each_failure_notice_is_read_with_its_returned_message_id(name):
+    expected = SAMPLES[name]
+    inbound = accuracy.read_sample(name)
+    assert inbound.automatic and inbound.bounce is not None and inbound.bounce.permanent
+    if expected["message_id"]:
+        assert expected["message_id"] in inbound.bounce.original_ids
+    if name not in MISREAD:
+        assert lower(inbound.bounce.failed) == set(expected["failed"])
+
+
+@pytest.mark.parametrize("name", NOTICES)
+def test_delay_and_success_notices_are_never_failures(name):
+    inbound = accuracy.read_sample(name)
+    assert inbound.automatic
+    assert inbound.bounce is None or not inbound.bounce.permanent
