@@ -449,3 +449,24 @@ def test_out_of_office_subjects_are_never_answered(subject):
                                      "Absent friends", "AW: Automatic replies are annoying"])
 def test_people_writing_about_absence_are_read(subject):
     assert parse_inbound(automatic_reply({}, subject), TRUSTED, REPLY_BASES).automatic is None
+
+
+def test_a_command_under_a_gateway_banner_and_a_phone_signature_is_obeyed():
+    """As Exchange Online delivers an iPhone reply from outside: its banner prepended to
+    both parts, the phone's signature line, then the command, the quote below."""
+    from tests.inbound.accuracy import verb
+
+    banner = ("CAUTION: This email originated from outside of the organization. Do not click "
+              "links or open attachments unless you recognize the sender and know the content "
+              "is safe.")
+    msg = EmailMessage()
+    msg["From"] = "Ana <ana@example.com>"
+    msg["To"] = "cop+guild.abcdefghijkl@example.com"
+    msg["Subject"] = "AW: Product Guild: this week"
+    msg.set_content(f"{banner}\n\nGesendet von meinem iPhone\n\nskip\n\n"
+                    "> Am 04.12.2026 um 09:00 schrieb Product Guild <cop@example.com>:\n>\n"
+                    "> Ana presents on Friday.\n")
+    msg.add_alternative(f"<html><body><p><b>{banner}</b></p><div>Gesendet von meinem iPhone"
+                        "</div><div>skip</div><blockquote>Ana presents on Friday."
+                        "</blockquote></body></html>", subtype="html")
+    assert verb(msg.as_bytes()) == "skip"
