@@ -21,6 +21,7 @@ from typing import Iterable, Iterator
 from ..domain.validation import email_address
 from .tokens import REF_CHARS, SIGNATURE_CHARS
 from .bounces import Bounce, bounce_subject, is_daemon, read_bounce, signed
+from .bounces.report import content_type as _content_type
 from .auth import authenticated
 from .reply_text import MAX_TEXT, html_to_text, reply_text, unflow
 
@@ -352,13 +353,6 @@ def _parts(msg: Message) -> Iterator[Message]:
                              if isinstance(child, Message))
             continue
         yield part
-
-
-def _content_type(part: Message) -> str:
-    try:
-        return part.get_content_type()
-    except Exception:
-        return "text/plain"
 
 
 def _is_attachment(part: Message) -> bool:
