@@ -77,3 +77,23 @@ def test_delay_and_success_notices_are_never_failures(name):
     inbound = accuracy.read_sample(name)
     assert inbound.automatic
     assert inbound.bounce is None or not inbound.bounce.permanent
+
+
+def test_a_delay_warning_read_only_from_its_words_is_no_failure():
+    """Postfix's plain-text "still being retried" warning (rfc3464-34) without its RFC 3464
+    fields, as a relay that drops them passes it on: flufl.bounce reads the recipient as
+    failed, the warning's words say it is only delayed."""
+    raw = (accuracy.SISIMAI / "rfc3464-34.eml").read_bytes()
+    start, end = raw.index(b"Reporting-MTA:"), raw.index(b"Will-Retry-Until:")
+    raw = raw[:start] + raw[raw.index(b"\n", end) + 1:]
+    bounce = parse_inbound(raw, "mx.google.com", ("cop@example.com",)).bounce
+    assert bounce is not None and not bounce.permanent
+    assert bounce.delayed == ("kijitora@example.com",)
+
+
+def test_each_mail_system_form_reads_a_real_notice():
+    """Every form in functions/mail/bounces/mail_systems.py is proven on a sample."""
+    from functions.mail.bounces.mail_systems import FORMS
+
+    readers = {b.reader for n in FAILURES if (b := accuracy.read_sample(n).bounce)}
+    assert {form.name for form in FORMS} <= readers

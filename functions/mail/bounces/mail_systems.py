@@ -42,18 +42,8 @@ FORMS = (
     _form("Exchange2003", r"did not reach the following recipient\(s\):|"
           r"following recipient\(s\) could not be reached:",
           r"^\s+(?P<to>ADDRESS) on \d"),
-    # Exchange Server 2007 and later: the addresses under the administrators' section.
-    _form("Exchange2007", r"^(?:Diagnostic information for administrators:|"
-          r"Informations de diagnostic pour les administrateurs|"
-          r"Informazioni di diagnostica per gli amministratori|"
-          r"管理者向けの診断情報)", r"^(?P<to>ADDRESS)$",
-          r"^(?:Original message headers:|En-têtes de message d'origine|"
-          r"Intestazioni originali del messaggio:|元のメッセージ ヘッダー:)"),
     # IBM Lotus Notes.
     _form("Notes", r"^-+ Failure Reasons", r"^(?P<to>ADDRESS)$", r"^-+ Returned Message"),
-    # IBM Domino ("was not delivered to:" then the address, indented).
-    _form("Domino", r"^was not delivered to:", r"^\s{2}(?P<to>ADDRESS)$",
-          r"^Content-Type: message/rfc822"),
     # Yahoo! Mail.
     _form("Yahoo", r"^Sorry, we were unable to deliver your message",
           r"^<(?P<to>ADDRESS)>:", r"^--- Below this line is a copy of the message"),
@@ -102,10 +92,8 @@ FORMS = (
     _form("V5sendmail", r"----- Transcript of session follows -----",
           r"^[45]\d\d .*<(?P<to>ADDRESS)>\.\.\.",
           r"^\s*----- (?:Unsent message follows|No message was collected) -----"),
-    # X2 ("Unable to deliver message to the following address(es)"), and its later form
-    # ("Delivery failed: …", as in the sample lhost-x2-07).
-    _form("X2", r"^Unable to deliver message to the following address",
-          r"^<(?P<to>ADDRESS)>:", r"^--- Original message follows"),
+    # X2's later form ("Delivery failed: …", as in the sample lhost-x2-07; flufl.bounce
+    # reads its earlier one).
     _form("X2", r"^Your delivery to the following address has been failed",
           r"^Delivery failed: (?P<to>ADDRESS)"),
     # X1 ("---The following addresses had delivery errors---").
@@ -115,10 +103,6 @@ FORMS = (
     # Trustwave MailMarshal.
     _form("MailMarshalSMTP", r"^The following recipients were affected:",
           r"^\s{4}(?P<to>ADDRESS)"),
-    # qmail and its descendants.
-    _form("qmail", r"^(?:Hi\. This is the qmail|This is the .* program at|"
-          r"I'm afraid I wasn't able to deliver)",
-          r"^<(?P<to>ADDRESS)>:", r"^--- (?:Below this line is a copy|Enclosed is a copy)"),
 )
 
 
