@@ -1,7 +1,8 @@
 """Which recipients a bounce says failed, and whether anything failed at all: RFC 3464
 reports, the formats of 30-odd mail systems that flufl.bounce knows (qmail, Exim,
 Exchange, GroupWise, …), then the plain-text notices of other mail systems (Office 365,
-Lotus Notes, Yahoo, KDDI, …, after Sisimai). A delay or a success report is never a failure.
+Lotus Notes, Yahoo, KDDI, …, after Sisimai), then the wording of a notice that names no
+recipient. A delay or a success report is never a failure.
 
 Only reads; whether a bounce is authentic (names a message the rota sent) is decided by the
 replies service.
