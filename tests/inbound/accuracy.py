@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
@@ -126,10 +127,12 @@ def measure() -> Figures:
 SISIMAI = HERE / "bounces" / "sisimai"
 
 
+@lru_cache(maxsize=1)
 def sisimai_samples() -> dict[str, dict]:
     return json.loads((SISIMAI / "expected.json").read_text())
 
 
+@lru_cache(maxsize=None)  # read once per test process (Inbound is immutable)
 def read_sample(name: str):
     return parse_inbound((SISIMAI / name).read_bytes(), "mx.google.com", ("cop@example.com",))
 
