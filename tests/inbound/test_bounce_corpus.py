@@ -97,3 +97,25 @@ def test_each_mail_system_form_reads_a_real_notice():
 
     readers = {b.reader for n in FAILURES if (b := accuracy.read_sample(n).bounce)}
     assert {form.name for form in FORMS} <= readers
+
+
+def test_the_report_s_x_original_message_id_ties_it_when_the_returned_copy_lacks_one():
+    """Gmail's report (rfc3464-61) names the message in its delivery-status fields
+    (X-Original-Message-ID); here the returned copy lost its own Message-ID line."""
+    expected = SAMPLES["rfc3464-61.eml"]["message_id"]
+    raw = (accuracy.SISIMAI / "rfc3464-61.eml").read_bytes()
+    raw = raw.replace(f"\nMessage-ID: {expected}\n".encode(), b"\n")
+    assert raw.count(expected.encode()) == 1
+    bounce = parse_inbound(raw, "mx.google.com", ("cop@example.com",)).bounce
+    assert expected in bounce.original_ids
+
+
+def test_a_quoted_header_block_gives_the_returned_message_id():
+    """Office 365's notice (lhost-office365-01) as a system that quotes what it passes on
+    writes it: every line of the returned headers behind "> "."""
+    expected = SAMPLES["lhost-office365-01.eml"]["message_id"]
+    raw = (accuracy.SISIMAI / "lhost-office365-01.eml").read_bytes()
+    head, _, rest = raw.partition(b"Original message headers:")
+    raw = head + b"Original message headers:" + rest.replace(b"\n", b"\n> ")
+    bounce = parse_inbound(raw, "mx.google.com", ("cop@example.com",)).bounce
+    assert expected in bounce.original_ids

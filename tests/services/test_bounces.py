@@ -277,6 +277,8 @@ def sisimai_bounce(name: str, to: str, original_id: str | None = None,
     ("lhost-x1-01.eml", "the headers of a MIME part without a Content-Type"),
     ("lhost-x3-01.eml", "an attached message after a stray blank line"),
     ("lhost-mfilter-01.eml", "the text after '-------original message'"),
+    ("rfc3464-61.eml", "X-Original-Message-ID among Gmail's delivery-status fields"),
+    ("lhost-amazonworkmail-05.eml", "a Message-Id folded onto the next line"),
 ])
 def test_a_notice_to_the_reply_address_counts_by_the_message_id_it_returns(guild, name, where):
     """Mail systems that send their notice to the reply address rather than the envelope
