@@ -150,12 +150,15 @@ def _read(msg: Message, raw: bytes, digest: str, trusted_authserv: str,
     subject = _one_line(_subject(msg))[:MAX_HEADER]
     daemon = any(is_daemon(address.rpartition("@")[0]) for _, address in froms)
     marked = signed(lambda name: _raw_all(msg, name))  # a mail system's own headers
-    suspect = daemon or bounce_token is not None or _report_type(msg) is not None or \
-        bounce_subject(subject) or _raw(msg, "Return-Path").replace(" ", "") == "<>" or marked
+    # Written by a mail system, by what it says of itself; an auto-reply to the envelope
+    # sender (bounce token, empty Return-Path) is only suspect: its prose is no notice.
+    notice = daemon or marked or _report_type(msg) is not None or bounce_subject(subject)
+    suspect = notice or bounce_token is not None or \
+        _raw(msg, "Return-Path").replace(" ", "") == "<>"
     has_status = any(_content_type(p) == "message/delivery-status" for p in parts)
     own_ids = [found for name in ("X-Original-Message-ID", "In-Reply-To", "References")
                for found in _ids(_raw(msg, name))]
-    bounce = read_bounce(parts, raw, suspect, own_ids, subject, msg) \
+    bounce = read_bounce(parts, raw, suspect, own_ids, subject, msg, notice) \
         if suspect or has_status else None
     automatic = _automatic(msg, froms, subject, parts)
     if automatic is None and (bounce or bounce_token or bounce_subject(subject) or marked):

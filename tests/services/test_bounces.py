@@ -135,6 +135,25 @@ def test_an_out_of_office_sent_to_the_return_path_is_not_a_bounce(guild):
     assert not guild.store.get_member("guild", victim).opted_out
 
 
+def test_an_out_of_office_whose_words_look_like_a_notice_is_not_a_bounce(guild):
+    """An auto-reply at the signed return path is read as nothing but RFC 3464 and
+    flufl.bounce: its prose (an address on a line of its own, a number like a reply code,
+    "could not be delivered") is no mail system's notice."""
+    victim, sent = victim_and_message(guild)
+    msg = EmailMessage()
+    msg["From"] = victim
+    msg["To"] = sent["Return-Path"].strip("<>")
+    msg["Subject"] = "Abwesend: " + sent["Subject"]
+    msg["Auto-Submitted"] = "auto-replied"
+    msg["Message-ID"] = make_msgid(domain="example.com")
+    msg.set_content("I am away until 5 January and your message could not be delivered to "
+                    "me in person.\nFor urgent matters call 550 0100 or write to\n"
+                    "<ben@example.com>\n")
+    result = handle_reply(guild, msg.as_bytes())
+    assert result.outcome == "ignored"
+    assert bounces_of(guild, victim) == 0
+
+
 def test_a_delay_warning_does_not_count(guild):
     victim, sent = victim_and_message(guild)
     raw = (BOUNCES / "dsn_17.txt").read_bytes().replace(b"userx@example.fi", victim.encode())

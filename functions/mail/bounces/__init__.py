@@ -64,23 +64,24 @@ def is_daemon(local_part: str) -> bool:
 
 def read_bounce(parts: list[Message], raw: bytes, scan: bool,
                 original_ids: Iterable[str], subject: str = "",
-                report: Message | None = None) -> Bounce | None:
+                report: Message | None = None, notice: bool = False) -> Bounce | None:
     """What a message reports, or None when it reports nothing. `parts` are its leaf parts
-    (bounded); `scan` lets the readers that guess from prose read it (only for mail that
-    comes from a mail system); `report` is the message itself."""
+    (bounded); `scan` lets flufl.bounce guess from prose (only for mail that may come from a
+    mail system), `notice` also the mail-system forms and wording (only for mail that says
+    it comes from one); `report` is the message itself."""
     found, reader = dsn.from_parts(parts), "RFC 3464"
     text = report_text(parts) if scan else ""
     if not found and scan:
         found = dsn.from_text(text)
     if not found and scan:
         found, reader = _flufl(raw), "flufl.bounce"
-    if not found and scan:
+    if not found and notice:
         form = mail_systems.failed_recipients(text)
         if form:
             found, reader = dsn.Statuses(failed=form[1]), form[0]
     if reader != "RFC 3464" and found.failed and notices.delay(subject, text):
         found = dsn.Statuses(delayed=found.failed + found.delayed)  # prose: only delayed
-    failure = scan and not found and notices.failure(subject, text)
+    failure = notice and not found and notices.failure(subject, text)
     if not found and not failure:
         return None
     ids = list(dict.fromkeys(returned_ids(parts, report) + list(original_ids)))[:10]
