@@ -14,7 +14,7 @@ _RETURNED = re.compile(
     r"(?im)^[ \t]*(?:-+ ?(?:original message|returned message|unsent message|"
     r"below this line is a copy|this is a copy of the message|the header of the original|"
     r"original mail (?:as follows|info))|original message (?:headers|follows)|"
-    r"(?:original mail as follows|below is a copy of the original message)|"
+    r"original mail as follows|below is a copy of the original message|"
     r"content-type: (?:message/rfc822|text/rfc822-headers))")
 
 
