@@ -106,23 +106,17 @@ FORMS = (
 )
 
 
-# Headers by which Sisimai knows a mail system's notice (its decoders' `inquire` checks):
+# Headers by which Sisimai knows a mail system's notice (its decoders' `inquire` checks),
+# those that only notices carry (not the relays' marks on all the mail they pass on):
 # such mail is read as a notice whatever its sender and subject say.
 SIGNS = (
     ("X-MS-Exchange-Message-Is-Ndr", r""),                       # Office 365
-    ("X-YMailISG", r""),                                         # Yahoo
-    ("X-MLServer", r""),                                         # fml
-    ("X-Msg-Ref", r""),                                          # MessageLabs
-    ("X-SPASIGN", r""),                                          # KDDI
-    ("X-Mailer", r"(?i)^(?:m-FILTER|Amazon WorkMail)$"),
-    ("X-Original-Mailer", r"(?i)^Amazon WorkMail$"),
+    ("X-MLServer", r""),                                         # fml (its own mail only)
     ("From", r"(?i)\bInterScan (?:MSS|Notification)\b|post_master@vtext\.com|"
              r"sysadmin@[^>]*\.vzwpix\.com|no-reply@[^>]*\.dion\.ne\.jp|"
              r"postmaster@(?:ezweb\.ne\.jp|au\.com)"),
     ("Subject", r"(?i)^\[BOUNCE\]$|^DELIVERY[ _]FAILURE:|^Undeliverable message|"
                 r"^There was an error sending your mail"),
-    ("Received", r"JAMES SMTP Server|\(DragonFly Mail Agent|\.vtext\.com \(|"
-                 r"ezweb\.ne\.jp \(EZweb Mail\)"),
 )
 
 
