@@ -470,3 +470,20 @@ def test_a_command_under_a_gateway_banner_and_a_phone_signature_is_obeyed():
                         "</div><div>skip</div><blockquote>Ana presents on Friday."
                         "</blockquote></body></html>", subtype="html")
     assert verb(msg.as_bytes()) == "skip"
+
+
+def test_a_reply_through_relays_that_mark_their_mail_is_still_a_reply():
+    """MessageLabs, Amazon WorkMail/SES and Apache James mark every message they pass on,
+    not only their notices: such marks never make a person's reply a bounce."""
+    from tests.inbound.accuracy import verb
+
+    msg = EmailMessage()
+    msg["Received"] = "from mail.example.com by mx.example.org (JAMES SMTP Server 3.7.0)"
+    msg["X-Msg-Ref"] = "server-3.tower-1.messagelabs.com!1701234567!123456!1"
+    msg["X-SES-Outgoing"] = "2026.12.04-54.240.27.6"
+    msg["X-Mailer"] = "Amazon WorkMail"
+    msg["From"] = "Ana <ana@example.com>"
+    msg["To"] = "cop+guild.abcdefghijkl@example.com"
+    msg["Subject"] = "Re: Product Guild: this week"
+    msg.set_content("skip\n\n> Ana presents on Friday.\n")
+    assert verb(msg.as_bytes()) == "skip"
