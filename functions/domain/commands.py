@@ -72,15 +72,23 @@ _GREETING = re.compile(
 # Lines mail systems and phones put above what the person wrote: external-sender banners
 # (Exchange, Google Workspace, Mimecast, Proofpoint) and phone signatures. Passed over.
 _PREAMBLE = re.compile(
-    r"^(?:\[?(?:external|extern|externe|externo|externa)(?: (?:email|sender|message|mail))?"
+    r"^(?:\[?(?:external|extern|externe|externo|externa|ext)(?: (?:email|sender|message|mail))?"
     r"\]?(?:\W.*)?"
     r"|caution\s*[:\-].*|warning\s*:\s*(?:external|this (?:email|message)).*"
     r"|this (?:email|message) (?:originated|came|was sent) from outside\b.*"
-    r"|you don't often get email from\b.*|achtung\s*:.*extern.*|attention\s*:.*extern.*"
-    r"|(?:sent from|gesendet von|envoyé de|enviado desde|enviado do|inviato da|"
-    r"verzonden (?:vanaf|met)|skickat från|sendt fra|wysłane z) (?:my|meinem|mon|mi|meu|mio|"
-    r"mijn|min|moim)?\s*(?:iphone|ipad|android|samsung|galaxy|mobile|phone|smartphone|"
-    r"outlook|handy|móvil|telemóvel|telefono|cellulare|telefoon)\b.*"
+    r"|this (?:email|message) is from an? external\b.*"
+    r"|(?:some people who received this message )?(?:you )?don't often get email from\b.*"
+    r"|(?:achtung|attention|precauci[óo]n|atenci[óo]n|aten[çc][ãa]o|attenzione|let op|"
+    r"vorsicht|avertissement|uwaga|varning|advarsel|注意)\s*[:：].*"
+    r"(?:extern|ext[ée]rieur|fuera|fora|buiten|esterno|zewn|utanf[öo]r|utenfor|組織外|外部).*"
+    r"|[\[【]?(?:外部メール|外部邮件|外部郵件|외부 메일)[\]】]?.*)$")
+# A phone's or mail app's signature line (casefolded), wherever it stands.
+PHONE_SIGNATURE = re.compile(
+    r"^(?:(?:sent from|gesendet von|envoyé de|enviado desde|enviado do|inviato da|"
+    r"verzonden (?:vanaf|met)|verstuurd (?:vanaf|met)|skickat från|sendt fra|wysłane z|"
+    r"von) (?:my|meinem|mon|mi|meu|mio|mijn|min|moim)?\s*(?:iphone|ipad|android|samsung|"
+    r"galaxy|mobile|phone|smartphone|outlook|handy|móvil|telemóvel|telefono|cellulare|"
+    r"telefoon)\b.*"
     r"|get outlook for (?:ios|android)\b.*)$")
 _SIGN_OFF = re.compile(
     r"^(?:thanks?|thank you|thx|ty|ta|cheers|regards|best|br|kind regards|best regards|"
@@ -112,7 +120,8 @@ def parse_command(text: str, today: date) -> Command | Unclear:
     greetings = 0
     for raw in str(text or "").splitlines():
         line = _clean(raw[:MAX_LINE])
-        if not line or line.startswith(">") or _PREAMBLE.match(line.casefold().strip(" *_")):
+        key = line.casefold().strip(" *_")
+        if not line or line.startswith(">") or _PREAMBLE.match(key) or PHONE_SIGNATURE.match(key):
             continue
         result = _line_command(line, today)
         if result is not None:

@@ -224,10 +224,10 @@ def _session_date(uid: str, community: Community) -> date | None:
 def _bounce(deps: Deps, inbound: Inbound, communities: list[Community],
             now: datetime) -> Handled:
     """A delivery failure about a message the rota really sent: counted against that member
-    in that community; after BOUNCE_LIMIT in a row, mail to them stops and the organisers
+    in that community (only a failure read from it counts, wherever it came back); after BOUNCE_LIMIT in a row, mail to them stops and the organisers
     are told. Anything else (forged, or about mail we never sent) is logged and ignored."""
     bounce = inbound.bounce
-    if bounce is not None and not bounce.failed:  # a delay, or a success report
+    if bounce is not None and not bounce.permanent:  # a delay, or a success report
         what = "delayed" if bounce.delayed else "delivered"
         return Handled("bounce", f"{what}, not counted: "
                        + ", ".join(bounce.delayed or bounce.delivered)[:200])
@@ -237,9 +237,10 @@ def _bounce(deps: Deps, inbound: Inbound, communities: list[Community],
                     ", ".join(bounce.failed if bounce else ())[:200] or inbound.subject[:80])
         return Handled("ignored", "bounce not authentic")
     community, member = found
-    if bounce is None and not inbound.mail_system:
-        return Handled("ignored", f"automatic mail: {inbound.automatic}", community.id,
-                       member.email)  # an auto-reply to the envelope sender
+    if bounce is None:  # an auto-reply to the envelope sender, or a notice of no failure
+        why = "no failure read from a mail system's notice" if inbound.mail_system \
+            else f"automatic mail: {inbound.automatic}"
+        return Handled("ignored", why, community.id, member.email)
     count = member.bounces + 1
     updated = members.update(deps.store, community.id, member.email, bounces=count)
     if count == BOUNCE_LIMIT:
