@@ -15,11 +15,13 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from .errors import InputError
+from .language import LANGUAGES, language
 from .validation import email_address
+from .verbs import spellings
 from .wording import day_words
 
 VERBS = ("in", "out", "pause", "back", "skip", "swap", "accept", "decline", "volunteer",
-         "topic", "share", "help")
+         "topic", "share", "help", "language")
 MAX_LINE = 3000
 MAX_TOPIC = 200
 MAX_NOTE = 280
@@ -34,7 +36,7 @@ class Command:
     weeks: int | None = None   # pause: "away N weeks"
     on: date | None = None     # volunteer: the session date asked for, None for the next one
     email: str | None = None   # swap: the other member's address
-    text: str | None = None    # topic: the title; share: the note (may be empty)
+    text: str | None = None    # topic: the title; share: the note (may be empty); language
     url: str | None = None     # share: the link
 
 
@@ -60,7 +62,16 @@ _SIMPLE = {
     "volunteer": ("volunteer", "i'll present", "i will present", "i can present"),
     "help": ("help", "?", "commands", "ayuda", "aide", "hilfe", "ajuda"),
 }
-_VERB_OF = {phrase: verb for verb, phrases in _SIMPLE.items() for phrase in phrases}
+# ... and the words every language's emails show for them (verbs.py)
+_VERB_OF = {phrase: verb for verb, phrases in _SIMPLE.items()
+            for phrase in (*phrases, *spellings(verb))}
+
+
+def _words(command: str, *english: str) -> str:
+    """A regex alternation of the English words and every language's first word for it."""
+    found = {*english, *(shown.split()[0] for shown in spellings(command))}
+    return "|".join(map(re.escape, sorted(found, key=len, reverse=True)))
+
 _POLITE = re.compile(r"^(?:please|pls|ok|okay)\s+|"
                      r"\s+(?:please|pls|thanks|thank you|thx|ty|bitte|por favor|svp)$")
 _GREETING = re.compile(
@@ -89,12 +100,18 @@ _SIGN_OFF = re.compile(
     r"saluti|cordiali saluti|groeten|met vriendelijke groet|tak|hilsen|pozdrawiam|"
     r"dziękuję|спасибо|с уважением|ありがとうございます|よろしくお願いします|谢谢|감사합니다)\b")
 
-_TOPIC = re.compile(r"(?:topic|title)\s*:\s*(?P<rest>.*)", re.I)
-_SHARE = re.compile(r"(?:share|link)(?:\s*:\s*|\s+(?=https?://))(?P<rest>.*)", re.I)
-_PAUSE = re.compile(r"(?:pause|away)\b(?P<rest>.*)", re.I)
-_SWAP = re.compile(r"swap\b(?P<rest>.*)", re.I)
-_VOLUNTEER = re.compile(r"(?:volunteer|i'll present|i will present|i can present)\b(?P<rest>.*)",
-                        re.I)
+_TOPIC = re.compile(rf"(?:{_words('topic', 'title')})\s*:\s*(?P<rest>.*)", re.I)
+_SHARE = re.compile(rf"(?:{_words('share', 'link')})(?:\s*:\s*|\s+(?=https?://))(?P<rest>.*)",
+                    re.I)
+_LANGUAGE = re.compile(rf"(?:{_words('language')})\s*:\s*(?P<rest>.*)", re.I)
+_PAUSE = re.compile(rf"(?:{_words('pause', 'away')})\b(?P<rest>.*)", re.I)
+_SWAP = re.compile(rf"(?:{_words('swap')})\b(?P<rest>.*)", re.I)
+_VOLUNTEER = re.compile(
+    rf"(?:{'|'.join(map(re.escape, spellings('volunteer')))}|i'll present|i will present|"
+    r"i can present)\b(?P<rest>.*)", re.I)
+# what follows the verb: "swap with", "tauschen mit"; "pause until", "pausa hasta"
+_WITH = ("with", "w/", *(shown.split()[1] for shown in spellings("swap") if " " in shown))
+_UNTIL = r"(?:until|till|til|to|on|bis|jusqu'au|jusqu'à|hasta|até)\b\s*"
 _WEEKS = re.compile(r"(?:for\s+)?(?P<n>\d{1,3}|a|one)\s*(?:weeks?|wks?)", re.I)
 
 _MONTHS = {name: number for number, names in enumerate((
@@ -150,6 +167,8 @@ def _line_command(line: str, today: date) -> Command | Unclear | None:
         return _topic(match["rest"])
     if match := _SHARE.fullmatch(body):
         return _share(match["rest"])
+    if match := _LANGUAGE.fullmatch(body):
+        return _language(match["rest"])
     verb = _VERB_OF.get(_key(body))
     if verb:
         return Command(verb)
@@ -200,6 +219,13 @@ def _share(rest: str) -> Command | Unclear:
     return Command("share", url=url, text=_trim(note.strip(), MAX_NOTE))
 
 
+def _language(rest: str) -> Command | Unclear:
+    try:
+        return Command("language", text=language(rest))
+    except InputError:
+        return Unclear(f"language: one of {', '.join(LANGUAGES)}, e.g. \"language: de\"")
+
+
 def _url(token: str) -> str | None:
     token = token.strip("<>")
     token = token.split("<", 1)[0]  # Outlook's "https://x<https://x>"
@@ -226,7 +252,7 @@ def _pause(rest: str, today: date) -> Command | Unclear:
         if not 1 <= weeks <= MAX_WEEKS:
             return Unclear(f"away for 1 to {MAX_WEEKS} weeks, e.g. \"away 3 weeks\"")
         return Command("pause", until=today + timedelta(weeks=weeks), weeks=weeks)
-    rest = re.sub(r"^(?:until|till|til|to|on)\b\s*", "", rest, flags=re.I)
+    rest = re.sub(rf"^{_UNTIL}", "", rest, flags=re.I)
     if not rest:
         return Unclear("say until when, e.g. \"pause until 2027-01-10\" or \"away 2 weeks\"")
     when = parse_date(rest)
@@ -239,7 +265,7 @@ def _pause(rest: str, today: date) -> Command | Unclear:
 
 def _swap(rest: str) -> Command | Unclear:
     words = rest.split()
-    if words and words[0].lower() in ("with", "w/"):
+    if words and words[0].lower() in _WITH:
         words = words[1:]
     for word in words:
         if "@" in word:

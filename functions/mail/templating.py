@@ -14,6 +14,9 @@ from typing import Any
 import css_inline
 import jinja2
 
+from ..domain import language
+from ..domain.wording import join_list
+
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 _JINJA = re.compile(r"{%.*?%}|{{.*?}}|{#.*?#}", re.DOTALL)
 
@@ -48,11 +51,17 @@ class EmailLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
-@lru_cache(maxsize=8)
 def sentence(text: str) -> str:
     """A sentence ending in a full stop, unless it ends in one already (or in ! ? …)."""
-    text = str(text).rstrip()
-    return text if text.endswith((".", "!", "?", "…", "”", '"')) else text + "."
+    # str(): Words say themselves in the language spoken
+    return _sentence(str(text), "。" if language.spoken() == "ja" else ".")
+
+
+@lru_cache(maxsize=8)
+def _sentence(text: str, stop: str) -> str:
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", "…", "”", '"', "。", "！", "？", "»")) \
+        else text + stop
 
 
 def lines(name: str) -> tuple[str, ...]:
@@ -71,9 +80,14 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # gettext of the language being spoken (functions/mail/translations.py: speak)
+    env.install_gettext_callables(language._, language.ngettext, newstyle=True)
     env.globals["lines"] = lines
+    env.globals["spoken"] = language.spoken
     env.filters["sentence"] = sentence
+    env.filters["join_list"] = join_list
     return env
 
 

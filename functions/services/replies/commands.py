@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
+from babel import Locale
+
 from ...mail.inbound import Inbound
 from ...domain.commands import Command
 from ...domain.errors import InputError
+from ...domain.language import Words, spoken, words
 from ...domain.models import Community, Link, Member
 from ...domain.rota import Decision
 from ...domain.timing import local_date
@@ -116,6 +119,14 @@ def share(r: Request) -> str:
     return f"your link {r.command.url} goes in the next digest"
 
 
+def choose_language(r: Request) -> str:
+    """`language: de`: their mail from now on, this answer already, in that language."""
+    members.update(r.store, r.community.id, r.member.email, language=r.command.text)
+    return words("your emails are now in {language}",
+                 language=Words(lambda: Locale.parse(r.command.text).get_display_name(
+                     spoken())))
+
+
 def help_text(r: Request) -> None:
     send_help(r.deps, r.community, r.member, r.inbound, "", r.now)
     return None
@@ -124,7 +135,7 @@ def help_text(r: Request) -> None:
 HANDLERS: dict[str, Callable[[Request], str | None]] = {
     "in": join_again, "out": opt_out, "pause": pause, "back": back, "skip": skip,
     "swap": swap, "accept": answer_swap, "decline": answer_swap, "volunteer": volunteer,
-    "topic": topic, "share": share, "help": help_text,
+    "topic": topic, "share": share, "help": help_text, "language": choose_language,
 }
 
 

@@ -22,6 +22,7 @@ from ...domain.commands import Command, Unclear, parse_command
 from ...domain.errors import InputError
 from ...domain.models import BOUNCE_LIMIT, Community, Member
 from ...domain.timing import local_date
+from ...domain.wording import done_subject
 from ...mail.compose import reply_address, sent_message
 from .. import activity, ledger, lookup, rotas
 from ..changes import members, sessions
@@ -185,7 +186,7 @@ def _stranger(deps: Deps, community: Community, email: str, inbound: Inbound,
 def _confirm(deps: Deps, community: Community, member: Member, inbound: Inbound,
              summary: str) -> None:
     notify(deps, community, member, kind="confirm", key=reply_key(inbound),
-           subject=f"Done: {summary}"[:120], summary=summary,
+           subject=done_subject(summary), summary=summary,
            upcoming=members.schedule_lines(deps, community.id), auto="auto-replied",
            in_reply_to=inbound.message_id)
 
