@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time, get_timezone_name
+from babel.dates import format_date, format_time, get_day_names, get_timezone_name
 from babel.lists import format_list
 
 from .jobs import Timing
@@ -69,6 +69,11 @@ def subject_of(*clauses: str) -> Words:
 def done_subject(summary: str) -> Words:
     """ "Done: you present on Friday 11 December 2026" """
     return Words(lambda: _("Done: {summary}").format(summary=summary)[:120])
+
+
+def weekday_name(weekday: int) -> Words:
+    """ "Friday" (Monday is 0); "Freitag", "vendredi" in the language spoken."""
+    return Words(lambda: get_day_names("wide", locale=spoken())[weekday])
 
 
 def join_list(items) -> str:

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from ...domain.delivery import LedgerKey
 from ...domain.digest import digest_content
 from ...domain.jobs import digest_session
+from ...domain.language import words
 from ...domain.models import Community, Session
 from ...domain.rota import Rota
 from ...mail.templating import lines
@@ -46,12 +47,14 @@ def digest_subject(community: Community, session, content: dict,
                    reader: str | None = None) -> str:
     """The week's digest subject; to its presenter, it speaks of them as "you"."""
     if not session.is_session:
-        return f"{community.name}: no session this week"
+        return words("{name}: no session this week", name=community.name)
     line = content["session"]
-    who = ("you present" if reader and reader == line.presenter_email
-           else line.presenter_name or "open slot")
-    return f"{community.name} this week: {who}" + (f" — {session.topic}" if session.topic
-                                                  else "")
+    who = (words("you present") if reader and reader == line.presenter_email
+           else line.presenter_name or words("open slot"))
+    if session.topic:
+        return words("{name} this week: {who} — {topic}", name=community.name, who=who,
+                     topic=session.topic)
+    return words("{name} this week: {who}", name=community.name, who=who)
 
 
 def digests(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
