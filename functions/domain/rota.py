@@ -31,6 +31,7 @@ from .errors import Conflict, InputError, NotFound
 from .models import (ACTIVE, CANCELLED, OPEN, OPTED_OUT, PAUSED, PLANNED, Community, Member,
                      Session)
 from .timing import day_status, horizon, local_date, session_times
+from .language import Words, words
 from .wording import day_words
 
 FAR_AHEAD = timedelta(days=366)  # the furthest date someone may volunteer for
@@ -196,19 +197,20 @@ class Rota:
     def _unchanged(self, summary: str) -> tuple["Rota", Decision]:
         """A request the rota already satisfies: this Rota as it is, nothing to store or
         announce."""
-        return self, Decision(summary=f"{summary}; nothing changed", unchanged=True)
+        return self, Decision(summary=words("{summary}; nothing changed", summary=summary),
+                              unchanged=True)
 
     def leave(self, email: str, now: datetime) -> tuple["Rota", Decision]:
         """Opt out; someone who already left (say by the unsubscribe link) stays as is."""
         if self.member(email).opted_out:
-            return self._unchanged("you have already left")
+            return self._unchanged(words("you have already left"))
         after, decision = self._with_member(email, now, "you have left", opted_out=True)
         return _caused(after, decision.because(LEFT, email))
 
     def come_back(self, email: str, now: datetime) -> tuple["Rota", Decision]:
         """Opt in again (a pause ends too); someone active already stays as is."""
         if self.member(email).status(self.today(now)) == ACTIVE:
-            return self._unchanged("you are already on the roster")
+            return self._unchanged(words("you are already on the roster"))
         return self._with_member(email, now, "you are back on the roster", opted_out=False,
                                  paused_until=None)
 
@@ -218,10 +220,11 @@ class Rota:
             raise InputError(f"--until {until}: a pause must end after today ({today})")
         member = self.member(email)
         if member.paused_until == until and member.status(today) == PAUSED:
-            return self._unchanged(f"you are already paused until {day_words(until)}")
+            return self._unchanged(words("you are already paused until {day}",
+                                         day=day_words(until)))
         after, decision = self._with_member(
-            email, now, f"you are paused until {day_words(until)} and back on the roster "
-            "that day", paused_until=until)
+            email, now, words("you are paused until {day} and back on the roster that day",
+                              day=day_words(until)), paused_until=until)
         return _caused(after, decision.because(AWAY, email))
 
     def resume(self, email: str, now: datetime) -> tuple["Rota", Decision]:
@@ -231,7 +234,7 @@ class Rota:
         if status == OPTED_OUT:
             raise InputError(f"{email} has opted out, not paused: opting in brings them back")
         if status == ACTIVE:
-            return self._unchanged("you are already on the roster")
+            return self._unchanged(words("you are already on the roster"))
         return self._with_member(email, now, "you are back on the roster",
                                  paused_until=None)
 
@@ -256,7 +259,8 @@ class Rota:
         taker = after.sessions[turn.date].presenter
         return _caused(after, replace(
             decision.because(SKIPPED, email), others=(taker,) if taker else (),
-            summary=f"you are off the session on {day_words(turn.date)}; you keep your place"))
+            summary=words("you are off the session on {day}; you keep your place",
+                          day=day_words(turn.date))))
 
     def volunteer(self, email: str, now: datetime, day: date | None = None
                   ) -> tuple["Rota", Decision]:
@@ -292,7 +296,8 @@ class Rota:
                              "twice while someone else has no session")
         return _caused(after, replace(decision.because(VOLUNTEERED, email),
                                       others=(displaced,) if displaced else (),
-                                      summary=f"you present on {day_words(target.date)}"))
+                                      summary=words("you present on {day}",
+                                                    day=day_words(target.date))))
 
     def assign(self, day: date, email: str, now: datetime) -> tuple["Rota", Decision]:
         """The organiser puts someone on a session: as if they had volunteered for it."""
@@ -342,7 +347,8 @@ class Rota:
         sessions = {**self.sessions, turn.date: turn.with_changes(swap_with=other)}
         after, decision = self._decide(now, sessions, self.roster, date=turn.date)
         return after, replace(decision, others=(other,), summary=(
-            f"asked {partner.name} to swap your session on {day_words(turn.date)}"))
+            words("asked {name} to swap your session on {day}", name=partner.name,
+                  day=day_words(turn.date))))
 
     def accept_swap(self, email: str, now: datetime) -> tuple["Rota", Decision]:
         """The partner accepts: both sessions change hands (or they take it, if unplanned)."""
@@ -366,11 +372,12 @@ class Rota:
         # Said from the result, never from the intent.
         held = {d: after.sessions[d].presenter for d in (offer.date, *([mine.date] if mine
                                                                       else []))}
-        summary = "; ".join(
-            (f"you now present on {day_words(d)}" if who == email
-             else f"{self.roster[who].name} presents on {day_words(d)}" if who in self.roster
-             else f"nobody presents on {day_words(d)} yet")
-            for d, who in sorted(held.items()))
+        said = [words("you now present on {day}", day=day_words(d)) if who == email
+                else words("{name} presents on {day}", name=self.roster[who].name,
+                           day=day_words(d)) if who in self.roster
+                else words("nobody presents on {day} yet", day=day_words(d))
+                for d, who in sorted(held.items())]
+        summary = Words(lambda: "; ".join(map(str, said)))
         return after, replace(decision, others=(asker,) if asker else (), summary=summary)
 
     def decline_swap(self, email: str, now: datetime) -> tuple["Rota", Decision]:
@@ -379,7 +386,8 @@ class Rota:
         after, decision = self._decide(now, sessions, self.roster, date=offer.date)
         return after, replace(decision,
                               others=(offer.presenter,) if offer.presenter else (),
-                              summary=f"the swap for {day_words(offer.date)} is off")
+                              summary=words("the swap for {day} is off",
+                                            day=day_words(offer.date)))
 
     def _offer_to(self, email: str, now: datetime) -> Session:
         offer = next((s for s in self.coming(now) if s.swap_with == email), None)
@@ -392,7 +400,8 @@ class Rota:
         sessions = {**self.sessions, turn.date: turn.with_changes(topic=topic)}
         after, decision = self._decide(now, sessions, self.roster, date=turn.date)
         return after, replace(decision, summary=(
-            f"the topic of your session on {day_words(turn.date)} is now “{topic}”"))
+            words("the topic of your session on {day} is now “{topic}”",
+                  day=day_words(turn.date), topic=topic)))
 
 
 def _topics_follow(old: Mapping[date, Session], planned: dict[date, Session]) -> None:
