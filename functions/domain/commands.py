@@ -104,7 +104,7 @@ _TOPIC = re.compile(rf"(?:{_words('topic', 'title')})\s*:\s*(?P<rest>.*)", re.I)
 _SHARE = re.compile(rf"(?:{_words('share', 'link')})(?:\s*:\s*|\s+(?=https?://))(?P<rest>.*)",
                     re.I)
 _LANGUAGE = re.compile(rf"(?:{_words('language')})\s*:\s*(?P<rest>.*)", re.I)
-_PAUSE = re.compile(rf"(?:{_words('pause', 'away')})\b(?P<rest>.*)", re.I)
+_PAUSE = re.compile(rf"(?:{_words('pause')}|{_words('away')})\b(?P<rest>.*)", re.I)
 _SWAP = re.compile(rf"(?:{_words('swap')})\b(?P<rest>.*)", re.I)
 _VOLUNTEER = re.compile(
     rf"(?:{'|'.join(map(re.escape, spellings('volunteer')))}|i'll present|i will present|"
@@ -112,7 +112,8 @@ _VOLUNTEER = re.compile(
 # what follows the verb: "swap with", "tauschen mit"; "pause until", "pausa hasta"
 _WITH = ("with", "w/", *(shown.split()[1] for shown in spellings("swap") if " " in shown))
 _UNTIL = r"(?:until|till|til|to|on|bis|jusqu'au|jusqu'à|hasta|até)\b\s*"
-_WEEKS = re.compile(r"(?:for\s+)?(?P<n>\d{1,3}|a|one)\s*(?:weeks?|wks?)", re.I)
+_WEEKS = re.compile(rf"(?:for\s+)?(?P<n>\d{{1,3}}|a|one)\s*(?:wks?|weeks?|{_words('weeks')})",
+                    re.I)
 
 _MONTHS = {name: number for number, names in enumerate((
     ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),

@@ -5,29 +5,33 @@ from __future__ import annotations
 from .language import DEFAULT, spoken
 
 # command → the words shown for it, per language. `topic` and `share` are followed by a
-# colon, `swap` by an address, `pause` by a date, `language` by a colon and a code.
+# colon, `swap` by an address, `pause` by a date, `away` by a number of `weeks`,
+# `language` by a colon and a code.
 SHOWN: dict[str, dict[str, str]] = {
     "en": {"topic": "topic", "share": "share", "skip": "skip", "swap": "swap with",
-           "volunteer": "volunteer", "pause": "pause until", "in": "in", "out": "out",
-           "help": "help", "accept": "accept", "decline": "decline",
-           "language": "language"},
+           "volunteer": "volunteer", "pause": "pause until", "away": "away",
+           "weeks": "weeks", "in": "in", "out": "out", "help": "help", "accept": "accept",
+           "decline": "decline", "language": "language"},
     "de": {"topic": "thema", "share": "teilen", "skip": "aussetzen", "swap": "tauschen mit",
-           "volunteer": "übernehmen", "pause": "pause bis", "in": "anmelden",
-           "out": "abmelden", "help": "hilfe", "accept": "annehmen", "decline": "ablehnen",
-           "language": "sprache"},
+           "volunteer": "übernehmen", "pause": "pause bis", "away": "weg",
+           "weeks": "Wochen", "in": "anmelden", "out": "abmelden", "help": "hilfe",
+           "accept": "annehmen", "decline": "ablehnen", "language": "sprache"},
     "fr": {"topic": "sujet", "share": "partager", "skip": "passer", "swap": "échanger avec",
-           "volunteer": "je présente", "pause": "pause jusqu'au", "in": "inscrire",
-           "out": "désinscrire", "help": "aide", "accept": "accepter", "decline": "refuser",
-           "language": "langue"},
+           "volunteer": "je présente", "pause": "pause jusqu'au", "away": "absent",
+           "weeks": "semaines", "in": "inscrire", "out": "désinscrire", "help": "aide",
+           "accept": "accepter", "decline": "refuser", "language": "langue"},
     "es": {"topic": "tema", "share": "compartir", "skip": "saltar", "swap": "cambiar con",
-           "volunteer": "me ofrezco", "pause": "pausa hasta", "in": "alta", "out": "baja",
-           "help": "ayuda", "accept": "aceptar", "decline": "rechazar", "language": "idioma"},
+           "volunteer": "me ofrezco", "pause": "pausa hasta", "away": "ausente",
+           "weeks": "semanas", "in": "alta", "out": "baja", "help": "ayuda",
+           "accept": "aceptar", "decline": "rechazar", "language": "idioma"},
     "pt": {"topic": "tema", "share": "partilhar", "skip": "pular", "swap": "trocar com",
-           "volunteer": "eu apresento", "pause": "pausa até", "in": "entrar", "out": "sair",
-           "help": "ajuda", "accept": "aceitar", "decline": "recusar", "language": "idioma"},
+           "volunteer": "eu apresento", "pause": "pausa até", "away": "ausente",
+           "weeks": "semanas", "in": "entrar", "out": "sair", "help": "ajuda",
+           "accept": "aceitar", "decline": "recusar", "language": "idioma"},
     "ja": {"topic": "テーマ", "share": "共有", "skip": "スキップ", "swap": "交代",
-           "volunteer": "立候補", "pause": "休止", "in": "参加", "out": "退会",
-           "help": "ヘルプ", "accept": "承諾", "decline": "辞退", "language": "言語"},
+           "volunteer": "立候補", "pause": "休止", "away": "不在", "weeks": "週間",
+           "in": "参加", "out": "退会", "help": "ヘルプ", "accept": "承諾", "decline": "辞退",
+           "language": "言語"},
 }
 
 
