@@ -123,7 +123,7 @@ def environment() -> jinja2.Environment:
     env.install_gettext_callables(language._, language.ngettext, newstyle=True)
     env.globals["lines"] = lines
     env.globals.update(spoken=language.spoken, verb=verb, code=code, quoted=quoted,
-                       footer_link=footer_link)
+                       footer_link=footer_link, Markup=Markup)
     env.filters["para"] = para
     env.filters["sentence"] = sentence
     env.filters["join_list"] = join_list
