@@ -24,7 +24,7 @@ SHOWN: dict[str, dict[str, str]] = {
            "volunteer": "me ofrezco", "pause": "pausa hasta", "away": "ausente",
            "weeks": "semanas", "in": "alta", "out": "baja", "help": "ayuda",
            "accept": "aceptar", "decline": "rechazar", "language": "idioma"},
-    "pt": {"topic": "tema", "share": "partilhar", "skip": "pular", "swap": "trocar com",
+    "pt": {"topic": "tema", "share": "compartilhar", "skip": "pular", "swap": "trocar com",
            "volunteer": "eu apresento", "pause": "pausa até", "away": "ausente",
            "weeks": "semanas", "in": "entrar", "out": "sair", "help": "ajuda",
            "accept": "aceitar", "decline": "recusar", "language": "idioma"},

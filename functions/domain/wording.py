@@ -11,7 +11,7 @@ from babel.dates import format_date, format_time, get_day_names, get_timezone_na
 from babel.lists import format_list
 
 from .jobs import Timing
-from .language import DEFAULT, Words, _, ngettext, spoken, words
+from .language import DEFAULT, N_, Words, _, ngettext, spoken, words
 from .models import Community
 from .timing import zone
 
@@ -32,6 +32,10 @@ UNITS = (
             "a minute before", "{count} minutes before", n))),
 )
 
+
+# The session states as the emails and pages say them (`_(s.status)` in templates).
+STATUS_WORDS = (N_("planned"), N_("held"), N_("projected"), N_("holiday"), N_("blackout"),
+                N_("cancelled"))
 
 TITLES = {"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "sir", "dame"}
 
