@@ -15,9 +15,9 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from .errors import InputError
-from .language import LANGUAGES, language
+from .language import LANGUAGES, Words, language, words
 from .validation import email_address
-from .verbs import spellings
+from .verbs import spellings, verb
 from .wording import day_words
 
 VERBS = ("in", "out", "pause", "back", "skip", "swap", "accept", "decline", "volunteer",
@@ -138,7 +138,7 @@ def parse_command(text: str, today: date) -> Command | Unclear:
         if greetings == 2 or not is_greeting(line, first=greetings == 0):
             break
         greetings += 1
-    return Unclear("no command found on the first line of the reply")
+    return Unclear(words("no command found on the first line of the reply"))
 
 
 def is_greeting(line: str, first: bool = True) -> bool:
@@ -207,7 +207,8 @@ def _trim(text: str, limit: int) -> str:
 def _topic(rest: str) -> Command | Unclear:
     title = _trim(rest.strip(), MAX_TOPIC)
     if not title:
-        return Unclear("topic: needs a title, e.g. \"topic: what we learnt from user interviews\"")
+        return Unclear(words("topic: needs a title, e.g. \"{topic}: what we learnt from user "
+                             "interviews\"", topic=Words(lambda: verb("topic"))))
     return Command("topic", text=title)
 
 
@@ -215,8 +216,9 @@ def _share(rest: str) -> Command | Unclear:
     link, _, note = rest.strip().partition(" ")
     url = _url(link)
     if url is None:
-        return Unclear("share: needs a web link first, e.g. \"share: https://example.com/post "
-                       "worth a read\"")
+        return Unclear(words("share: needs a web link first, e.g. \"{share}: "
+                             "https://example.com/post worth a read\"",
+                             share=Words(lambda: verb("share"))))
     return Command("share", url=url, text=_trim(note.strip(), MAX_NOTE))
 
 
@@ -224,7 +226,9 @@ def _language(rest: str) -> Command | Unclear:
     try:
         return Command("language", text=language(rest))
     except InputError:
-        return Unclear(f"language: one of {', '.join(LANGUAGES)}, e.g. \"language: de\"")
+        return Unclear(words("language: one of {languages}, e.g. \"{language}: de\"",
+                             languages=", ".join(LANGUAGES),
+                             language=Words(lambda: verb("language"))))
 
 
 def _url(token: str) -> str | None:
@@ -251,24 +255,30 @@ def _pause(rest: str, today: date) -> Command | Unclear:
     if match := _WEEKS.fullmatch(rest):
         weeks = 1 if match["n"].lower() in ("a", "one") else int(match["n"])
         if not 1 <= weeks <= MAX_WEEKS:
-            return Unclear(f"away for 1 to {MAX_WEEKS} weeks, e.g. \"away 3 weeks\"")
+            return Unclear(words("away for 1 to {most} weeks, e.g. \"{away} 3 {weeks}\"",
+                                 most=MAX_WEEKS, away=Words(lambda: verb("away")),
+                                 weeks=Words(lambda: verb("weeks"))))
         return Command("pause", until=today + timedelta(weeks=weeks), weeks=weeks)
     rest = re.sub(rf"^{_UNTIL}", "", rest, flags=re.I)
     if not rest:
-        return Unclear("say until when, e.g. \"pause until 2027-01-10\" or \"away 2 weeks\"")
+        return Unclear(words("say until when, e.g. \"{pause} 2027-01-10\" or \"{away} 2 {weeks}\"",
+                             pause=Words(lambda: verb("pause")),
+                             away=Words(lambda: verb("away")),
+                             weeks=Words(lambda: verb("weeks"))))
     when = parse_date(rest)
     if isinstance(when, Unclear):
         return when
     if when <= today:
-        return Unclear(f"{day_words(when)} is not in the future: pause until a later date")
+        return Unclear(words("{day} is not in the future: pause until a later date",
+                             day=day_words(when)))
     return Command("pause", until=when)
 
 
 def _swap(rest: str) -> Command | Unclear:
-    words = rest.split()
-    if words and words[0].lower() in _WITH:
-        words = words[1:]
-    for word in words:
+    tokens = rest.split()
+    if tokens and tokens[0].lower() in _WITH:
+        tokens = tokens[1:]
+    for word in tokens:
         if "@" in word:
             candidate = word.split("<", 1)[0] or word  # Outlook's "ana@x<mailto:ana@x>"
             candidate = candidate.strip("<>()[]\"',;.:")
@@ -277,8 +287,10 @@ def _swap(rest: str) -> Command | Unclear:
             try:
                 return Command("swap", email=email_address(candidate))
             except InputError:
-                return Unclear(f"{candidate[:80]} is not a valid email address")
-    return Unclear("say who with, e.g. \"swap with ana@example.com\"")
+                return Unclear(words("{address} is not a valid email address",
+                                     address=candidate[:80]))
+    return Unclear(words("say who with, e.g. \"{swap} ana@example.com\"",
+                         swap=Words(lambda: verb("swap"))))
 
 
 def _volunteer(rest: str, today: date) -> Command | Unclear:
@@ -289,7 +301,7 @@ def _volunteer(rest: str, today: date) -> Command | Unclear:
     if isinstance(when, Unclear):
         return when
     if when < today:
-        return Unclear(f"{day_words(when)} has passed")
+        return Unclear(words("{day} has passed", day=day_words(when)))
     return Command("volunteer", on=when)
 
 
@@ -308,4 +320,5 @@ def parse_date(text: str) -> date | Unclear:
             return date(year, month, day)
         except ValueError:
             pass
-    return Unclear(f"could not read the date {text[:40]!r}: write it as YYYY-MM-DD")
+    return Unclear(words("could not read the date {text}: write it as YYYY-MM-DD",
+                         text=repr(text[:40])))

@@ -125,6 +125,8 @@ def environment() -> jinja2.Environment:
     env.globals.update(spoken=language.spoken, verb=verb, code=code, quoted=quoted,
                        footer_link=footer_link, Markup=Markup)
     env.filters["para"] = para
+    # a word the code marked for the catalogues (a session's state or note), said
+    env.filters["said"] = lambda text: language._(str(text))
     env.filters["sentence"] = sentence
     env.filters["join_list"] = join_list
     return env

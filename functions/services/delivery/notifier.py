@@ -23,7 +23,7 @@ from ...domain.jobs import digest_slot
 from ...domain.models import PLANNED, Member, Session
 from ...domain.rota import (ASSIGNED, AWAY, LEFT, SKIPPED, SWAPPED, VOLUNTEERED, Change,
                             Decision, Rota)
-from ...domain.language import N_, Words, words
+from ...domain.language import N_, Words, _, words
 from ...domain.wording import day_words, done_subject, subject_of
 from .. import rotas
 from ..deps import Deps
@@ -134,7 +134,8 @@ def _notices(deps: Deps, rota: Rota, book: Invitations, member: Member, gained: 
                else words("You no longer present on {day}.", day=day))
     if session.status != PLANNED:
         because = words("You no longer present on {day} ({note}).", day=day,
-                        note=session.note or words("no session"))
+                        note=Words(lambda: _(session.note)) if session.note
+                        else words("no session"))
     because = words("{because} You keep your place in the queue.", because=because)
     key = f"changed-{lost[0].isoformat()}~{session.reassigned}"
     return [_message(deps, rota, book, member, "changed", key,
