@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from ...domain.delivery import LedgerKey
 from ...domain.digest import digest_content
 from ...domain.jobs import digest_session
-from ...domain.language import words
+from ...domain.language import Words, words
 from ...domain.models import Community, Session
 from ...domain.rota import Rota
 from ...mail.templating import lines
@@ -38,9 +38,12 @@ def shared_since(deps: Deps, community: Community, slot: datetime
 
 
 def prompt_for(day: date) -> str | None:
-    """One question of the editable list, a different one each week in turn."""
-    questions = lines("prompts/questions.txt")
-    return questions[day.toordinal() // 7 % len(questions)] if questions else None
+    """One question of the editable list, a different one each week in turn (the same
+    line of the reader's language's list)."""
+    if not lines("prompts/questions.txt"):
+        return None
+    return Words(lambda: (lambda questions: questions[day.toordinal() // 7 % len(questions)])(
+        lines("prompts/questions.txt")))
 
 
 def digest_subject(community: Community, session, content: dict,
