@@ -55,7 +55,7 @@ messages: $(STAMP)
 	$(VENV)/bin/pybabel -q extract -F babel.cfg -k words -k nwords:1,2 -k N_ --no-location \
 	  --sort-output --omit-header -o $(LOCALE)/messages.pot functions templates
 	$(VENV)/bin/pybabel -q update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-fuzzy-matching \
-	  --ignore-obsolete --omit-header
+	  --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .data $(EMULATOR)/node_modules $(PROVIDERS)/node_modules tests/artifacts
