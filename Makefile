@@ -52,7 +52,7 @@ bench: $(STAMP) emulator
 # language's messages.po brought up to date (new entries empty, for the translator).
 LOCALE := functions/locale
 messages: $(STAMP)
-	$(VENV)/bin/pybabel -q extract -F babel.cfg -k words -k nwords:1,2 -k N_ --no-location \
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k words -k nwords:1,2 -k N_ -k plural:1,2 --no-location \
 	  --sort-output --omit-header -o $(LOCALE)/messages.pot functions templates
 	$(VENV)/bin/pybabel -q update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-fuzzy-matching \
 	  --ignore-obsolete

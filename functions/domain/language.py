@@ -60,6 +60,11 @@ def N_(message: str) -> str:
     return message
 
 
+def plural(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a message and its plural for the catalogues (said by `nwords`)."""
+    return singular, plural
+
+
 class Words(str):
     """Text whose value is its English, and that says itself in the language being spoken
     wherever it is printed (str(), f-strings, `%s`, Jinja's output and its escaping)."""

@@ -11,25 +11,22 @@ from babel.dates import format_date, format_time, get_day_names, get_timezone_na
 from babel.lists import format_list
 
 from .jobs import Timing
-from .language import DEFAULT, N_, Words, _, ngettext, spoken, words
+from .language import DEFAULT, N_, Words, _, nwords, plural, spoken, words
 from .models import Community
 from .timing import zone
 
 NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-# Each unit, and how an offset of so many reads ahead of a session and before it.
+# Each unit, and how an offset of so many of it reads ahead of a session and before it
+# (singular and plural, for ngettext).
 UNITS = (
-    (timedelta(weeks=1), lambda n, count: (
-        ngettext("in a week", "in {count} weeks", n), ngettext(
-            "a week before", "{count} weeks before", n))),
-    (timedelta(days=1), lambda n, count: (
-        ngettext("in a day", "in {count} days", n), ngettext(
-            "a day before", "{count} days before", n))),
-    (timedelta(hours=1), lambda n, count: (
-        ngettext("in an hour", "in {count} hours", n), ngettext(
-            "an hour before", "{count} hours before", n))),
-    (timedelta(minutes=1), lambda n, count: (
-        ngettext("in a minute", "in {count} minutes", n), ngettext(
-            "a minute before", "{count} minutes before", n))),
+    (timedelta(weeks=1), plural("in a week", "in {count} weeks"),
+     plural("a week before", "{count} weeks before")),
+    (timedelta(days=1), plural("in a day", "in {count} days"),
+     plural("a day before", "{count} days before")),
+    (timedelta(hours=1), plural("in an hour", "in {count} hours"),
+     plural("an hour before", "{count} hours before")),
+    (timedelta(minutes=1), plural("in a minute", "in {count} minutes"),
+     plural("a minute before", "{count} minutes before")),
 )
 
 
@@ -150,12 +147,11 @@ def offset_words(offset: timedelta) -> OffsetWords:
     whole; in English, numbers under ten spelled out."""
     if offset == timedelta(days=1):
         return OffsetWords(words("tomorrow"), words("the day before"))
-    for unit, say in UNITS:
+    for unit, ahead, before in UNITS:
         n, rest = divmod(offset, unit)
         if not rest and n >= 1:
             count = NUMBERS[n] if n < 10 else str(n)
-            return OffsetWords(*(Words(lambda i=i: say(n, count)[i].format(n=n, count=count))
-                                 for i in (0, 1)))
+            return OffsetWords(nwords(*ahead, n, count=count), nwords(*before, n, count=count))
     raise ValueError(f"not a whole number of minutes: {offset!r}")
 
 

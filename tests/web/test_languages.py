@@ -115,7 +115,7 @@ def test_the_template_lists_every_message_of_the_code_and_templates(tmp_path):
     root = LOCALE.parent.parent
     CommandLineInterface().run([
         "pybabel", "-q", "extract", "-F", str(root / "babel.cfg"), "-k", "words",
-        "-k", "nwords:1,2", "-k", "N_", "--no-location", "--omit-header",
+        "-k", "nwords:1,2", "-k", "N_", "-k", "plural:1,2", "--no-location", "--omit-header",
         "-o", str(fresh), str(root / "functions"), str(root / "templates")])
     with fresh.open("rb") as new, (LOCALE / "messages.pot").open("rb") as kept:
         assert {m.id for m in read_po(new)} == {m.id for m in read_po(kept)}
