@@ -106,7 +106,7 @@ def over_cap(deps: Deps, rota: Rota, now: datetime) -> list[Alert]:
     if recipients <= cap:
         return []
     return [Alert(f"over-cap-{session.date.isoformat()}", "over-cap",
-                  "The digest is larger than the sender's daily limit",
+                  words("The digest is larger than the sender's daily limit"),
                   digest_deadline(community, slot, session),
                   {"recipients": recipients, "cap": cap})]
 
