@@ -112,3 +112,13 @@ def test_an_unknown_language_is_answered_with_the_ones_there_are():
     assert deps.store.get_member("guild", EMAILS[1]).language is None
     help_text = " ".join(text_of(deps.mailer.to(EMAILS[1], "help")[-1], "plain").split())
     assert ", ".join(LANGUAGES) in help_text and "idioma: de" in help_text
+
+
+@pytest.mark.parametrize("code", ["de", "ja"])
+def test_a_refused_reply_says_why_in_the_language(code):
+    deps = guild(code)
+    planned = {s.presenter for s in deps.store.list_sessions("guild")}
+    idle = next(e for e in EMAILS if e not in planned)
+    assert handle_reply(deps, reply(deps, idle, SHOWN[code]["skip"])).outcome == "help"
+    help_text = " ".join(text_of(deps.mailer.to(idle, "help")[-1], "plain").split())
+    assert said(code, "you have no upcoming session planned") in help_text

@@ -145,7 +145,8 @@ HANDLERS: dict[str, Callable[[Request], str | None]] = {
 def obey(request: Request) -> str | None:
     handler = HANDLERS.get(request.command.verb)
     if handler is None:
-        raise InputError(f"“{request.command.verb}” is not something I can do")
+        raise InputError(words("“{verb}” is not something I can do",
+                               verb=request.command.verb))
     return handler(request)
 
 

@@ -123,7 +123,8 @@ def _handle(deps: Deps, inbound: Inbound, communities: list[Community],
     try:
         summary = obey(Request(deps, community, member, command, inbound, now))
     except InputError as error:
-        send_help(deps, community, member, inbound, str(error), now)
+        # the reason as raised (Words say themselves in the reader's language)
+        send_help(deps, community, member, inbound, error.args[0] if error.args else "", now)
         return Handled("help", str(error), community.id, member.email)
     if summary:
         _confirm(deps, community, lookup.member(deps.store, community.id, email), inbound,
