@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator
 from .errors import InputError
 
 # The languages with a complete catalogue (functions/locale/LANG/LC_MESSAGES/messages.po);
-# tests/unit/test_catalogues.py keeps the two in step.
+# tests/web/test_languages.py keeps the two in step.
 LANGUAGES = ("en", "de", "fr", "es", "pt", "ja")
 DEFAULT = "en"
 _ENGLISH = _gettext.NullTranslations()
