@@ -13,7 +13,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from functions.domain.language import LANGUAGES, _
-from functions.mail.templating import TEMPLATES
+from functions.mail.templating import TEMPLATES, lines
 from functions.mail.translations import LOCALE, catalogue_path, speak
 from tests.emails import story
 from tests.emails.support import NAMES, calendar_parts, on_the_wire, recipient, text_of
@@ -102,6 +102,16 @@ def test_every_entry_is_translated_and_keeps_its_placeholders(code):
             if not isinstance(message.id, tuple) and _placeholders(form or "") != given:
                 problems.append(f"placeholders differ: {message.id!r} → {form!r}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("code", OTHERS)
+def test_every_editable_list_has_its_translation_line_for_line(code):
+    for name in ("formats.txt", "questions.txt"):
+        with speak(code):
+            said = lines(f"prompts/{name}")
+        assert (TEMPLATES / "prompts" / code / name).exists()
+        assert len(said) == len(lines(f"prompts/{name}")) and set(said).isdisjoint(
+            lines(f"prompts/{name}"))
 
 
 def _placeholders(text: str) -> set[str]:
