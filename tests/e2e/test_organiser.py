@@ -45,6 +45,7 @@ from tests.builders import NOW, ROOT, cop, one_error, state
     (["schedule", "assign", "guild", "2026-11-27"], "ID DATE EMAIL"),
     (["community", "remove", "guild"], "--yes"),
     (["community", "show", "nope"], "no community 'nope'"),
+    (["community", "set", "guild", "--language", "klingon"], "not one of en, de, fr"),
 ])
 def test_bad_input_is_refused_in_one_line_and_changes_nothing(guild, args, message):
     before = state(guild)
@@ -118,6 +119,14 @@ def test_community_show_and_list_show_every_setting(guild):
                  "guild-rota@example.com"):
         assert text in shown, text
     assert "https://meet.example.com/guild" in cop(guild, "community", "list").stdout
+
+
+def test_the_communitys_language_is_its_members_mail(guild):
+    cop(guild, "community", "set", "guild", "--language", "DE")
+    assert "language" in cop(guild, "community", "show", "guild").stdout
+    assert json.loads(cop(guild, "community", "list", "--json").stdout)[0]["language"] == "de"
+    heads_up = cop(guild, "preview", "guild", "heads-up", "--format", "text").stdout
+    assert "Du präsentierst" in heads_up and "aussetzen" in heads_up
 
 
 def test_schedule_names_presenters_and_json_is_unchanged(guild):

@@ -12,7 +12,7 @@ from ...domain.digest import session_line
 from ...domain.invites import Event
 from ...domain.timing import zone
 from ...domain.models import Community
-from ...domain.validation import FULL_WEEKDAYS
+from ...domain.wording import weekday_name
 from ...mail.compose import reply_address
 from ...ports import Store
 from ...mail.tokens import Tokens
@@ -49,7 +49,7 @@ def roster_page(deps: Deps, community: Community, now: datetime) -> dict:
         "shared": shared_lately(deps.store, community, now),
         "community": community,
         "sessions": lines,
-        "weekday": FULL_WEEKDAYS[community.weekday].capitalize(),
+        "weekday": weekday_name(community.weekday),
         "local_time": community.start.strftime("%H:%M"),
         "members": sum(1 for m in roster.values() if not m.opted_out),
         "join_address": reply_address(deps.mail, community),

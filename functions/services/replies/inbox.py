@@ -22,6 +22,7 @@ from ...domain.commands import Command, Unclear, parse_command
 from ...domain.errors import InputError
 from ...domain.models import BOUNCE_LIMIT, Community, Member
 from ...domain.timing import local_date
+from ...domain.wording import done_subject
 from ...mail.compose import reply_address, sent_message
 from .. import activity, ledger, lookup, rotas
 from ..changes import members, sessions
@@ -122,7 +123,8 @@ def _handle(deps: Deps, inbound: Inbound, communities: list[Community],
     try:
         summary = obey(Request(deps, community, member, command, inbound, now))
     except InputError as error:
-        send_help(deps, community, member, inbound, str(error), now)
+        # the reason as raised (Words say themselves in the reader's language)
+        send_help(deps, community, member, inbound, error.args[0] if error.args else "", now)
         return Handled("help", str(error), community.id, member.email)
     if summary:
         _confirm(deps, community, lookup.member(deps.store, community.id, email), inbound,
@@ -185,7 +187,7 @@ def _stranger(deps: Deps, community: Community, email: str, inbound: Inbound,
 def _confirm(deps: Deps, community: Community, member: Member, inbound: Inbound,
              summary: str) -> None:
     notify(deps, community, member, kind="confirm", key=reply_key(inbound),
-           subject=f"Done: {summary}"[:120], summary=summary,
+           subject=done_subject(summary), summary=summary,
            upcoming=members.schedule_lines(deps, community.id), auto="auto-replied",
            in_reply_to=inbound.message_id)
 
