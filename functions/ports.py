@@ -45,7 +45,8 @@ class RotaStore(Protocol):
     changes is written by one `save`."""
 
     def get_community(self, community_id: str) -> Community | None: ...
-    def list_communities(self) -> list[Community]: ...
+    def list_communities(self, created_since: datetime | None = None) -> list[Community]:
+        """All of them, or only those created at or after `created_since`."""
     def list_members(self, community_id: str) -> list[Member]:
         """Ordered by Member.order (the order members were added)."""
     def get_member(self, community_id: str, email: str) -> Member | None: ...

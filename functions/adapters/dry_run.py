@@ -28,9 +28,9 @@ class OverlayStore:
     def get_community(self, community_id: str) -> Community | None:
         return self.top.get_community(community_id) or self.base.get_community(community_id)
 
-    def list_communities(self) -> list[Community]:
-        found = {c.id: c for c in self.base.list_communities()}
-        found.update({c.id: c for c in self.top.list_communities()})
+    def list_communities(self, created_since: datetime | None = None) -> list[Community]:
+        found = {c.id: c for c in self.base.list_communities(created_since)}
+        found.update({c.id: c for c in self.top.list_communities(created_since)})
         return [found[k] for k in sorted(found)]
 
     def put_community(self, community: Community) -> None:

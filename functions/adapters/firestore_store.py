@@ -87,9 +87,15 @@ class FirestoreStore:
         snapshot = self._community(community_id).get()
         return from_record(Community, snapshot.to_dict()) if snapshot.exists else None
 
-    def list_communities(self) -> list[Community]:
-        query = self.client.collection("communities").order_by("id")
-        return [from_record(Community, s.to_dict()) for s in query.stream()]
+    def list_communities(self, created_since: datetime | None = None) -> list[Community]:
+        from google.cloud.firestore import FieldFilter
+
+        query: Any = self.client.collection("communities")
+        if created_since is not None:  # `created` is the UTC ISO time of a Clock
+            query = query.where(filter=FieldFilter(
+                "created", ">=", created_since.astimezone(timezone.utc).isoformat()))
+        found = [from_record(Community, s.to_dict()) for s in query.stream()]
+        return sorted(found, key=lambda c: c.id)
 
     def put_community(self, community: Community) -> None:
         self._community(community.id).set(to_record(community))
@@ -315,14 +321,25 @@ class FirestoreStore:
         return 0  # the TTL policy on claims.expires (infra/firestore.tf) deletes them
 
     def list_records(self, prefix: str) -> list[tuple[str, str, datetime, str]]:
+        """Only the entries of that prefix, by a range on the `key` field (the default
+        single-field index): never the whole ledger."""
         found = []
-        for snapshot in self.client.collection("claims").stream():
-            key = unquote(snapshot.id)
-            if key.startswith(prefix):
-                data = snapshot.to_dict()
-                found.append((key, data["state"], datetime.fromisoformat(data["updated"]),
-                              data.get("detail", "")))
+        for snapshot in self._prefixed(prefix).stream():
+            data = snapshot.to_dict()
+            found.append((data["key"], data["state"], datetime.fromisoformat(data["updated"]),
+                          data.get("detail", "")))
         return sorted(found)
+
+    def _prefixed(self, prefix: str) -> Any:
+        from google.cloud.firestore import FieldFilter
+
+        query: Any = self.client.collection("claims")
+        if prefix:
+            # Every key starting with `prefix` sorts from it to before its last character's
+            # successor.
+            query = query.where(filter=FieldFilter("key", ">=", prefix)).where(
+                filter=FieldFilter("key", "<", prefix[:-1] + chr(ord(prefix[-1]) + 1)))
+        return query
 
     # erasure (rare: a scan of the ledger is fine)
     def delete_member(self, community_id: str, email: str) -> None:
@@ -339,8 +356,7 @@ class FirestoreStore:
         community = self._community(community_id)
         refs = [snapshot.reference for name in SUBCOLLECTIONS
                 for snapshot in community.collection(name).stream()]
-        refs += [s.reference for s in self.client.collection("claims").stream()
-                 if unquote(s.id).startswith(prefix)]
+        refs += [s.reference for s in self._prefixed(prefix).stream()]
         self._delete_all(refs + [community, self._due(community_id)])
 
     def _delete_all(self, refs: list) -> None:

@@ -10,6 +10,7 @@ from ..domain.delivery import PENDING, Entry
 from ..domain.errors import Conflict
 from ..domain.models import Community, Link, Member, Session
 from ..ports import RotaWrite
+from . import records
 
 
 class MemoryStore:
@@ -24,8 +25,8 @@ class MemoryStore:
     def get_community(self, community_id: str) -> Community | None:
         return self.communities.get(community_id)
 
-    def list_communities(self) -> list[Community]:
-        return sorted(self.communities.values(), key=lambda c: c.id)
+    def list_communities(self, created_since: datetime | None = None) -> list[Community]:
+        return records.created_since(self.communities.values(), created_since)
 
     def put_community(self, community: Community) -> None:
         self.communities[community.id] = community

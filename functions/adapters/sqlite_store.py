@@ -17,7 +17,8 @@ from ..domain.errors import Conflict, Failure, InputError, Unavailable
 from ..domain.models import Community, Link, Member, Session
 from ..domain.paths import problem, shown
 from ..ports import RotaWrite
-from .records import entry_from_record, entry_to_record, from_record, to_record
+from .records import (created_since as created_since_of, entry_from_record, entry_to_record,
+                      from_record, to_record)
 
 # Each entry takes the schema from version N to N+1. Never edit one that has shipped.
 MIGRATIONS = [
@@ -155,9 +156,10 @@ class SqliteStore:
                               (community_id,)).fetchone()
         return from_record(Community, json.loads(row[0])) if row else None
 
-    def list_communities(self) -> list[Community]:
+    def list_communities(self, created_since: datetime | None = None) -> list[Community]:
         rows = self.db.execute("SELECT data FROM communities ORDER BY id").fetchall()
-        return [from_record(Community, json.loads(r[0])) for r in rows]
+        return created_since_of((from_record(Community, json.loads(r[0])) for r in rows),
+                                created_since)
 
     def put_community(self, community: Community) -> None:
         with self._transaction() as db:
