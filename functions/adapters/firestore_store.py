@@ -91,14 +91,14 @@ class FirestoreStore:
         from google.cloud.firestore import FieldFilter
 
         query: Any = self.client.collection("communities")
-        if created_since is not None:  # `created` is the UTC ISO time of a Clock
+        if created_since is not None:
             query = query.where(filter=FieldFilter(
-                "created", ">=", created_since.astimezone(timezone.utc).isoformat()))
+                "created_utc", ">=", created_since.astimezone(timezone.utc).isoformat()))
         found = [from_record(Community, s.to_dict()) for s in query.stream()]
         return sorted(found, key=lambda c: c.id)
 
     def put_community(self, community: Community) -> None:
-        self._community(community.id).set(to_record(community))
+        self._community(community.id).set(_community_record(community))
 
     # members
     def list_members(self, community_id: str) -> list[Member]:
@@ -188,7 +188,8 @@ class FirestoreStore:
                 transaction.set(self._sessions(community_id).document(
                     session.date.isoformat()), to_record(session))
             if write.community is not None:
-                transaction.set(self._community(community_id), to_record(write.community))
+                transaction.set(self._community(community_id),
+                                _community_record(write.community))
             for key, entry in write.records:
                 transaction.set(self._claim(key), _document(key, entry))
             if write.mark_due is not None:
@@ -365,6 +366,13 @@ class FirestoreStore:
             for ref in refs[start:start + 400]:
                 batch.delete(ref)
             batch.commit()
+
+
+def _community_record(community: Community) -> dict[str, Any]:
+    record = to_record(community)
+    if community.created is not None:  # queried, so in one zone (ISO strings sort by it)
+        record["created_utc"] = community.created.astimezone(timezone.utc).isoformat()
+    return record
 
 
 def _due_record(community_id: str, current: dict | None, at: datetime, mark: str | None,

@@ -36,7 +36,9 @@ from .pacing import Pacer
 log = logging.getLogger(__name__)
 DEFAULT_DEADLINE = timedelta(days=1)  # for a message whose moment does not pass sooner
 RETRY_LIMIT = 500  # pending messages looked at per community and run
-
+# A message held over for want of time before anyone handed it to the mailer: the next
+# run sends it without asking the mailer whether it went out.
+HELD_OVER = "no time left in the run"
 
 
 
@@ -49,12 +51,14 @@ class Outgoing:
     """
 
     def __init__(self, key: LedgerKey | str, build: Callable[[], EmailMessage | str],
-                 deadline: datetime | None = None, invites: str = "") -> None:
+                 deadline: datetime | None = None, invites: str = "",
+                 entry: Entry | None = None) -> None:
         self.ledger_key = key if isinstance(key, LedgerKey) else LedgerKey.parse(key)
         self.key = str(self.ledger_key)
         self._build = build
         self.deadline = deadline
         self.invites = invites  # the invites it carries, kept with it in the ledger
+        self.entry = entry  # its ledger entry, when the caller just read it (a retry)
 
     @cached_property
     def message(self) -> EmailMessage | str:
@@ -111,7 +115,9 @@ class Outbox:
 
     def _batch(self, items: list[Outgoing], retrying: bool) -> int:
         """Send what the pacer lets go of these items; how many of them were dealt with."""
-        known = self.store.entries([i.key for i in items])
+        unread = [i.key for i in items if i.entry is None]
+        known = self.store.entries(unread) if unread else {}
+        known.update((i.key, i.entry) for i in items if i.entry is not None)
         lease_now = self.lease_clock.now()
         todo = []
         for item in items:
@@ -171,7 +177,8 @@ class Outbox:
             return None
         try:
             message = item.message  # rendered now: a message that cannot be built fails alone
-            if entry is not None and isinstance(message, EmailMessage) \
+            if entry is not None and entry.detail != HELD_OVER \
+                    and isinstance(message, EmailMessage) \
                     and self.mailer.was_sent(message["Message-ID"]):
                 self._finish(item, claim, claim.with_changes(
                     state=SENT, detail="found in the mailer after an interrupted run"))
@@ -239,7 +246,9 @@ class Outbox:
             raw = _bytes(item.message)
         except Exception:  # built again, and failed for good, by the run that sends it
             return
-        pending = Entry(PENDING, self.now, "no time left in the run",
+        # A dead run's claim may have gone out: the next run asks the mailer about it.
+        detail = HELD_OVER if entry is None else f"{HELD_OVER}, after an interrupted run"
+        pending = Entry(PENDING, self.now, detail,
                         attempts=entry.attempts if entry else 0, retry_at=self.now,
                         deadline=item.deadline or self.now + DEFAULT_DEADLINE, raw=raw,
                         invites=item.invites, expires=expiry(self.now, item.deadline))
@@ -310,7 +319,7 @@ def retry_pending(deps, community_id: str, now: datetime) -> Delivery:
             report.add(outbox.report)
             continue
         items.append(Outgoing(key, (lambda key=key, raw=entry.raw: _parse(key, raw)),
-                              entry.deadline, entry.invites))
+                              entry.deadline, entry.invites, entry))
     for outbox, share in _outboxes(deps, now, items):
         report.add(outbox.send(share, retrying=True))
     return record.sent(report)

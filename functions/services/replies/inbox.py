@@ -21,6 +21,7 @@ from typing import Iterable
 from ...mail.inbound import Inbound, named_communities, parse_inbound, with_reply_bases
 from ...domain.commands import Command, Unclear, parse_command
 from ...domain.errors import InputError
+from ...domain.invites import uid_session
 from ...domain.models import BOUNCE_LIMIT, Community, Member
 from ...domain.timing import local_date
 from ...mail.compose import reply_address, sent_message
@@ -237,14 +238,9 @@ def _rsvp(deps: Deps, community: Community, email: str, inbound: Inbound,
 
 
 def _session_date(uid: str, community: Community) -> date | None:
-    """The session an event UID names: `<community>-<YYYY-MM-DD>@cop`."""
-    stem = uid.partition("@")[0]
-    if not stem.startswith(f"{community.id}-"):
-        return None
-    try:
-        return date.fromisoformat(stem.removeprefix(f"{community.id}-"))
-    except ValueError:
-        return None
+    """The date of the community's session an event UID names."""
+    found = uid_session(uid)
+    return found[1] if found and found[0] == community.id else None
 
 
 def _bounce(deps: Deps, inbound: Inbound, communities: Communities,
