@@ -148,6 +148,12 @@ def main() -> int:
         missed += not ok
         print(f"{name:<48} {value:9.2f}  ≤ {target:<6g} {reference}  "
               f"{'ok' if ok else 'MISSED'}")
+    from . import idle_reads, reads
+
+    with idle_reads.emulator() as host:
+        lines, grown = reads.table(host)
+    print("\n" + "\n".join(lines))
+    missed += grown
     figures = accuracy.measure()
     print("\n".join(accuracy.report(figures)))
     missed += bool(figures.quoted_obeyed or figures.auto_answered)  # both must stay 0

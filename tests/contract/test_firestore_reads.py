@@ -11,7 +11,8 @@ from tests.wire_reads import copy, counting_store
 pytestmark = pytest.mark.emulator
 
 WIRED = ["digest run with the monthly health email", "report", "inbound reply (share)",
-         "declined invite, read from the calendar", "roster page"]
+         "declined invite, emailed back", "declined invite, read from the calendar",
+         "roster page"]
 
 
 @pytest.fixture(scope="module")
