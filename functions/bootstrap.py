@@ -59,13 +59,17 @@ class Container:
 
     @cached_property
     def pacer(self) -> Pacer:
-        """One per sender (this process's mailer), on the real clock."""
+        """This process's mailer's pace, on the real clock, booked in the store: every
+        instance sending as the same sender (its mailbox, or the relay's user at its
+        host) shares one."""
         if self._config is None:
             return Pacer()  # given collaborators run on simulated time: it never sleeps
-        return Pacer(self.config.mail_rate,
-                                    timedelta(minutes=self.config.send_minutes),
-                                    self.lease_clock, time.sleep,
-                                    daily_cap=self.config.mail_daily_cap)
+        sender = self.config.mail.target
+        if self.config.smtp_username:
+            sender = f"{self.config.smtp_username}@{sender}"
+        return Pacer(self.config.mail_rate, timedelta(minutes=self.config.send_minutes),
+                     self.lease_clock, time.sleep, daily_cap=self.config.mail_daily_cap,
+                     paces=self.store, sender=f"{self.config.mail.scheme}:{sender}")
 
     @cached_property
     def timing(self) -> Timing:
@@ -190,10 +194,13 @@ def dry_run(app: Container) -> Container:
     mail and calendar updates are only recorded, the inbox is read but left as it is."""
     from .adapters.dry_run import (OverlayStore, PeekingInbox, RecordingCalendar, RecordingChat,
                                    RecordingMailer)
-    return Container(store=OverlayStore(app.store), mailer=RecordingMailer(app.mailer),
+    store = OverlayStore(app.store)
+    # Its own pace, booked in the overlay: a dry run waits for nothing and books nothing.
+    pacer = Pacer(daily_cap=app.pacer.daily_cap, paces=store, sender=app.pacer.sender)
+    return Container(store=store, mailer=RecordingMailer(app.mailer),
                      calendar=RecordingCalendar(app.calendar), clock=app.clock, mail=app.mail,
                      inbox=PeekingInbox(app.inbox) if app.inbox is not None else None,
-                     lease_clock=app.lease_clock, pacer=app.pacer, fanout=None,
+                     lease_clock=app.lease_clock, pacer=pacer, fanout=None,
                      chat=RecordingChat())
 
 

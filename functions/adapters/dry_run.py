@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from email.message import EmailMessage
-from typing import Iterable
+from typing import Callable, Iterable, TypeVar
 
 from ..domain.delivery import Entry
 from ..domain.errors import Conflict
@@ -15,9 +15,12 @@ from ..domain.models import Community, Link, Member, Session
 from ..ports import Calendar, Inbox, Mailer, RotaWrite, Store
 from .memory_store import MemoryStore
 
+T = TypeVar("T")
+
 
 class OverlayStore:
-    """Reads fall through to the real store; writes land in memory and are read back."""
+    """Reads fall through to the real store; writes land in memory and are read back
+    (a sender's pace too: a dry run books nothing)."""
 
     def __init__(self, base: Store) -> None:
         self.base = base
@@ -125,6 +128,9 @@ class OverlayStore:
 
     def settle_due(self, community_id: str, at: datetime, mark: str | None) -> None:
         self.top.settle_due(community_id, at, mark)
+
+    def pace(self, sender: str, change: Callable[[dict | None], tuple[dict, T]]) -> T:
+        return self.top.pace(sender, change)
 
 
 class RecordingMailer:

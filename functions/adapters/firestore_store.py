@@ -19,7 +19,7 @@ import re
 import uuid
 from dataclasses import fields
 from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 from urllib.parse import quote, unquote
 
 from google.api_core.exceptions import AlreadyExists
@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     from google.cloud.firestore import Client, CollectionReference, DocumentReference
 
 SUBCOLLECTIONS = ("members", "sessions", "links")  # under communities/{id}
+# Every process sending as one mailbox takes its pace in a transaction on one document:
+# under contention one commits and the others try again, more often than Firestore's 5.
+PACE_ATTEMPTS = 20
+T = TypeVar("T")
 _RESERVED_ID = re.compile(r"\.{1,2}|__.*__", re.DOTALL)
 
 
@@ -317,6 +321,20 @@ class FirestoreStore:
                                                  "mark": "indexed"})
             marker.set({"built": True})
         self._indexed = True
+
+    def pace(self, sender: str, change: Callable[[dict | None], tuple[dict, T]]) -> T:
+        from google.cloud import firestore
+
+        ref = self.client.collection("paces").document(doc_id(sender))
+
+        @firestore.transactional
+        def update(transaction) -> T:
+            snapshot = ref.get(transaction=transaction)
+            kept, answer = change(snapshot.to_dict() if snapshot.exists else None)
+            transaction.set(ref, kept)
+            return answer
+
+        return update(self.client.transaction(max_attempts=PACE_ATTEMPTS))
 
     def prune(self, now: datetime) -> int:
         return 0  # the TTL policy on claims.expires (infra/firestore.tf) deletes them

@@ -10,7 +10,7 @@ import uuid
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from ..domain.delivery import PENDING, Entry
 from ..domain.errors import Conflict, Failure, InputError, Unavailable
@@ -19,6 +19,8 @@ from ..domain.paths import problem, shown
 from ..ports import RotaWrite
 from .records import (created_since as created_since_of, entry_from_record, entry_to_record,
                       from_record, to_record)
+
+T = TypeVar("T")
 
 # Each entry takes the schema from version N to N+1. Never edit one that has shipped.
 MIGRATIONS = [
@@ -51,6 +53,9 @@ MIGRATIONS = [
     CREATE TABLE due (community TEXT PRIMARY KEY, at TEXT NOT NULL, mark TEXT NOT NULL);
     CREATE INDEX due_by_time ON due (at);
     INSERT INTO due (community, at, mark) SELECT id, '', 'migrated' FROM communities;
+    """,
+    """
+    CREATE TABLE paces (sender TEXT PRIMARY KEY, data TEXT NOT NULL);
     """,
 ]
 
@@ -298,6 +303,14 @@ class SqliteStore:
             (key, state, updated, detail, json.dumps(record), record.get("retry_at"),
              record.get("expires")))
 
+
+    def pace(self, sender: str, change: Callable[[dict | None], tuple[dict, T]]) -> T:
+        with self._transaction() as db:  # BEGIN IMMEDIATE: one process at a time
+            row = db.execute("SELECT data FROM paces WHERE sender = ?", (sender,)).fetchone()
+            kept, answer = change(json.loads(row[0]) if row else None)
+            db.execute("INSERT OR REPLACE INTO paces (sender, data) VALUES (?, ?)",
+                       (sender, json.dumps(kept)))
+        return answer
 
     def list_records(self, prefix: str) -> list[tuple[str, str, datetime, str]]:
         rows = self.db.execute(

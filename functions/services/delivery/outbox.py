@@ -28,6 +28,7 @@ from ...domain.chat import CHAT, MAIL, channel_of
 from ...domain.delivery import (CLAIMED, FAILED, LEASE, PENDING, SENT, Entry, LedgerKey,
                                 PermanentFailure, TemporaryFailure, backoff, expiry)
 from ...domain.jobs import TICK
+from ...domain.pace import next_midnight
 from ...ports import Clock, Mailer, Store
 from . import record
 from .chat import ChatSender
@@ -39,6 +40,10 @@ RETRY_LIMIT = 500  # pending messages looked at per community and run
 # A message held over for want of time before anyone handed it to the mailer: the next
 # run sends it without asking the mailer whether it went out.
 HELD_OVER = "no time left in the run"
+BULK = ("digest", "health")  # what waits behind everything else when a day is short
+# Mail that matters whatever day it comes: held back by the sender's daily limit, it waits
+# as many days as it takes.
+PATIENT = ("alerts", "health", "welcome", "confirm")
 
 
 
@@ -48,6 +53,8 @@ class Outgoing:
     the key's recipient is CHANNEL).
 
     `deadline`: after it, the message no longer matters (a reminder once its session started).
+    `capped_deadline`: a later one, when it waits for the sender's next day (a digest still
+    matters until its session starts, though no longer on its day).
     """
 
     def __init__(self, key: LedgerKey | str, build: Callable[[], EmailMessage | str],
@@ -59,6 +66,7 @@ class Outgoing:
         self.deadline = deadline
         self.invites = invites  # the invites it carries, kept with it in the ledger
         self.entry = entry  # its ledger entry, when the caller just read it (a retry)
+        self.capped_deadline: datetime | None = None
 
     @cached_property
     def message(self) -> EmailMessage | str:
@@ -108,13 +116,14 @@ class Outbox:
 
     def send(self, items: list[Outgoing], retrying: bool = False) -> Delivery:
         size = max(1, self.mailer.batch_size)
-        start = 0
-        while start < len(items):
-            start += self._batch(items[start:start + size], retrying)
+        for start in range(0, len(items), size):
+            self._batch(items[start:start + size], retrying)
         return self.report
 
-    def _batch(self, items: list[Outgoing], retrying: bool) -> int:
-        """Send what the pacer lets go of these items; how many of them were dealt with."""
+    def _batch(self, items: list[Outgoing], retrying: bool) -> None:
+        """Claim these items, then send them as fast as the sender's pace lets them go,
+        each booked just before it is handed over; what the run has no time for (or the
+        day no room for) is kept pending for a later run."""
         unread = [i.key for i in items if i.entry is None]
         known = self.store.entries(unread) if unread else {}
         known.update((i.key, i.entry) for i in items if i.entry is not None)
@@ -133,24 +142,25 @@ class Outbox:
                     if entry.invites:
                         self.report.carried[item.key] = entry.invites
         if not todo:
-            return len(items)
+            return
         if self.pacer.out_of_time():
+            later = next_midnight(self.now) if self.pacer.day_full else None
             for item, entry in todo:
-                self._defer(item, entry)
-            return len(items)
-        allowed = self.pacer.acquire(len(todo))
-        if allowed < len(todo):  # the rest comes round again, once the rate allows
-            first_left = todo[allowed][0].key
-            todo = todo[:allowed]
-            done = next(n for n, item in enumerate(items) if item.key == first_left)
-            again = {item.key for item in items[done:]}  # looked at again next round
-            self.report.skipped = [k for k in self.report.skipped if k not in again]
-        else:
-            done = len(items)
+                self._defer(item, entry, later)
+            return
         batch = [taken for taken in (self._take(i, e) for i, e in todo) if taken]
-        batch = self._renew(batch)
-        if not batch:
-            return done
+        while batch:
+            allowed = self.pacer.acquire(len(batch))  # booked now: they go at once
+            if not allowed:  # the day's sends are spent: they go first thing tomorrow
+                later = next_midnight(self.now) if self.pacer.day_full else self.now
+                for item, claim in batch:
+                    self._defer(item, claim, later)
+                return
+            going, batch = self._renew(batch[:allowed]), batch[allowed:]
+            if going:
+                self._send(going)
+
+    def _send(self, batch: list[tuple[Outgoing, Entry]]) -> None:
         try:
             results = self.mailer.send_many([item.message for item, _ in batch])
         except Exception as error:  # nothing was handed over: all of them stay pending
@@ -163,7 +173,6 @@ class Outbox:
                  if isinstance(r, TemporaryFailure) and r.retry_after]
         if waits:
             self.pacer.hold(max(waits))
-        return done
 
     def _take(self, item: Outgoing, entry: Entry | None) -> tuple[Outgoing, Entry] | None:
         """Claim the item; None when another run got it or it turns out to be done."""
@@ -177,7 +186,7 @@ class Outbox:
             return None
         try:
             message = item.message  # rendered now: a message that cannot be built fails alone
-            if entry is not None and entry.detail != HELD_OVER \
+            if entry is not None and not entry.detail.startswith(HELD_OVER) \
                     and isinstance(message, EmailMessage) \
                     and self.mailer.was_sent(message["Message-ID"]):
                 self._finish(item, claim, claim.with_changes(
@@ -237,9 +246,17 @@ class Outbox:
         self.store.mark_due(item.community, retry_at)
         log.info("%s: will try again at %s (%s)", item.key, retry_at.isoformat(), detail)
 
-    def _defer(self, item: Outgoing, entry: Entry | None) -> None:
-        """No time left in this run: keep the message pending for the next one."""
+    def _defer(self, item: Outgoing, entry: Entry | None,
+               retry_at: datetime | None = None) -> None:
+        """No time left in this run (or no room left in the sender's day): keep the message
+        pending for a later one. `entry`: its ledger entry (this run's claim, when it
+        claimed it)."""
         if entry is not None and entry.state == PENDING:
+            if retry_at and entry.retry_at and retry_at > entry.retry_at and \
+                    self.store.swap(item.key, entry, entry.with_changes(
+                        retry_at=retry_at, deadline=self._patience(item, entry.deadline,
+                                                                   retry_at))):
+                self.store.mark_due(item.community, retry_at)
             self.report.deferred.append(item.key)
             return
         try:
@@ -247,15 +264,30 @@ class Outbox:
         except Exception:  # built again, and failed for good, by the run that sends it
             return
         # A dead run's claim may have gone out: the next run asks the mailer about it.
-        detail = HELD_OVER if entry is None else f"{HELD_OVER}, after an interrupted run"
+        ours = entry is None or entry.owner == self.owner
+        detail = HELD_OVER if ours else f"after an interrupted run, {HELD_OVER}"
+        retry_at = retry_at or self.now
+        deadline = self._patience(item, item.deadline or self.now + DEFAULT_DEADLINE, retry_at)
+        if self.pacer.day_full:
+            detail = f"{detail}: the sender's daily limit is reached"
         pending = Entry(PENDING, self.now, detail,
-                        attempts=entry.attempts if entry else 0, retry_at=self.now,
-                        deadline=item.deadline or self.now + DEFAULT_DEADLINE, raw=raw,
+                        attempts=entry.attempts if entry else 0, retry_at=retry_at,
+                        deadline=deadline, raw=raw,
                         invites=item.invites, expires=expiry(self.now, item.deadline))
         if self.store.swap(item.key, entry, pending):
             self.report.deferred.append(item.key)
-            self.store.mark_due(item.community, self.now)
+            self.store.mark_due(item.community, retry_at)
         item.__dict__.pop("message", None)
+
+    def _patience(self, item: Outgoing, deadline: datetime | None, retry_at: datetime
+                  ) -> datetime | None:
+        """The deadline of a message held back: later when the sender's day is full (it
+        waits for the next day, where it may still matter)."""
+        if not self.pacer.day_full or deadline is None:
+            return deadline
+        if item.ledger_key.kind in PATIENT:
+            deadline = max(deadline, retry_at + DEFAULT_DEADLINE)
+        return max(deadline, item.capped_deadline or deadline)
 
     def _fail(self, item: Outgoing, claim: Entry, detail: str) -> None:
         self._finish(item, claim, claim.with_changes(state=FAILED, detail=detail[:500]))
@@ -320,6 +352,9 @@ def retry_pending(deps, community_id: str, now: datetime) -> Delivery:
             continue
         items.append(Outgoing(key, (lambda key=key, raw=entry.raw: _parse(key, raw)),
                               entry.deadline, entry.invites, entry))
+    # What waited goes in a stated order: a presenter's heads-up or reminder, a confirmation,
+    # an organiser's alert before the week's digests (the first to miss a short day).
+    items.sort(key=lambda item: item.ledger_key.kind in BULK)
     for outbox, share in _outboxes(deps, now, items):
         report.add(outbox.send(share, retrying=True))
     return record.sent(report)

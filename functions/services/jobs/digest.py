@@ -75,6 +75,8 @@ def digests(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
                       **{**parts, "subject": digest_subject(community, session, parts,
                                                             m.email)})
              for m in recipients]
+    for item in items:  # held back by the sender's daily limit, it may go on later days
+        item.capped_deadline = session.starts_at
     return items
 
 
