@@ -1,8 +1,9 @@
 """One sender's pace, shared by every process that sends as it: at most `limit` messages
 in any `window` (a sliding window, as Gmail and SMTP relays count) and at most `daily` in a
 day (UTC). Pure: a record in, the record to keep and the answer out; a store keeps the
-record and applies `book` to it in one transaction, so that processes never book the same
-room twice.
+record and applies `book` (just before a batch is handed over) and `sent` (once it was) to
+it in one transaction each, so that processes never book the same room twice and the
+provider, which counts a send somewhere between the two, never sees the window exceeded.
 
 A record: {"sent": [[ISO instant, count], …] (the sends of the last window),
 "day": "YYYY-MM-DD", "count": sends booked that day}.
@@ -46,6 +47,19 @@ def book(record: dict | None, rate: Rate, count: int, now: datetime
     day_full = rate.daily is not None and today >= rate.daily
     return kept, Booking(granted, next_midnight(now) if day_full else
                          _next_slot(sent, rate, now), day_full)
+
+
+def sent(record: dict | None, booked: datetime, count: int, done: datetime
+         ) -> tuple[dict, None]:
+    """Sends booked at `booked` were handed over by `done`: they count from then on, so
+    that the provider, which counted them somewhere in between, sees the window kept."""
+    record = dict(record or {})
+    entries = list(record.get("sent", []))
+    mine = [booked.isoformat(), count]
+    if mine in entries:
+        entries[entries.index(mine)] = [done.isoformat(), count]
+    record["sent"] = entries
+    return record, None
 
 
 def _next_slot(sent: list[tuple[datetime, int]], rate: Rate, now: datetime) -> datetime:

@@ -92,6 +92,7 @@ class FakeGoogle:
         self._failures: list[Failure] = []
         self._limit: tuple[int, Callable[[], float], float] | None = None
         self.send_times: list[float] = []  # by limit_sends' clock, each accepted send
+        self._arrived: float | None = None  # when the batch being answered came in
         self._changes = itertools.count(1)  # Calendar: each change of an event gets the next
         self.changed: dict[tuple[str, str], int] = {}
         self.sync_generation = 0
@@ -215,6 +216,15 @@ class FakeGoogle:
                body: bytes) -> tuple[int, str, bytes]:
         envelope = Call("POST", path, query, authorization=headers.get("Authorization"))
         self.calls.append(envelope)
+        # Its sends count from when it came in, as Gmail counts a batch's calls at once.
+        self._arrived = self._limit[1]() if self._limit is not None else None
+        try:
+            return self._answer_batch(envelope, headers, body)
+        finally:
+            self._arrived = None
+
+    def _answer_batch(self, envelope: Call, headers: Mapping[str, str],
+                      body: bytes) -> tuple[int, str, bytes]:
         failure = self._take_failure(envelope, envelope=True)
         answer_lost = failure is not None and failure.status == 200  # sent, then no answer
         if answer_lost:
@@ -404,7 +414,7 @@ class FakeGoogle:
             return 400, error_body(400, "Recipient address required", "invalidArgument")
         if self._limit is not None:
             per_minute, clock, window = self._limit
-            now = clock()
+            now = self._arrived if self._arrived is not None else clock()
             recent = [t for t in self._send_times.get(user, []) if t > now - window]
             if len(recent) >= per_minute:
                 self.throttled += 1

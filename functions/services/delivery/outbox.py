@@ -166,6 +166,7 @@ class Outbox:
         except Exception as error:  # nothing was handed over: all of them stay pending
             log.warning("mailer unavailable for %d message(s): %s", len(batch), error)
             results = [TemporaryFailure(f"{type(error).__name__}: {error}")] * len(batch)
+        self.pacer.handed_over()
         for (item, claim), result in zip(batch, results):
             self._settle(item, claim, result)
             item.__dict__.pop("message", None)  # rendered and gone: free it

@@ -14,7 +14,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Callable, TypeVar
 
-from ...domain.pace import Booking, Rate, book
+from ...domain.pace import Booking, Rate, book, sent
 from ...ports import Clock, SenderPaces
 
 DEFAULT_RATE = 140  # messages a minute
@@ -48,6 +48,7 @@ class Pacer:
         self.sender = sender
         self._sleep = sleep or time.sleep
         self._free_at: datetime | None = None  # when the sender's pace has room again
+        self._booked: tuple[datetime, int] | None = None  # the last acquire's, until sent
         self._held_until: datetime | None = None
         self._started: datetime | None = None
         self.day_full = False  # the sender's daily limit is reached: the rest waits a day
@@ -71,12 +72,24 @@ class Pacer:
             if slot > now:
                 self._pause((slot - now).total_seconds())
                 continue
+            booked_at = self.clock.now()
             booking: Booking = self.paces.pace(
-                self.sender, lambda record: book(record, self.rate, count, self.clock.now()))
+                self.sender, lambda record: book(record, self.rate, count, booked_at))
             self._free_at, self.day_full = booking.next_free, booking.day_full
             if booking.granted:
+                self._booked = (booked_at, booking.granted)
                 return booking.granted
         return 0
+
+    def handed_over(self) -> None:
+        """What the last `acquire` booked was handed over by now: it counts from now."""
+        if self._booked is None:
+            return
+        (booked_at, count), self._booked = self._booked, None
+        done = self.clock.now()
+        self.paces.pace(self.sender, lambda record: sent(record, booked_at, count, done))
+        if self._free_at is not None and self._free_at > booked_at:
+            self._free_at += done - booked_at
 
     def _next_slot(self) -> datetime:
         """The first instant a message may go, as far as this process knows: Retry-After
