@@ -23,9 +23,10 @@ class Rate:
 
 @dataclass(frozen=True)
 class Booking:
-    granted: int  # how many may go now (booked at `now`)
+    granted: int  # how many may go now (booked at `at`)
     next_free: datetime  # when the next one may go (a later day when the day is full)
     day_full: bool = False  # the daily limit is what holds them back
+    at: datetime | None = None  # when they were booked
 
 
 def book(record: dict | None, rate: Rate, count: int, now: datetime
@@ -46,7 +47,7 @@ def book(record: dict | None, rate: Rate, count: int, now: datetime
     kept = {"sent": [[at.isoformat(), n] for at, n in sent], "day": day, "count": today}
     day_full = rate.daily is not None and today >= rate.daily
     return kept, Booking(granted, next_midnight(now) if day_full else
-                         _next_slot(sent, rate, now), day_full)
+                         _next_slot(sent, rate, now), day_full, now)
 
 
 def sent(record: dict | None, booked: datetime, count: int, done: datetime

@@ -72,12 +72,13 @@ class Pacer:
             if slot > now:
                 self._pause((slot - now).total_seconds())
                 continue
-            booked_at = self.clock.now()
+            # Booked at the time read in the transaction, just before it commits and the
+            # batch goes: a send counts from no sooner than the provider sees it.
             booking: Booking = self.paces.pace(
-                self.sender, lambda record: book(record, self.rate, count, booked_at))
+                self.sender, lambda record: book(record, self.rate, count, self.clock.now()))
             self._free_at, self.day_full = booking.next_free, booking.day_full
-            if booking.granted:
-                self._booked = (booked_at, booking.granted)
+            if booking.granted and booking.at is not None:
+                self._booked = (booking.at, booking.granted)
                 return booking.granted
         return 0
 
