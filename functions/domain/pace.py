@@ -79,3 +79,18 @@ def next_midnight(now: datetime) -> datetime:
     """The start of the next day (UTC): when a full day's sends may go again."""
     day = now.astimezone(timezone.utc).date() + timedelta(days=1)
     return datetime.combine(day, time(0), timezone.utc)
+
+
+# What a sender sends in a day besides the digest: heads-ups, reminders, confirmations.
+DAY_HEADROOM = 10
+
+
+def past_one_sender(readers: int, daily: int | None) -> str | None:
+    """Why one sender cannot serve a community whose digest goes to `readers` people in a
+    day, or None when it can."""
+    if daily is None or readers + DAY_HEADROOM <= daily:
+        return None
+    return (f"its digest goes to {readers:,} people: past the {daily:,} messages a day one "
+            f"sender may send (COP_MAIL_DAILY_CAP), with room for {DAY_HEADROOM} others; the "
+            "rest would wait for the next days. Send through a Workspace SMTP relay or a "
+            "second sender (README: Large communities)")

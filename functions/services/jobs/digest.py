@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from ...domain.delivery import LedgerKey
 from ...domain.digest import digest_content
 from ...domain.jobs import digest_session
+from ...domain.pace import past_one_sender
 from ...domain.models import Community, Session
 from ...domain.rota import Rota
 from ...mail.templating import lines
@@ -15,6 +16,12 @@ from ..deps import Deps
 from ..delivery.messages import outgoing
 from ..delivery.organisers import Alert
 from ..delivery.outbox import Outgoing
+
+
+def sender_warning(deps: Deps, community_id: str, today: date) -> str | None:
+    """Whether the community is past what its one sender can serve in a day."""
+    readers = digest_recipients(deps.store.list_members(community_id), today)
+    return past_one_sender(len(readers), deps.pacer.daily_cap)
 
 
 def digest_recipients(members, slot_day):
@@ -99,7 +106,7 @@ def over_cap(deps: Deps, rota: Rota, now: datetime) -> list[Alert]:
         return []
     slot, session = due
     recipients = len(digest_recipients(rota.roster.values(), local_date(community, slot)))
-    if recipients <= cap:
+    if past_one_sender(recipients, cap) is None:
         return []
     return [Alert(f"over-cap-{session.date.isoformat()}", "over-cap",
                   "The digest is larger than the sender's daily limit",
