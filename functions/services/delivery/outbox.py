@@ -116,14 +116,15 @@ class Outbox:
 
     def send(self, items: list[Outgoing], retrying: bool = False) -> Delivery:
         size = max(1, self.mailer.batch_size)
-        for start in range(0, len(items), size):
-            self._batch(items[start:start + size], retrying)
+        start = 0
+        while start < len(items):
+            start += self._batch(items[start:start + size], retrying)
         return self.report
 
-    def _batch(self, items: list[Outgoing], retrying: bool) -> None:
-        """Claim these items, then send them as fast as the sender's pace lets them go,
-        each booked just before it is handed over; what the run has no time for (or the
-        day no room for) is kept pending for a later run."""
+    def _batch(self, items: list[Outgoing], retrying: bool) -> int:
+        """Send what the sender's pace lets go of these items (booked in it from now until
+        they are handed over); how many of them were dealt with. What the run has no time
+        for (or the day no room for) is kept pending for a later run."""
         unread = [i.key for i in items if i.entry is None]
         known = self.store.entries(unread) if unread else {}
         known.update((i.key, i.entry) for i in items if i.entry is not None)
@@ -142,23 +143,38 @@ class Outbox:
                     if entry.invites:
                         self.report.carried[item.key] = entry.invites
         if not todo:
-            return
+            return len(items)
         if self.pacer.out_of_time():
-            later = next_midnight(self.now) if self.pacer.day_full else None
             for item, entry in todo:
-                self._defer(item, entry, later)
-            return
+                self._defer(item, entry, self._later())
+            return len(items)
+        # Claimed and built first, then booked in the sender's pace: booked, they go at once.
+        before = {item.key: entry for item, entry in todo}
         batch = [taken for taken in (self._take(i, e) for i, e in todo) if taken]
-        while batch:
-            allowed = self.pacer.acquire(len(batch))  # booked now: they go at once
-            if not allowed:  # the day's sends are spent: they go first thing tomorrow
-                later = next_midnight(self.now) if self.pacer.day_full else self.now
-                for item, claim in batch:
-                    self._defer(item, claim, later)
-                return
-            going, batch = self._renew(batch[:allowed]), batch[allowed:]
-            if going:
-                self._send(going)
+        allowed = self.pacer.acquire(len(batch)) if batch else 0
+        if batch and not allowed:  # no time left (or no room left in the sender's day)
+            for item, claim in batch:
+                self._defer(item, claim, self._later())
+            return len(items)
+        done = len(items)
+        if allowed < len(batch):  # the rest comes round again, once the pace allows
+            for item, claim in batch[allowed:]:
+                self.store.swap(item.key, claim, before[item.key])
+            done = next(n for n, item in enumerate(items) if item.key == batch[allowed][0].key)
+            again = {item.key for item in items[done:]}  # looked at again next round
+            self.report.skipped = [k for k in self.report.skipped if k not in again]
+            batch = batch[:allowed]
+        batch = self._renew(batch)
+        if batch:
+            self._send(batch)
+        elif allowed:
+            self.pacer.handed_over()  # none went after all: the booking counts till now
+        return done
+
+    def _later(self) -> datetime | None:
+        """When what a run could not send may go: the sender's next day when its day is
+        full; else (no time left in the run) the next run."""
+        return next_midnight(self.now) if self.pacer.day_full else None
 
     def _send(self, batch: list[tuple[Outgoing, Entry]]) -> None:
         try:
