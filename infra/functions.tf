@@ -4,6 +4,9 @@ locals {
   # Paths left out of the source zip, relative to the repository root (glob patterns).
   # Cloud Functions installs requirements.txt; tests, tooling and local state stay home.
   source_excludes = [
+    ".env", # local settings and secrets never leave the machine
+    ".env.*",
+    "**/.env",
     ".git",
     ".venv",
     ".venv-checkov",
@@ -184,7 +187,7 @@ resource "google_cloudfunctions2_function" "http" {
       key        = "COP_SECRET"
       project_id = local.project_number
       secret     = google_secret_manager_secret.cop.secret_id
-      version    = "latest"
+      version    = var.secret_version # pinned: a new value is deployed, never picked up
     }
   }
 
@@ -196,6 +199,7 @@ resource "google_cloudfunctions2_function" "http" {
     google_project_iam_member.web_datastore_user,
     google_project_iam_member.build_log_writer,
     google_project_iam_member.build_function_buckets,
+    google_storage_bucket_iam_member.build_reads_source,
     google_artifact_registry_repository_iam_member.build_pushes_images,
   ]
 }
@@ -236,7 +240,7 @@ resource "google_cloudfunctions2_function" "event" {
       key        = "COP_SECRET"
       project_id = local.project_number
       secret     = google_secret_manager_secret.cop.secret_id
-      version    = "latest"
+      version    = var.secret_version # pinned: a new value is deployed, never picked up
     }
   }
 
@@ -254,6 +258,7 @@ resource "google_cloudfunctions2_function" "event" {
     google_project_iam_member.runtime_datastore_user,
     google_project_iam_member.build_log_writer,
     google_project_iam_member.build_function_buckets,
+    google_storage_bucket_iam_member.build_reads_source,
     google_artifact_registry_repository_iam_member.build_pushes_images,
   ]
 }

@@ -180,6 +180,13 @@ resource "google_project_iam_member" "build_function_buckets" {
   }
 }
 
+# The zip of the code it builds: the source bucket is ours, not one Cloud Functions made.
+resource "google_storage_bucket_iam_member" "build_reads_source" {
+  bucket = google_storage_bucket.source.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.build.email}"
+}
+
 resource "google_artifact_registry_repository_iam_member" "build_pushes_images" {
   project    = var.project_id
   location   = google_artifact_registry_repository.functions.location

@@ -108,6 +108,16 @@ variable "secret_id" {
   default     = "cop-secret"
 }
 
+variable "secret_version" {
+  description = "The version of the COP_SECRET secret the functions run with (a number: pinned, so that a new value reaches them by an apply, never by surprise)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]+$", var.secret_version))
+    error_message = "secret_version must be a version number, not \"latest\"."
+  }
+}
+
 variable "labels" {
   description = "Labels put on every resource that takes labels."
   type        = map(string)
