@@ -106,8 +106,13 @@ class Container:
         from .adapters.gmail import GmailMailer
         from .adapters.google_auth import service_factory
         sender = backend.target
-        return GmailMailer(sender, service_factory("gmail", sender,
-                                                   self.config.google_credentials))
+        return GmailMailer(sender, service_factory("gmail", sender, self._mailbox_key))
+
+    @property
+    def _mailbox_key(self) -> str | None:
+        """What Gmail and Calendar act as the mailbox with: its own OAuth consent when set,
+        else service-account credentials delegated to it."""
+        return self.config.google_oauth or self.config.google_credentials
 
     @cached_property
     def calendar(self) -> Calendar:
@@ -123,7 +128,7 @@ class Container:
         owner = calendar_id if ("@" in calendar_id and
                                 not calendar_id.endswith(".calendar.google.com")) else None
         return GoogleCalendar(calendar_id, service_factory(
-            "calendar", self.mail.sender or owner, self.config.google_credentials))
+            "calendar", self.mail.sender or owner, self._mailbox_key))
 
     @cached_property
     def chat(self) -> Chat:
@@ -175,8 +180,7 @@ class Container:
         from .adapters.gmail_inbox import GmailInbox
         from .adapters.google_auth import service_factory
         mailbox = backend.target
-        return GmailInbox(mailbox, service_factory("gmail-inbox", mailbox,
-                                                   self.config.google_credentials))
+        return GmailInbox(mailbox, service_factory("gmail-inbox", mailbox, self._mailbox_key))
 
 
 LOOPBACK = ("localhost", "127.0.0.1", "::1")

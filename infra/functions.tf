@@ -48,6 +48,14 @@ locals {
     COP_MAIL_DAILY_CAP   = tostring(var.mail_daily_cap)
     COP_SEND_MINUTES     = tostring(var.send_minutes)
   }
+
+  # Only for the functions that act as the rota's mailbox (not web): its own OAuth consent.
+  mailbox_secrets = {
+    COP_GOOGLE_OAUTH = {
+      secret  = google_secret_manager_secret.gmail_oauth.secret_id
+      version = var.gmail_oauth_secret_version
+    }
+  }
 }
 
 # --- Source -----------------------------------------------------------------------------
@@ -119,12 +127,14 @@ locals {
       account         = google_service_account.runtime.email
       timeout_seconds = 120
       max_instances   = 1 # one tick at a time
+      secrets         = local.mailbox_secrets # renews the inbox's watch, reads the calendar
     }
     web = {
       description     = "Public pages: one-click unsubscribe, the roster page and the calendar feed."
       account         = google_service_account.web.email # no mail, no inbox
       timeout_seconds = 30
       max_instances   = 5 # caps what a flood of requests can cost
+      secrets         = {}
     }
   }
 
@@ -189,11 +199,22 @@ resource "google_cloudfunctions2_function" "http" {
       secret     = google_secret_manager_secret.cop.secret_id
       version    = var.secret_version # pinned: a new value is deployed, never picked up
     }
+
+    dynamic "secret_environment_variables" {
+      for_each = each.value.secrets
+      content {
+        key        = secret_environment_variables.key
+        project_id = local.project_number
+        secret     = secret_environment_variables.value.secret
+        version    = secret_environment_variables.value.version
+      }
+    }
   }
 
   # Grants the build and a starting instance need (no COP_SECRET, no start).
   depends_on = [
     google_secret_manager_secret_iam_member.runtime_reads_cop_secret,
+    google_secret_manager_secret_iam_member.runtime_reads_gmail_oauth,
     google_secret_manager_secret_iam_member.web_reads_cop_secret,
     google_project_iam_member.runtime_datastore_user,
     google_project_iam_member.web_datastore_user,
@@ -242,6 +263,13 @@ resource "google_cloudfunctions2_function" "event" {
       secret     = google_secret_manager_secret.cop.secret_id
       version    = var.secret_version # pinned: a new value is deployed, never picked up
     }
+
+    secret_environment_variables {
+      key        = "COP_GOOGLE_OAUTH"
+      project_id = local.project_number
+      secret     = google_secret_manager_secret.gmail_oauth.secret_id
+      version    = var.gmail_oauth_secret_version
+    }
   }
 
   event_trigger {
@@ -255,6 +283,7 @@ resource "google_cloudfunctions2_function" "event" {
   # Grants the build and a starting instance need (no COP_SECRET, no start).
   depends_on = [
     google_secret_manager_secret_iam_member.runtime_reads_cop_secret,
+    google_secret_manager_secret_iam_member.runtime_reads_gmail_oauth,
     google_project_iam_member.runtime_datastore_user,
     google_project_iam_member.build_log_writer,
     google_project_iam_member.build_function_buckets,

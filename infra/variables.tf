@@ -108,6 +108,22 @@ variable "secret_id" {
   default     = "cop-secret"
 }
 
+variable "gmail_oauth_secret_id" {
+  description = "Secret Manager secret holding the rota mailbox's own OAuth consent: authorized_user JSON (client_id, client_secret, refresh_token) with \"account\", the mailbox."
+  type        = string
+  default     = "cop-gmail-oauth"
+}
+
+variable "gmail_oauth_secret_version" {
+  description = "The version of the OAuth consent secret the functions run with (pinned, like secret_version)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]+$", var.gmail_oauth_secret_version))
+    error_message = "gmail_oauth_secret_version must be a version number, not \"latest\"."
+  }
+}
+
 variable "secret_version" {
   description = "The version of the COP_SECRET secret the functions run with (a number: pinned, so that a new value reaches them by an apply, never by surprise)."
   type        = string

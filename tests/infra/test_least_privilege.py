@@ -49,8 +49,20 @@ def test_env_files_never_go_into_the_source_zip(tf, tmp_path):
 
 
 def test_secret_versions_are_pinned_by_a_variable(tf):
-    versions = [secret.get("version") for body in tf.of_type(FUNCTION).values()
-                for secret in secret_envs(body)]
-    assert versions and all(v == "${var.secret_version}" for v in versions), versions
-    rule = tf.variables["secret_version"]["validation"][0]
-    assert "^[0-9]+$" in rule["condition"]  # "latest" is refused
+    pinned = {"COP_SECRET": "${var.secret_version}",
+              "COP_GOOGLE_OAUTH": "${var.gmail_oauth_secret_version}"}
+    for name, body in tf.of_type(FUNCTION).items():
+        for secret in secret_envs(body, tf):
+            assert secret.get("version") == pinned[secret["key"]], (name, secret)
+    for variable in ("secret_version", "gmail_oauth_secret_version"):
+        rule = tf.variables[variable]["validation"][0]
+        assert "^[0-9]+$" in rule["condition"]  # "latest" is refused
+
+
+def test_only_the_functions_that_act_as_the_mailbox_get_its_consent(tf):
+    for entry_point in ("tick", "run_community", "inbox", "web"):
+        keys = {secret["key"] for secret in secret_envs(tf.function(entry_point)[1], tf)}
+        assert keys == ({"COP_SECRET"} if entry_point == "web"
+                        else {"COP_SECRET", "COP_GOOGLE_OAUTH"}), (entry_point, keys)
+    assert not tf.of_type("google_service_account_iam_member").get(
+        "runtime_signs_for_itself"), "the runtime account can sign delegation assertions"
