@@ -173,7 +173,7 @@ def ratios() -> None:
                        f"{shared['throttled']} of {shared['sent']}"))
     paced = delivery.paced_digest(1000)  # what follows counts requests: simulated clock
     # A minute's 140 go as 50 + 50 + 40, so a few batches more than 1,000 / 50.
-    RATIOS.append(("  Gmail HTTP requests / batched minimum",
+    RATIOS.append(("digest of 1,000: Gmail HTTP requests / batched",
                    paced["gmail_requests"] / paced["batched_minimum"], 1.15,
                    f"{paced['gmail_requests']} vs {paced['batched_minimum']} batches of 50"))
     RATIOS.append(("  Gmail HTTP requests / one request per mail",
