@@ -134,6 +134,29 @@ variable "secret_version" {
   }
 }
 
+variable "alert_email" {
+  description = "Where alerts go: function errors, dead letters waiting, no tick for an hour, Gmail 429s, the sender's daily limit reached, and the budget."
+  type        = string
+}
+
+variable "billing_account" {
+  description = "Billing account ID (XXXXXX-XXXXXX-XXXXXX) for the project's budget; unset: no budget."
+  type        = string
+  default     = null
+}
+
+variable "budget_amount" {
+  description = "The monthly budget, in budget_currency."
+  type        = number
+  default     = 50
+}
+
+variable "budget_currency" {
+  description = "The currency of the billing account."
+  type        = string
+  default     = "USD"
+}
+
 variable "labels" {
   description = "Labels put on every resource that takes labels."
   type        = map(string)

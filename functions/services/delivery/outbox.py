@@ -153,6 +153,9 @@ class Outbox:
         batch = [taken for taken in (self._take(i, e) for i, e in todo) if taken]
         allowed = self.pacer.acquire(len(batch)) if batch else 0
         if batch and not allowed:  # no time left (or no room left in the sender's day)
+            if self.pacer.day_full:  # counted by the alert on it (infra/monitoring.tf)
+                log.warning("the sender's daily limit is reached: %d message(s) wait for "
+                            "the next day", len(batch))
             for item, claim in batch:
                 self._defer(item, claim, self._later())
             return len(items)
