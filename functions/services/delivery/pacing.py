@@ -55,8 +55,10 @@ class Pacer:
         self.waited = 0.0  # seconds slept, for reports and benchmarks
 
     def begin(self) -> None:
-        """A new run: its budget starts now."""
+        """A new run: its budget starts now. A day found full stays so until it is over."""
         self._started = self.clock.now()
+        self.day_full = self.day_full and self._free_at is not None and \
+            self._free_at > self._started
 
     def out_of_time(self) -> bool:
         """Whether the next batch would start after the run's budget is spent."""
