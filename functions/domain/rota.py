@@ -4,20 +4,25 @@ Pure: every method takes `now` and returns a new Rota with a `Decision` (what to
 what to announce). Nothing here reads a clock, a store or a mailbox.
 
 The rules (DESIGN.md, "Rules the rota keeps"):
-- Eligible on a date: not opted out, not paused over it, joined by then, and not having
-  skipped or declined that very session.
-- Order: whoever has waited longest presents first: the date of their last turn before that
-  session (held or planned) or, for someone who never presented, the day they joined; ties
-  by the order members were added.
-- Fair, whatever the order of events: in the planned window, nobody holds a second session
-  while a member eligible for it holds none.
-- Stable wherever that keeps fairness: a first turn in the window keeps its presenter while
-  they stay eligible, and so does a turn a person chose (volunteer, swap, assign). A session
-  whose presenter dropped out goes to whoever has waited longest; if that person is planned
-  later, they move up and their later session is filled the same way. Second turns follow
-  the queue: a newcomer takes the earliest of them rather than moving anyone else, so
-  members added one at a time get the plan they would have got imported together.
-- Nothing that has started ever changes.
+- Eligible on a date: not opted out, not paused over it, joined by then, reachable (mail to
+  them has not stopped after bounces), and not having skipped or declined that very session.
+- One fairness rule for all time: nobody presents again while someone who could present
+  that day has never presented and holds no turn. Such a newcomer takes the next session
+  planned after they join, in join order among several, displacing the earliest repeat
+  turn in the window; everyone else by longest wait since their last turn (held or
+  planned); ties by the order members were added. Volunteers, for any date however far
+  ahead, follow the same rule.
+- In the planned window, too, nobody holds a second session while a member who could
+  present then holds none.
+- Stable wherever that keeps fairness: a first turn keeps its presenter while they can
+  present, and so does a turn a person chose (volunteer, swap, assign). A session whose
+  presenter dropped out goes to whoever comes first; if that person is planned later, they
+  move up and their later session is filled the same way. So members added one at a time
+  get the plan they would have got imported together.
+- Only real presenters count: a session that ended counts for its presenter only if they
+  could still present that day; otherwise it was held by nobody.
+- Nothing that has started ever changes, but for that: a presenter who could not present
+  is taken off the session once it ended.
 - Asking for what already is (leave after leaving, come back or resume while active, the
   same pause) changes nothing: the Decision is `unchanged`, to store and announce nothing.
 """
@@ -134,15 +139,17 @@ class Rota:
 
     def settle(self, now: datetime) -> "Rota":
         """Count the sessions that have ended into their presenters' turns (see _settle)."""
-        community, roster = _settle(self.community, self.roster, self.sessions, now)
-        return Rota(community, roster, self.sessions)
+        community, roster, ended = _settle(self.community, self.roster, self.sessions, now)
+        return Rota(community, roster, {**self.sessions, **ended})
 
     def _decide(self, now: datetime, sessions: Mapping[date, Session],
                 roster: Mapping[str, Member], lookahead: int | None = None,
                 community: Community | None = None, **about) -> tuple["Rota", Decision]:
         """Settle and plan the proposed sessions and roster; the Decision holds every
         difference from this Rota."""
-        community, roster = _settle(community or self.community, roster, sessions, now)
+        community, roster, ended = _settle(community or self.community, roster, sessions,
+                                           now)
+        sessions = {**sessions, **ended}
         planned = _plan(community, roster, {
             d: s for d, s in sessions.items()
             if community.settled is None or d >= community.settled}, now, lookahead)
@@ -157,18 +164,19 @@ class Rota:
             Change(d, old[d].presenter if d in old else None, s.presenter)
             for d, s in sorted(planned.items())
             if (old[d].presenter if d in old else None) != s.presenter)
+        history = {d: s for d, s in sessions.items() if d not in planned}  # read only
+        after = {**history, **planned}
         decision = Decision(
-            sessions=tuple(s for d, s in sorted(planned.items()) if old.get(d) != s),
+            sessions=tuple(s for d, s in sorted(after.items()) if old.get(d) != s),
             members=tuple(m for e, m in roster.items() if self.roster.get(e) != m),
             community=community if community != self.community else None,
             changes=changes, **about)
-        history = {d: s for d, s in sessions.items() if d not in planned}  # read only
-        return Rota(community, roster, {**history, **planned}), decision
+        return Rota(community, roster, after), decision
 
     # ---- membership ------------------------------------------------------------------
     def join(self, people: Iterable[tuple[str, str]], now: datetime,
              welcome_due: bool = False) -> tuple["Rota", Decision]:
-        """Add members (email, name), all or none; they join the back of the queue.
+        """Add members (email, name), all or none; they come before anyone's next turn.
         `welcome_due`: their welcome waits (for the community's reply address)."""
         people = list(people)
         clash = [email for email, _ in people if email in self.roster]
@@ -189,8 +197,10 @@ class Rota:
     def _with_member(self, email: str, now: datetime, summary: str,
                      **changes) -> tuple["Rota", Decision]:
         member = self.member(email)
-        return self._decide(now, self.sessions, {**self.roster, email: replace(member,
-                                                                              **changes)},
+        # Sessions that ended are counted as they were, before this change.
+        community, roster, ended = _settle(self.community, self.roster, self.sessions, now)
+        roster[email] = replace(roster[email], **changes)
+        return self._decide(now, {**self.sessions, **ended}, roster, community=community,
                             summary=summary)
 
     def _unchanged(self, summary: str) -> tuple["Rota", Decision]:
@@ -263,7 +273,9 @@ class Rota:
         """Take the next session, or that date's (planned or further ahead).
 
         The person planned there keeps their place; the volunteer's other turns go back to
-        the queue, so volunteering never makes anyone present twice in a round.
+        the queue, so volunteering never makes anyone present twice in a round. Refused
+        when it would be a repeat turn while someone who could present that day never
+        presented (the fairness rule, however far ahead the date).
         """
         member = self.member(email)
         if day is None:
@@ -285,6 +297,12 @@ class Rota:
             presenter=email, swap_with=None, pinned=True,
             declined=tuple(d for d in target.declined if d != email))
         after, decision = self._decide(now, sessions, self.roster, date=target.date)
+        if (_presented(after.roster, after.sessions, email, target.date)
+                and _newcomers(after.roster, after.sessions, target.date)):
+            raise InputError(f"you cannot take {day_words(target.date)}: you have presented "
+                             "before, and someone who could present that day has not had a "
+                             "first turn yet (nobody presents again while a member who "
+                             "could has never presented)")
         if after.sessions[target.date].presenter != email:
             # Only possible when nobody else can take the volunteer's other turn: they would
             # present twice while someone who could present holds no session.
@@ -438,22 +456,31 @@ def all_told(rota: Rota, now: datetime) -> Rota:
 # ---- the planner -----------------------------------------------------------------------
 def _settle(community: Community, roster: Mapping[str, Member],
             sessions: Mapping[date, Session], now: datetime
-            ) -> tuple[Community, dict[str, Member]]:
+            ) -> tuple[Community, dict[str, Member], dict[date, Session]]:
     """Count every session that ended since `community.settled` into its presenter's turns
-    and move `settled` past it, so that planning never reads the history before it."""
+    and move `settled` past it, so that planning never reads the history before it. Only a
+    real presenter counts: one who could no longer present that day (mail stopped after
+    bounces, left, paused over it) is taken off the session, which was held by nobody
+    (those sessions are returned)."""
     roster = dict(roster)
     ended = [s for d, s in sorted(sessions.items())
              if s.ends_at is not None and s.ends_at <= now
              and (community.settled is None or d >= community.settled)]
     if not ended:
-        return community, roster
+        return community, roster, {}
+    nobody = {}
     for s in ended:
         member = roster.get(s.presenter or "")
-        if s.held(now) and member is not None:
-            roster[member.email] = replace(
-                member, times_presented=member.times_presented + 1,
-                last_presented=max(s.date, member.last_presented or s.date))
-    return community.with_changes(settled=ended[-1].date + timedelta(days=1)), roster
+        if not s.held(now) or member is None:
+            continue
+        if not _fits(roster, s, member.email):
+            nobody[s.date] = s.with_changes(presenter=None, topic=None)
+            continue
+        roster[member.email] = replace(
+            member, times_presented=member.times_presented + 1,
+            last_presented=max(s.date, member.last_presented or s.date))
+    return (community.with_changes(settled=ended[-1].date + timedelta(days=1)), roster,
+            nobody)
 
 
 def _plan(community: Community, roster: Mapping[str, Member], sessions: dict[date, Session],
@@ -503,18 +530,45 @@ def _fits(roster: Mapping[str, Member], session: Session, email: str | None) -> 
 def _fill(roster: Mapping[str, Member], sessions: dict[date, Session],
           window: list[date]) -> None:
     """Give every session of the window its presenter, in date order (see module doc)."""
-    for i, day in enumerate(window):
+    for day in window:
         s = sessions[day]
         p = s.presenter
-        if _fits(roster, s, p):
-            first_turn = all(sessions[d].presenter != p for d in window[:i])
-            if first_turn or (s.pinned and not _waiting(roster, sessions, window, day)):
-                continue
+        if _fits(roster, s, p) and _keeps(roster, sessions, window, day):
+            continue
         choice = _pick(roster, sessions, window, day)
         if choice != p:
             # If they were planned later, that turn is now a second one: it is filled in
             # turn when the loop reaches it, so the queue moves up.
             sessions[day] = s.with_changes(presenter=choice, pinned=False, swap_with=None)
+
+
+def _keeps(roster: Mapping[str, Member], sessions: Mapping[date, Session],
+           window: list[date], day: date) -> bool:
+    """Whether the presenter planned on `day`, who can present then, keeps it: a first
+    turn in the window does (it was planned fairly then, and planned weeks stay), a second
+    one only when chosen while nobody who could present holds a session."""
+    s = sessions[day]
+    if all(sessions[d].presenter != s.presenter for d in window if d < day):
+        return True
+    return s.pinned and not _waiting(roster, sessions, window, day)
+
+
+def _presented(roster: Mapping[str, Member], sessions: Mapping[date, Session],
+               email: str | None, day: date) -> bool:
+    """Whether `email` presented before `day`: a held turn counted, or one under way or
+    planned before it."""
+    member = roster.get(email or "")
+    return (member is not None and member.times_presented > 0) or any(
+        d < day and s.presenter == email and s.status == PLANNED
+        for d, s in sessions.items())
+
+
+def _newcomers(roster: Mapping[str, Member], sessions: Mapping[date, Session],
+               day: date) -> list[str]:
+    """Who could present on `day` and has not presented before it: they come before
+    anyone's next turn."""
+    return [e for e in roster if _fits(roster, sessions[day], e)
+            and not _presented(roster, sessions, e, day)]
 
 
 def _holders(sessions: Mapping[date, Session], window: list[date]) -> set[str]:
@@ -530,12 +584,13 @@ def _waiting(roster: Mapping[str, Member], sessions: Mapping[date, Session],
 
 def _pick(roster: Mapping[str, Member], sessions: Mapping[date, Session],
           window: list[date], day: date) -> str | None:
-    """Whoever eligible on `day` has waited longest; someone holding a turn they chose
-    later in the window ranks last."""
+    """Who presents on `day`: a newcomer first (join order), then whoever eligible has
+    waited longest; someone holding a turn they chose later in the window ranks last."""
     s = sessions[day]
     candidates = [e for e in roster if _fits(roster, s, e)]
     if not candidates:
         return None
+    newcomers = set(_newcomers(roster, sessions, day))
 
     def key(email: str):
         member = roster[email]
@@ -550,7 +605,8 @@ def _pick(roster: Mapping[str, Member], sessions: Mapping[date, Session],
                    default=member.joined)
         # A turn earlier in the window always counts as more recent than any turn before
         # it (someone joining on a session's own day must not tie with its presenter).
-        return (chosen_later, bool(earlier), last, member.order)
+        return (chosen_later, bool(earlier), email not in newcomers,
+                date.min if email in newcomers else last, member.order)
 
     return min(candidates, key=key)
 
