@@ -243,7 +243,7 @@ def test_every_calendar_replayed_from_its_invites_matches_the_rota(by_mail):
 def test_a_declined_invite_from_any_calendar_program_identifies_its_member(by_mail, shape):
     """No DMARC here: the per-recipient ORGANIZER address carries the member's token."""
     deps = by_mail
-    setup_guild(deps, timezone="Europe/London", holidays=None)
+    setup_guild(deps, timezone="Europe/London", holidays=None, keep_welcomes=True)
     tick(deps)
     session = coming(deps)[0]
     raw = rsvp(deps, session.presenter, session, shape=shape)

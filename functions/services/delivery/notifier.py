@@ -44,6 +44,9 @@ class Confirmation:
     subject: str | None = None
     prefix: str = ""  # put before the decision's summary ("you declined the invite, so …")
     context: dict[str, Any] = field(default_factory=dict)  # auto, in_reply_to…
+    # Carries the invite of every coming session they are invited to: a member who joins
+    # or comes back holds them all at once, this week's included.
+    offer_coming: bool = False
 
     def completed(self, decision: Decision, today: date) -> "Confirmation":
         summary = self.context.get("summary") or self.prefix + decision.summary
@@ -168,13 +171,14 @@ def _why_gained(rota: Rota, member: Member, changes: dict[date, Change], day: da
 
 def heads_up(deps: Deps, rota: Rota, book: Invitations, member: Member, session: Session,
              now: datetime, *, because: str | None = None, done: str | None = None,
-             subject: str | None = None, only=None, **context: Any) -> Outgoing:
-    """The heads-up of `session` to its presenter, with its invite."""
+             subject: str | None = None, only=None, offer: Iterable[date] = (),
+             **context: Any) -> Outgoing:
+    """The heads-up of `session` to its presenter, with its invite (and those `offer`s)."""
     return _message(deps, rota, book, member, "heads-up", session.heads_up_key,
                     subject or f"You're up at {rota.community.name} on "
                                f"{day_words(session.date)}",
-                    now, session=session, because=because, done=done, offer={session.date},
-                    only=only, **context)
+                    now, session=session, because=because, done=done,
+                    offer={session.date, *offer}, only=only, **context)
 
 
 def _message(deps: Deps, rota: Rota, book: Invitations, member: Member, kind: str, key: str,
@@ -247,13 +251,14 @@ def _confirmation(deps: Deps, rota: Rota, book: Invitations, confirmation: Confi
     member = rota.roster.get(confirmation.email)
     if member is None or not member.reachable:
         return []
+    offer = {s.date for s in rota.coming(now)} if confirmation.offer_coming else set()
     if gained and confirmation.kind == "confirm":  # the heads-up is the confirmation
         return [heads_up(deps, rota, book, member, rota.sessions[day], now,
                          done=confirmation.context.get("summary"),
                          subject=subject_of(confirmation.subject or "",
                                             f"you present on {day_words(day)}"),
-                         only=None if i == 0 else {day},
+                         only=None if i == 0 else {day}, offer=offer,
                          **{k: v for k, v in confirmation.context.items() if k != "summary"})
                 for i, day in enumerate(gained)]
     return [_message(deps, rota, book, member, confirmation.kind, confirmation.key,
-                     confirmation.subject, now, **confirmation.context)]
+                     confirmation.subject, now, offer=offer, **confirmation.context)]
