@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 
 from functions.domain.errors import InputError
+from functions.domain.fairness import turns_per_year
 from functions.domain.models import BOUNCE_LIMIT
-from functions.domain.rota import Rota
+from functions.domain.rota import Rota, presented
 from tests.unit.test_rota_properties import START, community
 
 
@@ -86,3 +87,21 @@ def test_leaving_after_presenting_keeps_the_turn_counted():
     after, _ = rota.leave(who, friday.ends_at + timedelta(minutes=1))
     assert after.roster[who].times_presented == before + 1
     assert after.sessions[friday.date].presenter == who
+
+
+def test_the_fairness_figure_is_turns_per_member_year_of_those_there_a_quarter():
+    rota, now = a_round(4)
+    for week in range(1, 40):
+        rota, _ = rota.plan(now + timedelta(weeks=week))
+    rota, _ = rota.join([("late@x.org", "Late")], now + timedelta(weeks=39))
+    end = now + timedelta(weeks=40)
+    rota, _ = rota.plan(end)
+    members, sessions = list(rota.roster.values()), list(rota.sessions.values())
+    figure = turns_per_year(members, sessions, end, end.date())
+    counts = sorted(len(presented(m, sessions, end)) for m in members
+                    if m.email != "late@x.org")
+    years = (end.date() - START.date()).days / 365.25
+    assert figure["members"] == 4  # the newcomer of a week is left out
+    assert figure["least"] == round(counts[0] / years, 1)
+    assert figure["most"] == round(counts[-1] / years, 1)
+    assert figure["spread"] == round(figure["most"] - figure["least"], 1) <= round(1 / years, 1)
