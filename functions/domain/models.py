@@ -55,6 +55,8 @@ class Member:
     times_presented: int = 0  # sessions held with them presenting (counted by Rota.settle)
     last_presented: date | None = None
     welcome_due: bool = False  # owed a welcome, sent once the community has a reply address
+    # A topic they set for a session that went to someone else: it waits for their next turn.
+    topic: str | None = None
 
     @property
     def waiting_since(self) -> date:

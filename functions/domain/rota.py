@@ -159,7 +159,7 @@ class Rota:
                 planned[d] = s = s.with_changes(reassigned=old[d].reassigned + 1)
             if s.presenter != (old[d].presenter if d in old else None):
                 planned[d] = s.with_changes(cause="", cause_by=None)  # stamped by its cause
-        _topics_follow(old, planned)
+        roster = _topics_follow(old, planned, roster, now)
         changes = tuple(
             Change(d, old[d].presenter if d in old else None, s.presenter)
             for d, s in sorted(planned.items())
@@ -212,7 +212,8 @@ class Rota:
         """Opt out; someone who already left (say by the unsubscribe link) stays as is."""
         if self.member(email).opted_out:
             return self._unchanged("you have already left")
-        after, decision = self._with_member(email, now, "you have left", opted_out=True)
+        after, decision = self._with_member(email, now, "you have left", opted_out=True,
+                                            topic=None)
         return _caused(after, decision.because(LEFT, email))
 
     def come_back(self, email: str, now: datetime) -> tuple["Rota", Decision]:
@@ -413,16 +414,29 @@ class Rota:
             f"the topic of your session on {day_words(turn.date)} is now “{topic}”"))
 
 
-def _topics_follow(old: Mapping[date, Session], planned: dict[date, Session]) -> None:
+def _topics_follow(old: Mapping[date, Session], planned: dict[date, Session],
+                   roster: Mapping[str, Member], now: datetime) -> dict[str, Member]:
     """A topic belongs to its presenter: when a session changes hands, its topic leaves
-    with whoever had it, to the session they move to (a swap, a move up the queue), and
-    the new presenter brings theirs, or none."""
+    with whoever had it, to the session they move to (a swap, a move up the queue), or it
+    waits on them for their next turn (dropped if they left); the new presenter brings
+    theirs, or none. Returns the roster with the topics that wait."""
+    roster = dict(roster)
     changed = [d for d, s in planned.items()
                if d in old and s.presenter != old[d].presenter]
     taken = {old[d].presenter: old[d].topic for d in changed
              if old[d].presenter and old[d].topic}
     for d in changed:
         planned[d] = planned[d].with_changes(topic=taken.pop(planned[d].presenter, None))
+    for email, topic in taken.items():
+        if email in roster and not roster[email].opted_out:
+            roster[email] = replace(roster[email], topic=topic)
+    for d, s in sorted(planned.items()):  # a topic that waited goes to their next turn
+        member = roster.get(s.presenter or "")
+        if (member is not None and member.topic and not s.topic and s.status == PLANNED
+                and not s.started(now)):
+            planned[d] = s.with_changes(topic=member.topic)
+            roster[member.email] = replace(member, topic=None)
+    return roster
 
 
 def _caused(after: Rota, decision: Decision) -> tuple[Rota, Decision]:

@@ -105,3 +105,23 @@ def test_the_fairness_figure_is_turns_per_member_year_of_those_there_a_quarter()
     assert figure["least"] == round(counts[0] / years, 1)
     assert figure["most"] == round(counts[-1] / years, 1)
     assert figure["spread"] == round(figure["most"] - figure["least"], 1) <= round(1 / years, 1)
+
+
+def test_a_topic_waits_for_its_presenters_next_turn_and_leaves_with_them():
+    rota, now = a_round(6, lookahead=2)
+    second = rota.coming(now)[1]  # others wait longer than its presenter: not planned again
+    who = second.presenter
+    rota, _ = rota.set_topic(who, "Feature flags", now)
+    rota, _ = rota.skip(who, now)
+    assert rota.sessions[second.date].topic is None  # the taker brings their own, or none
+    assert rota.roster[who].topic == "Feature flags"
+    later = now
+    while not any(s.presenter == who for s in rota.coming(later)):
+        later += timedelta(weeks=1)
+        rota, _ = rota.plan(later)
+    turn = next(s for s in rota.coming(later) if s.presenter == who)
+    assert turn.topic == "Feature flags" and rota.roster[who].topic is None
+    rota, _ = rota.skip(who, later)
+    gone, _ = rota.leave(who, later)
+    assert gone.roster[who].topic is None
+    assert all(s.topic != "Feature flags" for s in gone.coming(later))

@@ -131,7 +131,9 @@ def _notices(deps: Deps, rota: Rota, book: Invitations, member: Member, gained: 
     because = (f"You no longer present on {day_words(lost[0])}"
                + (f": {why}" if why else f": {who.name} does instead" if who else "")
                + ("" if session.status == PLANNED else f" ({session.note or 'no session'})")
-               + ". You keep your place in the queue.")
+               + ". You keep your place in the queue."
+               + (f" Your topic “{member.topic}” goes with you, to your next turn."
+                  if member.topic else ""))
     key = f"changed-{lost[0].isoformat()}~{session.reassigned}"
     return [_message(deps, rota, book, member, "changed", key,
                      f"{rota.community.name}: you no longer present on {day_words(lost[0])}",
