@@ -7,18 +7,19 @@ The rules (DESIGN.md, "Rules the rota keeps"):
 - Eligible on a date: not opted out, not paused over it, joined by then, reachable (mail to
   them has not stopped after bounces), and not having skipped or declined that very session.
 - One fairness rule for all time: nobody presents again while someone who could present
-  that day has never presented and holds no turn. Such a newcomer takes the next session
-  planned after they join, in join order among several, displacing the earliest repeat
-  turn in the window; everyone else by longest wait since their last turn (held or
-  planned); ties by the order members were added. Volunteers, for any date however far
-  ahead, follow the same rule.
+  that day has never presented. Such a newcomer takes the earliest repeat turn in the
+  window (or the next session planned), in join order among several; whoever made way
+  takes the next repeat turn of someone who waited less, and so on, so the queue moves on
+  by one. Everyone else by longest wait since their last turn (held or planned); ties by
+  the order members were added. Volunteers, for any date however far ahead, follow the
+  same rule; a date someone chose (volunteer, swap, assign) is not taken from them.
 - In the planned window, too, nobody holds a second session while a member who could
   present then holds none.
-- Stable wherever that keeps fairness: a first turn keeps its presenter while they can
-  present, and so does a turn a person chose (volunteer, swap, assign). A session whose
-  presenter dropped out goes to whoever comes first; if that person is planned later, they
-  move up and their later session is filled the same way. So members added one at a time
-  get the plan they would have got imported together.
+- Stable wherever that keeps fairness: a first turn in the window keeps its presenter
+  while they can present, and so does a turn a person chose. A session whose presenter
+  dropped out goes to whoever comes first; if that person is planned later, they move up
+  and their later session is filled the same way. So members added one at a time get the
+  plan they would have got imported together.
 - Only real presenters count: a session that ended counts for its presenter only if they
   could still present that day; otherwise it was held by nobody.
 - Nothing that has started ever changes, but for that: a presenter who could not present
@@ -544,16 +545,60 @@ def _fits(roster: Mapping[str, Member], session: Session, email: str | None) -> 
 def _fill(roster: Mapping[str, Member], sessions: dict[date, Session],
           window: list[date]) -> None:
     """Give every session of the window its presenter, in date order (see module doc)."""
+    bumped: list[str] = []  # made way for a newcomer: each takes a later repeat turn
     for day in window:
         s = sessions[day]
         p = s.presenter
         if _fits(roster, s, p) and _keeps(roster, sessions, window, day):
-            continue
+            if s.pinned or not _presented(roster, sessions, p, day):
+                continue  # a first turn, or a date someone chose
+            if not _waiting_newcomers(roster, sessions, window, day):
+                # A repeat turn goes to whoever made way for a newcomer and waited longer:
+                # the queue moves on by one, and nobody's turn comes twice before another's.
+                taker = _first(roster, sessions, day, [b for b in bumped if b != p
+                                                       and _fits(roster, s, b)])
+                if taker is None or _wait(roster, sessions, p, day) <= _wait(
+                        roster, sessions, taker, day):
+                    continue
+                bumped.remove(taker)
+                bumped.append(p)
+                sessions[day] = s.with_changes(presenter=taker, pinned=False, swap_with=None)
+                continue
+            bumped.append(p)  # a repeat turn makes way for someone who never presented
         choice = _pick(roster, sessions, window, day)
+        if choice in bumped:
+            bumped.remove(choice)
         if choice != p:
             # If they were planned later, that turn is now a second one: it is filled in
             # turn when the loop reaches it, so the queue moves up.
             sessions[day] = s.with_changes(presenter=choice, pinned=False, swap_with=None)
+
+
+def _waiting_newcomers(roster: Mapping[str, Member], sessions: Mapping[date, Session],
+                       window: list[date], day: date) -> list[str]:
+    """Who could present on `day`, has never presented and has not chosen a date of their
+    own: a repeat turn makes way for them."""
+    chose = {sessions[d].presenter for d in window if sessions[d].pinned}
+    return [e for e in _newcomers(roster, sessions, day) if e not in chose]
+
+
+def _wait(roster: Mapping[str, Member], sessions: Mapping[date, Session], email: str,
+          day: date) -> tuple[date, int]:
+    """How long `email` has waited by `day`, as an order: their latest turn before it
+    (held, under way or planned; for someone who never presented, the day they joined),
+    then the order they were added."""
+    member = roster[email]
+    turns = [d for d, s in sessions.items()
+             if d < day and s.presenter == email and s.status == PLANNED]
+    last = max([*turns, *([member.last_presented] if member.last_presented else [])],
+               default=member.joined)
+    return last, member.order
+
+
+def _first(roster: Mapping[str, Member], sessions: Mapping[date, Session], day: date,
+           emails: list[str]) -> str | None:
+    """Whoever of `emails` has waited longest by `day`."""
+    return min(emails, key=lambda e: _wait(roster, sessions, e, day), default=None)
 
 
 def _keeps(roster: Mapping[str, Member], sessions: Mapping[date, Session],
@@ -607,20 +652,15 @@ def _pick(roster: Mapping[str, Member], sessions: Mapping[date, Session],
     newcomers = set(_newcomers(roster, sessions, day))
 
     def key(email: str):
-        member = roster[email]
         chosen_later = any(sessions[d].presenter == email and sessions[d].pinned
                            for d in window if d > day)
         earlier = [d for d in window if d < day and sessions[d].presenter == email]
-        # Their latest turn before `day`: in the window, one under way or not yet counted,
-        # or the last one counted into the member.
-        turns = [d for d, s in sessions.items()
-                 if d < day and s.presenter == email and s.status == PLANNED]
-        last = max([*turns, *([member.last_presented] if member.last_presented else [])],
-                   default=member.joined)
         # A turn earlier in the window always counts as more recent than any turn before
         # it (someone joining on a session's own day must not tie with its presenter).
-        return (chosen_later, bool(earlier), email not in newcomers,
-                date.min if email in newcomers else last, member.order)
+        newcomer = email in newcomers
+        last, order = _wait(roster, sessions, email, day)
+        return (chosen_later, bool(earlier), not newcomer, date.min if newcomer else last,
+                order)
 
     return min(candidates, key=key)
 

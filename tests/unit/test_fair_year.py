@@ -5,9 +5,9 @@ write, they skip, volunteer (for the next session or a date months ahead), swap 
 topics, the organiser assigns, holidays fall. The scheduler plans twice a week. Checked,
 with rules written independently of the planner:
 
-- fair for all time: whenever a session is given to someone who presented before, nobody
-  who could present that day has never presented and holds no turn (swaps only trade
-  turns);
+- fair for all time: nobody holds a coming repeat turn while someone who could present
+  that day has never presented (a date someone chose by a swap excepted: a swap only
+  trades turns), and no volunteer or assignment, for any date, gives one;
 - only real presenters count: every session held has a presenter who could present that
   day, or nobody, and each member's count is the number of sessions they held;
 - a topic belongs to its presenter: no session, held or coming, carries someone else's.
@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from functions.adapters.memory_store import MemoryStore
 from functions.domain.errors import InputError
 from functions.domain.models import BOUNCE_LIMIT, PLANNED
-from functions.domain.rota import SWAPPED, Rota
+from functions.domain.rota import ASSIGNED, VOLUNTEERED, Rota
 from functions.domain.timing import session_times
 from functions.services import rotas
 from functions.services.changes.communities import add_community
@@ -66,21 +66,25 @@ class Year:
         self.fair(after, decision, now)
 
     def fair(self, after: Rota, decision, now: datetime) -> None:
-        """Nobody is given a repeat turn while someone who could present has none."""
+        """No coming repeat turn while someone who could present that day has never
+        presented (but for a date someone chose: a volunteer's, a swap's)."""
         coming = after.coming(now)
-        holders = {s.presenter for s in coming if s.presenter}
-        for change in decision.changes:
-            session = after.sessions.get(change.date)
-            if (change.after is None or change.cause == SWAPPED or session is None
-                    or session.started(now)):
-                continue
-            if not presented(after, change.after, change.date):
+        chose = {s.presenter for s in coming if s.pinned}
+        for session in coming:
+            if (session.presenter is None or session.pinned
+                    or not presented(after, session.presenter, session.date)):
                 continue
             waiting = [m.email for m in after.roster.values()
-                       if m.email not in holders and could(m, session)
-                       and not presented(after, m.email, change.date)]
-            assert not waiting, (f"{change.after} given {change.date} again while "
-                                 f"{waiting} never presented")
+                       if m.email not in chose and could(m, session)
+                       and not presented(after, m.email, session.date)]
+            assert not waiting, (f"{session.presenter} presents again on {session.date} "
+                                 f"while {waiting} never presented")
+        for change in decision.changes:  # a volunteer for any date follows the rule too
+            session = after.sessions.get(change.date)
+            if change.cause in (VOLUNTEERED, ASSIGNED) and session and session.pinned:
+                assert not presented(after, change.after, change.date) or not [
+                    m for m in after.roster.values() if m.email not in chose
+                    and could(m, session) and not presented(after, m.email, change.date)]
 
     def act(self, now: datetime, kind: str, who: int, other: int) -> None:
         rota = self.rota(now)
