@@ -12,7 +12,7 @@ The rules (DESIGN.md, "Rules the rota keeps"):
   takes the next repeat turn of someone who waited less, and so on, so the queue moves on
   by one. Everyone else by longest wait since their last turn (held or planned); ties by
   the order members were added. Volunteers, for any date however far ahead, follow the
-  same rule; a date someone chose (volunteer, swap, assign) is not taken from them.
+  same rule; a date someone chose (volunteer, swap, assign) is kept but for that.
 - In the planned window, too, nobody holds a second session while a member who could
   present then holds none.
 - Stable wherever that keeps fairness: a first turn in the window keeps its presenter
@@ -550,9 +550,11 @@ def _fill(roster: Mapping[str, Member], sessions: dict[date, Session],
         s = sessions[day]
         p = s.presenter
         if _fits(roster, s, p) and _keeps(roster, sessions, window, day):
-            if s.pinned or not _presented(roster, sessions, p, day):
-                continue  # a first turn, or a date someone chose
+            if not _presented(roster, sessions, p, day):
+                continue  # a first turn
             if not _waiting_newcomers(roster, sessions, window, day):
+                if s.pinned:
+                    continue  # a date someone chose
                 # A repeat turn goes to whoever made way for a newcomer and waited longer:
                 # the queue moves on by one, and nobody's turn comes twice before another's.
                 taker = _first(roster, sessions, day, [b for b in bumped if b != p

@@ -6,8 +6,7 @@ topics, the organiser assigns, holidays fall. The scheduler plans twice a week. 
 with rules written independently of the planner:
 
 - fair for all time: nobody holds a coming repeat turn while someone who could present
-  that day has never presented (a date someone chose by a swap excepted: a swap only
-  trades turns), and no volunteer or assignment, for any date, gives one;
+  that day has never presented, and no volunteer or assignment, for any date, gives one;
 - only real presenters count: every session held has a presenter who could present that
   day, or nobody, and each member's count is the number of sessions they held;
 - a topic belongs to its presenter: no session, held or coming, carries someone else's.
@@ -66,12 +65,12 @@ class Year:
         self.fair(after, decision, now)
 
     def fair(self, after: Rota, decision, now: datetime) -> None:
-        """No coming repeat turn while someone who could present that day has never
-        presented (but for a date someone chose: a volunteer's, a swap's)."""
+        """No coming repeat turn, even on a date someone chose, while someone who could
+        present that day has never presented (and has not chosen a date of their own)."""
         coming = after.coming(now)
         chose = {s.presenter for s in coming if s.pinned}
         for session in coming:
-            if (session.presenter is None or session.pinned
+            if (session.presenter is None
                     or not presented(after, session.presenter, session.date)):
                 continue
             waiting = [m.email for m in after.roster.values()
