@@ -546,27 +546,23 @@ def _fill(roster: Mapping[str, Member], sessions: dict[date, Session],
           window: list[date]) -> None:
     """Give every session of the window its presenter, in date order (see module doc)."""
     bumped: list[str] = []  # made way for a newcomer: each takes a later repeat turn
+    # of someone who waited less (see _behind)
     for day in window:
         s = sessions[day]
         p = s.presenter
         if _fits(roster, s, p) and _keeps(roster, sessions, window, day):
             if not _presented(roster, sessions, p, day):
                 continue  # a first turn
-            if not _waiting_newcomers(roster, sessions, window, day):
-                if s.pinned:
-                    continue  # a date someone chose
-                # A repeat turn goes to whoever made way for a newcomer and waited longer:
-                # the queue moves on by one, and nobody's turn comes twice before another's.
-                taker = _first(roster, sessions, day, [b for b in bumped if b != p
-                                                       and _fits(roster, s, b)])
-                if taker is None or _wait(roster, sessions, p, day) <= _wait(
-                        roster, sessions, taker, day):
+            if _waiting_newcomers(roster, sessions, window, day):
+                bumped.append(p)  # a repeat turn makes way for someone who never presented
+            else:
+                taker = _behind(roster, sessions, day, bumped)
+                if taker is None:
                     continue
                 bumped.remove(taker)
                 bumped.append(p)
                 sessions[day] = s.with_changes(presenter=taker, pinned=False, swap_with=None)
                 continue
-            bumped.append(p)  # a repeat turn makes way for someone who never presented
         choice = _pick(roster, sessions, window, day)
         if choice in bumped:
             bumped.remove(choice)
@@ -597,10 +593,20 @@ def _wait(roster: Mapping[str, Member], sessions: Mapping[date, Session], email:
     return last, member.order
 
 
-def _first(roster: Mapping[str, Member], sessions: Mapping[date, Session], day: date,
-           emails: list[str]) -> str | None:
-    """Whoever of `emails` has waited longest by `day`."""
-    return min(emails, key=lambda e: _wait(roster, sessions, e, day), default=None)
+def _behind(roster: Mapping[str, Member], sessions: Mapping[date, Session], day: date,
+            bumped: list[str]) -> str | None:
+    """Who takes the repeat turn on `day` (not a chosen date) from its presenter: whoever
+    made way for a newcomer and has waited longer than them, longest first. So the queue
+    moves on by one week, in its order."""
+    s = sessions[day]
+    if s.pinned:
+        return None
+    taker = min((b for b in bumped if b != s.presenter and _fits(roster, s, b)),
+                key=lambda b: _wait(roster, sessions, b, day), default=None)
+    if taker is None or (_wait(roster, sessions, taker, day)
+                         >= _wait(roster, sessions, s.presenter, day)):
+        return None
+    return taker
 
 
 def _keeps(roster: Mapping[str, Member], sessions: Mapping[date, Session],
