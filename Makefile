@@ -9,7 +9,7 @@ EMULATOR_STAMP := $(EMULATOR)/node_modules/.installed
 PROVIDERS := tests/infra
 PROVIDERS_STAMP := $(PROVIDERS)/node_modules/.installed
 
-.PHONY: demo test bench venv emulator providers chromium clean infra-check
+.PHONY: demo test bench venv emulator providers chromium clean infra-check messages
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,15 @@ test: $(STAMP) emulator providers chromium
 
 bench: $(STAMP) emulator
 	$(PY) -m benchmarks
+
+# The catalogues: every message of the code and templates into messages.pot, then each
+# language's messages.po brought up to date (new entries empty, for the translator).
+LOCALE := functions/locale
+messages: $(STAMP)
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k words -k nwords:1,2 -k N_ -k plural:1,2 --no-location \
+	  --sort-output --omit-header -o $(LOCALE)/messages.pot functions templates
+	$(VENV)/bin/pybabel -q update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-fuzzy-matching \
+	  --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .data $(EMULATOR)/node_modules $(PROVIDERS)/node_modules tests/artifacts

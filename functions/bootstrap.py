@@ -207,3 +207,9 @@ def as_record(model) -> dict[str, Any]:
     """A model as the stores keep it, a plain dict (what `community export` prints)."""
     from .adapters.records import to_record
     return to_record(model)
+
+
+def iap_keys() -> dict[str, str]:
+    """Identity-Aware Proxy's public keys, fetched from Google (the console's sign-in)."""
+    from .adapters.iap_keys import fetch_iap_keys
+    return fetch_iap_keys()

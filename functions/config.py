@@ -66,6 +66,7 @@ class Config:
     mail_daily_cap: int | None = None  # messages a day per sender (Workspace: 2,000)
     send_minutes: float = 5  # a run starts no batch of mail after this; the next run goes on
     store_wait: float = 10  # seconds to wait for another program's write to the SQLite store
+    iap_audience: str | None = None  # the console's IAP audience (`/projects/N/…`); unset: no IAP
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], data_dir: str | Path | None = None) -> "Config":
@@ -104,6 +105,7 @@ class Config:
                 2000 if backends["COP_MAIL"].scheme == "gmail" else None),
             send_minutes=_positive(env, "COP_SEND_MINUTES", 5),
             store_wait=_positive(env, "COP_STORE_WAIT", 10),
+            iap_audience=(env.get("COP_IAP_AUDIENCE") or "").strip() or None,
         )
 
 

@@ -44,6 +44,7 @@ locals {
     COP_MAIL_RATE        = tostring(var.mail_rate)
     COP_MAIL_DAILY_CAP   = tostring(var.mail_daily_cap)
     COP_SEND_MINUTES     = tostring(var.send_minutes)
+    COP_IAP_AUDIENCE     = local.console_audience # read by the console alone (console.tf)
   }
 }
 
@@ -109,19 +110,29 @@ resource "google_artifact_registry_repository" "functions" {
 locals {
   # Called over HTTP: tick by Cloud Scheduler (IAM lets only its account invoke it), web by
   # anyone (the public pages). Both keep ingress ALLOW_ALL: Cloud Scheduler and mail
-  # clients call from outside any VPC; IAM is what guards tick (invoker in iam.tf).
+  # clients call from outside any VPC; IAM is what guards tick (invoker in iam.tf). The
+  # console is reached only through its load balancer, where IAP guards it (console.tf).
   http_functions = {
     tick = {
       description     = "Runs the jobs that are due: publishes one fanout message per community."
       account         = google_service_account.runtime.email
       timeout_seconds = 120
       max_instances   = 1 # one tick at a time
+      ingress         = "ALLOW_ALL"
     }
     web = {
       description     = "Public pages: one-click unsubscribe, the roster page and the calendar feed."
       account         = google_service_account.web.email # no mail, no inbox
       timeout_seconds = 30
       max_instances   = 5 # caps what a flood of requests can cost
+      ingress         = "ALLOW_ALL"
+    }
+    console = {
+      description     = "The organiser's console, behind Identity-Aware Proxy."
+      account         = google_service_account.runtime.email # its actions send mail
+      timeout_seconds = 60
+      max_instances   = 2
+      ingress         = "ALLOW_INTERNAL_AND_GCLB" # only through the load balancer
     }
   }
 
@@ -149,7 +160,7 @@ locals {
 }
 
 resource "google_cloudfunctions2_function" "http" {
-  #checkov:skip=CKV_GCP_124:tick: Cloud Scheduler calls from outside any VPC and IAM lets only its account invoke; web: public by design.
+  #checkov:skip=CKV_GCP_124:tick: Cloud Scheduler calls from outside any VPC and IAM lets only its account invoke; web: public by design; console: load balancer only, behind IAP.
   for_each    = local.http_functions
   name        = local.function_names[each.key]
   location    = var.region
@@ -172,7 +183,7 @@ resource "google_cloudfunctions2_function" "http" {
 
   service_config {
     service_account_email          = each.value.account
-    ingress_settings               = "ALLOW_ALL"
+    ingress_settings               = each.value.ingress
     all_traffic_on_latest_revision = true
     available_memory               = "512Mi" # also buys CPU: faster cold starts
     timeout_seconds                = each.value.timeout_seconds

@@ -37,10 +37,12 @@ locals {
     "cloudfunctions.googleapis.com",       # Cloud Functions gen2
     "cloudresourcemanager.googleapis.com", # project lookups
     "cloudscheduler.googleapis.com",       # the 15-minute tick
+    "compute.googleapis.com",              # the console's load balancer
     "eventarc.googleapis.com",             # Pub/Sub triggers of run_community and inbox
     "firestore.googleapis.com",            # COP_STORE=firestore://
     "gmail.googleapis.com",                # COP_MAIL / COP_INBOX=gmail://
     "iam.googleapis.com",                  # service accounts
+    "iap.googleapis.com",                  # Identity-Aware Proxy in front of the console
     "iamcredentials.googleapis.com",       # keyless domain-wide delegation (signJwt)
     "pubsub.googleapis.com",               # fanout and Gmail push topics
     "run.googleapis.com",                  # gen2 functions are Cloud Run services
@@ -54,6 +56,7 @@ locals {
     run_community = "${var.name_prefix}-run-community"
     web           = "${var.name_prefix}-web"
     inbox         = "${var.name_prefix}-inbox"
+    console       = "${var.name_prefix}-console"
   }
 
   # COP_PUBLIC_URL: the web function cannot be given its own URL (a resource cannot

@@ -83,6 +83,18 @@ class OverlayStore:
     def add_link(self, community_id: str, link: Link) -> None:
         self.top.add_link(community_id, link)
 
+    def delete_member(self, community_id: str, email: str) -> None:
+        self.top.delete_member(community_id, email)
+        self.deleted.add((community_id, email))
+
+    def list_records(self, prefix: str) -> list[tuple[str, str, datetime, str]]:
+        found = {r[0]: r for r in self.base.list_records(prefix)}
+        found.update({r[0]: r for r in self.top.list_records(prefix)})
+        return [found[k] for k in sorted(found) if k not in self.forgotten]
+
+    def forget_records(self, text: str) -> int:
+        return 0  # a dry run erases nothing
+
     def list_links(self, community_id: str, since: datetime) -> list[Link]:
         found = {k.id: k for k in self.base.list_links(community_id, since)}
         found.update({k.id: k for k in self.top.list_links(community_id, since)})

@@ -15,11 +15,13 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from .errors import InputError
+from .language import LANGUAGES, Words, language, words
 from .validation import email_address
+from .verbs import spellings, verb
 from .wording import day_words
 
 VERBS = ("in", "out", "pause", "back", "skip", "swap", "accept", "decline", "volunteer",
-         "topic", "share", "help")
+         "topic", "share", "help", "language")
 MAX_LINE = 3000
 MAX_TOPIC = 200
 MAX_NOTE = 280
@@ -34,7 +36,7 @@ class Command:
     weeks: int | None = None   # pause: "away N weeks"
     on: date | None = None     # volunteer: the session date asked for, None for the next one
     email: str | None = None   # swap: the other member's address
-    text: str | None = None    # topic: the title; share: the note (may be empty)
+    text: str | None = None    # topic: the title; share: the note (may be empty); language
     url: str | None = None     # share: the link
 
 
@@ -60,7 +62,16 @@ _SIMPLE = {
     "volunteer": ("volunteer", "i'll present", "i will present", "i can present"),
     "help": ("help", "?", "commands", "ayuda", "aide", "hilfe", "ajuda"),
 }
-_VERB_OF = {phrase: verb for verb, phrases in _SIMPLE.items() for phrase in phrases}
+# ... and the words every language's emails show for them (verbs.py)
+_VERB_OF = {phrase: verb for verb, phrases in _SIMPLE.items()
+            for phrase in (*phrases, *spellings(verb))}
+
+
+def _words(command: str, *english: str) -> str:
+    """A regex alternation of the English words and every language's first word for it."""
+    found = {*english, *(shown.split()[0] for shown in spellings(command))}
+    return "|".join(map(re.escape, sorted(found, key=len, reverse=True)))
+
 _POLITE = re.compile(r"^(?:please|pls|ok|okay)\s+|"
                      r"\s+(?:please|pls|thanks|thank you|thx|ty|bitte|por favor|svp)$")
 _GREETING = re.compile(
@@ -72,15 +83,23 @@ _GREETING = re.compile(
 # Lines mail systems and phones put above what the person wrote: external-sender banners
 # (Exchange, Google Workspace, Mimecast, Proofpoint) and phone signatures. Passed over.
 _PREAMBLE = re.compile(
-    r"^(?:\[?(?:external|extern|externe|externo|externa)(?: (?:email|sender|message|mail))?"
+    r"^(?:\[?(?:external|extern|externe|externo|externa|ext)(?: (?:email|sender|message|mail))?"
     r"\]?(?:\W.*)?"
     r"|caution\s*[:\-].*|warning\s*:\s*(?:external|this (?:email|message)).*"
     r"|this (?:email|message) (?:originated|came|was sent) from outside\b.*"
-    r"|you don't often get email from\b.*|achtung\s*:.*extern.*|attention\s*:.*extern.*"
-    r"|(?:sent from|gesendet von|envoyé de|enviado desde|enviado do|inviato da|"
-    r"verzonden (?:vanaf|met)|skickat från|sendt fra|wysłane z) (?:my|meinem|mon|mi|meu|mio|"
-    r"mijn|min|moim)?\s*(?:iphone|ipad|android|samsung|galaxy|mobile|phone|smartphone|"
-    r"outlook|handy|móvil|telemóvel|telefono|cellulare|telefoon)\b.*"
+    r"|this (?:email|message) is from an? external\b.*"
+    r"|(?:some people who received this message )?(?:you )?don't often get email from\b.*"
+    r"|(?:achtung|attention|precauci[óo]n|atenci[óo]n|aten[çc][ãa]o|attenzione|let op|"
+    r"vorsicht|avertissement|uwaga|varning|advarsel|注意)\s*[:：].*"
+    r"(?:extern|ext[ée]rieur|fuera|fora|buiten|esterno|zewn|utanf[öo]r|utenfor|組織外|外部).*"
+    r"|[\[【]?(?:外部メール|外部邮件|外部郵件|외부 메일)[\]】]?.*)$")
+# A phone's or mail app's signature line (casefolded), wherever it stands.
+PHONE_SIGNATURE = re.compile(
+    r"^(?:(?:sent from|gesendet von|envoyé de|enviado desde|enviado do|inviato da|"
+    r"verzonden (?:vanaf|met)|verstuurd (?:vanaf|met)|skickat från|sendt fra|wysłane z|"
+    r"von) (?:my|meinem|mon|mi|meu|mio|mijn|min|moim)?\s*(?:iphone|ipad|android|samsung|"
+    r"galaxy|mobile|phone|smartphone|outlook|handy|móvil|telemóvel|telefono|cellulare|"
+    r"telefoon)\b.*"
     r"|get outlook for (?:ios|android)\b.*)$")
 _SIGN_OFF = re.compile(
     r"^(?:thanks?|thank you|thx|ty|ta|cheers|regards|best|br|kind regards|best regards|"
@@ -89,13 +108,20 @@ _SIGN_OFF = re.compile(
     r"saluti|cordiali saluti|groeten|met vriendelijke groet|tak|hilsen|pozdrawiam|"
     r"dziękuję|спасибо|с уважением|ありがとうございます|よろしくお願いします|谢谢|감사합니다)\b")
 
-_TOPIC = re.compile(r"(?:topic|title)\s*:\s*(?P<rest>.*)", re.I)
-_SHARE = re.compile(r"(?:share|link)(?:\s*:\s*|\s+(?=https?://))(?P<rest>.*)", re.I)
-_PAUSE = re.compile(r"(?:pause|away)\b(?P<rest>.*)", re.I)
-_SWAP = re.compile(r"swap\b(?P<rest>.*)", re.I)
-_VOLUNTEER = re.compile(r"(?:volunteer|i'll present|i will present|i can present)\b(?P<rest>.*)",
-                        re.I)
-_WEEKS = re.compile(r"(?:for\s+)?(?P<n>\d{1,3}|a|one)\s*(?:weeks?|wks?)", re.I)
+_TOPIC = re.compile(rf"(?:{_words('topic', 'title')})\s*:\s*(?P<rest>.*)", re.I)
+_SHARE = re.compile(rf"(?:{_words('share', 'link')})(?:\s*:\s*|\s+(?=https?://))(?P<rest>.*)",
+                    re.I)
+_LANGUAGE = re.compile(rf"(?:{_words('language')})\s*:\s*(?P<rest>.*)", re.I)
+_PAUSE = re.compile(rf"(?:{_words('pause')}|{_words('away')})\b(?P<rest>.*)", re.I)
+_SWAP = re.compile(rf"(?:{_words('swap')})\b(?P<rest>.*)", re.I)
+_VOLUNTEER = re.compile(
+    rf"(?:{'|'.join(map(re.escape, spellings('volunteer')))}|i'll present|i will present|"
+    r"i can present)\b(?P<rest>.*)", re.I)
+# what follows the verb: "swap with", "tauschen mit"; "pause until", "pausa hasta"
+_WITH = ("with", "w/", *(shown.split()[1] for shown in spellings("swap") if " " in shown))
+_UNTIL = r"(?:until|till|til|to|on|bis|jusqu'au|jusqu'à|hasta|até)\b\s*"
+_WEEKS = re.compile(rf"(?:for\s+)?(?P<n>\d{{1,3}}|a|one)\s*(?:wks?|weeks?|{_words('weeks')})",
+                    re.I)
 
 _MONTHS = {name: number for number, names in enumerate((
     ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
@@ -112,7 +138,8 @@ def parse_command(text: str, today: date) -> Command | Unclear:
     greetings = 0
     for raw in str(text or "").splitlines():
         line = _clean(raw[:MAX_LINE])
-        if not line or line.startswith(">") or _PREAMBLE.match(line.casefold().strip(" *_")):
+        key = line.casefold().strip(" *_")
+        if not line or line.startswith(">") or _PREAMBLE.match(key) or PHONE_SIGNATURE.match(key):
             continue
         result = _line_command(line, today)
         if result is not None:
@@ -120,7 +147,7 @@ def parse_command(text: str, today: date) -> Command | Unclear:
         if greetings == 2 or not is_greeting(line, first=greetings == 0):
             break
         greetings += 1
-    return Unclear("no command found on the first line of the reply")
+    return Unclear(words("no command found on the first line of the reply"))
 
 
 def is_greeting(line: str, first: bool = True) -> bool:
@@ -150,6 +177,8 @@ def _line_command(line: str, today: date) -> Command | Unclear | None:
         return _topic(match["rest"])
     if match := _SHARE.fullmatch(body):
         return _share(match["rest"])
+    if match := _LANGUAGE.fullmatch(body):
+        return _language(match["rest"])
     verb = _VERB_OF.get(_key(body))
     if verb:
         return Command(verb)
@@ -187,7 +216,8 @@ def _trim(text: str, limit: int) -> str:
 def _topic(rest: str) -> Command | Unclear:
     title = _trim(rest.strip(), MAX_TOPIC)
     if not title:
-        return Unclear("topic: needs a title, e.g. \"topic: what we learnt from user interviews\"")
+        return Unclear(words("topic: needs a title, e.g. \"{topic}: what we learnt from user "
+                             "interviews\"", topic=Words(lambda: verb("topic"))))
     return Command("topic", text=title)
 
 
@@ -195,9 +225,19 @@ def _share(rest: str) -> Command | Unclear:
     link, _, note = rest.strip().partition(" ")
     url = _url(link)
     if url is None:
-        return Unclear("share: needs a web link first, e.g. \"share: https://example.com/post "
-                       "worth a read\"")
+        return Unclear(words("share: needs a web link first, e.g. \"{share}: "
+                             "https://example.com/post worth a read\"",
+                             share=Words(lambda: verb("share"))))
     return Command("share", url=url, text=_trim(note.strip(), MAX_NOTE))
+
+
+def _language(rest: str) -> Command | Unclear:
+    try:
+        return Command("language", text=language(rest))
+    except InputError:
+        return Unclear(words("language: one of {languages}, e.g. \"{language}: de\"",
+                             languages=", ".join(LANGUAGES),
+                             language=Words(lambda: verb("language"))))
 
 
 def _url(token: str) -> str | None:
@@ -224,24 +264,30 @@ def _pause(rest: str, today: date) -> Command | Unclear:
     if match := _WEEKS.fullmatch(rest):
         weeks = 1 if match["n"].lower() in ("a", "one") else int(match["n"])
         if not 1 <= weeks <= MAX_WEEKS:
-            return Unclear(f"away for 1 to {MAX_WEEKS} weeks, e.g. \"away 3 weeks\"")
+            return Unclear(words("away for 1 to {most} weeks, e.g. \"{away} 3 {weeks}\"",
+                                 most=MAX_WEEKS, away=Words(lambda: verb("away")),
+                                 weeks=Words(lambda: verb("weeks"))))
         return Command("pause", until=today + timedelta(weeks=weeks), weeks=weeks)
-    rest = re.sub(r"^(?:until|till|til|to|on)\b\s*", "", rest, flags=re.I)
+    rest = re.sub(rf"^{_UNTIL}", "", rest, flags=re.I)
     if not rest:
-        return Unclear("say until when, e.g. \"pause until 2027-01-10\" or \"away 2 weeks\"")
+        return Unclear(words("say until when, e.g. \"{pause} 2027-01-10\" or \"{away} 2 {weeks}\"",
+                             pause=Words(lambda: verb("pause")),
+                             away=Words(lambda: verb("away")),
+                             weeks=Words(lambda: verb("weeks"))))
     when = parse_date(rest)
     if isinstance(when, Unclear):
         return when
     if when <= today:
-        return Unclear(f"{day_words(when)} is not in the future: pause until a later date")
+        return Unclear(words("{day} is not in the future: pause until a later date",
+                             day=day_words(when)))
     return Command("pause", until=when)
 
 
 def _swap(rest: str) -> Command | Unclear:
-    words = rest.split()
-    if words and words[0].lower() in ("with", "w/"):
-        words = words[1:]
-    for word in words:
+    tokens = rest.split()
+    if tokens and tokens[0].lower() in _WITH:
+        tokens = tokens[1:]
+    for word in tokens:
         if "@" in word:
             candidate = word.split("<", 1)[0] or word  # Outlook's "ana@x<mailto:ana@x>"
             candidate = candidate.strip("<>()[]\"',;.:")
@@ -250,8 +296,10 @@ def _swap(rest: str) -> Command | Unclear:
             try:
                 return Command("swap", email=email_address(candidate))
             except InputError:
-                return Unclear(f"{candidate[:80]} is not a valid email address")
-    return Unclear("say who with, e.g. \"swap with ana@example.com\"")
+                return Unclear(words("{address} is not a valid email address",
+                                     address=candidate[:80]))
+    return Unclear(words("say who with, e.g. \"{swap} ana@example.com\"",
+                         swap=Words(lambda: verb("swap"))))
 
 
 def _volunteer(rest: str, today: date) -> Command | Unclear:
@@ -262,7 +310,7 @@ def _volunteer(rest: str, today: date) -> Command | Unclear:
     if isinstance(when, Unclear):
         return when
     if when < today:
-        return Unclear(f"{day_words(when)} has passed")
+        return Unclear(words("{day} has passed", day=day_words(when)))
     return Command("volunteer", on=when)
 
 
@@ -281,4 +329,5 @@ def parse_date(text: str) -> date | Unclear:
             return date(year, month, day)
         except ValueError:
             pass
-    return Unclear(f"could not read the date {text[:40]!r}: write it as YYYY-MM-DD")
+    return Unclear(words("could not read the date {text}: write it as YYYY-MM-DD",
+                         text=repr(text[:40])))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Iterable
 
+from .language import words
 from .models import Member, Session
 from .rota import presented
 
@@ -31,6 +32,5 @@ def fairness_words(figure: dict) -> str | None:
     """The figure as a sentence, for people."""
     if not figure["members"]:
         return None
-    return (f"Turns per member-year: from {figure['least']} to {figure['most']} (a spread "
-            f"of {figure['spread']}), among the {figure['members']} members of a quarter "
-            "or more.")
+    return words("Turns per member-year: from {least} to {most} (a spread of {spread}), "
+                 "among the {members} members of a quarter or more.", **figure)

@@ -6,6 +6,9 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from .language import _
+from .verbs import verb
+
 
 @dataclass(frozen=True)
 class Attendee:
@@ -84,26 +87,30 @@ def build_event(community, session, members, organiser: str, roster_url: str | N
     presenter = roster.get(session.presenter or "")
     start, end = (session.starts_at, session.ends_at) if session.starts_at else \
         session_times(community, session.date)
+    # in the language spoken (the caller's: the community's)
     if session.status != PLANNED:  # the title people know, marked as called off
-        summary = f"Cancelled: {community.name}" + (f" ({session.note})" if session.note
-                                                     else "")
+        summary = _("Cancelled: {name}").format(name=community.name) + (
+            f" ({session.note})" if session.note else "")
     else:
-        who = presenter.name if presenter else "open slot"
+        who = presenter.name if presenter else _("open slot")
         summary = f"{community.name}: {who}" + (f" — {session.topic}" if session.topic
                                                 else "")
     lines = [
-        f"Knowledge share of {community.name}, {community.minutes} minutes.",
-        f"Presenter: {presenter.name} <{presenter.email}>" if presenter
-        else "Presenter: nobody yet (reply \"volunteer\" to any email from the rota)",
+        _("Knowledge share of {name}, {minutes} minutes.").format(
+            name=community.name, minutes=community.minutes),
+        _("Presenter: {name} <{email}>").format(name=presenter.name, email=presenter.email)
+        if presenter else _("Presenter: nobody yet (reply \"{volunteer}\" to any email from "
+                            "the rota)").format(volunteer=verb("volunteer")),
     ]
     if session.topic:
-        lines.append(f"Topic: {session.topic}")
+        lines.append(_("Topic: {topic}").format(topic=session.topic))
     if community.video_url:
-        lines.append(f"Join: {community.video_url}")
+        lines.append(_("Join: {url}").format(url=community.video_url))
     if roster_url:
-        lines.append(f"Roster: {roster_url}")
-    lines.append("Reply to the rota's emails with skip, swap with <email>, topic: <text> "
-                 "or out.")
+        lines.append(_("Roster: {url}").format(url=roster_url))
+    lines.append(_("Reply to the rota's emails with {skip}, {swap} <email>, {topic}: <text> "
+                   "or {out}.").format(**{v: verb(v) for v in ("skip", "swap", "topic",
+                                                                "out")}))
     attendees = tuple(
         Attendee(m.email, m.name) for m in members
         if m.eligible_on(session.date) or m.email == session.presenter)

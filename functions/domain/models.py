@@ -32,6 +32,7 @@ class Community:
     allow_domains: tuple[str, ...] = ()
     organisers: tuple[str, ...] = ()
     video_url: str | None = None
+    language: str = "en"  # of its mail, invites and pages (domain/language.py)
     # Slack or Google Chat incoming webhook: a secret, so never in a repr (nor a log line)
     chat_webhook: str | None = field(default=None, repr=False)
     created: datetime | None = None
@@ -55,6 +56,7 @@ class Member:
     times_presented: int = 0  # sessions held with them presenting (counted by Rota.settle)
     last_presented: date | None = None
     welcome_due: bool = False  # owed a welcome, sent once the community has a reply address
+    language: str | None = None  # their own choice, over the community's
     # A topic they set for a session that went to someone else: it waits for their next turn.
     topic: str | None = None
 

@@ -37,6 +37,7 @@ from .errors import Conflict, InputError, NotFound
 from .models import (ACTIVE, CANCELLED, OPEN, OPTED_OUT, PAUSED, PLANNED, Community, Member,
                      Session)
 from .timing import day_status, horizon, local_date, session_times
+from .language import N_, Words, _, words
 from .wording import day_words
 
 FAR_AHEAD = timedelta(days=366)  # the furthest date someone may volunteer for
@@ -116,7 +117,8 @@ class Rota:
     def member(self, email: str) -> Member:
         found = self.roster.get(email)
         if found is None:
-            raise NotFound(f"{email} is not a member of {self.community.id}")
+            raise NotFound(words("{address} is not a member of {community}", address=email,
+                                 community=self.community.id))
         return found
 
     def coming(self, now: datetime) -> list[Session]:
@@ -127,7 +129,7 @@ class Rota:
     def next_turn(self, email: str, now: datetime) -> Session:
         turn = next((s for s in self.coming(now) if s.presenter == email), None)
         if turn is None:
-            raise InputError("you have no upcoming session planned")
+            raise InputError(words("you have no upcoming session planned"))
         return turn
 
     def today(self, now: datetime) -> date:
@@ -207,12 +209,13 @@ class Rota:
     def _unchanged(self, summary: str) -> tuple["Rota", Decision]:
         """A request the rota already satisfies: this Rota as it is, nothing to store or
         announce."""
-        return self, Decision(summary=f"{summary}; nothing changed", unchanged=True)
+        return self, Decision(summary=words("{summary}; nothing changed", summary=summary),
+                              unchanged=True)
 
     def leave(self, email: str, now: datetime) -> tuple["Rota", Decision]:
         """Opt out; someone who already left (say by the unsubscribe link) stays as is."""
         if self.member(email).opted_out:
-            return self._unchanged("you have already left")
+            return self._unchanged(words("you have already left"))
         after, decision = self._with_member(email, now, "you have left", opted_out=True,
                                             topic=None)
         return _caused(after, decision.because(LEFT, email))
@@ -220,7 +223,7 @@ class Rota:
     def come_back(self, email: str, now: datetime) -> tuple["Rota", Decision]:
         """Opt in again (a pause ends too); someone active already stays as is."""
         if self.member(email).status(self.today(now)) == ACTIVE:
-            return self._unchanged("you are already on the roster")
+            return self._unchanged(words("you are already on the roster"))
         return self._with_member(email, now, "you are back on the roster", opted_out=False,
                                  paused_until=None)
 
@@ -230,10 +233,11 @@ class Rota:
             raise InputError(f"--until {until}: a pause must end after today ({today})")
         member = self.member(email)
         if member.paused_until == until and member.status(today) == PAUSED:
-            return self._unchanged(f"you are already paused until {day_words(until)}")
+            return self._unchanged(words("you are already paused until {day}",
+                                         day=day_words(until)))
         after, decision = self._with_member(
-            email, now, f"you are paused until {day_words(until)} and back on the roster "
-            "that day", paused_until=until)
+            email, now, words("you are paused until {day} and back on the roster that day",
+                              day=day_words(until)), paused_until=until)
         return _caused(after, decision.because(AWAY, email))
 
     def resume(self, email: str, now: datetime) -> tuple["Rota", Decision]:
@@ -243,7 +247,7 @@ class Rota:
         if status == OPTED_OUT:
             raise InputError(f"{email} has opted out, not paused: opting in brings them back")
         if status == ACTIVE:
-            return self._unchanged("you are already on the roster")
+            return self._unchanged(words("you are already on the roster"))
         return self._with_member(email, now, "you are back on the roster",
                                  paused_until=None)
 
@@ -261,14 +265,15 @@ class Rota:
             turn = next((s for s in self.coming(now)
                          if s.date == day and s.presenter == email), None)
             if turn is None:
-                raise InputError(f"you are not presenting on {day_words(day)}")
+                raise InputError(words("you are not presenting on {day}", day=day_words(day)))
         sessions = {**self.sessions, turn.date: turn.with_changes(
             declined=tuple(sorted({*turn.declined, email})), swap_with=None, pinned=False)}
         after, decision = self._decide(now, sessions, self.roster, date=turn.date)
         taker = after.sessions[turn.date].presenter
         return _caused(after, replace(
             decision.because(SKIPPED, email), others=(taker,) if taker else (),
-            summary=f"you are off the session on {day_words(turn.date)}; you keep your place"))
+            summary=words("you are off the session on {day}; you keep your place",
+                          day=day_words(turn.date))))
 
     def volunteer(self, email: str, now: datetime, day: date | None = None
                   ) -> tuple["Rota", Decision]:
@@ -283,13 +288,15 @@ class Rota:
         if day is None:
             target = next((s for s in self.coming(now) if s.presenter != email), None)
             if target is None:
-                raise InputError("there is no upcoming session to take")
+                raise InputError(words("there is no upcoming session to take"))
         else:
             target = self._session_on(day, now)
         if target.presenter == email:
-            raise InputError(f"you already present on {day_words(target.date)}")
+            raise InputError(words("you already present on {day}",
+                                   day=day_words(target.date)))
         if not member.eligible_on(target.date):
-            raise InputError(f"you are paused or opted out on {day_words(target.date)}")
+            raise InputError(words("you are paused or opted out on {day}",
+                                   day=day_words(target.date)))
         displaced = target.presenter
         sessions = dict(self.sessions)
         for s in self.coming(now):
@@ -301,18 +308,19 @@ class Rota:
         after, decision = self._decide(now, sessions, self.roster, date=target.date)
         if (_presented(after.roster, after.sessions, email, target.date)
                 and _newcomers(after.roster, after.sessions, target.date)):
-            raise InputError(f"you cannot take {day_words(target.date)}: you have presented "
-                             "before, and someone who could present that day has not had a "
-                             "first turn yet (nobody presents again while a member who "
-                             "could has never presented)")
+            raise InputError(words(
+                "you cannot take {day}: you have presented before, and someone who could "
+                "present that day has not had a first turn yet (nobody presents again "
+                "while a member who could has never presented)", day=day_words(target.date)))
         if after.sessions[target.date].presenter != email:
             # Only possible when nobody else can take the volunteer's other turn: they would
             # present twice while someone who could present holds no session.
-            raise InputError(f"you cannot take {day_words(target.date)}: you would present "
-                             "twice while someone else has no session")
+            raise InputError(words("you cannot take {day}: you would present twice while "
+                                   "someone else has no session", day=day_words(target.date)))
         return _caused(after, replace(decision.because(VOLUNTEERED, email),
                                       others=(displaced,) if displaced else (),
-                                      summary=f"you present on {day_words(target.date)}"))
+                                      summary=words("you present on {day}",
+                                                    day=day_words(target.date))))
 
     def assign(self, day: date, email: str, now: datetime) -> tuple["Rota", Decision]:
         """The organiser puts someone on a session: as if they had volunteered for it."""
@@ -331,38 +339,42 @@ class Rota:
             raise InputError(_past(found, now))
         if found is not None:
             if found.status != PLANNED:
-                raise InputError(f"there is no session to take on {day_words(day)}"
-                                 + (f" ({found.note})" if found.note else ""))
+                raise InputError(words("there is no session to take on {day} ({note})",
+                                       day=day_words(day), note=Words(lambda: _(found.note)))
+                                 if found.note else words("there is no session to take on {day}",
+                                                          day=day_words(day)))
             return found
         start, end = session_times(self.community, day)
         if day.weekday() == self.community.weekday and start <= now:
             status, note = day_status(self.community, day)
             if status != PLANNED:
-                raise InputError(f"there was no session on {day_words(day)} ({note}); "
-                                 "it is past")
+                raise InputError(words("there was no session on {day} ({note}); it is past",
+                                       day=day_words(day), note=Words(lambda: _(note))))
             # Not among the sessions read: held or called off, or before the community.
-            raise InputError(f"{day_words(day)} is in the past: a session that was held "
-                             "or has started cannot be changed")
+            raise InputError(words("{day} is in the past: a session that was held or has "
+                                   "started cannot be changed", day=day_words(day)))
         if (day.weekday() != self.community.weekday or start <= now
                 or day > self.today(now) + FAR_AHEAD
                 or day_status(self.community, day)[0] != PLANNED):
-            raise InputError(f"there is no session on {day_words(day)}")
+            raise InputError(words("there is no session on {day}", day=day_words(day)))
         return Session(community=self.community.id, date=day, starts_at=start, ends_at=end)
 
     def offer_swap(self, email: str, other: str, now: datetime) -> tuple["Rota", Decision]:
         """Ask `other` to trade: nothing changes until they reply `accept`."""
         if other == email:
-            raise InputError("you cannot swap with yourself")
+            raise InputError(words("you cannot swap with yourself"))
         partner = self.member(other)
         if partner.opted_out:
-            raise InputError(f"{other} has opted out")
+            raise InputError(words("{address} has opted out", address=other))
         turn = self.next_turn(email, now)
         if not partner.eligible_on(turn.date):
-            raise InputError(f"{other} is away on {day_words(turn.date)}")
+            raise InputError(words("{address} is away on {day}", address=other,
+                                   day=day_words(turn.date)))
         sessions = {**self.sessions, turn.date: turn.with_changes(swap_with=other)}
         after, decision = self._decide(now, sessions, self.roster, date=turn.date)
         return after, replace(decision, others=(other,), summary=(
-            f"asked {partner.name} to swap your session on {day_words(turn.date)}"))
+            words("asked {name} to swap your session on {day}", name=partner.name,
+                  day=day_words(turn.date))))
 
     def accept_swap(self, email: str, now: datetime) -> tuple["Rota", Decision]:
         """The partner accepts: both sessions change hands (or they take it, if unplanned)."""
@@ -376,8 +388,8 @@ class Rota:
             declined=tuple(d for d in offer.declined if d != email))}
         if mine is not None:
             if asker is None or not self.member(asker).eligible_on(mine.date):
-                raise InputError(f"{asker} is away on {day_words(mine.date)}; "
-                                 "the swap cannot happen")
+                raise InputError(words("{address} is away on {day}; the swap cannot happen",
+                                       address=asker, day=day_words(mine.date)))
             sessions[mine.date] = mine.with_changes(
                 presenter=asker, swap_with=None, pinned=True,
                 declined=tuple(d for d in mine.declined if d != asker))
@@ -386,11 +398,12 @@ class Rota:
         # Said from the result, never from the intent.
         held = {d: after.sessions[d].presenter for d in (offer.date, *([mine.date] if mine
                                                                       else []))}
-        summary = "; ".join(
-            (f"you now present on {day_words(d)}" if who == email
-             else f"{self.roster[who].name} presents on {day_words(d)}" if who in self.roster
-             else f"nobody presents on {day_words(d)} yet")
-            for d, who in sorted(held.items()))
+        said = [words("you now present on {day}", day=day_words(d)) if who == email
+                else words("{name} presents on {day}", name=self.roster[who].name,
+                           day=day_words(d)) if who in self.roster
+                else words("nobody presents on {day} yet", day=day_words(d))
+                for d, who in sorted(held.items())]
+        summary = Words(lambda: "; ".join(map(str, said)))
         return after, replace(decision, others=(asker,) if asker else (), summary=summary)
 
     def decline_swap(self, email: str, now: datetime) -> tuple["Rota", Decision]:
@@ -399,12 +412,13 @@ class Rota:
         after, decision = self._decide(now, sessions, self.roster, date=offer.date)
         return after, replace(decision,
                               others=(offer.presenter,) if offer.presenter else (),
-                              summary=f"the swap for {day_words(offer.date)} is off")
+                              summary=words("the swap for {day} is off",
+                                            day=day_words(offer.date)))
 
     def _offer_to(self, email: str, now: datetime) -> Session:
         offer = next((s for s in self.coming(now) if s.swap_with == email), None)
         if offer is None:
-            raise InputError("nobody has asked you to swap")
+            raise InputError(words("nobody has asked you to swap"))
         return offer
 
     def set_topic(self, email: str, topic: str, now: datetime) -> tuple["Rota", Decision]:
@@ -412,7 +426,8 @@ class Rota:
         sessions = {**self.sessions, turn.date: turn.with_changes(topic=topic)}
         after, decision = self._decide(now, sessions, self.roster, date=turn.date)
         return after, replace(decision, summary=(
-            f"the topic of your session on {day_words(turn.date)} is now “{topic}”"))
+            words("the topic of your session on {day} is now “{topic}”",
+                  day=day_words(turn.date), topic=topic)))
 
 
 def _topics_follow(old: Mapping[date, Session], planned: dict[date, Session],
@@ -504,7 +519,7 @@ def _plan(community: Community, roster: Mapping[str, Member], sessions: dict[dat
     # Future sessions on a weekday the community no longer meets are called off.
     for day, s in list(sessions.items()):
         if s.status == PLANNED and day.weekday() != community.weekday and not s.started(now):
-            sessions[day] = s.with_changes(status=CANCELLED, note="moved to another weekday",
+            sessions[day] = s.with_changes(status=CANCELLED, note=N_("moved to another weekday"),
                                            pinned=False)
     for day in horizon(community, now, lookahead):
         status, note = day_status(community, day)
@@ -677,11 +692,12 @@ def _past(session: Session, now: datetime) -> str:
     """Why a session that has started cannot be taken: it is history."""
     day = day_words(session.date)
     if session.status != PLANNED:
-        return (f"there was no session on {day}"
-                + (f" ({session.note})" if session.note else "") + "; it is past")
+        return (words("there was no session on {day} ({note}); it is past", day=day,
+                      note=Words(lambda: _(session.note))) if session.note
+                else words("there was no session on {day}; it is past", day=day))
     if session.held(now):
-        return f"the session on {day} was already held; it cannot be changed"
-    return f"the session on {day} has started; it cannot be changed"
+        return words("the session on {day} was already held; it cannot be changed", day=day)
+    return words("the session on {day} has started; it cannot be changed", day=day)
 
 
 def presented(member: Member, sessions: Iterable[Session], now: datetime) -> list[date]:

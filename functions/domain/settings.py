@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from . import validation
+from .language import language
 
 CHECKS: dict[str, Callable[[Any], Any]] = {
     "name": lambda v: validation.plain_text(v, "--name", 120),
@@ -16,6 +17,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "lookahead": validation.lookahead,
     "reply_to": validation.email_address,
     "video_url": lambda v: validation.https_url(v, "--video-url"),
+    "language": language,
     "chat_webhook": validation.webhook_url,  # a secret: masked wherever it is shown
 }
 OPTIONS = (*CHECKS, "digest", "blackout", "allow_domain", "organiser")

@@ -11,6 +11,7 @@ from typing import Iterator
 from zoneinfo import ZoneInfo
 
 
+from .language import N_
 from .models import BLACKOUT, HOLIDAY, PLANNED, Community
 
 
@@ -58,7 +59,7 @@ def holiday_name(community: Community, day: date) -> str | None:
 def day_status(community: Community, day: date) -> tuple[str, str | None]:
     """Whether a session can happen on that date, and why not."""
     if day in community.blackouts:
-        return BLACKOUT, "the community's day off"
+        return BLACKOUT, N_("the community's day off")
     name = holiday_name(community, day)
     if name:
         return HOLIDAY, name

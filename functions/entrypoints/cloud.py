@@ -96,6 +96,21 @@ def inbox(cloud_event):
     log.info("inbox: %s", report.summary())
 
 
+@lru_cache(maxsize=1)
+def console_app():
+    from functions.entrypoints.console import in_the_cloud
+    return in_the_cloud(app())
+
+
+@functions_framework.http
+def console(request):
+    """The organiser's console, behind Identity-Aware Proxy (COP_IAP_AUDIENCE)."""
+    from functions.entrypoints.web import respond
+
+    _logging()
+    return respond(app(), request, console_app())
+
+
 @functions_framework.http
 def web(request):
     """The public pages: one-click unsubscribe, the roster page and the calendar feed."""

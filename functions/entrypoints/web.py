@@ -8,13 +8,29 @@ from ..services.reads import public
 from ..services.deps import Deps
 from ..services.changes.unsubscribe import unsubscribe
 from ..mail.templating import render
+from ..mail.translations import speak
+from ..domain.language import words
 
 HTML = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
-def page(template: str, status: int = 200, **context: Any):
-    return render(template, **context), status, HTML
+def page(template: str, status: int = 200, language: str | None = None, **context: Any):
+    """A page in the community's language (English where there is no community)."""
+    with speak(language):
+        return render(template, **context), status, HTML
+
+
+def respond(deps: Deps, request, console=None):
+    """A werkzeug (or Flask) request: the console's paths to the console, if it is served
+    here, the rest to the public pages."""
+    from . import console as organisers
+
+    if organisers.owns(request.path):
+        if console is None:
+            return page("web/not_found.html", 404, title="Not found")
+        return organisers.handle(console, request)
+    return handle(deps, request.method, request.path, request.args, request.form)
 
 
 def handle(deps: Deps, method: str, path: str, args: Mapping[str, str],
@@ -26,7 +42,7 @@ def handle(deps: Deps, method: str, path: str, args: Mapping[str, str],
         return roster_route(deps, route.removeprefix("/roster/"))
     if route.startswith("/feed/") and route.endswith(".ics") and method in ("GET", "HEAD"):
         return feed_route(deps, route.removeprefix("/feed/").removesuffix(".ics"))
-    return page("web/not_found.html", 404, title="Not found")
+    return page("web/not_found.html", 404, title=words("Not found"))
 
 
 def unsubscribe_route(deps: Deps, method: str, token: str):
@@ -34,23 +50,23 @@ def unsubscribe_route(deps: Deps, method: str, token: str):
     target = deps.mail.tokens.unsubscribe_target(token)
     community = deps.store.get_community(target[0]) if target else None
     if community is None:
-        return page("web/unsubscribe.html", 400, title="Link not valid", state="invalid",
-                    community_name="")
+        return page("web/unsubscribe.html", 400, title=words("Link not valid"),
+                    state="invalid", community_name="")
     name = community.name
     if method == "POST":
         done = unsubscribe(deps.store, deps.mail.tokens, token, deps.clock.now())
         state, status = ("done", 200) if done else ("invalid", 400)
-        return page("web/unsubscribe.html", status, title=f"Left {name}", state=state,
-                    community_name=name)
-    return page("web/unsubscribe.html", title=f"Leave {name}?", state="confirm",
-                community_name=name)
+        return page("web/unsubscribe.html", status, community.language,
+                    title=words("Left {name}", name=name), state=state, community_name=name)
+    return page("web/unsubscribe.html", 200, community.language,
+                title=words("Leave {name}?", name=name), state="confirm", community_name=name)
 
 
 def roster_route(deps: Deps, token: str):
     community = public.community_by_token(deps.store, deps.mail.tokens, token)
     if community is None:
-        return page("web/not_found.html", 404, title="Not found")
-    return page("web/roster.html", title=community.name,
+        return page("web/not_found.html", 404, title=words("Not found"))
+    return page("web/roster.html", 200, community.language, title=community.name,
                 **public.roster_page(deps, community, deps.clock.now()))
 
 

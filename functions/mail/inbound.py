@@ -20,7 +20,8 @@ from typing import Iterable, Iterator
 
 from ..domain.validation import email_address
 from .tokens import REF_CHARS, SIGNATURE_CHARS
-from .bounces import Bounce, bounce_subject, is_daemon, read_bounce
+from .bounces import Bounce, bounce_subject, is_daemon, read_bounce, signed
+from .bounces.report import content_type as _content_type
 from .auth import authenticated
 from .reply_text import MAX_TEXT, html_to_text, reply_text, unflow
 
@@ -148,13 +149,19 @@ def _read(msg: Message, raw: bytes, digest: str, trusted_authserv: str,
     bounce_token = find_reply_token(recipients, reply_bases, _BOUNCE_TOKEN)
     subject = _one_line(_subject(msg))[:MAX_HEADER]
     daemon = any(is_daemon(address.rpartition("@")[0]) for _, address in froms)
-    suspect = daemon or bounce_token is not None or _report_type(msg) is not None or \
-        bounce_subject(subject) or _raw(msg, "Return-Path").replace(" ", "") == "<>"
+    marked = signed(lambda name: _raw_all(msg, name))  # a mail system's own headers
+    # Written by a mail system, by what it says of itself; an auto-reply to the envelope
+    # sender (bounce token, empty Return-Path) is only suspect: its prose is no notice.
+    notice = daemon or marked or _report_type(msg) is not None or bounce_subject(subject)
+    suspect = notice or bounce_token is not None or \
+        _raw(msg, "Return-Path").replace(" ", "") == "<>"
     has_status = any(_content_type(p) == "message/delivery-status" for p in parts)
-    own_ids = _ids(_raw(msg, "In-Reply-To")) + _ids(_raw(msg, "References"))
-    bounce = read_bounce(parts, raw, suspect, own_ids) if suspect or has_status else None
+    own_ids = [found for name in ("X-Original-Message-ID", "In-Reply-To", "References")
+               for found in _ids(_raw(msg, name))]
+    bounce = read_bounce(parts, raw, suspect, own_ids, subject, msg, notice) \
+        if suspect or has_status else None
     automatic = _automatic(msg, froms, subject, parts)
-    if automatic is None and (bounce or bounce_token or bounce_subject(subject)):
+    if automatic is None and (bounce or bounce_token or bounce_subject(subject) or marked):
         automatic = "a bounce"
     return Inbound(
         digest=digest,
@@ -170,7 +177,7 @@ def _read(msg: Message, raw: bytes, digest: str, trusted_authserv: str,
         text=_new_text(parts),
         automatic=automatic,
         bounce=bounce,
-        mail_system=bool(daemon or has_status or bounce or bounce_subject(subject)),
+        mail_system=bool(daemon or marked or has_status or bounce or bounce_subject(subject)),
         calendar_reply=_calendar_reply(parts),
         auth=sender is not None and authenticated(
             _raw_all(msg, "Authentication-Results"), trusted_authserv, sender),
@@ -349,13 +356,6 @@ def _parts(msg: Message) -> Iterator[Message]:
                              if isinstance(child, Message))
             continue
         yield part
-
-
-def _content_type(part: Message) -> str:
-    try:
-        return part.get_content_type()
-    except Exception:
-        return "text/plain"
 
 
 def _is_attachment(part: Message) -> bool:

@@ -10,6 +10,8 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
+from ..domain.commands import PHONE_SIGNATURE
+
 if TYPE_CHECKING:
     from mailparser_reply import EmailReplyParser
 
@@ -57,7 +59,10 @@ def reply_text(body: str) -> str:
     (a greeting, say) is written above it, that line followed by the first block written
     between or below quoted lines (inline replies, bottom posting). Quoted lines never
     count."""
-    lines = [line.strip()[:MAX_LINE] for line in body.replace("\r\n", "\n").split("\n")]
+    # A phone's signature line carries nothing, and above a command the reply parser would
+    # take it for the start of a signature and cut the command.
+    lines = [line.strip()[:MAX_LINE] for line in body.replace("\r\n", "\n").split("\n")
+             if not PHONE_SIGNATURE.match(line.casefold().strip(" *_"))]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))  # the parser is slow on blank runs
     top = _unquoted(_top_reply(text))
     if len([line for line in top.split("\n") if line.strip()]) > 1:

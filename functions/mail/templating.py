@@ -14,6 +14,12 @@ from typing import Any
 import css_inline
 import jinja2
 
+from markupsafe import Markup
+
+from ..domain import language
+from ..domain.verbs import verb
+from ..domain.wording import join_list
+
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 _JINJA = re.compile(r"{%.*?%}|{{.*?}}|{#.*?#}", re.DOTALL)
 
@@ -48,18 +54,58 @@ class EmailLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
-@lru_cache(maxsize=8)
 def sentence(text: str) -> str:
     """A sentence ending in a full stop, unless it ends in one already (or in ! ? …)."""
-    text = str(text).rstrip()
-    return text if text.endswith((".", "!", "?", "…", "”", '"')) else text + "."
+    # str(): Words say themselves in the language spoken; Markup stays Markup
+    said = _sentence(str(text), "。" if language.spoken() == "ja" else ".")
+    return Markup(said) if isinstance(text, Markup) else said
+
+
+@lru_cache(maxsize=8)
+def _sentence(text: str, stop: str) -> str:
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", "…", "”", '"', "。", "！", "？", "»")) \
+        else text + stop
 
 
 def lines(name: str) -> tuple[str, ...]:
-    """The non-blank, non-comment lines of an editable list in `templates/` (prompts)."""
-    text = (TEMPLATES / name).read_text(encoding="utf-8")
+    """The non-blank, non-comment lines of an editable list in `templates/` (prompts), in
+    the language spoken (`prompts/de/formats.txt`) where it has its own."""
+    spoken = TEMPLATES / Path(name).parent / language.spoken() / Path(name).name
+    text = (spoken if spoken.exists() else TEMPLATES / name).read_text(encoding="utf-8")
     return tuple(line.strip() for line in text.splitlines()
                  if line.strip() and not line.lstrip().startswith("#"))
+
+
+def para(text: str) -> str:
+    """A paragraph of a text part, wrapped at 76 (links and long words left whole)."""
+    return jinja2.filters.do_wordwrap(environment(), str(text), 76, False,
+                                      break_on_hyphens=False)
+
+
+@lru_cache(maxsize=None)
+def _styled(element: str) -> str:
+    return inline_css(element, (TEMPLATES / "email" / "email.css").read_text())
+
+
+def code(text: str) -> Markup:
+    """A reply command as the HTML part shows it (styled like the template's own spans)."""
+    return Markup(_styled('<span class="code">CODE</span>').replace("CODE", "{}")).format(text)
+
+
+def footer_link(url: str, text: str) -> Markup:
+    """The unsubscribe link of the HTML footer, styled, for a sentence of the catalogue."""
+    return Markup(_styled('<a class="footer-link" href="URL">TEXT</a>').replace(
+        "URL", "{url}").replace("TEXT", "{text}")).format(url=url, text=text)
+
+
+def quoted(text: str) -> str:
+    """A reply command as the text part shows it."""
+    return f'"{text}"' if language.spoken() == "en" else f"\u201c{text}\u201d" if (
+        language.spoken() == "pt") else (
+        f"\u201e{text}\u201c" if language.spoken() == "de" else
+        f"\u00ab\u00a0{text}\u00a0\u00bb" if language.spoken() == "fr" else
+        f"\u300c{text}\u300d" if language.spoken() == "ja" else f"\u00ab{text}\u00bb")
 
 
 @lru_cache(maxsize=1)
@@ -71,9 +117,18 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # gettext of the language being spoken (functions/mail/translations.py: speak)
+    env.install_gettext_callables(language._, language.ngettext, newstyle=True)
     env.globals["lines"] = lines
+    env.globals.update(spoken=language.spoken, verb=verb, code=code, quoted=quoted,
+                       footer_link=footer_link, Markup=Markup)
+    env.filters["para"] = para
+    # a word the code marked for the catalogues (a session's state or note), said
+    env.filters["said"] = lambda text: language._(str(text))
     env.filters["sentence"] = sentence
+    env.filters["join_list"] = join_list
     return env
 
 

@@ -5,6 +5,7 @@ import email
 import json
 import mailbox
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -44,6 +45,7 @@ from tests.builders import NOW, ROOT, cop, one_error, state
     (["schedule", "assign", "guild", "2026-11-27"], "ID DATE EMAIL"),
     (["community", "remove", "guild"], "--yes"),
     (["community", "show", "nope"], "no community 'nope'"),
+    (["community", "set", "guild", "--language", "klingon"], "not one of en, de, fr"),
 ])
 def test_bad_input_is_refused_in_one_line_and_changes_nothing(guild, args, message):
     before = state(guild)
@@ -117,6 +119,14 @@ def test_community_show_and_list_show_every_setting(guild):
                  "guild-rota@example.com"):
         assert text in shown, text
     assert "https://meet.example.com/guild" in cop(guild, "community", "list").stdout
+
+
+def test_the_communitys_language_is_its_members_mail(guild):
+    cop(guild, "community", "set", "guild", "--language", "DE")
+    assert "language" in cop(guild, "community", "show", "guild").stdout
+    assert json.loads(cop(guild, "community", "list", "--json").stdout)[0]["language"] == "de"
+    heads_up = cop(guild, "preview", "guild", "heads-up", "--format", "text").stdout
+    assert "Du präsentierst" in heads_up and "aussetzen" in heads_up
 
 
 def test_schedule_names_presenters_and_json_is_unchanged(guild):
@@ -286,6 +296,14 @@ def test_serve_answers_the_public_pages(guild):
         assert "serving the web pages" in server.stdout.readline()
         tokens = Tokens((guild / "secret.key").read_text().strip())
         base = f"http://127.0.0.1:{port}"
+        sign_in = re.search(r"(http://\S+/console/signin\?token=\S+)",
+                            server.stdout.readline()).group(1)
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        console = browser.open(sign_in)  # the cookie, then the communities
+        assert console.url == f"{base}/console/" and "Your communities" in console.read().decode()
+        with pytest.raises(urllib.error.HTTPError) as again:
+            urllib.request.urlopen(sign_in)
+        assert again.value.code == 403
         page = urllib.request.urlopen(f"{base}/roster/{tokens.feed_token('guild')}")
         assert page.status == 200 and "Product Guild" in page.read().decode()
         feed = urllib.request.urlopen(f"{base}/feed/{tokens.feed_token('guild')}.ics")

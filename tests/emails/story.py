@@ -23,13 +23,16 @@ def _say(deps, sender: str, text: str) -> None:
     assert handle_reply(deps, reply(deps, sender, text)).outcome in ("done", "help"), text
 
 
-def lived() -> tuple[object, list[EmailMessage]]:
-    """The guild through six weeks, and every message sent on the way."""
+def lived(language: str = "en") -> tuple[object, list[EmailMessage]]:
+    """The guild through six weeks, and every message sent on the way; its members read
+    `language`."""
     deps = make_deps(attach_invites=True)
-    setup_guild(deps, organisers=(ORGANISER,), allow_domains=("example.com",))  # welcomes
+    setup_guild(deps, organisers=(ORGANISER,), allow_domains=("example.com",),
+                language=language)  # welcomes
     # a second community whose only member is away: its organiser hears nobody can present
     communities.add_community(deps.store, deps.clock.now(), "duo", name="Duo",
-                              timezone="Europe/London", organisers=(ORGANISER,))
+                              timezone="Europe/London", organisers=(ORGANISER,),
+                              language=language)
     members.join_many(deps, "duo", b"email,name\nsolo@example.com,Solo\n")
     members.pause(deps, "duo", "solo@example.com", deps.clock.now().date() + timedelta(weeks=2),
                   by_organiser=True)
@@ -72,11 +75,11 @@ def lived() -> tuple[object, list[EmailMessage]]:
     return deps, list(deps.mailer.sent)
 
 
-def over_cap() -> list[EmailMessage]:
+def over_cap(language: str = "en") -> list[EmailMessage]:
     """A digest to more people than the sender may mail in a day: the organiser is told."""
     deps = make_deps(attach_invites=True)
     deps = deps.replaced(pacer=Pacer(daily_cap=5))
-    setup_guild(deps, organisers=(ORGANISER,))
+    setup_guild(deps, organisers=(ORGANISER,), language=language)
     tick(deps)
     monday = deps.store.list_sessions("guild")[0].starts_at + timedelta(days=3, minutes=1)
     for minutes in (0, 15, 30):

@@ -57,3 +57,29 @@ def test_cloud_logs_are_json_with_severity_and_an_unreadable_inbox_blocks_nothin
     assert status == 500 and body["sent"] >= 1
     assert [e for e in body["errors"] if e.startswith("inbox: ")]
     assert any("inbox" in message for message in errors)
+
+
+CONSOLE = r'''
+import json, sys
+from functions_framework import create_app
+
+console = create_app("console", "functions/entrypoints/cloud.py", "http").test_client()
+web = create_app("web", "functions/entrypoints/cloud.py", "http").test_client()
+bare = console.get("/console/guild")
+forged = console.get("/console/guild", headers={"x-goog-iap-jwt-assertion": "a.b.c"})
+print("RESULT " + json.dumps([bare.status_code, forged.status_code,
+                              bare.headers.get("Content-Security-Policy", ""),
+                              web.get("/console/guild").status_code]), file=sys.stderr)
+'''
+
+
+def test_the_console_function_refuses_whoever_iap_did_not_sign_in(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "COP_DATA": str(tmp_path / "data"), "COP_SECRET": "s",
+           "COP_IAP_AUDIENCE": "/projects/1/global/backendServices/2"}
+    run = subprocess.run([sys.executable, "-c", CONSOLE], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    result = next(line for line in run.stderr.splitlines() if line.startswith("RESULT "))
+    bare, forged, policy, on_web = json.loads(result.removeprefix("RESULT "))
+    assert (bare, forged) == (403, 403)
+    assert "default-src 'none'" in policy
+    assert on_web == 404  # the public function never serves the console

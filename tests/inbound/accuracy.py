@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
@@ -35,6 +36,11 @@ class Figures:
     bounces: int = 0
     auto_answered: list[str] = field(default_factory=list)
     auto: int = 0
+    # tests/inbound/bounces/sisimai, by mail system: [samples, failure read (counted),
+    # failed recipients read exactly, returned Message-ID found]
+    systems: dict[str, list[int]] = field(default_factory=dict)
+    notices: dict[str, list[int]] = field(default_factory=dict)  # delay, success: [samples, counted]
+    notices_counted: list[str] = field(default_factory=list)     # never any
 
 
 def verb(raw: bytes) -> str | None:
@@ -114,7 +120,41 @@ def measure() -> Figures:
             figures.auto += 1
             if not parse_inbound(path.read_bytes(), "mx.google.com", ()).automatic:
                 figures.auto_answered.append(path.name)
+    measure_mail_systems(figures)
     return figures
+
+
+SISIMAI = HERE / "bounces" / "sisimai"
+
+
+@lru_cache(maxsize=1)
+def sisimai_samples() -> dict[str, dict]:
+    return json.loads((SISIMAI / "expected.json").read_text())
+
+
+@lru_cache(maxsize=None)  # read once per test process (Inbound is immutable)
+def read_sample(name: str):
+    return parse_inbound((SISIMAI / name).read_bytes(), "mx.google.com", ("cop@example.com",))
+
+
+def measure_mail_systems(figures: Figures) -> None:
+    """Failure notices by mail system, and delay and success notices, which never count."""
+    for name, expected in sisimai_samples().items():
+        bounce = read_sample(name).bounce
+        counted = bool(bounce and bounce.permanent)
+        if expected["kind"] != "failure":
+            kind = figures.notices.setdefault(expected["kind"], [0, 0])
+            kind[0] += 1
+            kind[1] += counted
+            figures.notices_counted += [name] if counted else []
+            continue
+        row = figures.systems.setdefault(expected["system"], [0, 0, 0, 0])
+        failed = sorted({a.lower() for a in (bounce.failed if bounce else ())})
+        row[0] += 1
+        row[1] += counted
+        row[2] += failed == expected["failed"]
+        row[3] += counted and (expected["message_id"] is None
+                               or expected["message_id"] in bounce.original_ids)
 
 
 def report(f: Figures) -> list[str]:
@@ -122,4 +162,17 @@ def report(f: Figures) -> list[str]:
     return [f"replies whose command is recognised: {len(f.recognised)}/{total}",
             f"quoted commands obeyed: {len(f.quoted_obeyed)}",
             f"bounces whose failed recipient is found: {f.bounces_found}/{f.bounces}",
-            f"automatic messages answered: {len(f.auto_answered)}/{f.auto}"]
+            f"automatic messages answered: {len(f.auto_answered)}/{f.auto}"] + \
+        mail_system_lines(f)
+
+
+def mail_system_lines(f: Figures) -> list[str]:
+    total = [sum(row[i] for row in f.systems.values()) for i in range(4)]
+    lines = [f"failure notices of {len(f.systems)} mail systems (tests/inbound/bounces/sisimai): "
+             f"failure read {total[1]}/{total[0]}, recipient {total[2]}/{total[0]}, "
+             f"Message-ID {total[3]}/{total[0]}"]
+    lines += [f"  {system:<15} {row[0]:3} samples: failure read {row[1]}, recipient {row[2]}, "
+              f"Message-ID {row[3]}" for system, row in sorted(f.systems.items())]
+    lines += [f"{kind} notices counted as bounces: {counted}/{samples}"
+              for kind, (samples, counted) in sorted(f.notices.items())]
+    return lines

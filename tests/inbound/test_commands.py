@@ -186,9 +186,22 @@ def test_a_quoted_reply_is_never_obeyed(text):
     "This message was sent from outside the company by someone not in your contacts.",
     "You don't often get email from ana@example.com. Learn why this is important",
     "ACHTUNG: Diese E-Mail stammt von einem externen Absender.",
+    # The same banners as organisations set them in other languages, Outlook's newer
+    # first-contact line, Mimecast's short tag and Japanese gateways' marks.
+    "ATTENTION : Ce courriel provient de l'extérieur de l'organisation. Ne cliquez pas sur "
+    "les liens.",
+    "PRECAUCIÓN: Este correo electrónico se originó fuera de la organización.",
+    "ATENÇÃO: Este e-mail foi originado fora da organização.",
+    "ATTENZIONE: Questa email proviene dall'esterno dell'organizzazione.",
+    "LET OP: Deze e-mail is afkomstig van buiten de organisatie.",
+    "This email is from an external sender.",
+    "Some people who received this message don't often get email from ana@example.com. "
+    "Learn why this is important",
+    "[EXT]", "【外部メール】", "注意：このメールは組織外から送信されました。",
     # Phone signatures some clients put first
-    "Sent from my iPhone", "Gesendet von meinem iPhone", "Envoyé de mon iPhone",
-    "Enviado desde mi móvil", "Get Outlook for iOS",
+    "Sent from my iPhone", "Gesendet von meinem iPhone", "Von meinem iPhone gesendet",
+    "Envoyé de mon iPhone", "Enviado desde mi móvil", "Verstuurd vanaf mijn iPhone",
+    "Get Outlook for iOS",
 ])
 def test_banners_and_phone_signatures_above_a_command_are_passed_over(above):
     assert parse(f"{above}\n\nskip\n") == Command("skip")
@@ -205,3 +218,8 @@ def test_greetings_in_more_languages_are_passed_over(greeting):
 
 def test_a_banner_does_not_make_prose_a_command():
     assert isinstance(parse("CAUTION: external\nI think we should skip the pizza\n"), Unclear)
+
+
+def test_a_banner_line_that_asks_something_is_not_passed_over():
+    """Only the banners' own wording is passed over: a person's "Attention:" line is theirs."""
+    assert isinstance(parse("Attention: please skip\nskip\n"), Unclear)

@@ -57,7 +57,8 @@ EXPECTED = {
     "x_autoreply_only.eml": Expect("skip", automatic="x-autoreply", token_for="ben@example.org"),
     "precedence_bulk.eml": Expect("help", automatic="bulk", token_for="ana@example.com"),
     "own_mail_loop.eml": Expect("help", automatic="x-cop-kind", token_for="ana@example.com"),
-    "mailer_daemon_plain.eml": Expect(None, automatic="mailer-daemon", token_for="ben@example.org"),
+    "mailer_daemon_plain.eml": Expect(None, automatic="mailer-daemon", token_for="ben@example.org",
+                                      bounce="ben@example.org"),
     "bounce_dsn.eml": Expect(None, automatic="delivery-status", token_for="ben@example.org",
                              bounce="ben@example.org"),
     "forged_from_dmarc_fail.eml": Expect("out"),
@@ -448,3 +449,41 @@ def test_out_of_office_subjects_are_never_answered(subject):
                                      "Absent friends", "AW: Automatic replies are annoying"])
 def test_people_writing_about_absence_are_read(subject):
     assert parse_inbound(automatic_reply({}, subject), TRUSTED, REPLY_BASES).automatic is None
+
+
+def test_a_command_under_a_gateway_banner_and_a_phone_signature_is_obeyed():
+    """As Exchange Online delivers an iPhone reply from outside: its banner prepended to
+    both parts, the phone's signature line, then the command, the quote below."""
+    from tests.inbound.accuracy import verb
+
+    banner = ("CAUTION: This email originated from outside of the organization. Do not click "
+              "links or open attachments unless you recognize the sender and know the content "
+              "is safe.")
+    msg = EmailMessage()
+    msg["From"] = "Ana <ana@example.com>"
+    msg["To"] = "cop+guild.abcdefghijkl@example.com"
+    msg["Subject"] = "AW: Product Guild: this week"
+    msg.set_content(f"{banner}\n\nGesendet von meinem iPhone\n\nskip\n\n"
+                    "> Am 04.12.2026 um 09:00 schrieb Product Guild <cop@example.com>:\n>\n"
+                    "> Ana presents on Friday.\n")
+    msg.add_alternative(f"<html><body><p><b>{banner}</b></p><div>Gesendet von meinem iPhone"
+                        "</div><div>skip</div><blockquote>Ana presents on Friday."
+                        "</blockquote></body></html>", subtype="html")
+    assert verb(msg.as_bytes()) == "skip"
+
+
+def test_a_reply_through_relays_that_mark_their_mail_is_still_a_reply():
+    """MessageLabs, Amazon WorkMail/SES and Apache James mark every message they pass on,
+    not only their notices: such marks never make a person's reply a bounce."""
+    from tests.inbound.accuracy import verb
+
+    msg = EmailMessage()
+    msg["Received"] = "from mail.example.com by mx.example.org (JAMES SMTP Server 3.7.0)"
+    msg["X-Msg-Ref"] = "server-3.tower-1.messagelabs.com!1701234567!123456!1"
+    msg["X-SES-Outgoing"] = "2026.12.04-54.240.27.6"
+    msg["X-Mailer"] = "Amazon WorkMail"
+    msg["From"] = "Ana <ana@example.com>"
+    msg["To"] = "cop+guild.abcdefghijkl@example.com"
+    msg["Subject"] = "Re: Product Guild: this week"
+    msg.set_content("skip\n\n> Ana presents on Friday.\n")
+    assert verb(msg.as_bytes()) == "skip"

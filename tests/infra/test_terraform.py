@@ -46,7 +46,7 @@ PUBLIC_MEMBERS = {"allUsers", "allAuthenticatedUsers"}
 RUNTIME_PROJECT_ROLES = {"roles/datastore.user"}
 GMAIL_PUSH_ACCOUNT = "serviceAccount:gmail-api-push@system.gserviceaccount.com"
 FUNCTION = "google_cloudfunctions2_function"
-ENTRY_POINTS = ("tick", "run_community", "web", "inbox")
+ENTRY_POINTS = ("tick", "run_community", "web", "inbox", "console")
 # Resources that grant a role on a function's Cloud Run service (or on the function).
 SERVICE_IAM = re.compile(
     r"^google_(cloud_run_v2_service|cloud_run_service|cloudfunctions2_function)"

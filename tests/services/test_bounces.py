@@ -135,6 +135,25 @@ def test_an_out_of_office_sent_to_the_return_path_is_not_a_bounce(guild):
     assert not guild.store.get_member("guild", victim).opted_out
 
 
+def test_an_out_of_office_whose_words_look_like_a_notice_is_not_a_bounce(guild):
+    """An auto-reply at the signed return path is read as nothing but RFC 3464 and
+    flufl.bounce: its prose (an address on a line of its own, a number like a reply code,
+    "could not be delivered") is no mail system's notice."""
+    victim, sent = victim_and_message(guild)
+    msg = EmailMessage()
+    msg["From"] = victim
+    msg["To"] = sent["Return-Path"].strip("<>")
+    msg["Subject"] = "Abwesend: " + sent["Subject"]
+    msg["Auto-Submitted"] = "auto-replied"
+    msg["Message-ID"] = make_msgid(domain="example.com")
+    msg.set_content("I am away until 5 January and your message could not be delivered to "
+                    "me in person.\nFor urgent matters call 550 0100 or write to\n"
+                    "<ben@example.com>\n")
+    result = handle_reply(guild, msg.as_bytes())
+    assert result.outcome == "ignored"
+    assert bounces_of(guild, victim) == 0
+
+
 def test_a_delay_warning_does_not_count(guild):
     victim, sent = victim_and_message(guild)
     raw = (BOUNCES / "dsn_17.txt").read_bytes().replace(b"userx@example.fi", victim.encode())
@@ -252,3 +271,64 @@ def test_a_refused_answer_to_a_reply_counts_as_a_bounce(guild):
     guild.mailer.refuse.add(member)
     assert handle_reply(guild, raw).outcome == "help"
     assert bounces_of(guild, member) == 1
+
+
+SISIMAI = Path(__file__).parents[1] / "inbound" / "bounces" / "sisimai"
+
+
+def sisimai_bounce(name: str, to: str, original_id: str | None = None,
+                   sent_id: str | None = None) -> bytes:
+    """A real notice from tests/inbound/bounces/sisimai delivered to `to`, the returned
+    message's `original_id` (where the notice quotes it) replaced by `sent_id`."""
+    raw = (SISIMAI / name).read_bytes().replace(b"\r\n", b"\n")
+    head, blank, body = raw.partition(b"\n\n")
+    head = re.sub(rb"(?im)^(?:To|Delivered-To|X-Original-To):.*\n(?:[ \t].*\n)*", b"",
+                  head + b"\n")
+    if original_id and sent_id:
+        body = body.replace(original_id.strip("<>").encode(), sent_id.strip("<>").encode())
+    return head + f"To: {to}\n".encode() + blank + body
+
+
+@pytest.mark.parametrize("name, where", [
+    ("rhost-messagelabs-01.eml", "a text/rfc822-headers part"),
+    ("lhost-office365-01.eml", "the quoted 'Original message headers'"),
+    ("lhost-notes-01.eml", "the text after '------- Returned Message --------'"),
+    ("lhost-x1-01.eml", "the headers of a MIME part without a Content-Type"),
+    ("lhost-x3-01.eml", "an attached message after a stray blank line"),
+    ("lhost-mfilter-01.eml", "the text after '-------original message'"),
+    ("rfc3464-61.eml", "X-Original-Message-ID among Gmail's delivery-status fields"),
+    ("lhost-amazonworkmail-05.eml", "a Message-Id folded onto the next line"),
+])
+def test_a_notice_to_the_reply_address_counts_by_the_message_id_it_returns(guild, name, where):
+    """Mail systems that send their notice to the reply address rather than the envelope
+    sender: the returned Message-ID ties it to the member, wherever the notice puts it."""
+    import json
+
+    victim, sent = victim_and_message(guild)
+    expected = json.loads((SISIMAI / "expected.json").read_text())[name]
+    raw = sisimai_bounce(name, "cop@example.com", expected["message_id"], sent["Message-ID"])
+    result = handle_reply(guild, raw)
+    assert (result.outcome, result.member) == ("bounce", victim), where
+    assert bounces_of(guild, victim) == 1
+
+
+@pytest.mark.parametrize("name", ["rfc3464-34.eml", "lhost-zoho-04.eml", "lhost-gmail-08.eml",
+                                  "lhost-sendmail-29.eml", "rfc3464-28.eml"])
+def test_a_delay_or_success_notice_at_the_return_path_does_not_count(guild, name):
+    """Real delay notices (a plain-text Postfix report "still being retried", Zoho and
+    Gmail delay notices, a Sendmail 4-hour warning) and a success report (2.1.5): no
+    failure is read, so nothing counts even at the signed envelope sender."""
+    victim, sent = victim_and_message(guild)
+    result = handle_reply(guild, sisimai_bounce(name, sent["Return-Path"].strip("<>")))
+    assert "not counted" in result.detail or result.outcome == "ignored", result
+    assert bounces_of(guild, victim) == 0
+
+
+def test_a_failure_whose_recipient_is_unread_counts_at_the_return_path(guild):
+    """Sendmail V5 gave up after 4 days and names the recipient only in the returned
+    message: the failure is read from its words, and the envelope sender says whose."""
+    victim, sent = victim_and_message(guild)
+    raw = sisimai_bounce("lhost-v5sendmail-01.eml", sent["Return-Path"].strip("<>"))
+    result = handle_reply(guild, raw)
+    assert (result.outcome, result.member) == ("bounce", victim)
+    assert bounces_of(guild, victim) == 1

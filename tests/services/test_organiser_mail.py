@@ -131,7 +131,7 @@ def test_alerts_of_different_kinds_share_one_message(deps, clock):
     assert msg["Subject"] == "Guild: 2 things need you"
     text, html = text_of(msg, "plain"), text_of(msg, "html")
     assert "1. The digest is larger than the sender's daily limit" in text
-    assert "goes to 3 people, more than the\n2 messages a day" in text
+    assert "goes to 3 people, more than the 2 messages a day" in " ".join(text.split())
     assert "2. Mail to Ben Okafor keeps bouncing" in text
     assert "member remove guild ben@example.com" in text
     assert "3 people, 2 messages a day" in html and "Ben Okafor" in html

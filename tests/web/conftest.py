@@ -13,9 +13,9 @@ from tests.emails.support import make_deps
 
 
 class Served:
-    def __init__(self, deps) -> None:
+    def __init__(self, deps, console=None) -> None:
         self.deps = deps
-        self.server = make_server("127.0.0.1", 0, wsgi_app(deps), threaded=True)
+        self.server = make_server("127.0.0.1", 0, wsgi_app(deps, console), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever,
                                        kwargs={"poll_interval": 0.05}, daemon=True)

@@ -239,3 +239,37 @@ def test_every_page_text_has_aa_contrast(lived, page):
     assert [s for s, _ in seen.values()] == [200, 200, 200, 200, 200, 400, 404], seen
     assert deps.store.get_member("guild", leaving).opted_out
     assert not failing, f"{len(failing)} below WCAG AA contrast:\n" + "\n".join(failing)
+
+
+# Every console page -------------------------------------------------------------------------
+
+def test_every_console_page_has_aa_contrast(lived, page):
+    from tests.web.console_support import Iap, cloud_console
+    deps = lived[0]
+    organiser = deps.store.list_members("guild")[0].email
+    communities.set_community(deps, "guild", organisers=(organiser,))
+    iap = Iap()
+    failing, seen = [], {}
+    with Served(deps, cloud_console(deps, iap)) as served:
+        def check(where: str, path: str, signed_in: bool = True) -> None:
+            page.set_extra_http_headers(
+                {"x-goog-iap-jwt-assertion": iap.assertion(organiser)} if signed_in else {})
+            answer = page.goto(f"{served.url}{path}")
+            count, bad = shortfalls(page, where)
+            assert count >= 2, where
+            seen[where] = answer.status
+            failing.extend(bad)
+
+        check("communities", "/console/")
+        check("overview", "/console/guild?done=pause")
+        check("history", "/console/guild/history")
+        check("settings form", "/console/guild/settings")
+        page.get_by_role("button", name="Show what would happen").click()
+        page.wait_for_load_state()
+        for opened in page.locator("details").all():
+            opened.locator("summary").click()
+        count, bad = shortfalls(page, "preview")
+        seen["preview"], failing = 200, failing + bad
+        check("refused", "/console/guild", signed_in=False)
+    assert list(seen.values()) == [200, 200, 200, 200, 200, 403], seen
+    assert not failing, f"{len(failing)} below WCAG AA contrast:\n" + "\n".join(failing)

@@ -42,6 +42,7 @@ def _settings(parser: Parser, creating: bool) -> None:
     parser.add_argument("--allow-domain", dest="allow_domain", nargs="+", action="extend")
     parser.add_argument("--organiser", nargs="+", action="extend")
     parser.add_argument("--video-url", dest="video_url", help="https link to the call")
+    parser.add_argument("--language", help="of its mail, invites and pages (default en)")
     parser.add_argument("--chat-webhook", dest="chat_webhook", metavar="URL",
                         help="Slack or Google Chat incoming webhook (none: remove it)")
 
@@ -97,7 +98,8 @@ def row(c) -> dict[str, Any]:
             "reply_to": c.reply_to,
             "blackouts": [d.isoformat() for d in c.blackouts],
             "allow_domains": list(c.allow_domains), "organisers": list(c.organisers),
-            "video_url": c.video_url, "chat_webhook": validation.masked_url(c.chat_webhook)}
+            "video_url": c.video_url, "language": c.language,
+            "chat_webhook": validation.masked_url(c.chat_webhook)}
 
 
 def list_(app: Container, args: Namespace) -> None:

@@ -1,4 +1,4 @@
-"""`serve [--port 8080] [--host 127.0.0.1]`: the web pages on this machine."""
+"""`serve [--port 8080] [--host 127.0.0.1]`: the web pages and the console on this machine."""
 from __future__ import annotations
 
 from argparse import Namespace
@@ -10,7 +10,8 @@ from .base import command
 
 def register(commands) -> None:
     parser = command(commands.add_parser(
-        "serve", help="the web pages (unsubscribe, roster, feed) here"), run)
+        "serve", help="the web pages (unsubscribe, roster, feed) and the organiser's "
+        "console here"), run)
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--host", default="127.0.0.1")
 

@@ -18,12 +18,12 @@ from ...domain.jobs import AT_ONCE
 from ...domain.models import Member
 from ...domain.rota import Decision, Rota
 from ...domain.timing import local_date
-from ...domain.validation import FULL_WEEKDAYS
-from ...domain.wording import day_words
+from ...domain.language import N_, words
+from ...domain.wording import day_words, weekday_name
 from ...mail.compose import has_reply_address
 from ...ports import RotaWrite, Store
 from .. import lookup, rotas
-from ..delivery.notifier import Confirmation
+from ..delivery.notifier import Confirmation, announce
 from .decide import decide
 from ..deps import Deps
 
@@ -80,11 +80,11 @@ def welcomes(rota: Rota, emails: list[str], now: datetime, again: bool = False
     of every coming session."""
     community = rota.community
     turns = {s.presenter: s.date for s in reversed(rota.coming(now))}
-    subject = (f"Welcome back to {community.name}" if again
-               else f"Welcome to {community.name}")
+    subject = (words("Welcome back to {name}", name=community.name) if again
+               else words("Welcome to {name}", name=community.name))
     context = {"summary": subject, "local_time": community.start.strftime("%H:%M"),
-               "weekday": FULL_WEEKDAYS[community.weekday].capitalize(),
-               "digest_day": FULL_WEEKDAYS[community.digest_weekday].capitalize()}
+               "weekday": weekday_name(community.weekday),
+               "digest_day": weekday_name(community.digest_weekday)}
     return [Confirmation(
         email, "welcome",
         rota.roster[email].joined.isoformat() if not again
@@ -94,6 +94,24 @@ def welcomes(rota: Rota, emails: list[str], now: datetime, again: bool = False
         for email in emails]
 
 
+def welcome_again(deps: Deps, community_id: str, email: str) -> Member:
+    """Send a member's welcome once more (lost, or filtered as spam); at most once a day."""
+    address = validation.email_address(email)
+    now = deps.clock.now()
+    rota = rotas.load(deps.store, community_id, now)
+    member = lookup.member(deps.store, community_id, address)
+    if member.opted_out:
+        raise InputError(f"{address} has left {community_id}: bringing them back (member "
+                         "optin) welcomes them")
+    if not has_reply_address(deps.mail, rota.community):
+        raise InputError(f"{community_id} has no reply address yet: a welcome now could not "
+                         "be answered (set --reply-to)")
+    today = rota.today(now)
+    welcome = replace(welcomes(rota, [address], now)[0], key=f"{today.isoformat()}-resent")
+    announce(deps, rota, Decision(), [welcome.completed(Decision(), today)])
+    return member
+
+
 def leave(deps: Deps, community_id: str, email: str, in_reply_to: str | None = None,
           by_organiser: bool = False) -> tuple[Member, Decision]:
     """Opt out: planned turns go to others; the goodbye cancels every invite they hold
@@ -101,8 +119,8 @@ def leave(deps: Deps, community_id: str, email: str, in_reply_to: str | None = N
     unsubscribe link, say) gets no second goodbye: the decision is `unchanged`."""
     address = validation.email_address(email)
     community = lookup.community(deps.store, community_id)
-    subject = (f"You are off the {community.name} roster" if by_organiser
-               else f"You have left {community.name}")
+    subject = (words("You are off the {name} roster", name=community.name) if by_organiser
+               else words("You have left {name}", name=community.name))
     after, decision = decide(
         deps, community_id, lambda rota, now: rota.leave(address, now),
         Confirmation(address, "goodbye", local_date(community, deps.clock.now()).isoformat(),
@@ -131,11 +149,11 @@ def pause(deps: Deps, community_id: str, email: str, until: date,
     they are told who did, not "Done"."""
     address = validation.email_address(email)
     if by_organiser:
-        words = day_words(until)
+        day = day_words(until)
         confirmation = _organiser_did(
-            deps, community_id, address, f"You are paused until {words}",
-            f"paused you until {words}: you are back on the roster that day, and keep "
-            "your place in the queue")
+            deps, community_id, address, words("You are paused until {day}", day=day),
+            N_("An organiser of {name} paused you until {day}: you are back on the roster "
+               "that day, and keep your place in the queue."), day=day)
     after, decision = decide(deps, community_id,
                              lambda rota, now: rota.pause(address, until, now),
                              confirmation or Confirmation(address))
@@ -149,19 +167,21 @@ def resume(deps: Deps, community_id: str, email: str,
     address = validation.email_address(email)
     if by_organiser:
         confirmation = _organiser_did(
-            deps, community_id, address, "Your pause has ended",
-            "ended your pause: you are back on the roster from today")
+            deps, community_id, address, words("Your pause has ended"),
+            N_("An organiser of {name} ended your pause: you are back on the roster from "
+               "today."))
     after, decision = decide(deps, community_id, lambda rota, now: rota.resume(address, now),
                              replace(confirmation or Confirmation(address), offer_coming=True))
     return after.roster[address], decision
 
 
 def _organiser_did(deps: Deps, community_id: str, address: str, subject: str,
-                   what: str) -> Confirmation:
+                   notice: str, **values) -> Confirmation:
     """The notice to a member of a change an organiser made for them."""
     community = lookup.community(deps.store, community_id)
-    notice = f"An organiser of {community.name} {what}."
-    return Confirmation(address, "notice", subject=f"{community.name}: {subject}",
+    notice = words(notice, name=community.name, **values)
+    return Confirmation(address, "notice", subject=words(
+        "{name}: {subject}", name=community.name, subject=subject),
                         context={"notice": notice, "summary": notice})
 
 

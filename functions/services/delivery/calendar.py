@@ -11,6 +11,7 @@ from ...domain.invites import Event, build_event, content_changed
 from ...domain.models import Community, Member, Session
 from ...domain.rota import Rota
 from ...mail.compose import reply_address
+from ...mail.translations import speak
 from ..deps import Deps
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,9 @@ def event_for(deps: Deps, community: Community, session: Session,
               members: Iterable[Member]) -> Event:
     """The session's event as invitees see it now."""
     roster_url = f"{deps.mail.public_url}/roster/{deps.mail.tokens.feed_token(community.id)}"
-    return build_event(community, session, members, organiser(deps, community), roster_url)
+    with speak(community.language):  # one event for all: in the community's language
+        return build_event(community, session, members, organiser(deps, community),
+                           roster_url)
 
 
 def sync_calendar(deps: Deps, rota: Rota, now: datetime) -> tuple[Rota, int, bool]:

@@ -16,6 +16,7 @@ from ...domain.errors import InputError
 from ...ports import RotaWrite
 from ...mail.compose import MailSettings, compose, refusal, unsubscribe_url
 from ...mail.templating import render
+from ...mail.translations import speak
 from .outbox import Delivery, Outgoing, deliver
 
 
@@ -27,10 +28,12 @@ def render_message(settings: MailSettings, community: Community, member: Member,
                    kind: str, key: str, subject: str, now: datetime,
                    auto: str = "auto-generated", in_reply_to: str | None = None,
                    invites: Sequence[tuple[Event, str]] = (), **context: Any) -> EmailMessage:
-    text, html = render_parts(kind, dict(
-        community=community, member=member, video_url=community.video_url, subject=subject,
-        greeting=greeting(member.name, member.email),
-        unsubscribe_url=unsubscribe_url(settings, community, member.email), **context))
+    with speak(member.language or community.language):  # the reader's language
+        subject = str(subject)
+        text, html = render_parts(kind, dict(
+            community=community, member=member, video_url=community.video_url,
+            subject=subject, greeting=greeting(member.name, member.email),
+            unsubscribe_url=unsubscribe_url(settings, community, member.email), **context))
     return compose(settings, community, member, kind=kind, key=key, subject=subject,
                    text=text, html=html, now=now, auto=auto, in_reply_to=in_reply_to,
                    invites=invites)

@@ -23,7 +23,8 @@ from ...domain.jobs import digest_slot
 from ...domain.models import PLANNED, Member, Session
 from ...domain.rota import (ASSIGNED, AWAY, LEFT, SKIPPED, SWAPPED, VOLUNTEERED, Change,
                             Decision, Rota)
-from ...domain.wording import day_words, subject_of
+from ...domain.language import N_, Words, _, words
+from ...domain.wording import day_words, done_subject, subject_of
 from .. import rotas
 from ..deps import Deps
 from . import record
@@ -49,9 +50,10 @@ class Confirmation:
     offer_coming: bool = False
 
     def completed(self, decision: Decision, today: date) -> "Confirmation":
-        summary = self.context.get("summary") or self.prefix + decision.summary
+        summary = self.context.get("summary") or Words(
+            lambda: f"{self.prefix}{decision.summary}")
         key = self.key or f"{today.isoformat()}-{hashlib.sha256(summary.encode()).hexdigest()[:8]}"
-        return replace(self, key=key, subject=self.subject or f"Done: {summary}"[:120],
+        return replace(self, key=key, subject=self.subject or done_subject(summary),
                        context={"summary": summary, **self.context})
 
 
@@ -128,31 +130,39 @@ def _notices(deps: Deps, rota: Rota, book: Invitations, member: Member, gained: 
     session = rota.sessions[lost[0]]
     who = rota.roster.get(session.presenter or "")
     why = _why(rota, changes[lost[0]])
-    because = (f"You no longer present on {day_words(lost[0])}"
-               + (f": {why}" if why else f": {who.name} does instead" if who else "")
-               + ("" if session.status == PLANNED else f" ({session.note or 'no session'})")
-               + ". You keep your place in the queue."
-               + (f" Your topic “{member.topic}” goes with you, to your next turn."
-                  if member.topic else ""))
+    day = day_words(lost[0])
+    because = (words("You no longer present on {day}: {why}.", day=day, why=why) if why
+               else words("You no longer present on {day}: {name} does instead.", day=day,
+                          name=who.name) if who
+               else words("You no longer present on {day}.", day=day))
+    if session.status != PLANNED:
+        because = words("You no longer present on {day} ({note}).", day=day,
+                        note=Words(lambda: _(session.note)) if session.note
+                        else words("no session"))
+    because = words("{because} You keep your place in the queue.", because=because)
+    if member.topic:
+        because = words("{because} Your topic “{topic}” goes with you, to your next turn.",
+                        because=because, topic=member.topic)
     key = f"changed-{lost[0].isoformat()}~{session.reassigned}"
     return [_message(deps, rota, book, member, "changed", key,
-                     f"{rota.community.name}: you no longer present on {day_words(lost[0])}",
+                     words("{name}: you no longer present on {day}",
+                           name=rota.community.name, day=day),
                      now, session=session, because=because)]
 
 
 def _why(rota: Rota, change: Change) -> str | None:
     """Why the session of `change` changed hands, as the people concerned read it."""
     actor = rota.roster.get(change.actor or "")
-    name, day = actor.name if actor else "someone", day_words(change.date)
+    name, day = actor.name if actor else words("someone"), day_words(change.date)
     before = rota.roster.get(change.before or "")
     if not change.cause and before is not None and not before.reachable:
-        return f"mail to {before.name} keeps bouncing"
-    return {SKIPPED: f"{name} can't make {day}",
-            VOLUNTEERED: f"{name} volunteered for {day}",
-            ASSIGNED: f"an organiser put {name} on {day}",
-            SWAPPED: f"{name} accepted a swap",
-            AWAY: f"{name} is away",
-            LEFT: f"{name} has left the rota"}.get(change.cause)
+        return words("mail to {name} keeps bouncing", name=before.name)
+    why = {SKIPPED: N_("{name} can't make {day}"),
+           VOLUNTEERED: N_("{name} volunteered for {day}"),
+           ASSIGNED: N_("an organiser put {name} on {day}"),
+           SWAPPED: N_("{name} accepted a swap"), AWAY: N_("{name} is away"),
+           LEFT: N_("{name} has left the rota")}.get(change.cause)
+    return words(why, name=name, day=day) if why else None
 
 
 def _why_gained(rota: Rota, member: Member, changes: dict[date, Change], day: date,
@@ -160,15 +170,18 @@ def _why_gained(rota: Rota, member: Member, changes: dict[date, Change], day: da
     """Why `member` now presents on `day`."""
     change = changes[day]
     if change.cause == ASSIGNED and change.actor == member.email:
-        return f"An organiser asked you to present on {day_words(day)}."
+        return words("An organiser asked you to present on {day}.", day=day_words(day))
     why = _why(rota, change)
     if moved_from is not None:
-        return (f"Your session moved from {day_words(moved_from)} to {day_words(day)}"
-                + (f": {why}." if why else "."))
+        moved = dict(before=day_words(moved_from), day=day_words(day))
+        return (words("Your session moved from {before} to {day}: {why}.", why=why, **moved)
+                if why else words("Your session moved from {before} to {day}.", **moved))
     if why:
-        return f"{why[0].upper()}{why[1:]}, so you present instead."
+        return words("{why}, so you present instead.",
+                     why=Words(lambda: str(why)[:1].upper() + str(why)[1:]))
     before = rota.roster.get(change.before or "")
-    return f"You take over {day_words(day)} from {before.name}." if before else None
+    return (words("You take over {day} from {name}.", day=day_words(day), name=before.name)
+            if before else None)
 
 
 def heads_up(deps: Deps, rota: Rota, book: Invitations, member: Member, session: Session,
@@ -177,8 +190,8 @@ def heads_up(deps: Deps, rota: Rota, book: Invitations, member: Member, session:
              **context: Any) -> Outgoing:
     """The heads-up of `session` to its presenter, with its invite (and those `offer`s)."""
     return _message(deps, rota, book, member, "heads-up", session.heads_up_key,
-                    subject or f"You're up at {rota.community.name} on "
-                               f"{day_words(session.date)}",
+                    subject or words("You're up at {name} on {day}",
+                                     name=rota.community.name, day=day_words(session.date)),
                     now, session=session, because=because, done=done,
                     offer={session.date, *offer}, only=only, **context)
 
@@ -210,7 +223,8 @@ def _cancellations(deps: Deps, rota: Rota, book: Invitations, sessions: Iterable
                 continue
             items.append(_message(
                 deps, rota, book, member, "cancelled", session.date.isoformat(),
-                f"No {rota.community.name} session on {day_words(session.date)}", now,
+                words("No {name} session on {day}", name=rota.community.name,
+                      day=day_words(session.date)), now,
                 session=session, only={session.date}))
     return items
 
@@ -227,9 +241,14 @@ def _before_next_digest(deps: Deps, rota: Rota, book: Invitations, decision: Dec
                 or session.starts_at >= next_digest or change.before is None):
             continue
         before, after = rota.roster.get(change.before), rota.roster.get(change.after or "")
-        because = (f"A change on {day_words(session.date)}: "
-                   + (f"{after.name} presents" if after else "nobody can present yet")
-                   + (f" instead of {before.name}." if before else "."))
+        day = day_words(session.date)
+        because = (words("A change on {day}: {name} presents instead of {before}.", day=day,
+                         name=after.name, before=before.name) if after and before
+                   else words("A change on {day}: {name} presents.", day=day, name=after.name)
+                   if after
+                   else words("A change on {day}: nobody can present yet instead of {before}.",
+                              day=day, before=before.name) if before
+                   else words("A change on {day}: nobody can present yet.", day=day))
         for email in session.invited:
             member = rota.roster.get(email)
             if member is None or not member.reachable or email in skip:
@@ -237,7 +256,7 @@ def _before_next_digest(deps: Deps, rota: Rota, book: Invitations, decision: Dec
             items.append(_message(
                 deps, rota, book, member, "changed",
                 f"update-{session.date.isoformat()}~{session.reassigned}",
-                f"{rota.community.name}: a change on {day_words(session.date)}", now,
+                words("{name}: a change on {day}", name=rota.community.name, day=day), now,
                 session=session, because=because, only={session.date}))
     return items
 
@@ -258,7 +277,8 @@ def _confirmation(deps: Deps, rota: Rota, book: Invitations, confirmation: Confi
         return [heads_up(deps, rota, book, member, rota.sessions[day], now,
                          done=confirmation.context.get("summary"),
                          subject=subject_of(confirmation.subject or "",
-                                            f"you present on {day_words(day)}"),
+                                            words("you present on {day}",
+                                                  day=day_words(day))),
                          only=None if i == 0 else {day}, offer=offer,
                          **{k: v for k, v in confirmation.context.items() if k != "summary"})
                 for i, day in enumerate(gained)]

@@ -42,10 +42,12 @@ from email.message import EmailMessage
 from typing import Any, Iterable, Mapping
 
 from ...domain.delivery import FAILED, PENDING, SENT, Entry, LedgerKey, expiry
+from ...domain.language import Words, nwords, spoken, words
 from ...domain.models import BOUNCE_LIMIT, Community, Member
 from ...domain.timing import local_date
 from ...domain.wording import greeting
 from ...mail.compose import MailSettings, compose
+from ...mail.translations import speak
 from ...ports import RotaWrite, Store
 from .. import ledger
 from .messages import refuse_if_unsafe, render_parts
@@ -71,10 +73,12 @@ def render_organiser(settings: MailSettings, community: Community,
                      roster: Mapping[str, Member], email: str, *, kind: str, key: str,
                      subject: str, now: datetime, **context: Any) -> EmailMessage:
     member = roster.get(email)
-    text, html = render_parts(kind, dict(
-        community=community, subject=subject,
-        greeting=greeting(member.name if member else None, email),
-        others=[o for o in community.organisers if o != email], **context))
+    with speak(member.language if member and member.language else community.language):
+        subject = str(subject)
+        text, html = render_parts(kind, dict(
+            community=community, subject=subject,
+            greeting=greeting(member.name if member else None, email),
+            others=[o for o in community.organisers if o != email], **context))
     return compose(settings, community, member or Member(email, "", date.min, -1),
                    kind=kind, key=key, subject=subject, text=text, html=html, now=now,
                    organiser=True)
@@ -99,8 +103,15 @@ class Alert:
 def stopped(member: Member) -> Alert:
     """Mail to `member` stopped after bounces: what the organisers should do about it."""
     return Alert(stopped_topic(member.email), "stopped",
-                 f"Mail to {member.name} keeps bouncing",
+                 words("Mail to {name} keeps bouncing", name=member.name),
                  context={"member": member, "limit": BOUNCE_LIMIT})
+
+
+def _lowered(title: str) -> Words:
+    """A title after a colon: lower-cased in English ("Guild: nobody can present…"), as
+    written in languages whose nouns keep their capitals."""
+    return Words(lambda: str(title)[:1].lower() + str(title)[1:] if spoken() == "en"
+                 else str(title))
 
 
 def stopped_topic(email: str) -> str:
@@ -149,10 +160,11 @@ def alert_mails(settings: MailSettings, community: Community, roster: Mapping[st
         digest = hashlib.sha256(" ".join(a.topic for a in alerts).encode()).hexdigest()[:10]
         key = f"{local_date(community, now).isoformat()}-{digest}"
         if len(alerts) == 1:
-            title = alerts[0].title
-            subject = f"{community.name}: {title[:1].lower()}{title[1:]}"
+            subject = words("{name}: {title}", name=community.name,
+                            title=_lowered(alerts[0].title))
         else:
-            subject = f"{community.name}: {len(alerts)} things need you"
+            subject = nwords("{name}: one thing needs you", "{name}: {n} things need you",
+                             len(alerts), name=community.name)
         deadlines = [a.deadline for a in alerts]
         deadline = None if None in deadlines else max(deadlines)  # type: ignore[type-var]
         build = (lambda email=email, alerts=alerts, key=key, subject=subject: render_organiser(

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from ...domain.delivery import LedgerKey
 from ...domain.digest import digest_content
 from ...domain.jobs import digest_session
+from ...domain.language import Words, words
 from ...domain.models import Community, Session
 from ...domain.rota import Rota
 from ...mail.templating import lines
@@ -37,21 +38,26 @@ def shared_since(deps: Deps, community: Community, slot: datetime
 
 
 def prompt_for(day: date) -> str | None:
-    """One question of the editable list, a different one each week in turn."""
-    questions = lines("prompts/questions.txt")
-    return questions[day.toordinal() // 7 % len(questions)] if questions else None
+    """One question of the editable list, a different one each week in turn (the same
+    line of the reader's language's list)."""
+    if not lines("prompts/questions.txt"):
+        return None
+    return Words(lambda: (lambda questions: questions[day.toordinal() // 7 % len(questions)])(
+        lines("prompts/questions.txt")))
 
 
 def digest_subject(community: Community, session, content: dict,
                    reader: str | None = None) -> str:
     """The week's digest subject; to its presenter, it speaks of them as "you"."""
     if not session.is_session:
-        return f"{community.name}: no session this week"
+        return words("{name}: no session this week", name=community.name)
     line = content["session"]
-    who = ("you present" if reader and reader == line.presenter_email
-           else line.presenter_name or "open slot")
-    return f"{community.name} this week: {who}" + (f" — {session.topic}" if session.topic
-                                                  else "")
+    who = (words("you present") if reader and reader == line.presenter_email
+           else line.presenter_name or words("open slot"))
+    if session.topic:
+        return words("{name} this week: {who} — {topic}", name=community.name, who=who,
+                     topic=session.topic)
+    return words("{name} this week: {who}", name=community.name, who=who)
 
 
 def digests(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
@@ -100,7 +106,7 @@ def over_cap(deps: Deps, rota: Rota, now: datetime) -> list[Alert]:
     if recipients <= cap:
         return []
     return [Alert(f"over-cap-{session.date.isoformat()}", "over-cap",
-                  "The digest is larger than the sender's daily limit",
+                  words("The digest is larger than the sender's daily limit"),
                   digest_deadline(community, slot, session),
                   {"recipients": recipients, "cap": cap})]
 

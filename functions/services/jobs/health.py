@@ -14,8 +14,10 @@ from datetime import date, datetime, timedelta
 from ...domain.delivery import LedgerKey
 from ...domain.fairness import fairness_words
 from ...domain.jobs import digest_slot
+from ...domain.language import N_, Words, nwords, words
 from ...domain.models import Community, Member
 from ...domain.timing import local_date
+from ...domain.verbs import verb
 from ..deps import Deps
 from ..delivery.invitations import Invitations
 from ..delivery.organisers import organiser_outgoing
@@ -27,13 +29,15 @@ NEWCOMER = timedelta(weeks=2)  # joined since: not chased to present yet
 
 COMPARED = ("sessions_held", "sessions_without_presenter", "distinct_presenters", "skips",
             "swaps", "shares", "rsvp_accepted", "rsvp_declined", "joined", "left")
-LABELS = {"sessions_held": "Sessions held",
-          "sessions_without_presenter": "Sessions without a presenter",
-          "distinct_presenters": "Different presenters", "skips": "Skips", "swaps": "Swaps",
-          "shares": "Links shared", "rsvp_accepted": "Invites accepted",
-          "rsvp_declined": "Invites declined", "joined": "Joined", "left": "Left"}
-CHARTED = (("sessions_held", "Sessions held", "#2f6fed"), ("shares", "Links shared", "#199473"),
-           ("rsvp_accepted", "Invites accepted", "#c27c0e"))  # table cells: all clients show them
+LABELS = {"sessions_held": N_("Sessions held"),
+          "sessions_without_presenter": N_("Sessions without a presenter"),
+          "distinct_presenters": N_("Different presenters"), "skips": N_("Skips"),
+          "swaps": N_("Swaps"), "shares": N_("Links shared"),
+          "rsvp_accepted": N_("Invites accepted"), "rsvp_declined": N_("Invites declined"),
+          "joined": N_("Joined"), "left": N_("Left")}  # said in the reader's language
+CHARTED = (("sessions_held", LABELS["sessions_held"], "#2f6fed"),
+           ("shares", LABELS["shares"], "#199473"),
+           ("rsvp_accepted", LABELS["rsvp_accepted"], "#c27c0e"))  # table cells: all clients show them
 
 
 def health_picture(figures: dict, began: date | None = None) -> dict:
@@ -63,20 +67,24 @@ def actions(figures: dict, month: list[dict]) -> list[str]:
     todo = []
     never = figures["not_yet_presented"]
     if never:
-        todo.append(f"{len(never)} member{'s have' if len(never) > 1 else ' has'} not "
-                    f"presented since joining: ask {'them' if len(never) > 1 else 'them'} "
-                    f"to volunteer for a short first share.")
+        todo.append(nwords("{n} member has not presented since joining: ask them to "
+                           "volunteer for a short first share.",
+                           "{n} members have not presented since joining: ask them to "
+                           "volunteer for a short first share.", len(never)))
     if sum(w["sessions_without_presenter"] for w in month):
-        todo.append("Sessions went without a presenter: invite more people (member add, "
-                    "or --allow-domain so colleagues can join by replying \"in\").")
+        todo.append(words("Sessions went without a presenter: invite more people (member "
+                          "add, or --allow-domain so colleagues can join by replying "
+                          "\"{join}\").", join=Words(lambda: verb("in"))))
     if not sum(w["shares"] for w in month):
-        todo.append("Nothing was shared this month: share a link yourself to get it going.")
+        todo.append(words("Nothing was shared this month: share a link yourself to get it "
+                          "going."))
     if sum(w["skips"] for w in month) > sum(w["sessions_held"] for w in month):
-        todo.append("More skips than sessions: ask whether a fortnightly rhythm would suit "
-                    "the team better.")
+        todo.append(words("More skips than sessions: ask whether a fortnightly rhythm "
+                          "would suit the team better."))
     if sum(w["left"] for w in month) > sum(w["joined"] for w in month):
-        todo.append("More people left than joined: ask leavers what would bring them back.")
-    return (todo or ["All is well: nothing needs doing this month."])[:3]
+        todo.append(words("More people left than joined: ask leavers what would bring them "
+                          "back."))
+    return (todo or [words("All is well: nothing needs doing this month.")])[:3]
 
 
 def health_reports(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
@@ -105,7 +113,8 @@ def health_reports(deps: Deps, book: Invitations, now: datetime) -> list[Outgoin
     picture = health_picture(figures, began)
     return [organiser_outgoing(deps.mail, community, rota.roster, email, kind="health",
                                key=month, now=now,
-                               subject=f"{community.name}: how it went in the last four weeks",
+                               subject=words("{name}: how it went in the last four weeks",
+                                             name=community.name),
                                **picture)
             for email in community.organisers]
 

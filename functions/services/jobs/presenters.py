@@ -7,6 +7,7 @@ from datetime import datetime
 from ...domain.digest import session_line
 from ...domain.delivery import LedgerKey
 from ...domain.jobs import Timing, reminder_due
+from ...domain.language import words
 from ...domain.wording import day_words, reminder_subject, timing_words
 from ..delivery.notifier import heads_up
 from ..deps import Deps
@@ -66,7 +67,8 @@ def unfilled_alerts(rota, now: datetime) -> list[Alert]:
         day = session.date.isoformat()
         blackouts = sorted({*(d.isoformat() for d in community.blackouts), day})
         alerts.append(Alert(f"unfilled-{day}", "unfilled",
-                            f"Nobody can present on {day_words(session.date)}",
+                            words("Nobody can present on {day}",
+                                  day=day_words(session.date)),
                             session.starts_at, {
                                 "session": session_line(community, session, rota.roster, now),
                                 "blackouts": " ".join(blackouts)}))

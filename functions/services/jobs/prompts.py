@@ -10,6 +10,7 @@ from ...domain.digest import session_line
 from ...domain.jobs import topic_due
 from ...domain.models import Session
 from ...domain.rota import Rota
+from ...domain.language import words
 from ...domain.wording import timing_words
 from ..deps import Deps
 from ..delivery.invitations import Invitations
@@ -37,7 +38,7 @@ def topic_reminders(deps: Deps, book: Invitations, now: datetime) -> list[Outgoi
             deps.mail, rota.community, member, kind="topic-reminder",
             key=session.heads_up_key, now=now,
             deadline=session.starts_at - deps.timing.reminder_before,
-            subject=f"What will you talk about on {line.day}?", session=line,
+            subject=words("What will you talk about on {day}?", day=line.day), session=line,
             offsets=timing_words(deps.timing)))
     return items
 
@@ -77,7 +78,7 @@ def pause_questions(deps: Deps, book: Invitations, now: datetime) -> list[Outgoi
         items.append(outgoing(
             deps.mail, rota.community, member, kind="pause-question",
             key=run[-1].date.isoformat(), now=now,
-            subject=f"{rota.community.name}: would a pause suit you better?",
+            subject=words("{name}: would a pause suit you better?", name=rota.community.name),
             skipped=[session_line(rota.community, s, rota.roster, now) for s in run]))
     return items
 

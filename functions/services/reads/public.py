@@ -12,7 +12,7 @@ from ...domain.digest import session_line
 from ...domain.invites import Event
 from ...domain.timing import zone
 from ...domain.models import Community
-from ...domain.validation import FULL_WEEKDAYS
+from ...domain.wording import weekday_name
 from ...mail.compose import reply_address
 from ...ports import Store
 from ...mail.tokens import Tokens
@@ -44,21 +44,26 @@ def roster_page(deps: Deps, community: Community, now: datetime) -> dict:
     past = [s for s in deps.store.list_sessions(community.id,
                                                 start=(now - timedelta(weeks=12)).date())
             if s.held(now)][-PAST_SESSIONS:]
-    shared = deps.store.list_links(community.id, now - timedelta(weeks=4))
     return {
         "held": [session_line(community, s, roster, now) for s in reversed(past)],
-        "shared": [{"url": k.url, "note": k.note, "name": k.name,
-                    "day": k.shared_at.astimezone(zone(community)).date().isoformat()}
-                   for k in reversed(shared)],
+        "shared": shared_lately(deps.store, community, now),
         "community": community,
         "sessions": lines,
-        "weekday": FULL_WEEKDAYS[community.weekday].capitalize(),
+        "weekday": weekday_name(community.weekday),
         "local_time": community.start.strftime("%H:%M"),
         "members": sum(1 for m in roster.values() if not m.opted_out),
         "join_address": reply_address(deps.mail, community),
         "allow_domains": community.allow_domains,
         "feed_url": public_links(deps, community)["feed"],
     }
+
+
+def shared_lately(store: Store, community: Community, now: datetime) -> list[dict]:
+    """The links members shared in the last four weeks, newest first."""
+    shared = store.list_links(community.id, now - timedelta(weeks=4))
+    return [{"url": k.url, "note": k.note, "name": k.name,
+             "day": k.shared_at.astimezone(zone(community)).date().isoformat()}
+            for k in reversed(shared)]
 
 
 def feed_events(deps: Deps, community: Community, now: datetime) -> list[Event]:

@@ -11,12 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
+from babel import Locale
+
 from ...mail.inbound import Inbound
 from ...domain.commands import Command
 from ...domain.errors import InputError
+from ...domain.language import Words, spoken, words
 from ...domain.models import Community, Link, Member
 from ...domain.rota import Decision
 from ...domain.timing import local_date
+from ...domain.verbs import verb
 from ...domain.wording import day_words
 from .. import lookup
 from ..changes import members, sessions
@@ -48,7 +52,7 @@ class Request:
 
 def join_again(r: Request) -> str | None:
     if not r.member.opted_out:
-        return "you are already in; nothing changed"
+        return words("you are already in; nothing changed")
     members.come_back(r.deps, r.community.id, r.member.email)
     return None  # the welcome back is the confirmation
 
@@ -62,13 +66,14 @@ def opt_out(r: Request) -> str | None:
 def pause(r: Request) -> str | None:
     until = r.command.until
     _, decision = members.pause(r.deps, r.community.id, r.member.email, until, r.confirmation(
-        f"you are paused until {day_words(until)} and back on the roster that day"))
+        words("you are paused until {day} and back on the roster that day",
+              day=day_words(until))))
     return _unchanged(decision)
 
 
 def back(r: Request) -> str | None:
     _, decision = members.resume(r.deps, r.community.id, r.member.email,
-                                 r.confirmation("you are back on the roster"))
+                                 r.confirmation(words("you are back on the roster")))
     return _unchanged(decision)
 
 
@@ -87,10 +92,11 @@ def swap(r: Request) -> None:
     partner = lookup.member(r.store, r.community.id, r.command.email)
     notify(r.deps, r.community, partner, kind="notice",  # their request, not the partner's
            key=f"swap-{decision.date.isoformat()}-{_short(r.member.email)}",
-           subject=f"{r.member.name} asks to swap sessions with you",
-           notice=(f"{r.member.name} asks to swap their session on "
-                   f"{day_words(decision.date)} with you. Reply “accept” to take it, or "
-                   "“decline”."),
+           subject=words("{name} asks to swap sessions with you", name=r.member.name),
+           notice=words("{name} asks to swap their session on {day} with you. Reply "
+                        "“{accept}” to take it, or “{decline}”.", name=r.member.name,
+                        day=day_words(decision.date), accept=Words(lambda: verb("accept")),
+                        decline=Words(lambda: verb("decline"))),
            upcoming=members.schedule_lines(r.deps, r.community.id))
 
 
@@ -113,7 +119,15 @@ def share(r: Request) -> str:
     link_id = _short(r.inbound.message_id or r.command.url, 24)  # redelivery: stored once
     r.store.add_link(r.community.id, Link(link_id, r.member.email, r.member.name,
                                           r.command.url, r.command.text or "", r.now))
-    return f"your link {r.command.url} goes in the next digest"
+    return words("your link {url} goes in the next digest", url=r.command.url)
+
+
+def choose_language(r: Request) -> str:
+    """`language: de`: their mail from now on, this answer already, in that language."""
+    members.update(r.store, r.community.id, r.member.email, language=r.command.text)
+    return words("your emails are now in {language}",
+                 language=Words(lambda: Locale.parse(r.command.text).get_display_name(
+                     spoken())))
 
 
 def help_text(r: Request) -> None:
@@ -124,14 +138,15 @@ def help_text(r: Request) -> None:
 HANDLERS: dict[str, Callable[[Request], str | None]] = {
     "in": join_again, "out": opt_out, "pause": pause, "back": back, "skip": skip,
     "swap": swap, "accept": answer_swap, "decline": answer_swap, "volunteer": volunteer,
-    "topic": topic, "share": share, "help": help_text,
+    "topic": topic, "share": share, "help": help_text, "language": choose_language,
 }
 
 
 def obey(request: Request) -> str | None:
     handler = HANDLERS.get(request.command.verb)
     if handler is None:
-        raise InputError(f"“{request.command.verb}” is not something I can do")
+        raise InputError(words("“{verb}” is not something I can do",
+                               verb=request.command.verb))
     return handler(request)
 
 
@@ -149,5 +164,5 @@ def send_help(deps: Deps, community: Community, member: Member, inbound: Inbound
     """The help text, once per member and day at most: never a loop of help mails."""
     notify(deps, community, member, kind="help",
            key=local_date(community, now).isoformat(),
-           subject=f"How to reply to {community.name}", reason=reason,
+           subject=words("How to reply to {name}", name=community.name), reason=reason,
            auto="auto-replied", in_reply_to=inbound.message_id)

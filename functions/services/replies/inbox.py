@@ -22,6 +22,7 @@ from ...domain.commands import Command, Unclear, parse_command
 from ...domain.errors import InputError
 from ...domain.models import BOUNCE_LIMIT, Community, Member
 from ...domain.timing import local_date
+from ...domain.wording import done_subject
 from ...mail.compose import reply_address, sent_message
 from .. import activity, ledger, lookup, rotas
 from ..changes import members, sessions
@@ -122,7 +123,8 @@ def _handle(deps: Deps, inbound: Inbound, communities: list[Community],
     try:
         summary = obey(Request(deps, community, member, command, inbound, now))
     except InputError as error:
-        send_help(deps, community, member, inbound, str(error), now)
+        # the reason as raised (Words say themselves in the reader's language)
+        send_help(deps, community, member, inbound, error.args[0] if error.args else "", now)
         return Handled("help", str(error), community.id, member.email)
     if summary:
         _confirm(deps, community, lookup.member(deps.store, community.id, email), inbound,
@@ -185,7 +187,7 @@ def _stranger(deps: Deps, community: Community, email: str, inbound: Inbound,
 def _confirm(deps: Deps, community: Community, member: Member, inbound: Inbound,
              summary: str) -> None:
     notify(deps, community, member, kind="confirm", key=reply_key(inbound),
-           subject=f"Done: {summary}"[:120], summary=summary,
+           subject=done_subject(summary), summary=summary,
            upcoming=members.schedule_lines(deps, community.id), auto="auto-replied",
            in_reply_to=inbound.message_id)
 
@@ -224,10 +226,10 @@ def _session_date(uid: str, community: Community) -> date | None:
 def _bounce(deps: Deps, inbound: Inbound, communities: list[Community],
             now: datetime) -> Handled:
     """A delivery failure about a message the rota really sent: counted against that member
-    in that community; after BOUNCE_LIMIT in a row, mail to them stops and the organisers
+    in that community (only a failure read from it counts, wherever it came back); after BOUNCE_LIMIT in a row, mail to them stops and the organisers
     are told. Anything else (forged, or about mail we never sent) is logged and ignored."""
     bounce = inbound.bounce
-    if bounce is not None and not bounce.failed:  # a delay, or a success report
+    if bounce is not None and not bounce.permanent:  # a delay, or a success report
         what = "delayed" if bounce.delayed else "delivered"
         return Handled("bounce", f"{what}, not counted: "
                        + ", ".join(bounce.delayed or bounce.delivered)[:200])
@@ -237,9 +239,10 @@ def _bounce(deps: Deps, inbound: Inbound, communities: list[Community],
                     ", ".join(bounce.failed if bounce else ())[:200] or inbound.subject[:80])
         return Handled("ignored", "bounce not authentic")
     community, member = found
-    if bounce is None and not inbound.mail_system:
-        return Handled("ignored", f"automatic mail: {inbound.automatic}", community.id,
-                       member.email)  # an auto-reply to the envelope sender
+    if bounce is None:  # an auto-reply to the envelope sender, or a notice of no failure
+        why = "no failure read from a mail system's notice" if inbound.mail_system \
+            else f"automatic mail: {inbound.automatic}"
+        return Handled("ignored", why, community.id, member.email)
     count = member.bounces + 1
     updated = members.update(deps.store, community.id, member.email, bounces=count)
     if count == BOUNCE_LIMIT:

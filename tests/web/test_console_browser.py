@@ -1,0 +1,79 @@
+"""The organiser's console in headless Chromium: signed in by an IAP-style assertion signed
+in the test, the overview walked, an action previewed and done by keyboard and mouse, at a
+desktop width and at 390 px."""
+from __future__ import annotations
+
+import pytest
+
+from functions.services.jobs.tick import tick
+from tests.emails.support import EMAILS, setup_guild
+from tests.web.conftest import Served
+from tests.web.console_support import Iap, cloud_console
+from tests.web.test_browser import pytestmark, screenshot  # noqa: F401 (the same marks)
+
+ORGANISER = EMAILS[0]
+
+
+@pytest.fixture
+def signed_in(deps, browser):
+    """A served console and a browser page whose every request carries IAP's assertion."""
+    setup_guild(deps, organisers=(ORGANISER,))
+    tick(deps)
+    iap = Iap()
+    with Served(deps, cloud_console(deps, iap)) as served:
+        context = browser.new_context(viewport={"width": 1000, "height": 900},
+                                      extra_http_headers={
+                                          "x-goog-iap-jwt-assertion": iap.assertion(ORGANISER)})
+        yield served, context.new_page()
+        context.close()
+
+
+def test_walk_the_overview_then_pause_a_presenter(deps, signed_in):
+    served, page = signed_in
+    page.goto(f"{served.url}/console/")
+    page.get_by_role("link", name="Guild").click()
+    assert page.get_by_role("heading", name="Guild", exact=True).is_visible()
+    names = {m.email: m.name for m in deps.store.list_members("guild")}
+    members = page.locator("table#members tbody tr")
+    assert members.count() == len(names)
+    first = deps.store.list_sessions("guild")[0]
+    sessions = page.locator("table#sessions tbody tr")
+    assert names[first.presenter] in sessions.first.inner_text()
+    assert page.locator("table#figures").is_visible()
+    assert page.locator("table#ticks tbody tr").count() >= 1  # the tick's heads-ups
+    screenshot(page, "console-overview.png")
+
+    page.get_by_role("link", name="Pause a member").click()
+    page.get_by_label("Member's email address").fill(first.presenter)
+    page.get_by_label("Back on").fill("2027-01-10")
+    page.get_by_role("button", name="Show what would happen").click()
+    assert page.get_by_role("heading", name="Pause a member: what would happen").is_visible()
+    assert page.get_by_text("Guild: You are paused until Sunday 10 January 2027").is_visible()
+    page.get_by_text("The email").first.click()  # <details> opens without script
+    assert page.get_by_text("An organiser of Guild paused you", exact=False).is_visible()
+    screenshot(page, "console-preview.png")
+    assert deps.store.get_member("guild", first.presenter).paused_until is None
+    sent = len(deps.mailer.sent)
+
+    page.get_by_role("button", name="Do it").click()
+    assert page.get_by_role("status").inner_text() == "The member is paused."
+    assert str(deps.store.get_member("guild", first.presenter).paused_until) == "2027-01-10"
+    notice = deps.mailer.sent[sent:]
+    assert [m["Subject"] for m in notice] == ["Guild: You are paused until Sunday 10 January 2027"]
+
+
+def test_keyboard_and_a_narrow_screen(deps, signed_in):
+    served, page = signed_in
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(f"{served.url}/console/guild")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to the content")
+    assert skip.evaluate("e => e === document.activeElement") and skip.is_visible()
+    page.keyboard.press("Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("none", "")  # a visible focus
+    for path in ("/console/guild/settings", "/console/guild/history"):
+        page.goto(f"{served.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    screenshot(page, "console-narrow.png")
