@@ -211,7 +211,7 @@ class Community:
             elif kind == "decline":
                 mine = [s for s in deps.store.list_sessions("guild", today)
                         if s.presenter == m.email and s.is_session]
-                if mine:
+                if mine and deps.mailer.to(m.email):  # answering an invite received
                     handle_reply(deps, _decline(deps, m.email, mine[0]))
                     self.confirmed(self.mail_read())
             elif kind == "assign":
