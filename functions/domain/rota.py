@@ -47,6 +47,7 @@ FAR_AHEAD = timedelta(days=366)  # the furthest date someone may volunteer for
 # newcomer, settings).
 SKIPPED, VOLUNTEERED, ASSIGNED, SWAPPED, AWAY, LEFT = (
     "skipped", "volunteered", "assigned", "swapped", "away", "left")
+FIRST = "first"  # the planner's: a repeat turn made way for someone who never presented
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,10 @@ class Rota:
         for d, s in planned.items():  # a presenter lost it: the next one gets a new heads-up
             if d in old and old[d].presenter and s.presenter != old[d].presenter:
                 planned[d] = s = s.with_changes(reassigned=old[d].reassigned + 1)
-            if s.presenter != (old[d].presenter if d in old else None):
+            was = old.get(d)
+            fresh = s.cause == FIRST and (was is None or (was.cause, was.cause_by) != (
+                s.cause, s.cause_by))  # the planner's own reason, given just now
+            if s.presenter != (was.presenter if was else None) and not fresh:
                 planned[d] = s.with_changes(cause="", cause_by=None)  # stamped by its cause
         roster = _topics_follow(old, planned, roster, now)
         changes = tuple(
@@ -560,8 +564,9 @@ def _fits(roster: Mapping[str, Member], session: Session, email: str | None) -> 
 def _fill(roster: Mapping[str, Member], sessions: dict[date, Session],
           window: list[date]) -> None:
     """Give every session of the window its presenter, in date order (see module doc)."""
-    bumped: list[str] = []  # made way for a newcomer: each takes a later repeat turn
-    # of someone who waited less (see _behind)
+    # Who made way for a newcomer (and for whom): each takes a later repeat turn of
+    # someone who waited less (see _behind).
+    bumped: dict[str, str] = {}
     for day in window:
         s = sessions[day]
         p = s.presenter
@@ -569,22 +574,26 @@ def _fill(roster: Mapping[str, Member], sessions: dict[date, Session],
             if not _presented(roster, sessions, p, day):
                 continue  # a first turn
             if _waiting_newcomers(roster, sessions, window, day):
-                bumped.append(p)  # a repeat turn makes way for someone who never presented
-            else:
-                taker = _behind(roster, sessions, day, bumped)
-                if taker is None:
-                    continue
-                bumped.remove(taker)
-                bumped.append(p)
-                sessions[day] = s.with_changes(presenter=taker, pinned=False, swap_with=None)
+                choice = _pick(roster, sessions, window, day)  # a repeat turn makes way
+                bumped[p] = choice
+                sessions[day] = s.with_changes(presenter=choice, pinned=False, swap_with=None,
+                                               cause=FIRST, cause_by=choice)
                 continue
+            taker = _behind(roster, sessions, day, list(bumped))
+            if taker is None:
+                continue
+            bumped[p] = newcomer = bumped.pop(taker)
+            sessions[day] = s.with_changes(presenter=taker, pinned=False, swap_with=None,
+                                           cause=FIRST, cause_by=newcomer)
+            continue
         choice = _pick(roster, sessions, window, day)
-        if choice in bumped:
-            bumped.remove(choice)
+        newcomer = bumped.pop(choice, None)  # whoever made way takes this one
         if choice != p:
             # If they were planned later, that turn is now a second one: it is filled in
             # turn when the loop reaches it, so the queue moves up.
-            sessions[day] = s.with_changes(presenter=choice, pinned=False, swap_with=None)
+            sessions[day] = s.with_changes(presenter=choice, pinned=False, swap_with=None,
+                                           **({"cause": FIRST, "cause_by": newcomer}
+                                              if newcomer else {}))
 
 
 def _waiting_newcomers(roster: Mapping[str, Member], sessions: Mapping[date, Session],

@@ -21,8 +21,8 @@ from ...domain.delivery import LedgerKey
 from ...domain.digest import session_line, upcoming_lines
 from ...domain.jobs import digest_slot
 from ...domain.models import PLANNED, Member, Session
-from ...domain.rota import (ASSIGNED, AWAY, LEFT, SKIPPED, SWAPPED, VOLUNTEERED, Change,
-                            Decision, Rota)
+from ...domain.rota import (ASSIGNED, AWAY, FIRST, LEFT, SKIPPED, SWAPPED, VOLUNTEERED,
+                            Change, Decision, Rota)
 from ...domain.language import N_, Words, _, words
 from ...domain.wording import day_words, done_subject, subject_of
 from .. import rotas
@@ -161,7 +161,8 @@ def _why(rota: Rota, change: Change) -> str | None:
            VOLUNTEERED: N_("{name} volunteered for {day}"),
            ASSIGNED: N_("an organiser put {name} on {day}"),
            SWAPPED: N_("{name} accepted a swap"), AWAY: N_("{name} is away"),
-           LEFT: N_("{name} has left the rota")}.get(change.cause)
+           LEFT: N_("{name} has left the rota"),
+           FIRST: N_("{name} has not presented yet and goes first")}.get(change.cause)
     return words(why, name=name, day=day) if why else None
 
 
@@ -171,6 +172,9 @@ def _why_gained(rota: Rota, member: Member, changes: dict[date, Change], day: da
     change = changes[day]
     if change.cause == ASSIGNED and change.actor == member.email:
         return words("An organiser asked you to present on {day}.", day=day_words(day))
+    if change.cause == FIRST and change.actor == member.email:
+        return words("You have not presented yet, so you go first: on {day}.",
+                     day=day_words(day))
     why = _why(rota, change)
     if moved_from is not None:
         moved = dict(before=day_words(moved_from), day=day_words(day))
