@@ -36,4 +36,3 @@ def test_whoever_loses_a_session_hears_their_topic_goes_with_them(deps):
         if message["To"].addresses[0].addr_spec == taker:
             assert "Feature flags" not in on_the_wire(message)[1].get_body(
                 ("plain",)).get_content()
-
