@@ -150,3 +150,23 @@ def import_ratio(runs: int = 5) -> float:
     framework = best("import functions_framework") - bare
     entry_points = best("import functions.entrypoints.cloud") - bare
     return (entry_points - framework) / framework
+
+
+SHARED_WINDOW = 5.0  # seconds: a twelfth of Gmail's minute, so that the bench takes seconds
+SHARED_LIMIT = 50  # sends in any window
+
+
+def shared_pace(processes: int, messages: int = 200) -> dict:
+    """`processes` senders at once as one mailbox (threads, each with its own SQLite
+    connection and Gmail client) against the fake enforcing its quota on real elapsed time,
+    each within a run budget of a minute: 429 answers and the share of the quota kept."""
+    import tempfile
+
+    from functions.adapters.sqlite_store import SqliteStore
+    from tests.shared_pace import send_at_once
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "cop.db"
+        SqliteStore(path).close()  # created before they race
+        return send_at_once(lambda: SqliteStore(path), processes, messages, SHARED_LIMIT,
+                            SHARED_WINDOW)

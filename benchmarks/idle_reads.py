@@ -12,13 +12,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Iterator
-
-import grpc
 
 from functions.adapters.clock import FixedClock
 from functions.adapters.firestore_store import FirestoreStore
@@ -30,39 +27,10 @@ from functions.mail.tokens import Tokens
 from functions.domain.jobs import next_tick
 from functions.services.jobs.tick import tick
 from tests.google.fake_google_api import FakeGoogle
+from tests.wire_reads import copy, counting_store
 
 EMULATOR = Path(__file__).resolve().parents[1] / "tests" / "emulator"
 READY = "firestore emulator ready on "
-
-
-class ReadCounter(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
-    def __init__(self) -> None:
-        self.reads = 0
-
-    def intercept_unary_unary(self, continuation, details, request):
-        if details.method.endswith("/GetDocument"):
-            self.reads += 1
-        return continuation(details, request)
-
-    def intercept_unary_stream(self, continuation, details, request):
-        responses = continuation(details, request)
-        if details.method.endswith("/RunQuery"):
-            return self._query(responses)
-        if details.method.endswith("/BatchGetDocuments"):
-            return self._gets(responses)
-        return responses
-
-    def _query(self, responses):
-        found = 0
-        for response in responses:
-            found += "document" in response
-            yield response
-        self.reads += max(found, 1)
-
-    def _gets(self, responses):
-        for response in responses:
-            self.reads += "found" in response or "missing" in response
-            yield response
 
 
 @contextmanager
@@ -95,21 +63,6 @@ def emulator() -> Iterator[str]:
         process.stdout.close()
 
 
-def counting_store(host: str) -> tuple[FirestoreStore, ReadCounter]:
-    from google.cloud import firestore
-    from google.cloud.firestore_v1.services.firestore import FirestoreClient
-    from google.cloud.firestore_v1.services.firestore.transports.grpc import (
-        FirestoreGrpcTransport)
-
-    counter = ReadCounter()
-    client = firestore.Client(project=f"bench-{uuid.uuid4().hex[:12]}")
-    channel = grpc.intercept_channel(client._emulator_channel(FirestoreGrpcTransport),
-                                     counter)
-    client._firestore_api_internal = FirestoreClient(
-        transport=FirestoreGrpcTransport(host=host, channel=channel))
-    return FirestoreStore(client.project, client=client), counter
-
-
 def live(deps, years: int) -> None:
     """Tick at every moment the due index says something is due, for `years`."""
     store: MemoryStore = deps.store
@@ -118,20 +71,6 @@ def live(deps, years: int) -> None:
         tick(deps)
         due = min(at for at, _ in store.due.values())
         deps.clock.set(max(next_tick(due), deps.clock.now() + timedelta(minutes=15)))
-
-
-def copy(source: MemoryStore, target: FirestoreStore) -> None:
-    for community in source.list_communities():
-        cid = community.id
-        target.put_community(community)
-        target.add_members(cid, source.list_members(cid))
-        target.put_sessions(cid, source.list_sessions(cid))
-        for link in source.links.get(cid, {}).values():
-            target.add_link(cid, link)
-        at, _ = source.due[cid]
-        target.settle_due(cid, at, None)
-    for key, entry in source.claims.items():
-        target.swap(key, None, entry)
 
 
 def history(years: int, folder: Path):

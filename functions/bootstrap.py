@@ -59,13 +59,17 @@ class Container:
 
     @cached_property
     def pacer(self) -> Pacer:
-        """One per sender (this process's mailer), on the real clock."""
+        """This process's mailer's pace, on the real clock, booked in the store: every
+        instance sending as the same sender (its mailbox, or the relay's user at its
+        host) shares one."""
         if self._config is None:
             return Pacer()  # given collaborators run on simulated time: it never sleeps
-        return Pacer(self.config.mail_rate,
-                                    timedelta(minutes=self.config.send_minutes),
-                                    self.lease_clock, time.sleep,
-                                    daily_cap=self.config.mail_daily_cap)
+        sender = self.config.mail.target
+        if self.config.smtp_username:
+            sender = f"{self.config.smtp_username}@{sender}"
+        return Pacer(self.config.mail_rate, timedelta(minutes=self.config.send_minutes),
+                     self.lease_clock, time.sleep, daily_cap=self.config.mail_daily_cap,
+                     paces=self.store, sender=f"{self.config.mail.scheme}:{sender}")
 
     @cached_property
     def timing(self) -> Timing:
@@ -102,8 +106,13 @@ class Container:
         from .adapters.gmail import GmailMailer
         from .adapters.google_auth import service_factory
         sender = backend.target
-        return GmailMailer(sender, service_factory("gmail", sender,
-                                                   self.config.google_credentials))
+        return GmailMailer(sender, service_factory("gmail", sender, self._mailbox_key))
+
+    @property
+    def _mailbox_key(self) -> str | None:
+        """What Gmail and Calendar act as the mailbox with: its own OAuth consent when set,
+        else service-account credentials delegated to it."""
+        return self.config.google_oauth or self.config.google_credentials
 
     @cached_property
     def calendar(self) -> Calendar:
@@ -119,7 +128,7 @@ class Container:
         owner = calendar_id if ("@" in calendar_id and
                                 not calendar_id.endswith(".calendar.google.com")) else None
         return GoogleCalendar(calendar_id, service_factory(
-            "calendar", self.mail.sender or owner, self.config.google_credentials))
+            "calendar", self.mail.sender or owner, self._mailbox_key))
 
     @cached_property
     def chat(self) -> Chat:
@@ -171,8 +180,7 @@ class Container:
         from .adapters.gmail_inbox import GmailInbox
         from .adapters.google_auth import service_factory
         mailbox = backend.target
-        return GmailInbox(mailbox, service_factory("gmail-inbox", mailbox,
-                                                   self.config.google_credentials))
+        return GmailInbox(mailbox, service_factory("gmail-inbox", mailbox, self._mailbox_key))
 
 
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
@@ -190,10 +198,13 @@ def dry_run(app: Container) -> Container:
     mail and calendar updates are only recorded, the inbox is read but left as it is."""
     from .adapters.dry_run import (OverlayStore, PeekingInbox, RecordingCalendar, RecordingChat,
                                    RecordingMailer)
-    return Container(store=OverlayStore(app.store), mailer=RecordingMailer(app.mailer),
+    store = OverlayStore(app.store)
+    # Its own pace, booked in the overlay: a dry run waits for nothing and books nothing.
+    pacer = Pacer(daily_cap=app.pacer.daily_cap, paces=store, sender=app.pacer.sender)
+    return Container(store=store, mailer=RecordingMailer(app.mailer),
                      calendar=RecordingCalendar(app.calendar), clock=app.clock, mail=app.mail,
                      inbox=PeekingInbox(app.inbox) if app.inbox is not None else None,
-                     lease_clock=app.lease_clock, pacer=app.pacer, fanout=None,
+                     lease_clock=app.lease_clock, pacer=pacer, fanout=None,
                      chat=RecordingChat())
 
 

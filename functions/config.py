@@ -62,6 +62,9 @@ class Config:
     smtp_username: str | None = None
     smtp_password: str | None = None
     google_credentials: str | None = None  # service-account key file; unset: ADC
+    # The rota mailbox's own OAuth consent (authorized_user JSON naming its "account"):
+    # Gmail and Calendar act as that mailbox with it, instead of domain-wide delegation.
+    google_oauth: str | None = None
     mail_rate: float = 140  # messages a minute per sender (Gmail allows about 150)
     mail_daily_cap: int | None = None  # messages a day per sender (Workspace: 2,000)
     send_minutes: float = 5  # a run starts no batch of mail after this; the next run goes on
@@ -100,6 +103,7 @@ class Config:
             smtp_username=env.get("COP_SMTP_USER") or None,
             smtp_password=env.get("COP_SMTP_PASSWORD") or None,
             google_credentials=env.get("GOOGLE_APPLICATION_CREDENTIALS") or None,
+            google_oauth=env.get("COP_GOOGLE_OAUTH") or None,
             mail_rate=_positive(env, "COP_MAIL_RATE", 140),
             mail_daily_cap=int(_positive(env, "COP_MAIL_DAILY_CAP", 0)) or (
                 2000 if backends["COP_MAIL"].scheme == "gmail" else None),

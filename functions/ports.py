@@ -4,11 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.message import EmailMessage
-from typing import Iterable, Protocol
+from typing import Callable, Iterable, Protocol, TypeVar
 
 from .domain.delivery import Entry
 from .domain.invites import Event
 from .domain.models import Community, Link, Member, Session
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,8 @@ class RotaStore(Protocol):
     changes is written by one `save`."""
 
     def get_community(self, community_id: str) -> Community | None: ...
-    def list_communities(self) -> list[Community]: ...
+    def list_communities(self, created_since: datetime | None = None) -> list[Community]:
+        """All of them, or only those created at or after `created_since`."""
     def list_members(self, community_id: str) -> list[Member]:
         """Ordered by Member.order (the order members were added)."""
     def get_member(self, community_id: str, email: str) -> Member | None: ...
@@ -104,8 +107,17 @@ class DueIndex(Protocol):
         marked since the run read it), else the sooner of `at` and the marked time."""
 
 
-class Store(RotaStore, Ledger, DueIndex, Protocol):
-    """One backend that keeps all three (SQLite, Firestore, memory), so that a run's
+class SenderPaces(Protocol):
+    """Each sending mailbox's pace record (domain.pace), shared by every process."""
+
+    def pace(self, sender: str, change: Callable[[dict | None], tuple[dict, T]]) -> T:
+        """Read the sender's record (None: none yet), keep what `change` makes of it and
+        return `change`'s answer, in one transaction: `change` may be called again when
+        another process changed the record meanwhile, so it must be pure."""
+
+
+class Store(RotaStore, Ledger, DueIndex, SenderPaces, Protocol):
+    """One backend that keeps them all (SQLite, Firestore, memory), so that a run's
     `save` covers the rota, its ledger notes and its due time in one transaction."""
 
 

@@ -4,6 +4,9 @@ locals {
   # Paths left out of the source zip, relative to the repository root (glob patterns).
   # Cloud Functions installs requirements.txt; tests, tooling and local state stay home.
   source_excludes = [
+    ".env", # local settings and secrets never leave the machine
+    ".env.*",
+    "**/.env",
     ".git",
     ".venv",
     ".venv-checkov",
@@ -45,6 +48,14 @@ locals {
     COP_MAIL_DAILY_CAP   = tostring(var.mail_daily_cap)
     COP_SEND_MINUTES     = tostring(var.send_minutes)
     COP_IAP_AUDIENCE     = local.console_audience # read by the console alone (console.tf)
+  }
+
+  # Only for the functions that act as the rota's mailbox (not web): its own OAuth consent.
+  mailbox_secrets = {
+    COP_GOOGLE_OAUTH = {
+      secret  = google_secret_manager_secret.gmail_oauth.secret_id
+      version = var.gmail_oauth_secret_version
+    }
   }
 }
 
@@ -119,6 +130,7 @@ locals {
       timeout_seconds = 120
       max_instances   = 1 # one tick at a time
       ingress         = "ALLOW_ALL"
+      secrets         = local.mailbox_secrets # renews the inbox's watch, reads the calendar
     }
     web = {
       description     = "Public pages: one-click unsubscribe, the roster page and the calendar feed."
@@ -126,6 +138,7 @@ locals {
       timeout_seconds = 30
       max_instances   = 5 # caps what a flood of requests can cost
       ingress         = "ALLOW_ALL"
+      secrets         = {}
     }
     console = {
       description     = "The organiser's console, behind Identity-Aware Proxy."
@@ -133,6 +146,7 @@ locals {
       timeout_seconds = 60
       max_instances   = 2
       ingress         = "ALLOW_INTERNAL_AND_GCLB" # only through the load balancer
+      secrets         = local.mailbox_secrets # its actions send as the rota's mailbox
     }
   }
 
@@ -195,18 +209,30 @@ resource "google_cloudfunctions2_function" "http" {
       key        = "COP_SECRET"
       project_id = local.project_number
       secret     = google_secret_manager_secret.cop.secret_id
-      version    = "latest"
+      version    = var.secret_version # pinned: a new value is deployed, never picked up
+    }
+
+    dynamic "secret_environment_variables" {
+      for_each = each.value.secrets
+      content {
+        key        = secret_environment_variables.key
+        project_id = local.project_number
+        secret     = secret_environment_variables.value.secret
+        version    = secret_environment_variables.value.version
+      }
     }
   }
 
   # Grants the build and a starting instance need (no COP_SECRET, no start).
   depends_on = [
     google_secret_manager_secret_iam_member.runtime_reads_cop_secret,
+    google_secret_manager_secret_iam_member.runtime_reads_gmail_oauth,
     google_secret_manager_secret_iam_member.web_reads_cop_secret,
     google_project_iam_member.runtime_datastore_user,
     google_project_iam_member.web_datastore_user,
     google_project_iam_member.build_log_writer,
     google_project_iam_member.build_function_buckets,
+    google_storage_bucket_iam_member.build_reads_source,
     google_artifact_registry_repository_iam_member.build_pushes_images,
   ]
 }
@@ -247,7 +273,14 @@ resource "google_cloudfunctions2_function" "event" {
       key        = "COP_SECRET"
       project_id = local.project_number
       secret     = google_secret_manager_secret.cop.secret_id
-      version    = "latest"
+      version    = var.secret_version # pinned: a new value is deployed, never picked up
+    }
+
+    secret_environment_variables {
+      key        = "COP_GOOGLE_OAUTH"
+      project_id = local.project_number
+      secret     = google_secret_manager_secret.gmail_oauth.secret_id
+      version    = var.gmail_oauth_secret_version
     }
   }
 
@@ -262,9 +295,11 @@ resource "google_cloudfunctions2_function" "event" {
   # Grants the build and a starting instance need (no COP_SECRET, no start).
   depends_on = [
     google_secret_manager_secret_iam_member.runtime_reads_cop_secret,
+    google_secret_manager_secret_iam_member.runtime_reads_gmail_oauth,
     google_project_iam_member.runtime_datastore_user,
     google_project_iam_member.build_log_writer,
     google_project_iam_member.build_function_buckets,
+    google_storage_bucket_iam_member.build_reads_source,
     google_artifact_registry_repository_iam_member.build_pushes_images,
   ]
 }

@@ -6,7 +6,7 @@
 resource "google_service_account" "runtime" {
   account_id   = "${var.name_prefix}-runtime"
   display_name = "cop-rota functions (runtime)"
-  description  = "Runs tick, run_community and inbox. Acts as Workspace users through domain-wide delegation."
+  description  = "Runs tick, run_community and inbox. Acts as the rota's mailbox through that mailbox's own OAuth consent."
   depends_on   = [google_project_service.apis]
 }
 
@@ -17,15 +17,11 @@ resource "google_project_iam_member" "runtime_datastore_user" {
   member  = "serviceAccount:${google_service_account.runtime.email}"
 }
 
-# Keyless domain-wide delegation: the runtime signs the delegated JWT through the IAM
-# Credentials API (signJwt) as itself, so it needs the token creator role on itself only.
-resource "google_service_account_iam_member" "runtime_signs_for_itself" {
-  service_account_id = google_service_account.runtime.name
-  role               = "roles/iam.serviceAccountTokenCreator"
-  member             = "serviceAccount:${google_service_account.runtime.email}"
-}
+# It acts as the rota's mailbox with that mailbox's own OAuth consent (secrets.tf): it can
+# act as nobody else, and signs nothing. Domain-wide delegation is an option that needs a
+# grant on itself and a Workspace admin (README: "Sending as the rota's mailbox").
 
-# secretmanager.secretAccessor on cop-secret only: secrets.tf.
+# secretmanager.secretAccessor on cop-secret and the mailbox's consent only: secrets.tf.
 # pubsub.publisher on the fanout topic only: pubsub.tf.
 
 # --- Web: the public function's own identity ---------------------------------------------
@@ -178,6 +174,13 @@ resource "google_project_iam_member" "build_function_buckets" {
     description = "The buckets Cloud Functions creates for staged sources and uploads."
     expression  = "resource.name.startsWith(\"projects/_/buckets/gcf-v2-\")"
   }
+}
+
+# The zip of the code it builds: the source bucket is ours, not one Cloud Functions made.
+resource "google_storage_bucket_iam_member" "build_reads_source" {
+  bucket = google_storage_bucket.source.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.build.email}"
 }
 
 resource "google_artifact_registry_repository_iam_member" "build_pushes_images" {

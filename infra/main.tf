@@ -43,7 +43,10 @@ locals {
     "gmail.googleapis.com",                # COP_MAIL / COP_INBOX=gmail://
     "iam.googleapis.com",                  # service accounts
     "iap.googleapis.com",                  # Identity-Aware Proxy in front of the console
+    "billingbudgets.googleapis.com",       # the budget
     "iamcredentials.googleapis.com",       # keyless domain-wide delegation (signJwt)
+    "logging.googleapis.com",              # log-based metrics of the alerts
+    "monitoring.googleapis.com",           # alert policies
     "pubsub.googleapis.com",               # fanout and Gmail push topics
     "run.googleapis.com",                  # gen2 functions are Cloud Run services
     "secretmanager.googleapis.com",        # COP_SECRET

@@ -24,3 +24,22 @@ resource "google_secret_manager_secret_iam_member" "web_reads_cop_secret" {
   role      = "roles/secretmanager.secretAccessor"
   member    = "serviceAccount:${google_service_account.web.email}"
 }
+
+# The rota mailbox's own OAuth consent: an authorized_user JSON (client_id, client_secret,
+# refresh_token, and "account", the mailbox), added like COP_SECRET, never by Terraform
+# (README: "Sending as the rota's mailbox"). It acts as that one mailbox, nobody else.
+resource "google_secret_manager_secret" "gmail_oauth" {
+  secret_id = var.gmail_oauth_secret_id
+
+  replication {
+    auto {}
+  }
+
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_secret_manager_secret_iam_member" "runtime_reads_gmail_oauth" {
+  secret_id = google_secret_manager_secret.gmail_oauth.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.runtime.email}"
+}

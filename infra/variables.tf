@@ -108,6 +108,55 @@ variable "secret_id" {
   default     = "cop-secret"
 }
 
+variable "gmail_oauth_secret_id" {
+  description = "Secret Manager secret holding the rota mailbox's own OAuth consent: authorized_user JSON (client_id, client_secret, refresh_token) with \"account\", the mailbox."
+  type        = string
+  default     = "cop-gmail-oauth"
+}
+
+variable "gmail_oauth_secret_version" {
+  description = "The version of the OAuth consent secret the functions run with (pinned, like secret_version)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]+$", var.gmail_oauth_secret_version))
+    error_message = "gmail_oauth_secret_version must be a version number, not \"latest\"."
+  }
+}
+
+variable "secret_version" {
+  description = "The version of the COP_SECRET secret the functions run with (a number: pinned, so that a new value reaches them by an apply, never by surprise)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]+$", var.secret_version))
+    error_message = "secret_version must be a version number, not \"latest\"."
+  }
+}
+
+variable "alert_email" {
+  description = "Where alerts go: function errors, dead letters waiting, no tick for an hour, Gmail 429s, the sender's daily limit reached, and the budget."
+  type        = string
+}
+
+variable "billing_account" {
+  description = "Billing account ID (XXXXXX-XXXXXX-XXXXXX) for the project's budget; unset: no budget."
+  type        = string
+  default     = null
+}
+
+variable "budget_amount" {
+  description = "The monthly budget, in budget_currency."
+  type        = number
+  default     = 50
+}
+
+variable "budget_currency" {
+  description = "The currency of the billing account."
+  type        = string
+  default     = "USD"
+}
+
 variable "labels" {
   description = "Labels put on every resource that takes labels."
   type        = map(string)

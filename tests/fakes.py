@@ -5,7 +5,7 @@ from email.message import EmailMessage
 
 from functions.domain.delivery import PermanentFailure, TemporaryFailure
 from functions.domain.invites import Event
-from functions.ports import NO_ANSWERS, PER_EVENT
+from functions.ports import INCREMENTAL, NO_ANSWERS, PER_EVENT
 
 
 class MemoryMailer:
@@ -84,17 +84,73 @@ class SilentCalendar(MemoryCalendar):
     answering = NO_ANSWERS
 
 
+class IncrementalMemoryCalendar(MemoryCalendar):
+    """Tells the answers that changed since a token, for the whole calendar at once (as
+    Google's events.list with a sync token does), keyed by event UID."""
+
+    answering = INCREMENTAL
+    calendar_id = "rota@example.com"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changes: list[str] = []  # event UIDs, in the order their answers changed
+
+    def answer(self, uid: str, email: str, status: str) -> None:
+        self.answers.setdefault(uid, {})[email] = status
+        self.changes.append(uid)
+
+    def event_key(self, uid: str) -> str:
+        return uid
+
+    def answers_since(self, token: str | None) -> tuple[dict[str, dict[str, str]], str]:
+        since = int(token or 0)
+        return ({uid: dict(self.answers[uid]) for uid in self.changes[since:]},
+                str(len(self.changes)))
+
+
+# Documents each store method reads, as Firestore bills them: each document a get or query
+# returns, one for a query that returns none, one for a get of a missing document; a
+# create-if-absent reads nothing, a compare-and-swap its one document.
+_ONE = {"get_community", "get_member", "due_mark", "mark_due", "settle_due"}
+_QUERIES = {"list_communities", "list_members", "list_sessions", "list_links", "list_records",
+            "due_retries", "due_communities"}
+
+
 class CountingStore:
-    """Any Store, with a count of the calls made to each of its methods."""
+    """Any Store, with a count of the calls made to each of its methods and of the
+    documents they read (`reads`, billed as Firestore bills them)."""
 
     def __init__(self, store) -> None:
         self.store = store
         self.calls: dict[str, int] = {}
+        self.reads = 0
 
     def __getattr__(self, name):
         method = getattr(self.store, name)
+        if not callable(method):
+            return method
 
         def counted(*args, **kwargs):
             self.calls[name] = self.calls.get(name, 0) + 1
-            return method(*args, **kwargs)
+            if name == "entries":
+                args = (list(args[0]),)
+            result = method(*args, **kwargs)
+            self.reads += _billed(name, args, result)
+            return result
         return counted
+
+
+def _billed(name: str, args: tuple, result) -> int:
+    if name in _ONE:
+        return 1
+    if name in _QUERIES:
+        return max(len(result), 1)
+    if name == "entries":
+        return len(set(args[0]))
+    if name == "swap":
+        return int(args[1] is not None or args[2] is None)
+    if name == "save":
+        write = args[0]
+        return len(write.new_members) + int(write.mark_due is not None
+                                            or write.settle_due is not None)
+    return 0

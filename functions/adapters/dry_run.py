@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from email.message import EmailMessage
-from typing import Iterable
+from typing import Callable, Iterable, TypeVar
 
 from ..domain.delivery import Entry
 from ..domain.errors import Conflict
@@ -15,9 +15,12 @@ from ..domain.models import Community, Link, Member, Session
 from ..ports import Calendar, Inbox, Mailer, RotaWrite, Store
 from .memory_store import MemoryStore
 
+T = TypeVar("T")
+
 
 class OverlayStore:
-    """Reads fall through to the real store; writes land in memory and are read back."""
+    """Reads fall through to the real store; writes land in memory and are read back
+    (a sender's pace too: a dry run books nothing)."""
 
     def __init__(self, base: Store) -> None:
         self.base = base
@@ -28,9 +31,9 @@ class OverlayStore:
     def get_community(self, community_id: str) -> Community | None:
         return self.top.get_community(community_id) or self.base.get_community(community_id)
 
-    def list_communities(self) -> list[Community]:
-        found = {c.id: c for c in self.base.list_communities()}
-        found.update({c.id: c for c in self.top.list_communities()})
+    def list_communities(self, created_since: datetime | None = None) -> list[Community]:
+        found = {c.id: c for c in self.base.list_communities(created_since)}
+        found.update({c.id: c for c in self.top.list_communities(created_since)})
         return [found[k] for k in sorted(found)]
 
     def put_community(self, community: Community) -> None:
@@ -137,6 +140,9 @@ class OverlayStore:
 
     def settle_due(self, community_id: str, at: datetime, mark: str | None) -> None:
         self.top.settle_due(community_id, at, mark)
+
+    def pace(self, sender: str, change: Callable[[dict | None], tuple[dict, T]]) -> T:
+        return self.top.pace(sender, change)
 
 
 class RecordingMailer:

@@ -19,7 +19,7 @@ import re
 import uuid
 from dataclasses import fields
 from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 from urllib.parse import quote, unquote
 
 from google.api_core.exceptions import AlreadyExists
@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     from google.cloud.firestore import Client, CollectionReference, DocumentReference
 
 SUBCOLLECTIONS = ("members", "sessions", "links")  # under communities/{id}
+# Every process sending as one mailbox takes its pace in a transaction on one document:
+# under contention one commits and the others try again, more often than Firestore's 5.
+PACE_ATTEMPTS = 20
+T = TypeVar("T")
 _RESERVED_ID = re.compile(r"\.{1,2}|__.*__", re.DOTALL)
 
 
@@ -87,12 +91,18 @@ class FirestoreStore:
         snapshot = self._community(community_id).get()
         return from_record(Community, snapshot.to_dict()) if snapshot.exists else None
 
-    def list_communities(self) -> list[Community]:
-        query = self.client.collection("communities").order_by("id")
-        return [from_record(Community, s.to_dict()) for s in query.stream()]
+    def list_communities(self, created_since: datetime | None = None) -> list[Community]:
+        from google.cloud.firestore import FieldFilter
+
+        query: Any = self.client.collection("communities")
+        if created_since is not None:
+            query = query.where(filter=FieldFilter(
+                "created_utc", ">=", created_since.astimezone(timezone.utc).isoformat()))
+        found = [from_record(Community, s.to_dict()) for s in query.stream()]
+        return sorted(found, key=lambda c: c.id)
 
     def put_community(self, community: Community) -> None:
-        self._community(community.id).set(to_record(community))
+        self._community(community.id).set(_community_record(community))
 
     # members
     def list_members(self, community_id: str) -> list[Member]:
@@ -182,7 +192,8 @@ class FirestoreStore:
                 transaction.set(self._sessions(community_id).document(
                     session.date.isoformat()), to_record(session))
             if write.community is not None:
-                transaction.set(self._community(community_id), to_record(write.community))
+                transaction.set(self._community(community_id),
+                                _community_record(write.community))
             for key, entry in write.records:
                 transaction.set(self._claim(key), _document(key, entry))
             if write.mark_due is not None:
@@ -311,18 +322,43 @@ class FirestoreStore:
             marker.set({"built": True})
         self._indexed = True
 
+    def pace(self, sender: str, change: Callable[[dict | None], tuple[dict, T]]) -> T:
+        from google.cloud import firestore
+
+        ref = self.client.collection("paces").document(doc_id(sender))
+
+        @firestore.transactional
+        def update(transaction) -> T:
+            snapshot = ref.get(transaction=transaction)
+            kept, answer = change(snapshot.to_dict() if snapshot.exists else None)
+            transaction.set(ref, kept)
+            return answer
+
+        return update(self.client.transaction(max_attempts=PACE_ATTEMPTS))
+
     def prune(self, now: datetime) -> int:
         return 0  # the TTL policy on claims.expires (infra/firestore.tf) deletes them
 
     def list_records(self, prefix: str) -> list[tuple[str, str, datetime, str]]:
+        """Only the entries of that prefix, by a range on the `key` field (the default
+        single-field index): never the whole ledger."""
         found = []
-        for snapshot in self.client.collection("claims").stream():
-            key = unquote(snapshot.id)
-            if key.startswith(prefix):
-                data = snapshot.to_dict()
-                found.append((key, data["state"], datetime.fromisoformat(data["updated"]),
-                              data.get("detail", "")))
+        for snapshot in self._prefixed(prefix).stream():
+            data = snapshot.to_dict()
+            found.append((data["key"], data["state"], datetime.fromisoformat(data["updated"]),
+                          data.get("detail", "")))
         return sorted(found)
+
+    def _prefixed(self, prefix: str) -> Any:
+        from google.cloud.firestore import FieldFilter
+
+        query: Any = self.client.collection("claims")
+        if prefix:
+            # Every key starting with `prefix` sorts from it to before its last character's
+            # successor.
+            query = query.where(filter=FieldFilter("key", ">=", prefix)).where(
+                filter=FieldFilter("key", "<", prefix[:-1] + chr(ord(prefix[-1]) + 1)))
+        return query
 
     # erasure (rare: a scan of the ledger is fine)
     def delete_member(self, community_id: str, email: str) -> None:
@@ -339,8 +375,7 @@ class FirestoreStore:
         community = self._community(community_id)
         refs = [snapshot.reference for name in SUBCOLLECTIONS
                 for snapshot in community.collection(name).stream()]
-        refs += [s.reference for s in self.client.collection("claims").stream()
-                 if unquote(s.id).startswith(prefix)]
+        refs += [s.reference for s in self._prefixed(prefix).stream()]
         self._delete_all(refs + [community, self._due(community_id)])
 
     def _delete_all(self, refs: list) -> None:
@@ -349,6 +384,13 @@ class FirestoreStore:
             for ref in refs[start:start + 400]:
                 batch.delete(ref)
             batch.commit()
+
+
+def _community_record(community: Community) -> dict[str, Any]:
+    record = to_record(community)
+    if community.created is not None:  # queried, so in one zone (ISO strings sort by it)
+        record["created_utc"] = community.created.astimezone(timezone.utc).isoformat()
+    return record
 
 
 def _due_record(community_id: str, current: dict | None, at: datetime, mark: str | None,

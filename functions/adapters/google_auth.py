@@ -54,24 +54,34 @@ def service_factory(api: str, subject: str | None = None, key: str | None = None
 
 
 class GoogleAuth:
-    """Service-account credentials, delegated to a Workspace user on request.
+    """A mailbox's own OAuth consent, or service-account credentials delegated to a
+    Workspace user on request.
 
-    The key comes from `key` (a path or JSON text); without one, Application Default
-    Credentials are used: a key file named by GOOGLE_APPLICATION_CREDENTIALS, or, on
-    Cloud Functions, the runtime service account, which signs its delegation assertions
-    through the IAM Credentials API (it needs roles/iam.serviceAccountTokenCreator on
-    itself) because it has no private key of its own.
+    The key comes from `key` (a path or JSON text): an `authorized_user` (the rota
+    mailbox's own consent: client_id, client_secret, refresh_token and `account`, the
+    mailbox that consented; it acts as that mailbox only, with the scopes it consented to),
+    or a service-account key. Without one, Application Default Credentials are used: a key
+    file named by GOOGLE_APPLICATION_CREDENTIALS, or, on Cloud Functions, the runtime
+    service account, which signs its delegation assertions through the IAM Credentials API
+    (it needs roles/iam.serviceAccountTokenCreator on itself) because it has no private key
+    of its own.
     """
 
     def __init__(self, key: str | None = None) -> None:
         self._key = key
         self._base: Any = None
+        self._account: str | None = None  # whose own consent `key` is, if it is one
 
     def credentials(self, scopes: Iterable[str], subject: str | None = None) -> Any:
-        from google.oauth2 import service_account
+        from google.oauth2 import credentials as user, service_account
 
         scopes = list(scopes)
         base = self._base_credentials()
+        if isinstance(base, user.Credentials) and self._account:
+            if subject and subject.lower() != self._account.lower():
+                raise ValueError(f"cannot act as {subject}: the OAuth consent in use is "
+                                 f"{self._account}'s own")
+            return base
         if isinstance(base, service_account.Credentials):
             credentials = base.with_scopes(scopes)
             return credentials.with_subject(subject) if subject else credentials
@@ -86,21 +96,37 @@ class GoogleAuth:
 
     def _base_credentials(self) -> Any:
         if self._base is None:
-            self._base = _load(self._key)
+            self._base, self._account = _load(self._key)
         return self._base
 
 
-def _load(key: str | None) -> Any:
-    from google.oauth2 import service_account
+def _load(key: str | None) -> tuple[Any, str | None]:
+    """The credentials, and the mailbox whose own consent they are (None: not one)."""
+    from google.oauth2 import credentials as user, service_account
 
     if key is None:
         import google.auth
 
         credentials, _project = google.auth.default(scopes=[IAM_SCOPE])
-        return credentials
+        return credentials, None
     if key.lstrip().startswith("{"):
-        return service_account.Credentials.from_service_account_info(json.loads(key))
-    return service_account.Credentials.from_service_account_file(key)
+        info = json.loads(key)
+    else:
+        with open(key, encoding="utf-8") as file:
+            info = json.load(file)
+    if info.get("type") == "authorized_user":
+        if not info.get("account"):
+            raise ValueError("an OAuth consent (authorized_user) must name its mailbox in "
+                             "\"account\"")
+        missing = {"client_id", "client_secret", "refresh_token"} - set(info)
+        if missing:
+            raise ValueError(f"the OAuth consent lacks {', '.join(sorted(missing))}")
+        return user.Credentials(None, refresh_token=info["refresh_token"],
+                                token_uri=info.get("token_uri", TOKEN_URI),
+                                client_id=info["client_id"],
+                                client_secret=info["client_secret"],
+                                account=info["account"]), info["account"]
+    return service_account.Credentials.from_service_account_info(info), None
 
 
 def _keyless_delegated(source: Any, scopes: list[str], subject: str | None) -> Any:

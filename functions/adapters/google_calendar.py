@@ -97,8 +97,10 @@ class GoogleCalendar:
                 for attendee in existing.get("attendees", []) if attendee.get("email")}
 
     def event_key(self, uid: str) -> str:
-        """The key `answers_since` gives the answers of the event with that UID under."""
-        return event_id(uid)
+        """The key `answers_since` gives the answers of the event with that UID under: the
+        UID itself, kept in the event's private properties (an event published before
+        they held it is under its id until its next update)."""
+        return uid
 
     def answers_since(self, token: str | None) -> tuple[dict[str, dict[str, str]], str]:
         """Attendees' answers of the events changed since `token` (None: of every event),
@@ -126,7 +128,8 @@ class GoogleCalendar:
                 raise CalendarError(f"Google Calendar {self.calendar_id}: could not list "
                                     f"changed events: {error!r}") from error
             for item in answer.get("items", []):
-                changed[item["id"]] = {
+                key = item.get("extendedProperties", {}).get("private", {}).get("uid")
+                changed[key or item["id"]] = {
                     a["email"].lower(): a.get("responseStatus", "needsAction")
                     for a in item.get("attendees", []) if a.get("email")}
             page = answer.get("nextPageToken")
@@ -190,6 +193,8 @@ def desired_body(event: Event) -> dict:
                 "timeZone": event.timezone},
         "attendees": [{"email": a.email, "displayName": a.name} for a in event.attendees],
         "reminders": {"useDefault": True},
+        # Answers read back name their session (and so their community) by it.
+        "extendedProperties": {"private": {"uid": event.uid}},
     }
     if event.video_url:
         body["location"] = event.video_url
@@ -200,6 +205,10 @@ def desired_body(event: Event) -> dict:
             "conferenceSolutionKey": {"type": "hangoutsMeet"},
         }}
     return body
+
+
+def event_uid(body: dict) -> str:
+    return body["extendedProperties"]["private"]["uid"]
 
 
 def differences(existing: dict, body: dict) -> dict:
@@ -223,6 +232,9 @@ def differences(existing: dict, body: dict) -> dict:
         changes["start"], changes["end"] = body["start"], body["end"]
     if _emails(attendees) != _emails(existing.get("attendees", [])):
         changes["attendees"] = attendees
+    private = existing.get("extendedProperties", {}).get("private", {})
+    if private.get("uid") != event_uid(body):
+        changes["extendedProperties"] = body["extendedProperties"]
     if "conferenceData" in body and not existing.get("conferenceData"):
         changes["conferenceData"] = body["conferenceData"]
     return changes

@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import copy
+import threading
 import uuid
 from datetime import date, datetime
-from typing import Iterable
+from typing import Callable, Iterable, TypeVar
 
 from ..domain.delivery import PENDING, Entry
 from ..domain.errors import Conflict
 from ..domain.models import Community, Link, Member, Session
 from ..ports import RotaWrite
+from . import records
+
+T = TypeVar("T")
+_PACING = threading.Lock()  # threads of one process may share a store
 
 
 class MemoryStore:
@@ -20,12 +25,13 @@ class MemoryStore:
         self.claims: dict[str, Entry] = {}
         self.links: dict[str, dict[str, Link]] = {}
         self.due: dict[str, tuple[datetime, str]] = {}  # community: (due time, mark)
+        self.paces: dict[str, dict] = {}  # sender: its pace record
 
     def get_community(self, community_id: str) -> Community | None:
         return self.communities.get(community_id)
 
-    def list_communities(self) -> list[Community]:
-        return sorted(self.communities.values(), key=lambda c: c.id)
+    def list_communities(self, created_since: datetime | None = None) -> list[Community]:
+        return records.created_since(self.communities.values(), created_since)
 
     def put_community(self, community: Community) -> None:
         self.communities[community.id] = community
@@ -122,6 +128,12 @@ class MemoryStore:
         for key in gone:
             del self.claims[key]
         return len(gone)
+
+    def pace(self, sender: str, change: Callable[[dict | None], tuple[dict, T]]) -> T:
+        with _PACING:
+            kept, answer = change(copy.deepcopy(self.paces.get(sender)))
+            self.paces[sender] = kept
+        return answer
 
     def list_records(self, prefix: str) -> list[tuple[str, str, datetime, str]]:
         return [(k, e.state, e.updated, e.detail) for k, e in sorted(self.claims.items())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, fields
 from datetime import date, datetime, time, timezone
-from typing import Any, TypeVar
+from typing import Any, Iterable, TypeVar
 
 from ..domain.delivery import Entry
 from ..domain.models import Community, Link, Member, Session
@@ -80,3 +80,9 @@ def entry_from_record(data: dict[str, Any]) -> Entry:
         if isinstance(values.get(name), str):
             values[name] = datetime.fromisoformat(values[name])
     return Entry(**values)
+
+
+def created_since(communities: Iterable[Community], since: datetime | None) -> list[Community]:
+    """Those created at or after `since` (all of them when it is None), by id."""
+    return sorted((c for c in communities if since is None
+                   or (c.created is not None and c.created >= since)), key=lambda c: c.id)

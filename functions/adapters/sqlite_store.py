@@ -10,14 +10,17 @@ import uuid
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from ..domain.delivery import PENDING, Entry
 from ..domain.errors import Conflict, Failure, InputError, Unavailable
 from ..domain.models import Community, Link, Member, Session
 from ..domain.paths import problem, shown
 from ..ports import RotaWrite
-from .records import entry_from_record, entry_to_record, from_record, to_record
+from .records import (created_since as created_since_of, entry_from_record, entry_to_record,
+                      from_record, to_record)
+
+T = TypeVar("T")
 
 # Each entry takes the schema from version N to N+1. Never edit one that has shipped.
 MIGRATIONS = [
@@ -50,6 +53,9 @@ MIGRATIONS = [
     CREATE TABLE due (community TEXT PRIMARY KEY, at TEXT NOT NULL, mark TEXT NOT NULL);
     CREATE INDEX due_by_time ON due (at);
     INSERT INTO due (community, at, mark) SELECT id, '', 'migrated' FROM communities;
+    """,
+    """
+    CREATE TABLE paces (sender TEXT PRIMARY KEY, data TEXT NOT NULL);
     """,
 ]
 
@@ -155,9 +161,10 @@ class SqliteStore:
                               (community_id,)).fetchone()
         return from_record(Community, json.loads(row[0])) if row else None
 
-    def list_communities(self) -> list[Community]:
+    def list_communities(self, created_since: datetime | None = None) -> list[Community]:
         rows = self.db.execute("SELECT data FROM communities ORDER BY id").fetchall()
-        return [from_record(Community, json.loads(r[0])) for r in rows]
+        return created_since_of((from_record(Community, json.loads(r[0])) for r in rows),
+                                created_since)
 
     def put_community(self, community: Community) -> None:
         with self._transaction() as db:
@@ -296,6 +303,14 @@ class SqliteStore:
             (key, state, updated, detail, json.dumps(record), record.get("retry_at"),
              record.get("expires")))
 
+
+    def pace(self, sender: str, change: Callable[[dict | None], tuple[dict, T]]) -> T:
+        with self._transaction() as db:  # BEGIN IMMEDIATE: one process at a time
+            row = db.execute("SELECT data FROM paces WHERE sender = ?", (sender,)).fetchone()
+            kept, answer = change(json.loads(row[0]) if row else None)
+            db.execute("INSERT OR REPLACE INTO paces (sender, data) VALUES (?, ?)",
+                       (sender, json.dumps(kept)))
+        return answer
 
     def list_records(self, prefix: str) -> list[tuple[str, str, datetime, str]]:
         rows = self.db.execute(

@@ -124,3 +124,16 @@ def build_event(community, session, members, organiser: str, roster_url: str | N
         sequence=session.sequence, video_url=community.video_url,
         presenter=session.presenter,
     )
+
+
+def uid_session(uid: str) -> tuple[str, date] | None:
+    """The community and date of the session an event UID names
+    (`<community>-<YYYY-MM-DD>@cop`), or None for any other UID."""
+    stem, at, host = uid.partition("@")
+    community, day = stem[:-11], stem[-10:]
+    if not (at and host == "cop" and community and stem[-11:-10] == "-"):
+        return None
+    try:
+        return community, date.fromisoformat(day)
+    except ValueError:
+        return None

@@ -9,7 +9,7 @@ import binascii
 import hashlib
 import quopri
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email import policy
 from email.header import decode_header
 from email.message import Message
@@ -280,6 +280,19 @@ def find_reply_token(addresses: Iterable[str], reply_bases: Iterable[str] = (),
              if token and shape.fullmatch(token)]
     found.sort(key=lambda pair: not pair[0])  # stable: reply addresses first
     return found[0][1] if found else None
+
+
+def named_communities(addresses: Iterable[str]) -> set[str]:
+    """The community ids that the reply and bounce tokens among these addresses name."""
+    return {token.partition(".")[0] for _, token in map(_base, addresses)
+            if token and (_REPLY_TOKEN.fullmatch(token) or _BOUNCE_TOKEN.fullmatch(token))}
+
+
+def with_reply_bases(inbound: Inbound, reply_bases: Iterable[str]) -> Inbound:
+    """The same message with its tokens chosen as `parse_inbound` with these bases would."""
+    bases = list(reply_bases)
+    return replace(inbound, reply_token=find_reply_token(inbound.recipients, bases),
+                   bounce_token=find_reply_token(inbound.recipients, bases, _BOUNCE_TOKEN))
 
 
 def _base(address: str) -> tuple[str, str | None]:

@@ -63,6 +63,26 @@ def test_communities_are_listed_by_id_and_overwritten_by_put(store):
     assert store.get_community("nope") is None
 
 
+def test_communities_created_since_a_time_are_listed_alone(store):
+    """The roster page's token index brings itself up to date with these: a community of
+    another zone, created after the time, counts; one created before, or never told when
+    it was created, does not."""
+    since = datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc)
+    store.put_community(Community(id="old", name="Old", timezone="UTC",
+                                  created=since - timedelta(seconds=1)))
+    store.put_community(Community(id="timeless", name="Timeless", timezone="UTC"))
+    # 10:30 in Sydney on 30 November is 23:30 UTC on the 29th: before, though it reads later
+    store.put_community(Community(id="sydney", name="Sydney", timezone="Australia/Sydney",
+                                  created=datetime(2026, 11, 30, 10, 30, tzinfo=SYDNEY)))
+    store.put_community(Community(id="new", name="New", timezone="UTC", created=since))
+    store.save(RotaWrite("later", community=Community(
+        id="later", name="Later", timezone="Australia/Sydney",
+        created=datetime(2026, 12, 1, 9, 0, tzinfo=SYDNEY))))
+
+    assert [c.id for c in store.list_communities(created_since=since)] == ["later", "new"]
+    assert len(store.list_communities()) == 5
+
+
 # members
 
 def test_members_round_trip_and_list_in_the_order_they_were_added(store):
@@ -392,6 +412,19 @@ def test_ids_that_need_escaping_round_trip_and_stay_distinct(store):
     for email in awkward:
         assert store.get_member("team/one", email).email == email
     assert ledger.claim(store, "a/b", NOW) and ledger.claim(store, "a%2Fb", NOW) and ledger.claim(store, "a", NOW)
+
+
+def test_records_are_listed_by_key_prefix_only(store):
+    """`list_records` finds entries by a range of keys: another community's, and one whose
+    id starts the same, stay out."""
+    for key in ("gu/sent/1", "guild/a/1", "guild/z/2", "guild0/x/1", "guilds/x/1", "inbound/9"):
+        ledger.record(store, key, "sent", NOW, key)
+
+    assert [r[0] for r in store.list_records("guild/")] == ["guild/a/1", "guild/z/2"]
+    assert [r[0] for r in store.list_records("guild/z/")] == ["guild/z/2"]
+    assert store.list_records("guild/a/1") == [("guild/a/1", "sent", NOW, "guild/a/1")]
+    assert len(store.list_records("")) == 6
+
 
 
 def test_integers_keep_their_full_64_bit_range(store, known_gap):

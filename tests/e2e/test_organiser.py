@@ -190,6 +190,12 @@ def test_member_remove_erases_them_and_replans(guild, tmp_path):
     assert {m["X-Cop-Kind"] for m in new} == {"heads-up", "goodbye"}
     [goodbye] = [m for m in new if "zephyrine" in str(m["To"]).lower()]
     assert goodbye["X-Cop-Kind"] == "goodbye"
+    # worded for someone an organiser removed and erased: no "you have left", no way back
+    # by replying (the rota no longer knows the address)
+    assert goodbye["Subject"] == "You are off the Product Guild roster"
+    text = goodbye.get_body(("plain",)).get_content()
+    assert "erased your address and name" in " ".join(text.split())
+    assert "Reply \"in\"" not in text and "You have left" not in text
     methods = {p.get_param("method") for p in goodbye.walk()
                if p.get_content_type() == "text/calendar"}
     assert methods == {"CANCEL"}

@@ -90,7 +90,9 @@ class FakeGoogle:
         # Pub/Sub: {"topic", "id", "data" (decoded bytes), "attributes"}, in publish order
         self.published: list[dict] = []
         self._failures: list[Failure] = []
-        self._limit: tuple[int, Callable[[], float]] | None = None
+        self._limit: tuple[int, Callable[[], float], float] | None = None
+        self.send_times: list[float] = []  # by limit_sends' clock, each accepted send
+        self._arrived: float | None = None  # when the batch being answered came in
         self._changes = itertools.count(1)  # Calendar: each change of an event gets the next
         self.changed: dict[tuple[str, str], int] = {}
         self.sync_generation = 0
@@ -137,11 +139,13 @@ class FakeGoogle:
             self._failures.append(Failure(status, times, method, path, when, batch, reason,
                                           retry_after, drop, stall))
 
-    def limit_sends(self, per_minute: int, clock: Callable[[], float]) -> None:
-        """Gmail's per-user sending rate: past `per_minute` sends in the minute before
-        `clock()` (seconds, simulated), a send gets 429 with Retry-After."""
+    def limit_sends(self, per_minute: int, clock: Callable[[], float],
+                    window: float = 60.0) -> None:
+        """Gmail's per-user sending rate: past `per_minute` sends in the `window` seconds
+        (a minute unless told) before `clock()` (seconds: simulated, or real elapsed time),
+        a send gets 429 with Retry-After. `send_times` keeps when each accepted one came."""
         with self._lock:
-            self._limit = (per_minute, clock)
+            self._limit = (per_minute, clock, window)
 
     def api_calls(self) -> list[Call]:
         """Every API call, with batches replaced by the calls inside them."""
@@ -212,6 +216,15 @@ class FakeGoogle:
                body: bytes) -> tuple[int, str, bytes]:
         envelope = Call("POST", path, query, authorization=headers.get("Authorization"))
         self.calls.append(envelope)
+        # Its sends count from when it came in, as Gmail counts a batch's calls at once.
+        self._arrived = self._limit[1]() if self._limit is not None else None
+        try:
+            return self._answer_batch(envelope, headers, body)
+        finally:
+            self._arrived = None
+
+    def _answer_batch(self, envelope: Call, headers: Mapping[str, str],
+                      body: bytes) -> tuple[int, str, bytes]:
         failure = self._take_failure(envelope, envelope=True)
         answer_lost = failure is not None and failure.status == 200  # sent, then no answer
         if answer_lost:
@@ -400,15 +413,16 @@ class FakeGoogle:
         if not any(message.get_all(h) for h in ("To", "Cc", "Bcc")):
             return 400, error_body(400, "Recipient address required", "invalidArgument")
         if self._limit is not None:
-            per_minute, clock = self._limit
-            now = clock()
-            recent = [t for t in self._send_times.get(user, []) if t > now - 60]
+            per_minute, clock, window = self._limit
+            now = self._arrived if self._arrived is not None else clock()
+            recent = [t for t in self._send_times.get(user, []) if t > now - window]
             if len(recent) >= per_minute:
                 self.throttled += 1
                 payload = error_body(429, "User-rate limit exceeded", "rateLimitExceeded")
-                payload["_retry_after"] = max(1, int(recent[0] + 60 - now + 0.999))
+                payload["_retry_after"] = max(1, int(recent[0] + window - now + 0.999))
                 return 429, payload
             self._send_times[user] = recent + [now]
+            self.send_times.append(now)
         message_id = f"{next(self._ids):016x}"
         self.sent.append({"id": message_id, "user": user, "message": message,
                           "raw": base64.urlsafe_b64decode(_padded(raw)),

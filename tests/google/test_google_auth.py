@@ -119,3 +119,38 @@ def test_user_credentials_cannot_act_as_someone_else(tmp_path, monkeypatch):
 
     with pytest.raises(ValueError, match="cannot act as ana@example.com"):
         GoogleAuth().credentials(GMAIL_SCOPES, "ana@example.com")
+
+
+def consent(fake, account: str = "rota@example.com") -> str:
+    """The rota mailbox's own OAuth consent, its token endpoint on the fake."""
+    return json.dumps({"type": "authorized_user", "client_id": "c", "client_secret": "s",
+                       "refresh_token": "r", "account": account,
+                       "token_uri": fake.url + "token"})
+
+
+def test_the_mailbox_own_consent_sends_as_itself_by_refresh_token(fake, sleeps):
+    message = email.message.EmailMessage()
+    message["From"], message["To"] = "rota@example.com", "ben@example.com"
+    message["Message-ID"] = "<consent@cop.example.com>"
+    message.set_content("Hello")
+    factory = service_factory("gmail", "rota@example.com", consent(fake), root_url=fake.url)
+
+    assert GmailMailer("rota@example.com", factory, sleep=sleeps).send_many([message]) == [None]
+
+    [grant] = [c for c in fake.calls if c.path == "/token"]
+    assert grant.body["grant_type"] == "refresh_token"
+    assert grant.body["refresh_token"] == "r" and "assertion" not in grant.body
+    [batch] = fake.batches()
+    assert batch.authorization.startswith("Bearer token-")
+
+
+def test_the_mailbox_own_consent_cannot_act_as_another_mailbox(fake):
+    with pytest.raises(ValueError, match="cannot act as ana@example.com: the OAuth consent "
+                                         "in use is rota@example.com's own"):
+        GoogleAuth(consent(fake)).credentials(GMAIL_SCOPES, "ana@example.com")
+
+
+def test_a_consent_that_names_no_mailbox_is_refused(fake):
+    unnamed = json.dumps({**json.loads(consent(fake)), "account": ""})
+    with pytest.raises(ValueError, match='must name its mailbox in "account"'):
+        GoogleAuth(unnamed).credentials(GMAIL_SCOPES, "rota@example.com")

@@ -253,8 +253,19 @@ def function_env(tf: Terraform, body: dict) -> dict:
     return env
 
 
-def secret_envs(body: dict) -> list[dict]:
-    return list(block(body, "service_config").get("secret_environment_variables", []))
+def secret_envs(body: dict, tf: Terraform) -> list[dict]:
+    """The secret environment variables of a function, a `dynamic` block's over a local
+    map included (as `key`, `secret`, `version`)."""
+    config = block(body, "service_config")
+    found = list(config.get("secret_environment_variables", []))
+    for dynamic in config.get("dynamic", []):
+        spec = dynamic.get("secret_environment_variables")
+        if spec is None:
+            continue
+        entries = tf.resolve(spec.get("for_each"))
+        assert isinstance(entries, dict), f"dynamic secrets over {entries!r}"
+        found += [{"key": key, **value} for key, value in entries.items()]
+    return found
 
 
 # --- What functions/ declares (read with ast, never imported) ----------------------------
@@ -425,7 +436,7 @@ def problems_settings(tf: Terraform, entry_point: str) -> list[str]:
         problems.append(f"{entry_point}: {SECRET_SETTING} is a plain environment variable")
     if SECRET_SETTING in tf.resolve(block(body, "build_config").get("environment_variables", {})):
         problems.append(f"{entry_point}: {SECRET_SETTING} is a build environment variable")
-    secrets = [s for s in secret_envs(body) if s.get("key") == SECRET_SETTING]
+    secrets = [s for s in secret_envs(body, tf) if s.get("key") == SECRET_SETTING]
     if len(secrets) != 1 or not referenced(secrets[0].get("secret"),
                                            "google_secret_manager_secret"):
         problems.append(f"{entry_point}: {SECRET_SETTING} does not come from a "
@@ -525,7 +536,7 @@ def problems_runtime_account(tf: Terraform) -> list[str]:
     for body in tf.of_type(FUNCTION).values():
         if function_account(body) != {runtime}:
             continue
-        for secret in secret_envs(body):
+        for secret in secret_envs(body, tf):
             secrets_used |= referenced(secret.get("secret"), "google_secret_manager_secret")
     accessor = set()
     for _, _, body in tf.matching(SECRET_IAM):
@@ -576,7 +587,7 @@ def problems_web_account(tf: Terraform) -> list[str]:
             allowed = SECRET_IAM.match(type_) and \
                 body.get("role") == "roles/secretmanager.secretAccessor" and \
                 referenced(body.get("secret_id"), "google_secret_manager_secret") == {
-                    s for e in secret_envs(web)
+                    s for e in secret_envs(web, tf)
                     for s in referenced(e.get("secret"), "google_secret_manager_secret")}
             if not allowed:
                 problems.append(f"web account is granted {body.get('role')} by {type_}.{name}")
@@ -688,8 +699,9 @@ def test_functions_get_cloud_settings_and_the_secret_from_secret_manager(tf, ent
 def test_every_setting_config_reads_is_set_or_known_to_be_local_only(tf):
     read = settings_read_by_config()
     assert set(CLOUD_SETTINGS) | {SECRET_SETTING} <= read, "config.py renamed a setting"
-    env = function_env(tf, tf.function("tick")[1])
-    unhandled = read - set(env) - {SECRET_SETTING} - LOCAL_ONLY_SETTINGS
+    tick = tf.function("tick")[1]
+    secrets = {secret["key"] for secret in secret_envs(tick, tf)}
+    unhandled = read - set(function_env(tf, tick)) - secrets - LOCAL_ONLY_SETTINGS
     assert not unhandled, (f"config.py reads {sorted(unhandled)}: set it in infra/ "
                            "(local.cop_env) or list it in LOCAL_ONLY_SETTINGS")
 

@@ -119,14 +119,17 @@ def test_an_organisers_member_mail_keeps_its_unsubscribe(empty_weeks, clock):
 
 
 def test_alerts_of_different_kinds_share_one_message(deps, clock):
-    deps = deps.replaced(pacer=Pacer(daily_cap=2))
     setup_guild(deps, "email,name\nana@example.com,Ana Lima\nben@example.com,Ben Okafor\n"
                 "chen@example.com,Chen Wei\ndana@example.com,Dana Novak\n", organisers=(LEAD,))
     tick(deps)
     assert sent(deps, LEAD, "alerts") == []
+    deps = deps.replaced(pacer=Pacer(daily_cap=2, clock=clock))
     members.update(deps.store, "guild", "ben@example.com", bounces=BOUNCE_LIMIT)
     clock.set(MONDAY)
-    tick(deps)
+    tick(deps)  # the members Ben's sessions went to hear first: two a day fills the day
+    for day in (30, 1):  # the sender's next days: the last heads-ups, then the alert
+        clock.set(datetime(2026, 11 + (day == 1), day, 0, 1, tzinfo=timezone.utc))
+        tick(deps)
     (msg,) = sent(deps, LEAD, "alerts")
     assert msg["Subject"] == "Guild: 2 things need you"
     text, html = text_of(msg, "plain"), text_of(msg, "html")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functions.services import ledger
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -98,13 +98,18 @@ def test_retry_after_holds_the_sender_back(deps, clock):
     assert waited == [90.0]
 
 
-def test_organisers_hear_once_when_a_digest_exceeds_the_senders_daily_cap(deps, clock):
+def test_a_digest_past_the_senders_daily_cap_waits_for_the_next_day(deps, clock):
+    """The day's limit is kept: the organiser hears once (the alert goes first), what does
+    not fit waits, pending, for the next day (UTC), and goes then; nothing twice."""
     from functions.services.jobs.tick import tick
     from tests.builders import setup_guild
 
-    deps = deps.replaced(pacer=Pacer(daily_cap=5))
     setup_guild(deps, organisers=("lead@example.org",))  # six members
     tick(deps)
+    before = len(deps.mailer.sent)
+    # The sender's day is the clock's: the pacer sees the day turn when the tick does.
+    deps = deps.replaced(pacer=Pacer(daily_cap=5, clock=clock))
+    # Monday 16:01 in Sydney, 05:01 UTC
     monday = deps.store.list_sessions("guild")[0].starts_at + timedelta(days=3, minutes=1)
     for minutes in (0, 15, 30):
         clock.set(monday + timedelta(minutes=minutes))
@@ -114,4 +119,16 @@ def test_organisers_hear_once_when_a_digest_exceeds_the_senders_daily_cap(deps, 
     text = alert.get_body(("plain",)).get_content()
     assert alert["Subject"] == "Guild: the digest is larger than the sender's daily limit"
     assert "goes to 6 people" in text and "5 messages a day" in text
-    assert deps.mailer.kinds().count("digest") == 6
+    kinds = deps.mailer.kinds()[before:]
+    assert len(kinds) == 5 and kinds.index("alerts") < kinds.index("digest")
+    waiting = deps.store.due_retries(clock.now() + timedelta(days=1), 50, "guild")
+    midnight = datetime(2026, 12, 1, tzinfo=timezone.utc)  # Tuesday 11:00 in Sydney
+    assert len(waiting) == 6 - kinds.count("digest") > 0
+    assert {e.retry_at for _, e in waiting} == {midnight}
+    assert all("daily limit" in e.detail for _, e in waiting)
+
+    clock.set(midnight + timedelta(minutes=1))  # still before the session: it matters
+    tick(deps)
+    digests = [m["To"] for m in deps.mailer.sent if m["X-Cop-Kind"] == "digest"]
+    assert len(digests) == len(set(digests)) == 6
+    assert len(deps.mailer.to("lead@example.org", "alerts")) == 1

@@ -251,7 +251,9 @@ def test_importing_a_csv_without_welcomes(cloud, iap, guild):
 
 def test_removing_a_member_erases_them(cloud, iap, guild):
     shown = preview(cloud, iap, "remove", {"email": EMAILS[3]})
-    assert "You have left Guild" in shown.text and "(goodbye)" in shown.text
+    # they did not leave: an organiser removed them, and no reply brings an erased member back
+    assert "You are off the Guild roster" in shown.text and "(goodbye)" in shown.text
+    assert "You have left" not in shown.text
     confirm(cloud, iap, "remove", shown)
     assert guild.store.get_member("guild", EMAILS[3]) is None
 

@@ -13,6 +13,7 @@ from ...mail.compose import reply_address
 from ...services import lookup
 from ..terminal import safe
 from .base import Parser, check_mail, command
+from .member import warn_sender
 from .output import print_json, say, table
 
 
@@ -120,6 +121,7 @@ def show(app: Container, args: Namespace) -> None:
         if isinstance(value, list):
             value = ", ".join(value) or "-"
         say(f"{key.ljust(width)}  {'-' if value is None else value}")
+    warn_sender(app, c.id)
 
 
 def export(app: Container, args: Namespace) -> None:

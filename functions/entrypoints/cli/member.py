@@ -1,10 +1,13 @@
 """`member add|import|list|optout|optin|resume|remove|pause`."""
 from __future__ import annotations
 
+import sys
 from argparse import Namespace
 
 from ...bootstrap import Container
 from ...domain import validation
+from ...domain.timing import local_date
+from ...services import lookup
 from ...services.delivery.record import recording
 from .base import Parser, check_mail, command, read_file
 from .output import print_json, say, table
@@ -60,6 +63,17 @@ def import_(app: Container, args: Namespace) -> None:
         added = members.join_many(app, args.id, read_file(args.file), args.welcome)
     print(f"imported {len(added)} members into {args.id}; "
           + _welcomes(app, args, report, added))
+    warn_sender(app, args.id)
+
+
+def warn_sender(app: Container, community_id: str) -> None:
+    """A `warning:` line when the community is past what one sender serves in a day."""
+    from ...services.jobs.digest import sender_warning
+
+    warning = sender_warning(app, community_id, local_date(
+        lookup.community(app.store, community_id), app.clock.now()))
+    if warning:
+        print(f"warning: {community_id}: {warning}", file=sys.stderr)
 
 
 def _welcomes(app: Container, args: Namespace, report, added) -> str:

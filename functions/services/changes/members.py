@@ -113,19 +113,21 @@ def welcome_again(deps: Deps, community_id: str, email: str) -> Member:
 
 
 def leave(deps: Deps, community_id: str, email: str, in_reply_to: str | None = None,
-          by_organiser: bool = False) -> tuple[Member, Decision]:
+          by_organiser: bool = False, erased: bool = False) -> tuple[Member, Decision]:
     """Opt out: planned turns go to others; the goodbye cancels every invite they hold
-    (and says who took them off, when an organiser did). Someone who already left (the
+    (and says who took them off, when an organiser did; `erased`: their address and name
+    are about to leave the store, so it offers no way back by reply). Someone who already left (the
     unsubscribe link, say) gets no second goodbye: the decision is `unchanged`."""
     address = validation.email_address(email)
     community = lookup.community(deps.store, community_id)
-    subject = (words("You are off the {name} roster", name=community.name) if by_organiser
+    subject = (words("You are off the {name} roster", name=community.name) if by_organiser or erased
                else words("You have left {name}", name=community.name))
     after, decision = decide(
         deps, community_id, lambda rota, now: rota.leave(address, now),
         Confirmation(address, "goodbye", local_date(community, deps.clock.now()).isoformat(),
                      subject, context={
-                         "in_reply_to": in_reply_to, "by_organiser": by_organiser,
+                         "in_reply_to": in_reply_to, "by_organiser": by_organiser or erased,
+                         "erased": erased,
                          "auto": "auto-replied" if in_reply_to else "auto-generated"}))
     return after.roster[address], decision
 

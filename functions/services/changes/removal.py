@@ -42,7 +42,7 @@ def remove_member(deps: Deps, community_id: str, email: str) -> str:
     store = deps.store
     address = validation.email_address(email)
     if not lookup.member(store, community_id, address).opted_out:
-        members.leave(deps, community_id, address)
+        members.leave(deps, community_id, address, by_organiser=True, erased=True)
     placeholder = anonymous_placeholder()
     touched = []
     for original in store.list_sessions(community_id):

@@ -28,6 +28,7 @@ from ...domain.chat import CHAT, MAIL, channel_of
 from ...domain.delivery import (CLAIMED, FAILED, LEASE, PENDING, SENT, Entry, LedgerKey,
                                 PermanentFailure, TemporaryFailure, backoff, expiry)
 from ...domain.jobs import TICK
+from ...domain.pace import next_midnight
 from ...ports import Clock, Mailer, Store
 from . import record
 from .chat import ChatSender
@@ -36,7 +37,13 @@ from .pacing import Pacer
 log = logging.getLogger(__name__)
 DEFAULT_DEADLINE = timedelta(days=1)  # for a message whose moment does not pass sooner
 RETRY_LIMIT = 500  # pending messages looked at per community and run
-
+# A message held over for want of time before anyone handed it to the mailer: the next
+# run sends it without asking the mailer whether it went out.
+HELD_OVER = "no time left in the run"
+BULK = ("digest", "health")  # what waits behind everything else when a day is short
+# Mail that matters whatever day it comes: held back by the sender's daily limit, it waits
+# as many days as it takes.
+PATIENT = ("alerts", "health", "welcome", "confirm")
 
 
 
@@ -46,15 +53,20 @@ class Outgoing:
     the key's recipient is CHANNEL).
 
     `deadline`: after it, the message no longer matters (a reminder once its session started).
+    `capped_deadline`: a later one, when it waits for the sender's next day (a digest still
+    matters until its session starts, though no longer on its day).
     """
 
     def __init__(self, key: LedgerKey | str, build: Callable[[], EmailMessage | str],
-                 deadline: datetime | None = None, invites: str = "") -> None:
+                 deadline: datetime | None = None, invites: str = "",
+                 entry: Entry | None = None) -> None:
         self.ledger_key = key if isinstance(key, LedgerKey) else LedgerKey.parse(key)
         self.key = str(self.ledger_key)
         self._build = build
         self.deadline = deadline
         self.invites = invites  # the invites it carries, kept with it in the ledger
+        self.entry = entry  # its ledger entry, when the caller just read it (a retry)
+        self.capped_deadline: datetime | None = None
 
     @cached_property
     def message(self) -> EmailMessage | str:
@@ -110,8 +122,12 @@ class Outbox:
         return self.report
 
     def _batch(self, items: list[Outgoing], retrying: bool) -> int:
-        """Send what the pacer lets go of these items; how many of them were dealt with."""
-        known = self.store.entries([i.key for i in items])
+        """Send what the sender's pace lets go of these items (booked in it from now until
+        they are handed over); how many of them were dealt with. What the run has no time
+        for (or the day no room for) is kept pending for a later run."""
+        unread = [i.key for i in items if i.entry is None]
+        known = self.store.entries(unread) if unread else {}
+        known.update((i.key, i.entry) for i in items if i.entry is not None)
         lease_now = self.lease_clock.now()
         todo = []
         for item in items:
@@ -130,26 +146,46 @@ class Outbox:
             return len(items)
         if self.pacer.out_of_time():
             for item, entry in todo:
-                self._defer(item, entry)
+                self._defer(item, entry, self._later())
             return len(items)
-        allowed = self.pacer.acquire(len(todo))
-        if allowed < len(todo):  # the rest comes round again, once the rate allows
-            first_left = todo[allowed][0].key
-            todo = todo[:allowed]
-            done = next(n for n, item in enumerate(items) if item.key == first_left)
+        # Claimed and built first, then booked in the sender's pace: booked, they go at once.
+        before = {item.key: entry for item, entry in todo}
+        batch = [taken for taken in (self._take(i, e) for i, e in todo) if taken]
+        allowed = self.pacer.acquire(len(batch)) if batch else 0
+        if batch and not allowed:  # no time left (or no room left in the sender's day)
+            if self.pacer.day_full:  # counted by the alert on it (infra/monitoring.tf)
+                log.warning("the sender's daily limit is reached: %d message(s) wait for "
+                            "the next day", len(batch))
+            for item, claim in batch:
+                self._defer(item, claim, self._later())
+            return len(items)
+        done = len(items)
+        if allowed < len(batch):  # the rest comes round again, once the pace allows
+            for item, claim in batch[allowed:]:
+                self.store.swap(item.key, claim, before[item.key])
+            done = next(n for n, item in enumerate(items) if item.key == batch[allowed][0].key)
             again = {item.key for item in items[done:]}  # looked at again next round
             self.report.skipped = [k for k in self.report.skipped if k not in again]
-        else:
-            done = len(items)
-        batch = [taken for taken in (self._take(i, e) for i, e in todo) if taken]
+            batch = batch[:allowed]
         batch = self._renew(batch)
-        if not batch:
-            return done
+        if batch:
+            self._send(batch)
+        elif allowed:
+            self.pacer.handed_over()  # none went after all: the booking counts till now
+        return done
+
+    def _later(self) -> datetime | None:
+        """When what a run could not send may go: the sender's next day when its day is
+        full; else (no time left in the run) the next run."""
+        return next_midnight(self.now) if self.pacer.day_full else None
+
+    def _send(self, batch: list[tuple[Outgoing, Entry]]) -> None:
         try:
             results = self.mailer.send_many([item.message for item, _ in batch])
         except Exception as error:  # nothing was handed over: all of them stay pending
             log.warning("mailer unavailable for %d message(s): %s", len(batch), error)
             results = [TemporaryFailure(f"{type(error).__name__}: {error}")] * len(batch)
+        self.pacer.handed_over()
         for (item, claim), result in zip(batch, results):
             self._settle(item, claim, result)
             item.__dict__.pop("message", None)  # rendered and gone: free it
@@ -157,7 +193,6 @@ class Outbox:
                  if isinstance(r, TemporaryFailure) and r.retry_after]
         if waits:
             self.pacer.hold(max(waits))
-        return done
 
     def _take(self, item: Outgoing, entry: Entry | None) -> tuple[Outgoing, Entry] | None:
         """Claim the item; None when another run got it or it turns out to be done."""
@@ -171,7 +206,8 @@ class Outbox:
             return None
         try:
             message = item.message  # rendered now: a message that cannot be built fails alone
-            if entry is not None and isinstance(message, EmailMessage) \
+            if entry is not None and not entry.detail.startswith(HELD_OVER) \
+                    and isinstance(message, EmailMessage) \
                     and self.mailer.was_sent(message["Message-ID"]):
                 self._finish(item, claim, claim.with_changes(
                     state=SENT, detail="found in the mailer after an interrupted run"))
@@ -230,23 +266,48 @@ class Outbox:
         self.store.mark_due(item.community, retry_at)
         log.info("%s: will try again at %s (%s)", item.key, retry_at.isoformat(), detail)
 
-    def _defer(self, item: Outgoing, entry: Entry | None) -> None:
-        """No time left in this run: keep the message pending for the next one."""
+    def _defer(self, item: Outgoing, entry: Entry | None,
+               retry_at: datetime | None = None) -> None:
+        """No time left in this run (or no room left in the sender's day): keep the message
+        pending for a later one. `entry`: its ledger entry (this run's claim, when it
+        claimed it)."""
         if entry is not None and entry.state == PENDING:
+            if retry_at and entry.retry_at and retry_at > entry.retry_at and \
+                    self.store.swap(item.key, entry, entry.with_changes(
+                        retry_at=retry_at, deadline=self._patience(item, entry.deadline,
+                                                                   retry_at))):
+                self.store.mark_due(item.community, retry_at)
             self.report.deferred.append(item.key)
             return
         try:
             raw = _bytes(item.message)
         except Exception:  # built again, and failed for good, by the run that sends it
             return
-        pending = Entry(PENDING, self.now, "no time left in the run",
-                        attempts=entry.attempts if entry else 0, retry_at=self.now,
-                        deadline=item.deadline or self.now + DEFAULT_DEADLINE, raw=raw,
+        # A dead run's claim may have gone out: the next run asks the mailer about it.
+        ours = entry is None or entry.owner == self.owner
+        detail = HELD_OVER if ours else f"after an interrupted run, {HELD_OVER}"
+        retry_at = retry_at or self.now
+        deadline = self._patience(item, item.deadline or self.now + DEFAULT_DEADLINE, retry_at)
+        if self.pacer.day_full:
+            detail = f"{detail}: the sender's daily limit is reached"
+        pending = Entry(PENDING, self.now, detail,
+                        attempts=entry.attempts if entry else 0, retry_at=retry_at,
+                        deadline=deadline, raw=raw,
                         invites=item.invites, expires=expiry(self.now, item.deadline))
         if self.store.swap(item.key, entry, pending):
             self.report.deferred.append(item.key)
-            self.store.mark_due(item.community, self.now)
+            self.store.mark_due(item.community, retry_at)
         item.__dict__.pop("message", None)
+
+    def _patience(self, item: Outgoing, deadline: datetime | None, retry_at: datetime
+                  ) -> datetime | None:
+        """The deadline of a message held back: later when the sender's day is full (it
+        waits for the next day, where it may still matter)."""
+        if not self.pacer.day_full or deadline is None:
+            return deadline
+        if item.ledger_key.kind in PATIENT:
+            deadline = max(deadline, retry_at + DEFAULT_DEADLINE)
+        return max(deadline, item.capped_deadline or deadline)
 
     def _fail(self, item: Outgoing, claim: Entry, detail: str) -> None:
         self._finish(item, claim, claim.with_changes(state=FAILED, detail=detail[:500]))
@@ -310,7 +371,10 @@ def retry_pending(deps, community_id: str, now: datetime) -> Delivery:
             report.add(outbox.report)
             continue
         items.append(Outgoing(key, (lambda key=key, raw=entry.raw: _parse(key, raw)),
-                              entry.deadline, entry.invites))
+                              entry.deadline, entry.invites, entry))
+    # What waited goes in a stated order: a presenter's heads-up or reminder, a confirmation,
+    # an organiser's alert before the week's digests (the first to miss a short day).
+    items.sort(key=lambda item: item.ledger_key.kind in BULK)
     for outbox, share in _outboxes(deps, now, items):
         report.add(outbox.send(share, retrying=True))
     return record.sent(report)

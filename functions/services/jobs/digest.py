@@ -7,6 +7,7 @@ from ...domain.delivery import LedgerKey
 from ...domain.digest import digest_content
 from ...domain.jobs import digest_session
 from ...domain.language import Words, words
+from ...domain.pace import past_one_sender
 from ...domain.models import Community, Session
 from ...domain.rota import Rota
 from ...mail.templating import lines
@@ -16,6 +17,12 @@ from ..deps import Deps
 from ..delivery.messages import outgoing
 from ..delivery.organisers import Alert
 from ..delivery.outbox import Outgoing
+
+
+def sender_warning(deps: Deps, community_id: str, today: date) -> str | None:
+    """Whether the community is past what its one sender can serve in a day."""
+    readers = digest_recipients(deps.store.list_members(community_id), today)
+    return past_one_sender(len(readers), deps.pacer.daily_cap)
 
 
 def digest_recipients(members, slot_day):
@@ -81,6 +88,8 @@ def digests(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
                       **{**parts, "subject": digest_subject(community, session, parts,
                                                             m.email)})
              for m in recipients]
+    for item in items:  # held back by the sender's daily limit, it may go on later days
+        item.capped_deadline = session.starts_at
     return items
 
 
@@ -103,7 +112,7 @@ def over_cap(deps: Deps, rota: Rota, now: datetime) -> list[Alert]:
         return []
     slot, session = due
     recipients = len(digest_recipients(rota.roster.values(), local_date(community, slot)))
-    if recipients <= cap:
+    if past_one_sender(recipients, cap) is None:
         return []
     return [Alert(f"over-cap-{session.date.isoformat()}", "over-cap",
                   words("The digest is larger than the sender's daily limit"),

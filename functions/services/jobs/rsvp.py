@@ -8,7 +8,8 @@ from typing import Callable
 
 from ...domain.delivery import Entry
 from ...domain.errors import InputError
-from ...domain.invites import Event
+from ...domain.invites import Event, uid_session
+from ...domain.models import Community
 from ...domain.jobs import AT_ONCE
 from ...domain.rota import Decision, Rota
 from ...domain.wording import day_words
@@ -53,8 +54,9 @@ def read_changed_answers(deps: Deps, now: datetime) -> None:
     changed, token = calendar.answers_since(entry.detail if entry else None)
     # Only a presenter's decline changes anything: no rota is read for other answers (our
     # own updates come back here too).
-    if any("declined" in answers.values() for answers in changed.values()):
-        for community in deps.store.list_communities():
+    declined = [key for key, said in changed.items() if "declined" in said.values()]
+    if declined:
+        for community in _concerned(deps, declined):
             before = rotas.load(deps.store, community.id, now)
             found = answers(deps, before, now,
                             lambda event: changed.get(calendar.event_key(event.uid), {}))
@@ -63,6 +65,16 @@ def read_changed_answers(deps: Deps, now: datetime) -> None:
             if found.decision.changes:
                 announce(deps, found.rota, found.decision, found.confirmations)
     ledger.record(deps.store, key, "sync-token", now, token)  # after the skips: none is missed
+
+
+def _concerned(deps: Deps, uids: list[str]) -> list[Community]:
+    """The communities whose events these are, each read by key; every community only when
+    an event does not say (published before its UID was kept with it)."""
+    named = [uid_session(uid) for uid in uids]
+    if None in named:
+        return deps.store.list_communities()
+    found = (deps.store.get_community(cid) for cid in sorted({n[0] for n in named if n}))
+    return [c for c in found if c is not None]
 
 
 def answers(deps: Deps, rota: Rota, now: datetime,

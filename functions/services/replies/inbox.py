@@ -16,10 +16,12 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Iterable
 
-from ...mail.inbound import Inbound, parse_inbound
+from ...mail.inbound import Inbound, named_communities, parse_inbound, with_reply_bases
 from ...domain.commands import Command, Unclear, parse_command
 from ...domain.errors import InputError
+from ...domain.invites import uid_session
 from ...domain.models import BOUNCE_LIMIT, Community, Member
 from ...domain.timing import local_date
 from ...domain.wording import done_subject
@@ -71,10 +73,31 @@ def read_inbox(deps: Deps, limit: int = 500) -> list[Handled]:
     return results
 
 
+class Communities:
+    """The communities one inbound message concerns, read by key as it names them (its
+    tokens, the Message-IDs it answers); all of them only for a reply that names none."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.store = deps.store
+        self.found: dict[str, Community | None] = {}
+        self.everyone: list[Community] | None = None
+
+    def get(self, community_id: str) -> Community | None:
+        if community_id not in self.found:
+            self.found[community_id] = self.store.get_community(community_id)
+        return self.found[community_id]
+
+    def named(self, community_ids: Iterable[str]) -> list[Community]:
+        return [c for c in map(self.get, sorted(community_ids)) if c is not None]
+
+    def all(self) -> list[Community]:
+        if self.everyone is None:
+            self.everyone = self.store.list_communities()
+        return self.everyone
+
+
 def handle_reply(deps: Deps, raw: bytes) -> Handled:
-    communities = deps.store.list_communities()
-    bases = {reply_address(deps.mail, c) for c in communities}
-    inbound = parse_inbound(raw, deps.mail.trusted_authserv, bases)
+    inbound = parse_inbound(raw, deps.mail.trusted_authserv)
     now = deps.clock.now()
     if inbound.refused:
         return _log(Handled("refused", inbound.refused))
@@ -82,6 +105,10 @@ def handle_reply(deps: Deps, raw: bytes) -> Handled:
         (inbound.message_id or hashlib.sha256(raw).hexdigest()).encode()).hexdigest()[:32]
     if not ledger.claim(deps.store, key, now):
         return _log(Handled("duplicate", inbound.message_id or ""))
+    communities = Communities(deps)
+    named = communities.named(named_communities(inbound.recipients))
+    # Of several tokens, one at a community's reply address is the one meant.
+    inbound = with_reply_bases(inbound, [reply_address(deps.mail, c) for c in named])
     result = _handle(deps, inbound, communities, now)
     if result.outcome == "refused":
         ledger.release(deps.store, key)  # not handled: the same message may be trusted later
@@ -97,7 +124,7 @@ def _log(result: Handled) -> Handled:
     return result
 
 
-def _handle(deps: Deps, inbound: Inbound, communities: list[Community],
+def _handle(deps: Deps, inbound: Inbound, communities: Communities,
             now: datetime) -> Handled:
     if inbound.bounce or inbound.bounce_token or inbound.mail_system:
         return _bounce(deps, inbound, communities, now)
@@ -132,12 +159,11 @@ def _handle(deps: Deps, inbound: Inbound, communities: list[Community],
     return Handled("done", command.verb, community.id, email)
 
 
-def _sender(deps: Deps, inbound: Inbound, communities: list[Community]
+def _sender(deps: Deps, inbound: Inbound, communities: Communities
             ) -> tuple[Community, Member | None, str] | None:
     """The community and member a reply comes from, if it can be trusted."""
-    by_id = {c.id: c for c in communities}
     if inbound.reply_token:
-        community = by_id.get(deps.mail.tokens.token_community(inbound.reply_token))
+        community = communities.get(deps.mail.tokens.token_community(inbound.reply_token))
         if community is not None:
             roster = [m.email for m in deps.store.list_members(community.id)]
             email = deps.mail.tokens.reply_member(inbound.reply_token, roster)
@@ -151,8 +177,9 @@ def _sender(deps: Deps, inbound: Inbound, communities: list[Community]
     # Authenticated but no token: the community whose reply address it was sent to,
     # preferring one the sender belongs to.
     sent_to = {mailbox(r) for r in inbound.recipients}
-    addressed = [c for c in communities if mailbox(reply_address(deps.mail, c)) in sent_to]
-    candidates = addressed or communities
+    everyone = communities.all()
+    addressed = [c for c in everyone if mailbox(reply_address(deps.mail, c)) in sent_to]
+    candidates = addressed or everyone
     mine = [c for c in candidates if deps.store.get_member(c.id, inbound.from_address)]
     if len(mine) == 1:
         return mine[0], deps.store.get_member(mine[0].id, inbound.from_address), \
@@ -213,17 +240,12 @@ def _rsvp(deps: Deps, community: Community, email: str, inbound: Inbound,
 
 
 def _session_date(uid: str, community: Community) -> date | None:
-    """The session an event UID names: `<community>-<YYYY-MM-DD>@cop`."""
-    stem = uid.partition("@")[0]
-    if not stem.startswith(f"{community.id}-"):
-        return None
-    try:
-        return date.fromisoformat(stem.removeprefix(f"{community.id}-"))
-    except ValueError:
-        return None
+    """The date of the community's session an event UID names."""
+    found = uid_session(uid)
+    return found[1] if found and found[0] == community.id else None
 
 
-def _bounce(deps: Deps, inbound: Inbound, communities: list[Community],
+def _bounce(deps: Deps, inbound: Inbound, communities: Communities,
             now: datetime) -> Handled:
     """A delivery failure about a message the rota really sent: counted against that member
     in that community (only a failure read from it counts, wherever it came back); after BOUNCE_LIMIT in a row, mail to them stops and the organisers
@@ -233,7 +255,7 @@ def _bounce(deps: Deps, inbound: Inbound, communities: list[Community],
         what = "delayed" if bounce.delayed else "delivered"
         return Handled("bounce", f"{what}, not counted: "
                        + ", ".join(bounce.delayed or bounce.delivered)[:200])
-    found = _bounced_member(deps, inbound, {c.id: c for c in communities})
+    found = _bounced_member(deps, inbound, communities)
     if found is None:
         log.warning("bounce not authentic (no signed return path, no message we sent): %s",
                     ", ".join(bounce.failed if bounce else ())[:200] or inbound.subject[:80])
@@ -252,21 +274,21 @@ def _bounce(deps: Deps, inbound: Inbound, communities: list[Community],
     return Handled("bounce", f"{member.email} ({count})", community.id, member.email)
 
 
-def _bounced_member(deps: Deps, inbound: Inbound, by_id: dict[str, Community]
+def _bounced_member(deps: Deps, inbound: Inbound, communities: Communities
                     ) -> tuple[Community, Member] | None:
     """The member a bounce is about, when it is authentic: it came back to the signed
     envelope sender of a message to them, or it names the Message-ID of a message the
     ledger says was sent to them."""
     tokens = deps.mail.tokens
     if inbound.bounce_token:
-        community = by_id.get(tokens.token_community(inbound.bounce_token))
+        community = communities.get(tokens.token_community(inbound.bounce_token))
         if community is not None:
             roster = [m.email for m in deps.store.list_members(community.id)]
             email = tokens.bounce_member(inbound.bounce_token, roster)
             if email is not None:
                 return community, deps.store.get_member(community.id, email)
     for message_id in (inbound.bounce.original_ids if inbound.bounce else ()):
-        community = by_id.get(message_id.strip("<").split(".", 2)[1]) \
+        community = communities.get(message_id.strip("<").split(".", 2)[1]) \
             if message_id.count(".") >= 3 else None
         if community is None:
             continue
