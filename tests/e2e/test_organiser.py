@@ -255,7 +255,7 @@ def test_community_export_then_remove(guild):
     assert json.loads(cop(guild, "community", "list", "--json").stdout) == []
     cancels = [m for m in _messages(guild) if m["X-Cop-Kind"] == "cancelled"]
     holders = {held.partition(":")[2] for s in exported["sessions"] for held in s["holders"]}
-    assert holders == {s["presenter"] for s in exported["sessions"] if s["presenter"]}
+    assert holders >= {s["presenter"] for s in exported["sessions"] if s["presenter"]}
     assert {m["To"].addresses[0].addr_spec for m in cancels} == holders  # only they had one
     for path in (guild / "calendar").glob("*.ics"):
         assert Calendar.from_ical(path.read_bytes()).walk("VEVENT")[0]["STATUS"] == "CANCELLED"

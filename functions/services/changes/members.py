@@ -76,7 +76,8 @@ def _join(deps: Deps, community_id: str, people: list[tuple[str, str]], clash,
 
 def welcomes(rota: Rota, emails: list[str], now: datetime, again: bool = False
              ) -> list[Confirmation]:
-    """The welcome of each of them: how the rota works, and their first turn."""
+    """The welcome of each of them: how the rota works, their first turn, and the invite
+    of every coming session."""
     community = rota.community
     turns = {s.presenter: s.date for s in reversed(rota.coming(now))}
     subject = (words("Welcome back to {name}", name=community.name) if again
@@ -88,7 +89,8 @@ def welcomes(rota: Rota, emails: list[str], now: datetime, again: bool = False
         email, "welcome",
         rota.roster[email].joined.isoformat() if not again
         else local_date(community, now).isoformat() + "-again", subject, context={
-            **context, "next_turn": day_words(turns[email]) if email in turns else None})
+            **context, "next_turn": day_words(turns[email]) if email in turns else None},
+        offer_coming=True)
         for email in emails]
 
 
@@ -171,7 +173,7 @@ def resume(deps: Deps, community_id: str, email: str,
             N_("An organiser of {name} ended your pause: you are back on the roster from "
                "today."))
     after, decision = decide(deps, community_id, lambda rota, now: rota.resume(address, now),
-                             confirmation or Confirmation(address))
+                             replace(confirmation or Confirmation(address), offer_coming=True))
     return after.roster[address], decision
 
 
