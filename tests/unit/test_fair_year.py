@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from functions.adapters.memory_store import MemoryStore
 from functions.domain.errors import InputError
 from functions.domain.models import BOUNCE_LIMIT, PLANNED
-from functions.domain.rota import ASSIGNED, VOLUNTEERED, Rota
+from functions.domain.rota import ASSIGNED, NOTICE, VOLUNTEERED, Rota
 from functions.domain.timing import session_times
 from functions.services import rotas
 from functions.services.changes.communities import add_community
@@ -70,9 +70,9 @@ class Year:
         coming = after.coming(now)
         chose = {s.presenter for s in coming if s.pinned}
         for session in coming:
-            if (session.presenter is None
+            if (session.presenter is None or session.starts_at < now + NOTICE
                     or not presented(after, session.presenter, session.date)):
-                continue
+                continue  # a repeat turn within the week stays with its presenter
             waiting = [m.email for m in after.roster.values()
                        if m.email not in chose and could(m, session)
                        and not presented(after, m.email, session.date)]

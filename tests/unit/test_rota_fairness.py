@@ -10,7 +10,7 @@ import pytest
 from functions.domain.errors import InputError
 from functions.domain.fairness import turns_per_year
 from functions.domain.models import BOUNCE_LIMIT
-from functions.domain.rota import Rota, presented
+from functions.domain.rota import NOTICE, Rota, presented
 from tests.unit.test_rota_properties import START, community
 
 
@@ -46,7 +46,10 @@ def test_newcomers_go_in_join_order_whether_added_together_or_one_at_a_time():
     later = now + timedelta(minutes=15)
     plans = [[s.presenter for s in r.plan(later)[0].coming(later)] for r in (together, apart)]
     assert plans[0] == plans[1]
-    assert plans[0][:2] == ["a@x.org", "b@x.org"]  # they take the next sessions
+    # they take the next sessions but for a repeat turn within the week, which stays
+    firm = len([s for s in together.plan(later)[0].coming(later)
+                if s.starts_at < later + NOTICE])
+    assert plans[0][firm:firm + 2] == ["a@x.org", "b@x.org"]
 
 
 def test_volunteering_far_ahead_for_a_second_turn_is_refused_while_someone_has_none():
@@ -125,3 +128,18 @@ def test_a_topic_waits_for_its_presenters_next_turn_and_leaves_with_them():
     gone, _ = rota.leave(who, later)
     assert gone.roster[who].topic is None
     assert all(s.topic != "Feature flags" for s in gone.coming(later))
+
+
+def test_a_repeat_turn_within_the_week_stays_with_its_presenter():
+    """Whoever has been preparing this week's talk (and whom the digest named) keeps it; a
+    newcomer takes the next repeat turn instead."""
+    rota, now = a_round(3)
+    everyone = rota.coming(now)
+    settled = everyone[-1].ends_at + timedelta(minutes=1)  # a round held: all repeat turns
+    rota, _ = rota.plan(settled)
+    soon = next(s for s in rota.coming(settled) if s.starts_at < settled + NOTICE)
+    joined, _ = rota.join([("new@x.org", "New")], settled)
+    kept = joined.sessions[soon.date]
+    assert kept.presenter == soon.presenter
+    later = next(s for s in joined.coming(settled) if s.date > soon.date)
+    assert later.presenter == "new@x.org"
