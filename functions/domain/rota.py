@@ -8,8 +8,9 @@ The rules (DESIGN.md, "Rules the rota keeps"):
   them has not stopped after bounces), and not having skipped or declined that very session.
 - One fairness rule for all time: nobody presents again while someone who could present
   that day has never presented. Such a newcomer takes the earliest repeat turn in the
-  window starting a week or more from now (a turn sooner than that stays: its presenter
-  has been preparing and the digest named them), or the next session planned, in join order among several; whoever made way
+  window (a turn starting within the week stays with its presenter, who has been
+  preparing and whom the digest named, unless the newcomer was a member when it was
+  planned), or the next session planned, in join order among several; whoever made way
   takes the next repeat turn of someone who waited less, and so on, so the queue moves on
   by one. Everyone else by longest wait since their last turn (held or planned); ties by
   the order members were added. Volunteers, for any date however far ahead, follow the
@@ -43,7 +44,8 @@ from .wording import day_words
 
 FAR_AHEAD = timedelta(days=366)  # the furthest date someone may volunteer for
 # A repeat turn starting sooner than this stays with its presenter, who has been preparing
-# and whom the week's digest has named: a newcomer takes the next one instead.
+# and whom the week's digest has named, when whoever never presented joined after that
+# session was planned (they have no claim to it): they take the next one instead.
 NOTICE = timedelta(days=7)
 
 
@@ -553,7 +555,8 @@ def _plan(community: Community, roster: Mapping[str, Member], sessions: dict[dat
         if sessions[day].presenter and not _fits(roster, sessions[day], sessions[day].presenter):
             sessions[day] = sessions[day].with_changes(presenter=None, pinned=False,
                                                        swap_with=None)
-    _fill(roster, sessions, window, firm={d for d in window
+    planning = timedelta(weeks=lookahead or community.lookahead)
+    _fill(roster, sessions, window, firm={d: d - planning for d in window
                                           if sessions[d].starts_at
                                           and sessions[d].starts_at < now + NOTICE})
     return sessions
@@ -568,8 +571,9 @@ def _fits(roster: Mapping[str, Member], session: Session, email: str | None) -> 
 
 
 def _fill(roster: Mapping[str, Member], sessions: dict[date, Session],
-          window: list[date], firm: set[date]) -> None:
-    """Give every session of the window its presenter, in date order (see module doc)."""
+          window: list[date], firm: Mapping[date, date]) -> None:
+    """Give every session of the window its presenter, in date order (see module doc).
+    `firm`: the sessions starting within NOTICE, with the day each was planned."""
     # Who made way for a newcomer (and for whom): each takes a later repeat turn of
     # someone who waited less (see _behind).
     bumped: dict[str, str] = {}
@@ -579,7 +583,10 @@ def _fill(roster: Mapping[str, Member], sessions: dict[date, Session],
         if _fits(roster, s, p) and _keeps(roster, sessions, window, day):
             if not _presented(roster, sessions, p, day):
                 continue  # a first turn
-            if day not in firm and _waiting_newcomers(roster, sessions, window, day):
+            waiting = _waiting_newcomers(roster, sessions, window, day)
+            if day in firm:  # only who was a member when it was planned has a claim
+                waiting = [e for e in waiting if roster[e].joined <= firm[day]]
+            if waiting:
                 choice = _pick(roster, sessions, window, day)  # a repeat turn makes way
                 bumped[p] = choice
                 sessions[day] = s.with_changes(presenter=choice, pinned=False, swap_with=None,

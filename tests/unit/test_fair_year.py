@@ -69,13 +69,17 @@ class Year:
         present that day has never presented (and has not chosen a date of their own)."""
         coming = after.coming(now)
         chose = {s.presenter for s in coming if s.pinned}
+        planning = timedelta(weeks=after.community.lookahead)
         for session in coming:
-            if (session.presenter is None or session.starts_at < now + NOTICE
+            if (session.presenter is None
                     or not presented(after, session.presenter, session.date)):
-                continue  # a repeat turn within the week stays with its presenter
+                continue
+            # within the week, only who was a member when the session was planned has a claim
+            firm = session.starts_at < now + NOTICE
             waiting = [m.email for m in after.roster.values()
                        if m.email not in chose and could(m, session)
-                       and not presented(after, m.email, session.date)]
+                       and not presented(after, m.email, session.date)
+                       and not (firm and m.joined > session.date - planning)]
             assert not waiting, (f"{session.presenter} presents again on {session.date} "
                                  f"while {waiting} never presented")
         for change in decision.changes:  # a volunteer for any date follows the rule too

@@ -143,3 +143,22 @@ def test_a_repeat_turn_within_the_week_stays_with_its_presenter():
     assert kept.presenter == soon.presenter
     later = next(s for s in joined.coming(settled) if s.date > soon.date)
     assert later.presenter == "new@x.org"
+
+
+def test_within_the_week_a_member_who_was_there_when_it_was_planned_still_goes_first():
+    """Someone who never presented, a member long before this week's repeat turn was
+    planned, comes back from a pause: the rule holds even within the week."""
+    rota = Rota.of(community(2, None), [], [])
+    rota, _ = rota.join([(f"m{i}@x.org", f"M{i}") for i in range(3)], START)
+    rota, _ = rota.join([("away@x.org", "Away")], START)
+    rota, _ = rota.pause("away@x.org", START.date() + timedelta(weeks=52), START)
+    now = START
+    while any(rota.roster[f"m{i}@x.org"].times_presented == 0 for i in range(3)):
+        now += timedelta(weeks=1)
+        rota, _ = rota.plan(now)
+    now += timedelta(weeks=1)
+    rota, _ = rota.plan(now)
+    soon = next(s for s in rota.coming(now) if s.starts_at < now + NOTICE)
+    assert soon.presenter != "away@x.org"
+    back, _ = rota.resume("away@x.org", now)
+    assert back.sessions[soon.date].presenter == "away@x.org"
