@@ -318,6 +318,21 @@ def test_history_says_who_did_what(cloud, iap, guild):
     assert "an organiser" in answer.text and "a presenter&#39;s heads-up" in answer.text
 
 
+def test_history_names_the_organiser_signed_in_and_shows_local_times(cloud, iap, guild):
+    guild.clock.advance(__import__("datetime").timedelta(minutes=30))  # after the tick
+    shown = preview(cloud, iap, "pause", {"email": EMAILS[2], "until": "2027-01-20"})
+    assert shown.status_code == 200, shown.text
+    confirm(cloud, iap, "pause", shown)
+    page = cloud.get("/console/guild/history", headers=as_organiser(iap)).text
+    name = guild.store.get_member("guild", EMAILS[2]).name
+    local = guild.clock.now().astimezone(__import__("zoneinfo").ZoneInfo("Australia/Sydney"))
+    row = (f'<tr class="change"><td>{local:%Y-%m-%d %H:%M} AEDT</td>'
+           f"<td>{ORGANISER}, in the console</td><td>{name} paused until 2027-01-20</td>")
+    assert row in page
+    assert page.index(row) < page.index(" planned: ")  # newest first: before the tick's
+    assert "(inferred from the mail sent)" in page  # lines read from the mail, marked
+
+
 # Text from members is shown, never run --------------------------------------------------
 
 def test_names_topics_and_links_render_inert(cloud, iap, guild):
