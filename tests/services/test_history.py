@@ -152,3 +152,26 @@ def test_a_note_holds_no_address_nor_name(guild):
     raw = repr(guild.store.list_records("guild/change/")).lower()
     for m in guild.store.list_members("guild"):
         assert m.email not in raw and m.name.lower() not in raw
+
+
+def test_a_crash_at_any_write_leaves_the_change_and_its_note_both_or_neither(guild):
+    import copy
+
+    from tests.services.test_run_crash import Crash, DyingStore
+    raw = reply(guild, P2, "pause until 2027-01-20")
+    original = guild.store
+    outcomes = set()
+    for at in range(1, 30):
+        for after in (False, True):
+            guild.store = DyingStore(copy.deepcopy(original), at, after)
+            try:
+                handle_reply(guild, raw)
+            except Crash:
+                pass
+            paused = guild.store.store.get_member("guild", P2).paused_until is not None
+            noted = any(n["what"] == "paused" for n in changes_noted(guild))
+            assert paused == noted, (at, after)
+            outcomes.add(paused)
+            if guild.store.writes < at:  # it finished before that write
+                break
+    assert outcomes == {True, False}
