@@ -175,3 +175,18 @@ def test_a_crash_at_any_write_leaves_the_change_and_its_note_both_or_neither(gui
             if guild.store.writes < at:  # it finished before that write
                 break
     assert outcomes == {True, False}
+
+
+def test_a_declined_invite_mailed_back_is_the_members_calendar_answer(deps):
+    import dataclasses
+
+    from tests.services.test_calendar_truth import rsvp
+    deps.mail = dataclasses.replace(deps.mail, attach_invites=True)
+    setup_guild(deps, keep_welcomes=True)
+    tick(deps)
+    guild = deps
+    first = next(s for s in guild.store.list_sessions("guild") if s.presenter)
+    name = guild.store.get_member("guild", first.presenter).name
+    assert handle_reply(guild, rsvp(guild, first.presenter, first)).outcome == "rsvp"
+    assert any(by == f"{name}'s calendar answer" and f"presenter {name} →" in what
+               for by, what in lines(guild))

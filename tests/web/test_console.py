@@ -333,6 +333,24 @@ def test_history_names_the_organiser_signed_in_and_shows_local_times(cloud, iap,
     assert "(inferred from the mail sent)" in page  # lines read from the mail, marked
 
 
+def test_history_names_the_operator_of_a_laptops_console(guild):
+    console = laptop_console(guild)
+    client = Client(wsgi_app(guild, console))
+    client.get(f"/console/signin?token={console.gate.local.token}")
+    start = client.get("/console/guild/resume")
+    guild.store.save(__import__("functions.ports", fromlist=["RotaWrite"]).RotaWrite(
+        "guild", members=(__import__("dataclasses").replace(
+            guild.store.get_member("guild", EMAILS[2]),
+            paused_until=__import__("datetime").date(2027, 1, 20)),)))
+    answer = client.post("/console/guild/resume", data={
+        "email": EMAILS[2], "confirm": "yes", "csrf": csrf_of(start.text)})
+    assert answer.status_code == 303, answer.text
+    page = client.get("/console/guild/history").text
+    name = guild.store.get_member("guild", EMAILS[2]).name
+    assert (f"<td>this computer&#39;s operator, in the console</td><td>{name}&#39;s pause "
+            "ended</td>") in page
+
+
 # Text from members is shown, never run --------------------------------------------------
 
 def test_names_topics_and_links_render_inert(cloud, iap, guild):
