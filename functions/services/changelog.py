@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from ..domain.delivery import Entry, LedgerKey
@@ -63,23 +63,24 @@ def settings(before: Community, after: Community) -> list[dict[str, Any]]:
     return [{"what": "settings", "fields": changed}] if changed else []
 
 
-def member_changes(was: Member | None, now: Member, today) -> list[dict[str, Any]]:
-    who = {"member": digest_of(now.email)}
+def member_changes(was: Member | None, member: Member, today: date) -> list[dict[str, Any]]:
+    """What changed of one member that they or an organiser would call a change."""
+    who = {"member": digest_of(member.email)}
     if was is None:
         return [{"what": "joined", **who}]
     found = []
-    if now.opted_out != was.opted_out:
-        found.append({"what": "left" if now.opted_out else "came-back", **who})
-    if now.paused_until != was.paused_until:
-        if now.paused_until is not None and now.paused_until > today:
-            found.append({"what": "paused", "until": now.paused_until.isoformat(), **who})
+    if member.opted_out != was.opted_out:
+        found.append({"what": "left" if member.opted_out else "came-back", **who})
+    if member.paused_until != was.paused_until:
+        if member.paused_until is not None and member.paused_until > today:
+            found.append({"what": "paused", "until": member.paused_until.isoformat(), **who})
         elif was.paused_until is not None and was.paused_until > today:
             found.append({"what": "resumed", **who})
-    if now.reachable != was.reachable:
-        found.append({"what": "mail-started" if now.reachable else "mail-stopped", **who})
-    if now.name != was.name:
+    if member.reachable != was.reachable:
+        found.append({"what": "mail-started" if member.reachable else "mail-stopped", **who})
+    if member.name != was.name:
         found.append({"what": "renamed", **who})
-    if now.language != was.language:
+    if member.language != was.language:
         found.append({"what": "language", **who})
     return found
 
