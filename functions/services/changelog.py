@@ -109,10 +109,10 @@ def session_changes(was: Session | None, now: Session) -> list[dict[str, Any]]:
     return found
 
 
-def member_notes(community: Community, was: Member, now_member: Member, now: datetime,
+def member_notes(community: Community, was: Member, member: Member, now: datetime,
                  actor: Actor) -> list[tuple[str, Entry]]:
     """The notes of one member's record changed outside a rota decision (bounces)."""
-    changed = member_changes(was, now_member, local_date(community, now))
+    changed = member_changes(was, member, local_date(community, now))
     return written(community.id, now, [(_refined(actor, None, what), what) for what in changed])
 
 

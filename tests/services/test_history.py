@@ -190,3 +190,19 @@ def test_a_declined_invite_mailed_back_is_the_members_calendar_answer(deps):
     assert handle_reply(guild, rsvp(guild, first.presenter, first)).outcome == "rsvp"
     assert any(by == f"{name}'s calendar answer" and f"presenter {name} →" in what
                for by, what in lines(guild))
+
+
+def test_what_each_change_of_a_session_says(guild):
+    mine = next(s for s in guild.store.list_sessions("guild") if s.presenter == P2)
+    assert handle_reply(guild, reply(guild, P2, "topic: Pairing")).outcome == "done"
+    assert handle_reply(guild, reply(guild, P2, f"swap with {P3}")).outcome == "done"
+    said = lines(guild, "Person 2's reply")
+    assert ("Person 2's reply", f"session of {mine.date}: topic set") in said
+    assert ("Person 2's reply", f"session of {mine.date}: Person 2 asked Person 3 to swap"
+            ) in said
+    with actors.acting(actors.Actor(actors.COMMAND_LINE)):
+        communities.set_community(guild, "guild", blackouts=(mine.date,))
+    by_organiser = lines(guild, "command line")
+    assert ("an organiser, by the command line", "settings changed: blackouts") in by_organiser
+    assert ("an organiser, by the command line",
+            f"session of {mine.date} called off (blackout)") in by_organiser
