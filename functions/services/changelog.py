@@ -35,9 +35,14 @@ def notes(before: Rota, after: Rota, now: datetime, actor: Actor) -> list[tuple[
     today = after.today(now)
     found: list[tuple[Actor, dict[str, Any]]] = [
         (actor, what) for what in settings(before.community, after.community)]
+    joined = [digest_of(email) for email in after.roster if email not in before.roster]
+    if len(joined) > 1:  # an import: one note (a transaction holds only so many writes)
+        found.append((actor, {"what": "joined-many", "members": joined}))
     for email, member in after.roster.items():
-        found += [(_refined(actor, None, what), what)
-                  for what in member_changes(before.roster.get(email), member, today)]
+        was = before.roster.get(email)
+        if was is not None or len(joined) == 1:
+            found += [(_refined(actor, None, what), what)
+                      for what in member_changes(was, member, today)]
     for day, session in sorted(after.sessions.items()):
         for what in session_changes(before.sessions.get(day), session):
             found.append((_refined(actor, session, what), what))

@@ -224,7 +224,8 @@ def test_the_history_names_the_command_line(guild):
     finally:
         store.close()
     assert ("an organiser, by the command line", "Person 1 paused until 2027-01-20") in lines
-    assert ("an organiser, by the command line", "Person 1 joined") in lines  # the import
+    assert ("an organiser, by the command line",  # the import: one line
+            "5 members joined: Person 0, Person 1, Person 2, Person 3, Person 4") in lines
     assert ("an organiser, by the command line", "community created") in lines
 
 

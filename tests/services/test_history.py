@@ -206,3 +206,14 @@ def test_what_each_change_of_a_session_says(guild):
     assert ("an organiser, by the command line", "settings changed: blackouts") in by_organiser
     assert ("an organiser, by the command line",
             f"session of {mine.date} called off (blackout)") in by_organiser
+
+
+def test_an_import_is_one_note_naming_whoever_joined(guild):
+    roster = "email,name\n" + "".join(f"n{i}@example.com,New {i}\n" for i in range(12))
+    guild.store = Saves(guild.store)
+    members.join_many(guild, "guild", roster.encode())
+    [write] = [w for w in guild.store.writes if w.new_members]
+    notes = [k for k, _ in write.records if LedgerKey.parse(k).kind == changelog.KIND]
+    assert len(write.new_members) == 12 and len(notes) < 12
+    assert any(what == "12 members joined: " + ", ".join(f"New {i}" for i in range(10))
+               + " and 2 more" for _, what in lines(guild))

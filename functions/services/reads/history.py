@@ -20,6 +20,7 @@ from ...ports import Store
 from .. import activity, actors, changelog, lookup
 
 LIMIT = 300
+SHOWN = 10  # names of an import shown
 FORMER = "a former member"
 MEMBER, ORGANISER, ROTA = "a member's reply", "an organiser", "the rota's run"
 EITHER = "a member's reply or an organiser"
@@ -115,6 +116,11 @@ def described(what: dict, names: Names) -> str:
         return "settings changed: " + ", ".join(what.get("fields", []))
     if kind == "created":
         return "community created"
+    if kind == "joined-many":
+        joined = [names.member(d) for d in what.get("members", [])]
+        shown = ", ".join(joined[:SHOWN]) + (f" and {len(joined) - SHOWN} more"
+                                             if len(joined) > SHOWN else "")
+        return f"{len(joined)} members joined: {shown}"
     return {"joined": f"{member} joined",
             "left": f"{member} left",
             "came-back": f"{member} came back",
