@@ -22,7 +22,7 @@ from ...domain.language import N_, words
 from ...domain.wording import day_words, weekday_name
 from ...mail.compose import has_reply_address
 from ...ports import RotaWrite, Store
-from .. import lookup, rotas
+from .. import actors, changelog, lookup, rotas
 from ..delivery.notifier import Confirmation, announce
 from .decide import decide
 from ..deps import Deps
@@ -195,12 +195,18 @@ def opt_out(store: Store, now: datetime, community_id: str, email: str) -> Membe
     return after.roster[address]
 
 
-def update(store: Store, community_id: str, email: str, **changes) -> Member:
-    """Change a member's record without touching the rota (bounce counts, names)."""
+def update(store: Store, community_id: str, email: str, now: datetime | None = None,
+           **changes) -> Member:
+    """Change a member's record without touching the rota (bounce counts, names); with
+    `now`, what a person would call a change (mail stopped, a language) is noted for the
+    history in the same write."""
     member = lookup.member(store, community_id, email)
     updated = replace(member, **changes)
+    noted = changelog.member_notes(lookup.community(store, community_id), member, updated,
+                                   now, actors.current()) if now is not None else []
     # Mail to them may start again: due at the next tick.
-    store.save(RotaWrite(community_id, members=(updated,), mark_due=AT_ONCE))
+    store.save(RotaWrite(community_id, members=(updated,), records=tuple(noted),
+                         mark_due=AT_ONCE))
     return updated
 
 

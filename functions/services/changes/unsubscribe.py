@@ -7,6 +7,7 @@ from datetime import datetime
 from ...domain.models import Member
 from ...ports import Store
 from ...mail.tokens import Tokens
+from ..actors import UNSUBSCRIBE, Actor, acting
 from . import members
 
 log = logging.getLogger(__name__)
@@ -23,4 +24,5 @@ def unsubscribe(store: Store, tokens: Tokens, token: str, now: datetime
     if store.get_community(community_id) is None or store.get_member(community_id, email) is None:
         log.warning("unsubscribe: %s is no longer in %s", email, community_id)
         return None
-    return community_id, members.opt_out(store, now, community_id, email)
+    with acting(Actor(UNSUBSCRIBE, email)):
+        return community_id, members.opt_out(store, now, community_id, email)

@@ -71,7 +71,7 @@ def announce(deps: Deps, rota: Rota, decision: Decision,
     delivery = deliver(deps, now, book.carry(
         compose(deps, book, decision, list(confirmations), now, others=at_once)))
     after = outcome(synced, delivery)
-    rotas.store_changes(deps.store, rota, after)
+    rotas.store_changes(deps.store, rota, after, now)  # bounces of these noted
     record.published(published, decision)
     return after, delivery, published
 
