@@ -120,16 +120,22 @@ def test_a_tampered_return_path_is_not_authentic(guild, position):
     assert bounces_of(guild, victim) == 0
 
 
-def test_an_out_of_office_sent_to_the_return_path_is_not_a_bounce(guild):
-    victim, sent = victim_and_message(guild)
+def out_of_office(victim: str, sent, subject: str, text: str) -> bytes:
+    """The victim's auto-reply, sent to the signed return path of a message they got."""
     msg = EmailMessage()
     msg["From"] = victim
     msg["To"] = sent["Return-Path"].strip("<>")
-    msg["Subject"] = "Automatic reply: " + sent["Subject"]
+    msg["Subject"] = subject + sent["Subject"]
     msg["Auto-Submitted"] = "auto-replied"
     msg["Message-ID"] = make_msgid(domain="example.com")
-    msg.set_content("I am away until Monday.\n\nout\n")
-    result = handle_reply(guild, msg.as_bytes())
+    msg.set_content(text)
+    return msg.as_bytes()
+
+
+def test_an_out_of_office_sent_to_the_return_path_is_not_a_bounce(guild):
+    victim, sent = victim_and_message(guild)
+    result = handle_reply(guild, out_of_office(victim, sent, "Automatic reply: ",
+                                               "I am away until Monday.\n\nout\n"))
     assert result.outcome == "ignored"
     assert bounces_of(guild, victim) == 0
     assert not guild.store.get_member("guild", victim).opted_out
@@ -140,16 +146,10 @@ def test_an_out_of_office_whose_words_look_like_a_notice_is_not_a_bounce(guild):
     flufl.bounce: its prose (an address on a line of its own, a number like a reply code,
     "could not be delivered") is no mail system's notice."""
     victim, sent = victim_and_message(guild)
-    msg = EmailMessage()
-    msg["From"] = victim
-    msg["To"] = sent["Return-Path"].strip("<>")
-    msg["Subject"] = "Abwesend: " + sent["Subject"]
-    msg["Auto-Submitted"] = "auto-replied"
-    msg["Message-ID"] = make_msgid(domain="example.com")
-    msg.set_content("I am away until 5 January and your message could not be delivered to "
-                    "me in person.\nFor urgent matters call 550 0100 or write to\n"
-                    "<ben@example.com>\n")
-    result = handle_reply(guild, msg.as_bytes())
+    result = handle_reply(guild, out_of_office(
+        victim, sent, "Abwesend: ",
+        "I am away until 5 January and your message could not be delivered to "
+        "me in person.\nFor urgent matters call 550 0100 or write to\n<ben@example.com>\n"))
     assert result.outcome == "ignored"
     assert bounces_of(guild, victim) == 0
 
