@@ -126,7 +126,7 @@ locals {
   http_functions = {
     tick = {
       description     = "Runs the jobs that are due: publishes one fanout message per community."
-      account         = google_service_account.runtime.email
+      account         = google_service_account.tick.email
       timeout_seconds = 120
       max_instances   = 1 # one tick at a time
       ingress         = "ALLOW_ALL"
@@ -142,7 +142,7 @@ locals {
     }
     console = {
       description     = "The organiser's console, behind Identity-Aware Proxy."
-      account         = google_service_account.runtime.email # its actions send mail
+      account         = google_service_account.console.email # its actions send mail
       timeout_seconds = 60
       max_instances   = 2
       ingress         = "ALLOW_INTERNAL_AND_GCLB" # only through the load balancer
@@ -158,6 +158,7 @@ locals {
       description     = "Runs one community's due jobs (plan, reminders, digest, inbox) from a fanout message."
       timeout_seconds = 540 # the most an event-driven function may take
       max_instances   = 10
+      account         = google_service_account.run_community.email
       topic           = google_pubsub_topic.fanout.id
       trigger_account = google_service_account.fanout_trigger.email
     }
@@ -167,6 +168,7 @@ locals {
       # Each notification reads every unread reply, so a few instances keep up with a burst;
       # two reading at once is harmless (each message is claimed by its Message-ID).
       max_instances   = 3
+      account         = google_service_account.inbox.email
       topic           = google_pubsub_topic.gmail_push.id
       trigger_account = google_service_account.inbox_trigger.email
     }
@@ -225,10 +227,9 @@ resource "google_cloudfunctions2_function" "http" {
 
   # Grants the build and a starting instance need (no COP_SECRET, no start).
   depends_on = [
-    google_secret_manager_secret_iam_member.runtime_reads_cop_secret,
-    google_secret_manager_secret_iam_member.runtime_reads_gmail_oauth,
-    google_secret_manager_secret_iam_member.web_reads_cop_secret,
-    google_project_iam_member.runtime_datastore_user,
+    google_secret_manager_secret_iam_member.reads_cop_secret,
+    google_secret_manager_secret_iam_member.reads_gmail_oauth,
+    google_project_iam_member.datastore_user,
     google_project_iam_member.web_datastore_user,
     google_project_iam_member.build_log_writer,
     google_project_iam_member.build_function_buckets,
@@ -260,7 +261,7 @@ resource "google_cloudfunctions2_function" "event" {
   }
 
   service_config {
-    service_account_email          = google_service_account.runtime.email
+    service_account_email          = each.value.account
     ingress_settings               = "ALLOW_ALL"
     all_traffic_on_latest_revision = true
     available_memory               = "512Mi"
@@ -294,9 +295,9 @@ resource "google_cloudfunctions2_function" "event" {
 
   # Grants the build and a starting instance need (no COP_SECRET, no start).
   depends_on = [
-    google_secret_manager_secret_iam_member.runtime_reads_cop_secret,
-    google_secret_manager_secret_iam_member.runtime_reads_gmail_oauth,
-    google_project_iam_member.runtime_datastore_user,
+    google_secret_manager_secret_iam_member.reads_cop_secret,
+    google_secret_manager_secret_iam_member.reads_gmail_oauth,
+    google_project_iam_member.datastore_user,
     google_project_iam_member.build_log_writer,
     google_project_iam_member.build_function_buckets,
     google_storage_bucket_iam_member.build_reads_source,

@@ -23,14 +23,19 @@ output "inbox_function" {
   value       = google_cloudfunctions2_function.event["inbox"].name
 }
 
-output "runtime_service_account" {
-  description = "Identity of the functions."
-  value       = google_service_account.runtime.email
+output "function_service_accounts" {
+  description = "Identity of each function (each runs as its own account)."
+  value       = local.function_accounts
 }
 
-output "runtime_service_account_client_id" {
-  description = "Client ID to authorise for domain-wide delegation in the Workspace admin console."
-  value       = google_service_account.runtime.unique_id
+output "mailbox_service_account_client_ids" {
+  description = "Client IDs of the accounts that act as the rota's mailbox, to authorise for domain-wide delegation (only if that option is chosen) in the Workspace admin console."
+  value = {
+    tick          = google_service_account.tick.unique_id
+    run_community = google_service_account.run_community.unique_id
+    inbox         = google_service_account.inbox.unique_id
+    console       = google_service_account.console.unique_id
+  }
 }
 
 output "scheduler_service_account" {

@@ -7,10 +7,11 @@ resource "google_pubsub_topic" "fanout" {
   depends_on                 = [google_project_service.apis]
 }
 
-resource "google_pubsub_topic_iam_member" "runtime_publishes_fanout" {
+# Only tick publishes a community's turn.
+resource "google_pubsub_topic_iam_member" "tick_publishes_fanout" {
   topic  = google_pubsub_topic.fanout.id
   role   = "roles/pubsub.publisher"
-  member = "serviceAccount:${google_service_account.runtime.email}"
+  member = "serviceAccount:${google_service_account.tick.email}"
 }
 
 # Dead letters. Eventarc creates and owns the push subscription behind run_community's

@@ -43,7 +43,13 @@ REQUIRED_APIS = {
 PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
 INVOKER_ROLES = {"roles/run.invoker", "roles/cloudfunctions.invoker"}
 PUBLIC_MEMBERS = {"allUsers", "allAuthenticatedUsers"}
-RUNTIME_PROJECT_ROLES = {"roles/datastore.user"}
+# Beyond the store (roles/datastore.user on the project) and the secrets its function reads
+# (its secret environment variables): what each function's own account is granted, as
+# (role, the setting naming the resource). Nothing else.
+EXTRA_GRANTS = {
+    "tick": {("roles/pubsub.publisher", "COP_FANOUT")},  # a community's turn, to run_community
+}
+IAM_GRANT = re.compile(r"^google_\w+_iam_(member|binding|policy)$")
 GMAIL_PUSH_ACCOUNT = "serviceAccount:gmail-api-push@system.gserviceaccount.com"
 FUNCTION = "google_cloudfunctions2_function"
 ENTRY_POINTS = ("tick", "run_community", "web", "inbox", "console")
@@ -225,13 +231,51 @@ def function_account(body: dict) -> frozenset[str]:
                                 "google_service_account"))
 
 
-def runtime_account(tf: Terraform) -> str:
-    """The service account the functions but web run as (`google_service_account.NAME`)."""
-    names = {function_account(body) for body in tf.of_type(FUNCTION).values()
-             if block(body, "build_config").get("entry_point") != "web"}
-    assert len(names) == 1 and len(next(iter(names))) == 1, \
-        f"tick, run_community and inbox must share one runtime service account, found {names}"
-    return next(iter(next(iter(names))))
+def function_accounts(tf: Terraform) -> dict[str, str]:
+    """The service account each function runs as (`google_service_account.NAME`), by
+    entry point."""
+    accounts = {}
+    for body in tf.of_type(FUNCTION).values():
+        entry_point = block(body, "build_config").get("entry_point")
+        names = function_account(body)
+        assert len(names) == 1, f"{entry_point} runs as no single service account: {names}"
+        accounts[entry_point] = next(iter(names))
+    return accounts
+
+
+def grants_to(tf: Terraform, member: str) -> set[tuple[str, str]]:
+    """Every (role, resource) an IAM resource grants `member`: "project" for a project
+    grant, else the address of the resource it is on (`google_pubsub_topic.fanout`)."""
+    found = set()
+    for type_, named in tf.resources.items():
+        if not IAM_GRANT.match(type_):
+            continue
+        for name, body in named.items():
+            if member not in members_of(body):
+                continue
+            if PROJECT_IAM.match(type_):
+                target = "project"
+            else:
+                on = {k: v for k, v in body.items()
+                      if k not in ("role", "member", "members", "condition", "depends_on")}
+                addresses = re.findall(r"(?<![\w.])(google_\w+\.\w+)", str(on))
+                target = addresses[0] if addresses else f"{type_}.{name}"
+            found.add((str(body.get("role")), target))
+    return found
+
+
+def expected_grants(tf: Terraform, entry_point: str) -> set[tuple[str, str]]:
+    _, body = tf.function(entry_point)
+    grants = {("roles/datastore.user", "project")}
+    for secret in secret_envs(body, tf):
+        for name in referenced(secret.get("secret"), "google_secret_manager_secret"):
+            grants.add(("roles/secretmanager.secretAccessor",
+                        f"google_secret_manager_secret.{name}"))
+    env = function_env(tf, body)
+    for role, setting in EXTRA_GRANTS.get(entry_point, ()):
+        for topic in referenced(env.get(setting), "google_pubsub_topic"):
+            grants.add((role, f"google_pubsub_topic.{topic}"))
+    return grants
 
 
 def scheduler_job(tf: Terraform) -> dict:
@@ -408,8 +452,8 @@ def problems_scheduler(tf: Terraform) -> list[str]:
     scheduler = scheduler_account(tf)
     if scheduler is None:
         problems.append("the OIDC token names no single service account")
-    elif scheduler == runtime_account(tf):
-        problems.append("the scheduler must not use the functions' runtime account")
+    elif scheduler in function_accounts(tf).values():
+        problems.append("the scheduler must not use a function's account")
     if not block(job, "retry_config"):
         problems.append("the job has no retry_config")
     return problems
@@ -480,8 +524,8 @@ def problems_trigger_invokers(tf: Terraform, entry_point: str) -> list[str]:
             invokers != {service_account_member(next(iter(trigger_account)))}:
         problems.append(f"{entry_point}'s invokers are {sorted(invokers)}, expected only "
                         f"its trigger's account {sorted(trigger_account)}")
-    elif trigger_account == {runtime_account(tf)}:
-        problems.append(f"{entry_point}'s trigger runs as the functions' runtime account")
+    elif trigger_account & set(function_accounts(tf).values()):
+        problems.append(f"{entry_point}'s trigger runs as a function's account")
     return problems
 
 
@@ -516,81 +560,33 @@ def problems_gmail_inbox_wiring(tf: Terraform) -> list[str]:
     return problems + problems_trigger_invokers(tf, "inbox")
 
 
-def problems_runtime_account(tf: Terraform) -> list[str]:
-    """Least privilege for the functions' identity; no primitive role for anyone."""
+def problems_function_accounts(tf: Terraform) -> list[str]:
+    """Each function runs as its own account, granted exactly what its function does (the
+    store, the secrets it reads, EXTRA_GRANTS); no primitive role for anyone."""
     problems = []
-    runtime = runtime_account(tf)
-    member = service_account_member(runtime)
     for type_, named in list(tf.resources.items()) + list(tf.data.items()):
         for name, body in named.items():
             for role in roles_in(body):
                 if role in PRIMITIVE_ROLES:
                     problems.append(f"{type_}.{name} grants the primitive role {role}")
-    project_roles = {body.get("role") for _, _, body in tf.matching(PROJECT_IAM)
-                     if member in members_of(body)}
-    if project_roles - RUNTIME_PROJECT_ROLES:
-        problems.append(f"runtime account has project roles "
-                        f"{sorted(project_roles - RUNTIME_PROJECT_ROLES)}")
-    # Secret access: on COP_SECRET's secret only.
-    secrets_used = set()
-    for body in tf.of_type(FUNCTION).values():
-        if function_account(body) != {runtime}:
-            continue
-        for secret in secret_envs(body, tf):
-            secrets_used |= referenced(secret.get("secret"), "google_secret_manager_secret")
-    accessor = set()
-    for _, _, body in tf.matching(SECRET_IAM):
-        if body.get("role") == "roles/secretmanager.secretAccessor" \
-                and member in members_of(body):
-            accessor |= referenced(body.get("secret_id"), "google_secret_manager_secret")
-    if not secrets_used or accessor != secrets_used:
-        problems.append(f"runtime account reads secrets {sorted(map(str, accessor))}, "
-                        f"the functions use {sorted(secrets_used)}")
-    # Publishing: on the fanout topic only.
-    _, run_community = tf.function("run_community")
-    fanout = referenced(block(run_community, "event_trigger").get("pubsub_topic"),
-                        "google_pubsub_topic")
-    published = set()
-    for body in tf.of_type("google_pubsub_topic_iam_member").values():
-        if body.get("member") == member:
-            published |= referenced(body.get("topic"), "google_pubsub_topic")
-    if published != fanout:
-        problems.append(f"runtime account publishes to {sorted(published)}, "
-                        f"expected the fanout topic {sorted(fanout)} only")
+    accounts = function_accounts(tf)
+    for account in sorted(set(accounts.values())):
+        sharing = sorted(e for e, a in accounts.items() if a == account)
+        if len(sharing) > 1:
+            problems.append(f"{' and '.join(sharing)} share the account {account}: "
+                            "each function runs as its own")
+    for entry_point, account in sorted(accounts.items()):
+        expected = expected_grants(tf, entry_point)
+        granted = grants_to(tf, service_account_member(account))
+        for role, target in sorted(granted - expected):
+            problems.append(f"{entry_point}'s account {account} is granted {role} on "
+                            f"{target}")
+        for role, target in sorted(expected - granted):
+            problems.append(f"{entry_point}'s account {account} lacks {role} on {target}")
     if tf.of_type("google_service_account_key"):
         problems.append("a service-account key is created (its private key would be in state)")
     if tf.of_type("google_secret_manager_secret_version"):
         problems.append("a secret version is created (its value would be in state)")
-    return problems
-
-
-def problems_web_account(tf: Terraform) -> list[str]:
-    """web runs as its own account: it reads the store and COP_SECRET's secret, and can
-    neither act as a Workspace user (no token creator anywhere) nor publish."""
-    _, web = tf.function("web")
-    (account,) = function_account(web) or {None}
-    if account is None or account == runtime_account(tf):
-        return ["web must run as its own service account, not the runtime's"]
-    member = service_account_member(account)
-    problems = []
-    project_roles = {body.get("role") for _, _, body in tf.matching(PROJECT_IAM)
-                     if member in members_of(body)}
-    if project_roles != {"roles/datastore.user"}:
-        problems.append(f"web account has project roles {sorted(project_roles)}, "
-                        "expected roles/datastore.user only")
-    for type_, named in tf.resources.items():
-        if PROJECT_IAM.match(type_):
-            continue
-        for name, body in named.items():
-            if member not in members_of(body):
-                continue
-            allowed = SECRET_IAM.match(type_) and \
-                body.get("role") == "roles/secretmanager.secretAccessor" and \
-                referenced(body.get("secret_id"), "google_secret_manager_secret") == {
-                    s for e in secret_envs(web, tf)
-                    for s in referenced(e.get("secret"), "google_secret_manager_secret")}
-            if not allowed:
-                problems.append(f"web account is granted {body.get('role')} by {type_}.{name}")
     return problems
 
 
@@ -714,12 +710,8 @@ def test_gmail_push_topic_wires_the_watch_to_the_inbox_function(tf):
     assert problems_gmail_inbox_wiring(tf) == []
 
 
-def test_runtime_account_has_least_privilege(tf):
-    assert problems_runtime_account(tf) == []
-
-
-def test_web_runs_as_its_own_account_that_cannot_send_mail(tf):
-    assert problems_web_account(tf) == []
+def test_each_function_runs_as_its_own_account_with_least_privilege(tf):
+    assert problems_function_accounts(tf) == []
 
 
 def test_a_web_account_that_could_act_as_a_workspace_user_is_caught(tf):
@@ -731,7 +723,7 @@ def test_a_web_account_that_could_act_as_a_workspace_user_is_caught(tf):
           role               = "roles/iam.serviceAccountTokenCreator"
           member             = "serviceAccount:${{google_service_account.{account}.email}}"
         }}''')
-    assert any("serviceAccountTokenCreator" in p for p in problems_web_account(broken))
+    assert any("serviceAccountTokenCreator" in p for p in problems_function_accounts(broken))
 
 
 def test_required_apis_are_enabled(tf):
@@ -770,7 +762,7 @@ def test_a_public_tick_is_caught():
 
 
 def test_a_second_tick_invoker_is_caught(tf):
-    runtime = runtime_account(tf)
+    runtime = function_accounts(tf)["tick"]
     broken = load(f"""
         resource "google_cloud_run_v2_service_iam_member" "oops" {{
           name   = google_cloudfunctions2_function.http["tick"].name
@@ -801,14 +793,14 @@ def test_a_project_wide_invoker_is_caught():
 
 
 def test_a_primitive_role_is_caught(tf):
-    runtime = runtime_account(tf)
+    runtime = function_accounts(tf)["tick"]
     broken = load(f"""
         resource "google_project_iam_member" "oops" {{
           project = var.project_id
           role    = "roles/editor"
           member  = "serviceAccount:${{google_service_account.{runtime}.email}}"
         }}""")
-    assert any("primitive" in p for p in problems_runtime_account(broken))
+    assert any("primitive" in p for p in problems_function_accounts(broken))
 
 
 def test_a_plain_secret_or_a_missing_setting_is_caught(tf):
@@ -887,7 +879,7 @@ def test_a_missing_gmail_topic_setting_is_caught(tf):
 
 
 def test_a_public_inbox_or_a_second_invoker_is_caught(tf):
-    runtime = runtime_account(tf)
+    runtime = function_accounts(tf)["tick"]
     broken = load(f"""
         resource "google_cloud_run_v2_service_iam_member" "oops" {{
           name   = google_cloudfunctions2_function.event["inbox"].name
@@ -916,3 +908,38 @@ def test_glob_matching_follows_doublestar():
     assert glob_regex("tests").match("tests")
     assert not glob_regex("tests").match("functions/tests")
     assert not glob_regex("*.pyc").match("functions/a.pyc")
+
+
+def test_functions_sharing_an_account_are_caught(tf):
+    _, inbox = tf.function("inbox")
+    _, run = tf.function("run_community")
+    block(inbox, "service_config")["service_account_email"] = \
+        block(run, "service_config")["service_account_email"]
+    assert any("inbox and run_community share the account" in p
+               for p in problems_function_accounts(tf))
+
+
+def test_a_grant_beyond_what_the_function_does_is_caught():
+    run = function_accounts(load())["run_community"]
+    broken = load(f"""
+        resource "google_pubsub_topic_iam_member" "oops" {{
+          topic  = google_pubsub_topic.fanout.id
+          role   = "roles/pubsub.publisher"
+          member = "serviceAccount:${{google_service_account.{run}.email}}"
+        }}""")
+    assert problems_function_accounts(broken) == [
+        f"run_community's account {run} is granted roles/pubsub.publisher on "
+        "google_pubsub_topic.fanout"]
+
+
+def test_the_mailbox_consent_for_web_or_no_publish_for_tick_is_caught(tf):
+    readers = tf.locals["function_accounts"]
+    tf.locals["mailbox_accounts"]["web"] = readers["web"]
+    grants = tf.of_type("google_secret_manager_secret_iam_member")
+    grants['reads_gmail_oauth["web"]'] = {**grants['reads_gmail_oauth["tick"]'],
+                                          "member": grants['reads_cop_secret["web"]']["member"]}
+    del tf.of_type("google_pubsub_topic_iam_member")["tick_publishes_fanout"]
+    problems = problems_function_accounts(tf)
+    assert any(p.startswith("web's account") and "gmail_oauth" in p for p in problems)
+    assert any(p.startswith("tick's account") and "lacks roles/pubsub.publisher" in p
+               for p in problems)
