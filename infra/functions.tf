@@ -114,9 +114,9 @@ resource "google_artifact_registry_repository" "functions" {
   depends_on = [google_project_service.apis]
 }
 
-# --- The functions: two kinds, each a for_each over its map ------------------------------
-# Every function runs the same source and settings. They differ in entry point, limits,
-# identity and, for the event-driven ones, the Pub/Sub topic that triggers them.
+# --- The functions: one for_each over the map below --------------------------------------
+# Every function runs the same source and settings, and is called over HTTP. They differ
+# in entry point, limits, identity, ingress and the secrets they read.
 
 locals {
   # Called over HTTP: tick by Cloud Scheduler (IAM lets only its account invoke it), web by
@@ -148,35 +148,33 @@ locals {
       ingress         = "ALLOW_INTERNAL_AND_GCLB" # only through the load balancer
       secrets         = local.mailbox_secrets # its actions send as the rota's mailbox
     }
-  }
-
-  # Triggered by Pub/Sub pushes (from outside any VPC; IAM lets only each trigger's account
-  # invoke). RETRY_POLICY_RETRY: mail and replies are claimed by key, so a retry does
-  # nothing twice.
-  event_functions = {
+    # Called by their Pub/Sub push subscriptions (pubsub.tf), from outside any VPC; IAM lets
+    # only each subscription's OIDC account invoke. An answer other than 2xx makes Pub/Sub
+    # deliver again, with backoff, up to the dead-letter topic; mail and replies are
+    # claimed by key, so a redelivery does nothing twice.
     run_community = {
       description     = "Runs one community's due jobs (plan, reminders, digest, inbox) from a fanout message."
-      timeout_seconds = 540 # the most an event-driven function may take
-      max_instances   = 10
       account         = google_service_account.run_community.email
-      topic           = google_pubsub_topic.fanout.id
-      trigger_account = google_service_account.fanout_trigger.email
+      timeout_seconds = 540 # within the push subscription's ack deadline (600 s at most)
+      max_instances   = 10
+      ingress         = "ALLOW_ALL"
+      secrets         = local.mailbox_secrets # sends as the rota's mailbox
     }
     inbox = {
       description     = "Reads and handles the unread replies in the inbox mailbox when Gmail announces new mail."
+      account         = google_service_account.inbox.email
       timeout_seconds = 300
       # Each notification reads every unread reply, so a few instances keep up with a burst;
       # two reading at once is harmless (each message is claimed by its Message-ID).
-      max_instances   = 3
-      account         = google_service_account.inbox.email
-      topic           = google_pubsub_topic.gmail_push.id
-      trigger_account = google_service_account.inbox_trigger.email
+      max_instances = 3
+      ingress       = "ALLOW_ALL"
+      secrets       = local.mailbox_secrets # reads and answers as the rota's mailbox
     }
   }
 }
 
 resource "google_cloudfunctions2_function" "http" {
-  #checkov:skip=CKV_GCP_124:tick: Cloud Scheduler calls from outside any VPC and IAM lets only its account invoke; web: public by design; console: load balancer only, behind IAP.
+  #checkov:skip=CKV_GCP_124:tick: Cloud Scheduler calls from outside any VPC and IAM lets only its account invoke; run_community, inbox: Pub/Sub pushes from outside any VPC and IAM lets only each subscription's account invoke; web: public by design; console: load balancer only, behind IAP.
   for_each    = local.http_functions
   name        = local.function_names[each.key]
   location    = var.region
@@ -238,73 +236,6 @@ resource "google_cloudfunctions2_function" "http" {
   ]
 }
 
-resource "google_cloudfunctions2_function" "event" {
-  #checkov:skip=CKV_GCP_124:Pub/Sub pushes from outside any VPC; IAM lets only each trigger's account invoke.
-  for_each    = local.event_functions
-  name        = local.function_names[each.key]
-  location    = var.region
-  description = each.value.description
-
-  build_config {
-    runtime               = "python311"
-    entry_point           = each.key
-    environment_variables = local.build_env
-    service_account       = google_service_account.build.id
-    docker_repository     = google_artifact_registry_repository.functions.id
-
-    source {
-      storage_source {
-        bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
-      }
-    }
-  }
-
-  service_config {
-    service_account_email          = each.value.account
-    ingress_settings               = "ALLOW_ALL"
-    all_traffic_on_latest_revision = true
-    available_memory               = "512Mi"
-    timeout_seconds                = each.value.timeout_seconds
-    min_instance_count             = 0
-    max_instance_count             = each.value.max_instances
-    environment_variables          = local.cop_env
-
-    secret_environment_variables {
-      key        = "COP_SECRET"
-      project_id = local.project_number
-      secret     = google_secret_manager_secret.cop.secret_id
-      version    = var.secret_version # pinned: a new value is deployed, never picked up
-    }
-
-    secret_environment_variables {
-      key        = "COP_GOOGLE_OAUTH"
-      project_id = local.project_number
-      secret     = google_secret_manager_secret.gmail_oauth.secret_id
-      version    = var.gmail_oauth_secret_version
-    }
-  }
-
-  event_trigger {
-    trigger_region        = var.region
-    event_type            = "google.cloud.pubsub.topic.v1.messagePublished"
-    pubsub_topic          = each.value.topic
-    retry_policy          = "RETRY_POLICY_RETRY"
-    service_account_email = each.value.trigger_account
-  }
-
-  # Grants the build and a starting instance need (no COP_SECRET, no start).
-  depends_on = [
-    google_secret_manager_secret_iam_member.reads_cop_secret,
-    google_secret_manager_secret_iam_member.reads_gmail_oauth,
-    google_project_iam_member.datastore_user,
-    google_project_iam_member.build_log_writer,
-    google_project_iam_member.build_function_buckets,
-    google_storage_bucket_iam_member.build_reads_source,
-    google_artifact_registry_repository_iam_member.build_pushes_images,
-  ]
-}
-
 # The functions were four resources before: these keep a deployed project's functions
 # (no destroy and create) when the configuration moves to the maps above.
 moved {
@@ -325,4 +256,17 @@ moved {
 moved {
   from = google_cloudfunctions2_function.inbox
   to   = google_cloudfunctions2_function.event["inbox"]
+}
+
+# run_community and inbox had Eventarc triggers, whose subscriptions could carry no
+# dead-letter topic: push subscriptions call them over HTTP now (pubsub.tf). Losing the
+# trigger replaces each function once; its URL, derived from its name, stays.
+moved {
+  from = google_cloudfunctions2_function.event["run_community"]
+  to   = google_cloudfunctions2_function.http["run_community"]
+}
+
+moved {
+  from = google_cloudfunctions2_function.event["inbox"]
+  to   = google_cloudfunctions2_function.http["inbox"]
 }

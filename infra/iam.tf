@@ -101,7 +101,7 @@ resource "google_service_account" "scheduler" {
 resource "google_service_account" "fanout_trigger" {
   account_id   = "${var.name_prefix}-fanout-trigger"
   display_name = "cop-rota fanout trigger"
-  description  = "Identity of the Eventarc push subscription that delivers fanout messages to run_community."
+  description  = "Identity of the push subscription that delivers fanout messages to run_community."
   depends_on   = [google_project_service.apis]
 }
 
@@ -111,7 +111,7 @@ resource "google_service_account" "fanout_trigger" {
 resource "google_service_account" "inbox_trigger" {
   account_id   = "${var.name_prefix}-inbox-trigger"
   display_name = "cop-rota Gmail push trigger"
-  description  = "Identity of the Eventarc push subscription that delivers Gmail notifications to inbox."
+  description  = "Identity of the push subscription that delivers Gmail notifications to inbox."
   depends_on   = [google_project_service.apis]
 }
 
@@ -124,7 +124,7 @@ locals {
     run_community = google_service_account.fanout_trigger.email
     inbox         = google_service_account.inbox_trigger.email
   }
-  # Identities of the Eventarc push subscriptions (Pub/Sub mints their tokens).
+  # Identities of the push subscriptions (Pub/Sub mints their OIDC tokens).
   trigger_accounts = {
     fanout = google_service_account.fanout_trigger.name
     inbox  = google_service_account.inbox_trigger.name
@@ -141,7 +141,7 @@ resource "google_cloud_run_v2_service_iam_binding" "invoker" {
   role     = "roles/run.invoker"
   members  = ["serviceAccount:${each.value}"]
 
-  depends_on = [google_cloudfunctions2_function.http, google_cloudfunctions2_function.event]
+  depends_on = [google_cloudfunctions2_function.http]
 }
 
 # Pub/Sub mints the push subscriptions' OIDC tokens as the trigger accounts. Projects

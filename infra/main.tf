@@ -38,7 +38,6 @@ locals {
     "cloudresourcemanager.googleapis.com", # project lookups
     "cloudscheduler.googleapis.com",       # the 15-minute tick
     "compute.googleapis.com",              # the console's load balancer
-    "eventarc.googleapis.com",             # Pub/Sub triggers of run_community and inbox
     "firestore.googleapis.com",            # COP_STORE=firestore://
     "gmail.googleapis.com",                # COP_MAIL / COP_INBOX=gmail://
     "iam.googleapis.com",                  # service accounts

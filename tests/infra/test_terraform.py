@@ -38,7 +38,6 @@ REQUIRED_APIS = {
     "artifactregistry.googleapis.com", "cloudscheduler.googleapis.com",
     "pubsub.googleapis.com", "firestore.googleapis.com", "secretmanager.googleapis.com",
     "calendar-json.googleapis.com", "gmail.googleapis.com", "iam.googleapis.com",
-    "eventarc.googleapis.com",
 }
 PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
 INVOKER_ROLES = {"roles/run.invoker", "roles/cloudfunctions.invoker"}
@@ -57,6 +56,8 @@ ENTRY_POINTS = ("tick", "run_community", "web", "inbox", "console")
 SERVICE_IAM = re.compile(
     r"^google_(cloud_run_v2_service|cloud_run_service|cloudfunctions2_function)"
     r"_iam_(member|binding|policy)$")
+SUBSCRIPTION = "google_pubsub_subscription"
+PUBSUB_AGENT = "serviceAccount:${local.pubsub_service_agent}"
 PROJECT_IAM = re.compile(r"^google_project_iam_(member|binding|policy)$")
 SECRET_IAM = re.compile(r"^google_secret_manager_secret_iam_(member|binding)$")
 NEVER_EXCLUDED_FROM_ZIP = ("requirements.txt", "functions/__init__.py", "templates")
@@ -488,32 +489,113 @@ def problems_settings(tf: Terraform, entry_point: str) -> list[str]:
     return problems
 
 
-def problems_fanout_wiring(tf: Terraform) -> list[str]:
-    """tick publishes to the topic run_community's trigger listens to, with retries."""
+def addresses(value: Any, type_: str) -> set[str]:
+    """Names of the `type_` resources an expression mentions, an instance's key included
+    (`dead_letter["inbox"]`)."""
+    return set(re.findall(rf'(?<![\w.]){re.escape(type_)}\.(\w+(?:\["[\w-]+"\])?)',
+                          str(value)))
+
+
+def push_subscriptions(tf: Terraform, entry_point: str) -> list[tuple[str, dict]]:
+    """The push subscriptions that call a function."""
+    name, _ = tf.function(entry_point)
+    return [(sub, body) for sub, body in tf.of_type(SUBSCRIPTION).items()
+            if refers_to(block(body, "push_config").get("push_endpoint"),
+                         f"{FUNCTION}.{name}")]
+
+
+def problems_push_subscriptions(tf: Terraform) -> list[str]:
+    """Every push subscription: an OIDC token, retries with backoff, a dead-letter topic
+    Pub/Sub's service agent may publish to (with a pull subscription keeping what lands
+    there) and a subscriber grant on the subscription itself, and an ack deadline its
+    function's run fits in."""
     problems = []
-    name, body = tf.function("run_community")
-    trigger = block(body, "event_trigger")
-    topics = referenced(trigger.get("pubsub_topic"), "google_pubsub_topic")
-    if len(topics) != 1:
-        return [f"run_community's trigger names no single Pub/Sub topic: {trigger}"]
-    topic = next(iter(topics))
-    if trigger.get("event_type") != "google.cloud.pubsub.topic.v1.messagePublished":
-        problems.append("run_community is not triggered by messages published to a topic")
-    if trigger.get("retry_policy") != "RETRY_POLICY_RETRY":
-        problems.append("run_community's trigger does not retry failures")
-    for entry_point in ("tick", "run_community"):
-        env = function_env(tf, tf.function(entry_point)[1])
-        if referenced(env.get("COP_FANOUT"), "google_pubsub_topic") != {topic}:
-            problems.append(f"{entry_point}: COP_FANOUT is not google_pubsub_topic.{topic}")
-    return problems + problems_trigger_invokers(tf, "run_community")
+    subscriptions = tf.of_type(SUBSCRIPTION)
+    topic_grants = tf.of_type("google_pubsub_topic_iam_member").values()
+    subscription_grants = tf.of_type("google_pubsub_subscription_iam_member").values()
+    for name, body in subscriptions.items():
+        push = block(body, "push_config")
+        if not push:
+            continue
+        oidc = block(push, "oidc_token")
+        if not referenced(oidc.get("service_account_email"), "google_service_account") \
+                or not oidc.get("audience"):
+            problems.append(f"{name}: pushes without an OIDC token of a service account")
+        if not block(body, "retry_policy"):
+            problems.append(f"{name}: no retry_policy (retries at once, without backoff)")
+        dead = block(body, "dead_letter_policy")
+        targets = addresses(dead.get("dead_letter_topic"), "google_pubsub_topic")
+        if len(targets) != 1:
+            problems.append(f"{name}: no dead-letter topic")
+            continue
+        (target,) = targets
+        if target in addresses(body.get("topic"), "google_pubsub_topic"):
+            problems.append(f"{name}: dead letters go back to the topic it reads")
+        if not 5 <= int(dead.get("max_delivery_attempts") or 5) <= 100:
+            problems.append(f"{name}: max_delivery_attempts out of 5..100")
+        if not any(g.get("member") == PUBSUB_AGENT and g.get("role") == "roles/pubsub.publisher"
+                   and addresses(g.get("topic"), "google_pubsub_topic") == {target}
+                   for g in topic_grants):
+            problems.append(f"{name}: Pub/Sub's service agent cannot publish to "
+                            f"google_pubsub_topic.{target}")
+        if not any(g.get("member") == PUBSUB_AGENT and g.get("role") == "roles/pubsub.subscriber"
+                   and addresses(g.get("subscription"), SUBSCRIPTION) == {name}
+                   for g in subscription_grants):
+            problems.append(f"{name}: Pub/Sub's service agent is no subscriber of it, so it "
+                            "cannot dead-letter its messages")
+        if not any(addresses(other.get("topic"), "google_pubsub_topic") == {target}
+                   for other in subscriptions.values()):
+            problems.append(f"{name}: nothing keeps what lands in google_pubsub_topic.{target}")
+        for fn, function in tf.of_type(FUNCTION).items():
+            if refers_to(push.get("push_endpoint"), f"{FUNCTION}.{fn}"):
+                timeout = int(block(function, "service_config").get("timeout_seconds", 60))
+                if int(body.get("ack_deadline_seconds", 10)) < min(timeout, 600):
+                    problems.append(f"{name}: ack deadline shorter than {fn}'s timeout "
+                                    f"({timeout} s): a run still going is delivered again")
+    return problems
+
+
+def problems_push_wiring(tf: Terraform, entry_point: str, setting: str) -> list[str]:
+    """A function called by one push subscription, on the topic `setting` names in tick's
+    settings, that only its OIDC account may invoke, and with a dead-letter topic."""
+    problems = []
+    found = push_subscriptions(tf, entry_point)
+    if len(found) != 1:
+        return [f"{entry_point} is called by {len(found)} push subscriptions, expected one"]
+    (name, body), = found
+    if block(tf.function(entry_point)[1], "event_trigger"):
+        problems.append(f"{entry_point} has an event trigger, whose subscription can carry "
+                        "no dead-letter topic")
+    topics = referenced(body.get("topic"), "google_pubsub_topic")
+    tick_env = function_env(tf, tf.function("tick")[1])
+    if not topics or referenced(tick_env.get(setting), "google_pubsub_topic") != topics:
+        problems.append(f"tick: {setting} is not {entry_point}'s topic {sorted(topics)}")
+    oidc = block(block(body, "push_config"), "oidc_token")
+    if not refers_to(oidc.get("audience"), f"{FUNCTION}.{tf.function(entry_point)[0]}"):
+        problems.append(f"{name}: the OIDC audience is not {entry_point}'s URL")
+    problems += [p for p in problems_push_subscriptions(tf) if p.startswith(f"{name}:")]
+    return problems + problems_trigger_invokers(tf, entry_point)
+
+
+def problems_fanout_wiring(tf: Terraform) -> list[str]:
+    """tick publishes to the topic whose push subscription calls run_community."""
+    problems = problems_push_wiring(tf, "run_community", "COP_FANOUT")
+    env = function_env(tf, tf.function("run_community")[1])
+    if not str(env.get("COP_FANOUT", "")).startswith("pubsub://"):
+        problems.append("run_community: COP_FANOUT is not set")
+    return problems
 
 
 def problems_trigger_invokers(tf: Terraform, entry_point: str) -> list[str]:
-    """An event-triggered function: not public, invoked by its trigger's account alone."""
+    """A function called by Pub/Sub: not public, invoked by its push subscription's OIDC
+    account alone, which is no function's own account."""
     problems = []
     name, body = tf.function(entry_point)
-    trigger = block(body, "event_trigger")
-    trigger_account = referenced(trigger.get("service_account_email"), "google_service_account")
+    trigger_account = set()
+    for _, sub in push_subscriptions(tf, entry_point):
+        oidc = block(block(sub, "push_config"), "oidc_token")
+        trigger_account |= referenced(oidc.get("service_account_email"),
+                                      "google_service_account")
     invokers = set()
     for type_, grant, grant_body in grants_on_function(tf, name):
         if PUBLIC_MEMBERS.intersection(members_of(grant_body)):
@@ -523,41 +605,30 @@ def problems_trigger_invokers(tf: Terraform, entry_point: str) -> list[str]:
     if len(trigger_account) != 1 or \
             invokers != {service_account_member(next(iter(trigger_account)))}:
         problems.append(f"{entry_point}'s invokers are {sorted(invokers)}, expected only "
-                        f"its trigger's account {sorted(trigger_account)}")
+                        f"its push subscription's account {sorted(trigger_account)}")
     elif trigger_account & set(function_accounts(tf).values()):
-        problems.append(f"{entry_point}'s trigger runs as a function's account")
+        problems.append(f"{entry_point}'s push subscription runs as a function's account")
     return problems
 
 
 def problems_gmail_inbox_wiring(tf: Terraform) -> list[str]:
-    """Gmail publishes to the topic the tick's watch names and inbox's trigger listens to."""
-    problems = []
-    _, body = tf.function("inbox")
-    trigger = block(body, "event_trigger")
-    topics = referenced(trigger.get("pubsub_topic"), "google_pubsub_topic")
-    if len(topics) != 1:
-        return [f"inbox's trigger names no single Pub/Sub topic: {trigger}"]
-    topic = next(iter(topics))
-    if trigger.get("event_type") != "google.cloud.pubsub.topic.v1.messagePublished":
-        problems.append("inbox is not triggered by messages published to a topic")
-    if trigger.get("retry_policy") != "RETRY_POLICY_RETRY":
-        problems.append("inbox's trigger does not retry failures")
-    gmail_publishes = any(
-        refers_to(grant.get("topic"), f"google_pubsub_topic.{topic}")
-        and grant.get("member") == GMAIL_PUSH_ACCOUNT
-        and grant.get("role") == "roles/pubsub.publisher"
-        for grant in tf.of_type("google_pubsub_topic_iam_member").values())
-    if not gmail_publishes:
-        problems.append(f"Gmail cannot publish to google_pubsub_topic.{topic}, "
-                        "the topic inbox listens to")
-    for entry_point in ("tick", "inbox"):  # tick renews the watch; inbox reads the mail
-        env = function_env(tf, tf.function(entry_point)[1])
-        if referenced(env.get("COP_GMAIL_TOPIC"), "google_pubsub_topic") != {topic}:
-            problems.append(f"{entry_point}: COP_GMAIL_TOPIC is not "
-                            f"google_pubsub_topic.{topic}")
-        if not str(env.get("COP_INBOX", "")).startswith("gmail://"):
-            problems.append(f"{entry_point}: COP_INBOX is not gmail://MAILBOX")
-    return problems + problems_trigger_invokers(tf, "inbox")
+    """Gmail publishes to the topic the tick's watch names and inbox's push subscription
+    reads."""
+    problems = problems_push_wiring(tf, "inbox", "COP_GMAIL_TOPIC")
+    for _, body in push_subscriptions(tf, "inbox"):
+        topic = referenced(body.get("topic"), "google_pubsub_topic")
+        gmail_publishes = any(
+            referenced(grant.get("topic"), "google_pubsub_topic") == topic
+            and grant.get("member") == GMAIL_PUSH_ACCOUNT
+            and grant.get("role") == "roles/pubsub.publisher"
+            for grant in tf.of_type("google_pubsub_topic_iam_member").values())
+        if not gmail_publishes:
+            problems.append(f"Gmail cannot publish to google_pubsub_topic.{sorted(topic)}, "
+                            "the topic inbox listens to")
+    env = function_env(tf, tf.function("inbox")[1])
+    if not str(env.get("COP_INBOX", "")).startswith("gmail://"):
+        problems.append("inbox: COP_INBOX is not gmail://MAILBOX")
+    return problems
 
 
 def problems_function_accounts(tf: Terraform) -> list[str]:
@@ -738,6 +809,11 @@ def test_source_zip_holds_the_code_and_leaves_out_local_state(tf):
     assert problems_source_zip(tf) == []
 
 
+def test_every_push_subscription_has_dead_letters_and_retries(tf):
+    assert tf.of_type(SUBSCRIPTION)
+    assert problems_push_subscriptions(tf) == []
+
+
 def test_gmail_can_publish_push_notifications(tf):
     assert problems_gmail_push(tf) == []
 
@@ -849,22 +925,50 @@ def test_a_private_web_is_caught(tf):
 
 
 def test_broken_fanout_wiring_is_caught(tf):
-    _, body = tf.function("run_community")
-    trigger = block(body, "event_trigger")
-    trigger["retry_policy"] = "RETRY_POLICY_DO_NOT_RETRY"
-    trigger["pubsub_topic"] = "${google_pubsub_topic.gmail_push.id}"
+    (name, sub), = push_subscriptions(tf, "run_community")
+    sub["topic"] = "${google_pubsub_topic.gmail_push.id}"
+    del sub["retry_policy"]
     problems = problems_fanout_wiring(tf)
-    assert any("does not retry" in p for p in problems)
-    assert any("COP_FANOUT is not" in p for p in problems)
+    assert any("tick: COP_FANOUT is not" in p for p in problems)
+    assert any(f"{name}: no retry_policy" in p for p in problems)
+
+
+def test_a_push_subscription_without_dead_letters_is_caught(tf):
+    (name, sub), = push_subscriptions(tf, "inbox")
+    del sub["dead_letter_policy"]
+    assert problems_gmail_inbox_wiring(tf) == [f"{name}: no dead-letter topic"]
+
+
+def test_dead_letters_pub_sub_may_not_move_are_caught(tf):
+    (name, _), = push_subscriptions(tf, "run_community")
+    for grants in (tf.of_type("google_pubsub_topic_iam_member"),
+                   tf.of_type("google_pubsub_subscription_iam_member")):
+        for key in [k for k in grants if k.endswith('["run_community"]')]:
+            del grants[key]
+    problems = problems_push_subscriptions(tf)
+    assert any(f"{name}: Pub/Sub's service agent cannot publish" in p for p in problems)
+    assert any(f"{name}: Pub/Sub's service agent is no subscriber" in p for p in problems)
+
+
+def test_a_short_ack_deadline_or_a_push_without_oidc_is_caught(tf):
+    (name, sub), = push_subscriptions(tf, "run_community")
+    sub["ack_deadline_seconds"] = 60
+    block(sub, "push_config").pop("oidc_token")
+    problems = problems_push_subscriptions(tf)
+    assert any(f"{name}: ack deadline shorter" in p for p in problems)
+    assert any(f"{name}: pushes without an OIDC token" in p for p in problems)
+
+
+def test_an_event_trigger_is_caught(tf):
+    _, body = tf.function("inbox")
+    body["event_trigger"] = [{"pubsub_topic": "${google_pubsub_topic.gmail_push.id}"}]
+    assert any("has an event trigger" in p for p in problems_gmail_inbox_wiring(tf))
 
 
 def test_broken_gmail_inbox_wiring_is_caught(tf):
-    _, body = tf.function("inbox")
-    trigger = block(body, "event_trigger")
-    trigger["retry_policy"] = "RETRY_POLICY_DO_NOT_RETRY"
-    trigger["pubsub_topic"] = "${google_pubsub_topic.fanout.id}"
+    (_, sub), = push_subscriptions(tf, "inbox")
+    sub["topic"] = "${google_pubsub_topic.fanout.id}"
     problems = problems_gmail_inbox_wiring(tf)
-    assert any("does not retry" in p for p in problems)
     assert any("Gmail cannot publish" in p for p in problems)
     assert any("tick: COP_GMAIL_TOPIC is not" in p for p in problems)
 
@@ -882,12 +986,12 @@ def test_a_public_inbox_or_a_second_invoker_is_caught(tf):
     runtime = function_accounts(tf)["tick"]
     broken = load(f"""
         resource "google_cloud_run_v2_service_iam_member" "oops" {{
-          name   = google_cloudfunctions2_function.event["inbox"].name
+          name   = google_cloudfunctions2_function.http["inbox"].name
           role   = "roles/run.invoker"
           member = "allUsers"
         }}
         resource "google_cloud_run_v2_service_iam_member" "oops2" {{
-          name   = google_cloudfunctions2_function.event["inbox"].name
+          name   = google_cloudfunctions2_function.http["inbox"].name
           role   = "roles/run.invoker"
           member = "serviceAccount:${{google_service_account.{runtime}.email}}"
         }}""")
