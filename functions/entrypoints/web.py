@@ -63,8 +63,7 @@ def unsubscribe_route(deps: Deps, method: str, token: str):
 
 
 def roster_route(deps: Deps, token: str):
-    community = public.community_by_token(deps.store, deps.mail.tokens, token,
-                                           deps.clock.now())
+    community = public.community_by_token(deps.store, deps.mail.tokens, token)
     if community is None:
         return page("web/not_found.html", 404, title=words("Not found"))
     return page("web/roster.html", 200, community.language, title=community.name,
@@ -72,8 +71,7 @@ def roster_route(deps: Deps, token: str):
 
 
 def feed_route(deps: Deps, token: str):
-    community = public.community_by_token(deps.store, deps.mail.tokens, token,
-                                           deps.clock.now())
+    community = public.community_by_token(deps.store, deps.mail.tokens, token)
     if community is None:
         return "not found\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
     now = deps.clock.now()
