@@ -40,6 +40,7 @@ locals {
     COP_INBOX            = "gmail://${coalesce(var.inbox_mailbox, var.sender)}"
     COP_CALENDAR         = "google://${coalesce(var.calendar_id, var.sender)}"
     COP_FANOUT           = "pubsub://${google_pubsub_topic.fanout.id}"
+    COP_UNSUBSCRIBE      = "pubsub://${google_pubsub_topic.unsubscribe.id}" # web publishes there
     COP_GMAIL_TOPIC      = google_pubsub_topic.gmail_push.id # tick renews the inbox's watch
     COP_PUBLIC_URL       = local.public_url
     COP_REPLY_TO         = coalesce(var.reply_to, var.inbox_mailbox, var.sender)
@@ -170,6 +171,14 @@ locals {
       ingress       = "ALLOW_ALL"
       secrets       = local.mailbox_secrets # reads and answers as the rota's mailbox
     }
+    unsubscribe = {
+      description     = "Takes off the rota a member whose one-click unsubscribe the web function published."
+      account         = google_service_account.unsubscribe.email
+      timeout_seconds = 60
+      max_instances   = 2
+      ingress         = "ALLOW_ALL"
+      secrets         = {} # checks the token with COP_SECRET; sends nothing
+    }
   }
 }
 
@@ -228,7 +237,7 @@ resource "google_cloudfunctions2_function" "http" {
     google_secret_manager_secret_iam_member.reads_cop_secret,
     google_secret_manager_secret_iam_member.reads_gmail_oauth,
     google_project_iam_member.datastore_user,
-    google_project_iam_member.web_datastore_user,
+    google_project_iam_member.web_datastore_viewer,
     google_project_iam_member.build_log_writer,
     google_project_iam_member.build_function_buckets,
     google_storage_bucket_iam_member.build_reads_source,

@@ -38,6 +38,13 @@ resource "google_service_account" "console" {
   depends_on   = [google_project_service.apis]
 }
 
+resource "google_service_account" "unsubscribe" {
+  account_id   = "${var.name_prefix}-unsubscribe"
+  display_name = "cop-rota unsubscribe"
+  description  = "Takes off the rota the members whose one-click unsubscribe the web function published. No mail."
+  depends_on   = [google_project_service.apis]
+}
+
 locals {
   # The functions that act as the rota's mailbox: each reads and writes the store and
   # reads COP_SECRET and the mailbox's consent (secrets.tf).
@@ -47,29 +54,40 @@ locals {
     inbox         = google_service_account.inbox.email
     console       = google_service_account.console.email
   }
+  # The functions that write the store: these and the unsubscribe consumer.
+  store_writers = {
+    tick          = google_service_account.tick.email
+    run_community = google_service_account.run_community.email
+    inbox         = google_service_account.inbox.email
+    console       = google_service_account.console.email
+    unsubscribe   = google_service_account.unsubscribe.email
+  }
   # Every function's own account: these and web's.
   function_accounts = {
     tick          = google_service_account.tick.email
     run_community = google_service_account.run_community.email
     inbox         = google_service_account.inbox.email
     console       = google_service_account.console.email
+    unsubscribe   = google_service_account.unsubscribe.email
     web           = google_service_account.web.email
   }
 }
 
 # Firestore has no finer resource than the project for data access.
 resource "google_project_iam_member" "datastore_user" {
-  for_each = local.mailbox_accounts
+  for_each = local.store_writers
   project  = var.project_id
   role     = "roles/datastore.user"
   member   = "serviceAccount:${each.value}"
 }
 
-# secretmanager.secretAccessor on cop-secret (all) and the mailbox's consent (these four
-# only): secrets.tf. pubsub.publisher on the fanout topic, for tick only: pubsub.tf.
+# secretmanager.secretAccessor on cop-secret (all) and the mailbox's consent (the four
+# mailbox accounts only): secrets.tf. pubsub.publisher on the fanout topic, for tick only,
+# and on the unsubscribe topic, for web only: pubsub.tf.
 
 # --- Web: the public function's own identity ---------------------------------------------
-# It reads the store (and records an unsubscribe) and reads the secret that signs links.
+# It reads the store, publishes one-click unsubscribes for the unsubscribe function to
+# apply (pubsub.tf), and reads the secret that signs links.
 # It cannot sign delegation assertions and has no mailbox consent, so it can neither
 # send mail nor read the inbox.
 
@@ -80,9 +98,11 @@ resource "google_service_account" "web" {
   depends_on   = [google_project_service.apis]
 }
 
-resource "google_project_iam_member" "web_datastore_user" {
+# Reads only: the token index of its pages is kept by the tick, and an unsubscribe is
+# published, not written.
+resource "google_project_iam_member" "web_datastore_viewer" {
   project = var.project_id
-  role    = "roles/datastore.user"
+  role    = "roles/datastore.viewer"
   member  = "serviceAccount:${google_service_account.web.email}"
 }
 
@@ -115,6 +135,15 @@ resource "google_service_account" "inbox_trigger" {
   depends_on   = [google_project_service.apis]
 }
 
+# --- Unsubscribe trigger: the only identity that may invoke unsubscribe -------------------
+
+resource "google_service_account" "unsubscribe_trigger" {
+  account_id   = "${var.name_prefix}-unsubscribe-trigger"
+  display_name = "cop-rota unsubscribe trigger"
+  description  = "Identity of the push subscription that delivers published unsubscribes to the unsubscribe function."
+  depends_on   = [google_project_service.apis]
+}
+
 # --- Who may invoke which function ------------------------------------------------------
 
 locals {
@@ -123,11 +152,13 @@ locals {
     tick          = google_service_account.scheduler.email
     run_community = google_service_account.fanout_trigger.email
     inbox         = google_service_account.inbox_trigger.email
+    unsubscribe   = google_service_account.unsubscribe_trigger.email
   }
   # Identities of the push subscriptions (Pub/Sub mints their OIDC tokens).
   trigger_accounts = {
     fanout = google_service_account.fanout_trigger.name
-    inbox  = google_service_account.inbox_trigger.name
+    inbox       = google_service_account.inbox_trigger.name
+    unsubscribe = google_service_account.unsubscribe_trigger.name
   }
 }
 

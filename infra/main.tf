@@ -59,6 +59,7 @@ locals {
     web           = "${var.name_prefix}-web"
     inbox         = "${var.name_prefix}-inbox"
     console       = "${var.name_prefix}-console"
+    unsubscribe   = "${var.name_prefix}-unsubscribe"
   }
 
   # COP_PUBLIC_URL: the web function cannot be given its own URL (a resource cannot

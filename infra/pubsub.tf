@@ -14,6 +14,23 @@ resource "google_pubsub_topic_iam_member" "tick_publishes_fanout" {
   member = "serviceAccount:${google_service_account.tick.email}"
 }
 
+# --- Unsubscribes: web publishes {"token": T}; the unsubscribe function applies it ---------
+# The public web function only reads the store: a member's one-click unsubscribe is
+# published here, and the unsubscribe function (which may write) takes them off the rota.
+
+resource "google_pubsub_topic" "unsubscribe" {
+  #checkov:skip=CKV_GCP_83:Short-lived notifications (a signed unsubscribe token); Google-managed encryption suffices, CMEK would add a KMS key to manage and pay for.
+  name                       = "${var.name_prefix}-unsubscribe"
+  message_retention_duration = "604800s"
+  depends_on                 = [google_project_service.apis]
+}
+
+resource "google_pubsub_topic_iam_member" "web_publishes_unsubscribe" {
+  topic  = google_pubsub_topic.unsubscribe.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.web.email}"
+}
+
 # --- Gmail push notifications (for the Gmail inbox) --------------------------------------
 # The tick calls users.watch on the inbox mailbox with this topic (COP_GMAIL_TOPIC) once a
 # day, and Gmail publishes a notification here on each new inbox message, as
@@ -54,6 +71,12 @@ locals {
       ack_deadline = 360 # inbox may take 300 s
       dead_letter  = "${var.name_prefix}-gmail-push-dead-letter"
     }
+    unsubscribe = {
+      topic        = google_pubsub_topic.unsubscribe.id
+      invoker      = google_service_account.unsubscribe_trigger.email
+      ack_deadline = 60 # unsubscribe may take 60 s
+      dead_letter  = "${var.name_prefix}-unsubscribe-dead-letter"
+    }
   }
 }
 
@@ -62,7 +85,7 @@ resource "google_pubsub_subscription" "push" {
   name                       = "${local.function_names[each.key]}-push"
   topic                      = each.value.topic
   ack_deadline_seconds       = each.value.ack_deadline # an answer after it is a failure
-  message_retention_duration = "86400s"                # a day: the tick catches up on older work
+  message_retention_duration = "604800s"               # dead-lettered long before (10 deliveries)
 
   push_config {
     push_endpoint = google_cloudfunctions2_function.http[each.key].service_config[0].uri

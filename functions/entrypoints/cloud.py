@@ -112,6 +112,33 @@ def inbox(request):
     return push.ACK
 
 
+@functions_framework.http
+def unsubscribe(request):
+    """A Pub/Sub push of {"token": T}: a one-click unsubscribe the web function recorded
+    (it may not write the store). Applied as the page would have; again changes nothing."""
+    from functions.services.changes.unsubscribe import unsubscribe as leave
+
+    _logging()
+    try:
+        message = push.read(request.get_data())
+        body = message.json()
+        token = body.get("token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise push.Malformed(f"{message.describe()}: no token")
+    except push.Malformed as error:  # acknowledged: a retry cannot help
+        log.error("unsubscribe: malformed message, dropped: %s", error)
+        return push.ACK
+    try:
+        done = leave(app().store, app().mail.tokens, token, app().clock.now())
+    except Exception as error:  # noqa: BLE001 (Pub/Sub retries, then dead-letters it)
+        log.error("unsubscribe: %s failed, to be delivered again: %s: %s",
+                  message.describe(), type(error).__name__, error)
+        return push.RETRY
+    if done is not None:  # a token that names nobody now was logged, and is dropped
+        log.info("unsubscribe: %s left %s", done[1].email, done[0])
+    return push.ACK
+
+
 @lru_cache(maxsize=1)
 def console_app():
     from functions.entrypoints.console import in_the_cloud

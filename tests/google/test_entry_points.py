@@ -49,12 +49,19 @@ malformed = [
     run.post("/", json=envelope(b'["guild"]')).status_code,
 ]
 gone = run.post("/", json=envelope(b'{"community": "removed"}')).status_code
+from functions.mail.tokens import Tokens
+leave = client("unsubscribe")
+click = json.dumps({"token": Tokens("s").unsubscribe_token("guild", "ana@guild.example.com")})
+unsubscribed = [leave.post("/", json=envelope(click.encode())).status_code,
+                leave.post("/", json=envelope(click.encode(), attempt=2)).status_code,
+                leave.post("/", json=envelope(b'{"token": "forged"}')).status_code,
+                leave.post("/", json=envelope(b"{}")).status_code]
 inbox = client("inbox")
 inbox_malformed = inbox.post("/", data=b"", content_type="application/json").status_code
 inbox_failing = inbox.post("/", json=envelope(b'{"emailAddress": "rota@example.com"}'))
 answer = client("tick").post("/")
 print("RESULT " + json.dumps([welcomes, fine, first, again, second, malformed, gone,
-                              inbox_malformed, inbox_failing.status_code,
+                              unsubscribed, inbox_malformed, inbox_failing.status_code,
                               answer.status_code, answer.get_json()]), file=sys.stderr)
 """
 
@@ -81,19 +88,25 @@ def test_pushed_messages_are_handled_once_and_cloud_logs_are_json_with_severity(
     result = next((line for line in run.stderr.splitlines() if line.startswith("RESULT ")),
                   None)
     assert result, run.stderr
-    (welcomes, fine, first, again, second, malformed, gone, inbox_malformed, inbox_failing,
-     status, body) = json.loads(result.removeprefix("RESULT "))
+    (welcomes, fine, first, again, second, malformed, gone, unsubscribed, inbox_malformed,
+     inbox_failing, status, body) = json.loads(result.removeprefix("RESULT "))
     assert fine == 204 and first > welcomes  # guild's jobs ran: its heads-up went out
     assert again == 204 and second == first  # the same message again: nothing twice
     # A message no delivery could handle is acknowledged (2xx), not retried forever.
     assert malformed == [204] * 5 and gone == 204 and inbox_malformed == 204
+    # An unsubscribe the web function published: applied, and again changes nothing; a
+    # forged token or a message without one is dropped.
+    assert unsubscribed == [204] * 4
+    listed = subprocess.run([sys.executable, "-m", "functions", "member", "list", "guild",
+                             "--json"], cwd=ROOT, env=env, check=True, capture_output=True)
+    assert [m["status"] for m in json.loads(listed.stdout)] == ["opted_out"]
     # A failure that may pass is answered 5xx: Pub/Sub delivers again, then dead-letters.
     assert inbox_failing == 500
     logs = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
     assert logs and all(entry.get("severity") for entry in logs), run.stdout
     assert all("execution_id" in entry["logging.googleapis.com/labels"] for entry in logs)
     errors = [e["message"] for e in logs if e["severity"] == "ERROR"]
-    assert sum("malformed message" in message for message in errors) == 6
+    assert sum("malformed message" in message for message in errors) == 7
     assert any("inbox: message 17, delivery 1 failed, to be delivered again" in message
                for message in errors), errors
     assert any(e["severity"] == "INFO" and "run_community guild" in e["message"]

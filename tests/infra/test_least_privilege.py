@@ -60,9 +60,9 @@ def test_secret_versions_are_pinned_by_a_variable(tf):
 
 
 def test_only_the_functions_that_act_as_the_mailbox_get_its_consent(tf):
-    for entry_point in ("tick", "run_community", "inbox", "web"):
+    for entry_point in ("tick", "run_community", "inbox", "console", "web", "unsubscribe"):
         keys = {secret["key"] for secret in secret_envs(tf.function(entry_point)[1], tf)}
-        assert keys == ({"COP_SECRET"} if entry_point == "web"
+        assert keys == ({"COP_SECRET"} if entry_point in ("web", "unsubscribe")
                         else {"COP_SECRET", "COP_GOOGLE_OAUTH"}), (entry_point, keys)
     accounts = {f"serviceAccount:${{google_service_account.{name}.email}}"
                 for body in tf.of_type(FUNCTION).values()

@@ -27,7 +27,7 @@ HCL_OPTIONS = hcl2.SerializationOptions(
 
 # Settings config.py reads that the cloud functions must be given as plain variables.
 CLOUD_SETTINGS = ("COP_STORE", "COP_MAIL", "COP_INBOX", "COP_CALENDAR", "COP_FANOUT",
-                  "COP_PUBLIC_URL", "COP_REPLY_TO", "COP_GMAIL_TOPIC")
+                  "COP_PUBLIC_URL", "COP_REPLY_TO", "COP_GMAIL_TOPIC", "COP_UNSUBSCRIBE")
 # Read by config.py but deliberately not set in the cloud: laptop, demo and SMTP settings.
 LOCAL_ONLY_SETTINGS = {"COP_DATA", "COP_NOW", "COP_SMTP_USER", "COP_SMTP_PASSWORD",
                        "COP_STORE_WAIT"}  # the embedded SQLite store only
@@ -47,11 +47,15 @@ PUBLIC_MEMBERS = {"allUsers", "allAuthenticatedUsers"}
 # (role, the setting naming the resource). Nothing else.
 EXTRA_GRANTS = {
     "tick": {("roles/pubsub.publisher", "COP_FANOUT")},  # a community's turn, to run_community
+    "web": {("roles/pubsub.publisher", "COP_UNSUBSCRIBE")},  # a click, to unsubscribe
 }
+# The store: read and written, but by web, which only reads it.
+STORE_ROLES = {"web": "roles/datastore.viewer"}
+STORE_ROLE = "roles/datastore.user"
 IAM_GRANT = re.compile(r"^google_\w+_iam_(member|binding|policy)$")
 GMAIL_PUSH_ACCOUNT = "serviceAccount:gmail-api-push@system.gserviceaccount.com"
 FUNCTION = "google_cloudfunctions2_function"
-ENTRY_POINTS = ("tick", "run_community", "web", "inbox", "console")
+ENTRY_POINTS = ("tick", "run_community", "web", "inbox", "console", "unsubscribe")
 # Resources that grant a role on a function's Cloud Run service (or on the function).
 SERVICE_IAM = re.compile(
     r"^google_(cloud_run_v2_service|cloud_run_service|cloudfunctions2_function)"
@@ -267,7 +271,7 @@ def grants_to(tf: Terraform, member: str) -> set[tuple[str, str]]:
 
 def expected_grants(tf: Terraform, entry_point: str) -> set[tuple[str, str]]:
     _, body = tf.function(entry_point)
-    grants = {("roles/datastore.user", "project")}
+    grants = {(STORE_ROLES.get(entry_point, STORE_ROLE), "project")}
     for secret in secret_envs(body, tf):
         for name in referenced(secret.get("secret"), "google_secret_manager_secret"):
             grants.add(("roles/secretmanager.secretAccessor",
@@ -555,9 +559,11 @@ def problems_push_subscriptions(tf: Terraform) -> list[str]:
     return problems
 
 
-def problems_push_wiring(tf: Terraform, entry_point: str, setting: str) -> list[str]:
-    """A function called by one push subscription, on the topic `setting` names in tick's
-    settings, that only its OIDC account may invoke, and with a dead-letter topic."""
+def problems_push_wiring(tf: Terraform, entry_point: str, setting: str,
+                         publisher: str = "tick") -> list[str]:
+    """A function called by one push subscription, on the topic `setting` names in the
+    publisher's settings, that only its OIDC account may invoke, and with a dead-letter
+    topic."""
     problems = []
     found = push_subscriptions(tf, entry_point)
     if len(found) != 1:
@@ -567,9 +573,9 @@ def problems_push_wiring(tf: Terraform, entry_point: str, setting: str) -> list[
         problems.append(f"{entry_point} has an event trigger, whose subscription can carry "
                         "no dead-letter topic")
     topics = referenced(body.get("topic"), "google_pubsub_topic")
-    tick_env = function_env(tf, tf.function("tick")[1])
-    if not topics or referenced(tick_env.get(setting), "google_pubsub_topic") != topics:
-        problems.append(f"tick: {setting} is not {entry_point}'s topic {sorted(topics)}")
+    env = function_env(tf, tf.function(publisher)[1])
+    if not topics or referenced(env.get(setting), "google_pubsub_topic") != topics:
+        problems.append(f"{publisher}: {setting} is not {entry_point}'s topic {sorted(topics)}")
     oidc = block(block(body, "push_config"), "oidc_token")
     if not refers_to(oidc.get("audience"), f"{FUNCTION}.{tf.function(entry_point)[0]}"):
         problems.append(f"{name}: the OIDC audience is not {entry_point}'s URL")
@@ -583,6 +589,23 @@ def problems_fanout_wiring(tf: Terraform) -> list[str]:
     env = function_env(tf, tf.function("run_community")[1])
     if not str(env.get("COP_FANOUT", "")).startswith("pubsub://"):
         problems.append("run_community: COP_FANOUT is not set")
+    return problems
+
+
+def problems_unsubscribe_wiring(tf: Terraform) -> list[str]:
+    """web publishes a one-click unsubscribe to the topic whose push subscription calls
+    the unsubscribe function; nobody else may publish there."""
+    problems = problems_push_wiring(tf, "unsubscribe", "COP_UNSUBSCRIBE", publisher="web")
+    web = service_account_member(function_accounts(tf)["web"])
+    for _, sub in push_subscriptions(tf, "unsubscribe"):
+        topics = referenced(sub.get("topic"), "google_pubsub_topic")
+        publishers = {m for grant in tf.of_type("google_pubsub_topic_iam_member").values()
+                      if referenced(grant.get("topic"), "google_pubsub_topic") == topics
+                      and grant.get("role") == "roles/pubsub.publisher"
+                      for m in members_of(grant)}
+        if publishers != {web}:
+            problems.append(f"the unsubscribe topic's publishers are {sorted(publishers)}, "
+                            "expected web's account alone")
     return problems
 
 
@@ -633,7 +656,8 @@ def problems_gmail_inbox_wiring(tf: Terraform) -> list[str]:
 
 def problems_function_accounts(tf: Terraform) -> list[str]:
     """Each function runs as its own account, granted exactly what its function does (the
-    store, the secrets it reads, EXTRA_GRANTS); no primitive role for anyone."""
+    store, read only for web; the secrets it reads; EXTRA_GRANTS); no primitive role for
+    anyone."""
     problems = []
     for type_, named in list(tf.resources.items()) + list(tf.data.items()):
         for name, body in named.items():
@@ -807,6 +831,27 @@ def test_entry_points_exist_in_the_function_source(tf):
 
 def test_source_zip_holds_the_code_and_leaves_out_local_state(tf):
     assert problems_source_zip(tf) == []
+
+
+def test_web_records_unsubscribes_through_the_unsubscribe_topic(tf):
+    assert problems_unsubscribe_wiring(tf) == []
+
+
+def test_a_second_unsubscribe_publisher_or_a_web_that_writes_is_caught():
+    broken = load("""
+        resource "google_pubsub_topic_iam_member" "oops" {
+          topic  = google_pubsub_topic.unsubscribe.id
+          role   = "roles/pubsub.publisher"
+          member = "allAuthenticatedUsers"
+        }
+        resource "google_project_iam_member" "oops2" {
+          project = var.project_id
+          role    = "roles/datastore.user"
+          member  = "serviceAccount:${google_service_account.web.email}"
+        }""")
+    assert any("unsubscribe topic's publishers" in p for p in problems_unsubscribe_wiring(broken))
+    assert any(p.startswith("web's account web is granted roles/datastore.user on project")
+               for p in problems_function_accounts(broken))
 
 
 def test_every_push_subscription_has_dead_letters_and_retries(tf):
