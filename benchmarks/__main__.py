@@ -28,6 +28,7 @@ from functions.services.delivery.pacing import Pacer
 from functions.services.jobs.tick import tick
 from functions.mail.tokens import Tokens
 from tests.fakes import MemoryCalendar
+from . import fair_year
 from tests.inbound import accuracy
 from tests.inbound.test_inbound import nested_multiparts
 
@@ -169,6 +170,8 @@ def main() -> int:
     print("\n".join(accuracy.report(figures)))
     missed += bool(figures.quoted_obeyed or figures.auto_answered  # these must stay 0
                    or figures.notices_counted)
+    print()
+    missed += fair_year.main()  # the rota's rules over a simulated year: all must stay 0
     return 1 if missed else 0
 
 

@@ -24,14 +24,16 @@ ROSTER = "email,name\n" + "".join(f"p{i}@example.com,Person {i}\n" for i in rang
 NOW = "2026-11-25T10:00:00+11:00"  # a Wednesday morning in Sydney
 
 
-def setup_guild(deps, roster: str = ROSTER, *, keep_welcomes: bool = False, **settings):
+def setup_guild(deps, roster: str = ROSTER, *, keep_welcomes: bool = False,
+                welcome: bool = True, **settings):
     """The community `guild` (Fridays 16:00 in Sydney unless told otherwise) with `roster`.
-    The welcomes are dropped from a memory mailer unless `keep_welcomes`."""
+    The welcomes (each with the invites of the coming sessions) are dropped from a memory
+    mailer unless `keep_welcomes`; without `welcome` none is sent."""
     options = dict(name="Guild", timezone="Australia/Sydney", weekday=4, start=time(16),
                    minutes=30, holidays="AU-NSW")
     options.update(settings)
     communities.add_community(deps.store, deps.clock.now(), "guild", **options)
-    members.join_many(deps, "guild", roster.encode())
+    members.join_many(deps, "guild", roster.encode(), welcome=welcome)
     if isinstance(deps.mailer, MemoryMailer) and not keep_welcomes:
         deps.mailer.sent.clear()
 

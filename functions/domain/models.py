@@ -57,6 +57,8 @@ class Member:
     last_presented: date | None = None
     welcome_due: bool = False  # owed a welcome, sent once the community has a reply address
     language: str | None = None  # their own choice, over the community's
+    # A topic they set for a session that went to someone else: it waits for their next turn.
+    topic: str | None = None
 
     @property
     def waiting_since(self) -> date:

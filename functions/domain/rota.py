@@ -4,20 +4,28 @@ Pure: every method takes `now` and returns a new Rota with a `Decision` (what to
 what to announce). Nothing here reads a clock, a store or a mailbox.
 
 The rules (DESIGN.md, "Rules the rota keeps"):
-- Eligible on a date: not opted out, not paused over it, joined by then, and not having
-  skipped or declined that very session.
-- Order: whoever has waited longest presents first: the date of their last turn before that
-  session (held or planned) or, for someone who never presented, the day they joined; ties
-  by the order members were added.
-- Fair, whatever the order of events: in the planned window, nobody holds a second session
-  while a member eligible for it holds none.
-- Stable wherever that keeps fairness: a first turn in the window keeps its presenter while
-  they stay eligible, and so does a turn a person chose (volunteer, swap, assign). A session
-  whose presenter dropped out goes to whoever has waited longest; if that person is planned
-  later, they move up and their later session is filled the same way. Second turns follow
-  the queue: a newcomer takes the earliest of them rather than moving anyone else, so
-  members added one at a time get the plan they would have got imported together.
-- Nothing that has started ever changes.
+- Eligible on a date: not opted out, not paused over it, joined by then, reachable (mail to
+  them has not stopped after bounces), and not having skipped or declined that very session.
+- One fairness rule for all time: nobody presents again while someone who could present
+  that day has never presented. Such a newcomer takes the earliest repeat turn in the
+  window (a turn starting within the week stays with its presenter, who has been
+  preparing and whom the digest named, unless the newcomer was a member when it was
+  planned), or the next session planned, in join order among several; whoever made way
+  takes the next repeat turn of someone who waited less, and so on, so the queue moves on
+  by one. Everyone else by longest wait since their last turn (held or planned); ties by
+  the order members were added. Volunteers, for any date however far ahead, follow the
+  same rule; a date someone chose (volunteer, swap, assign) is kept but for that.
+- In the planned window, too, nobody holds a second session while a member who could
+  present then holds none.
+- Stable wherever that keeps fairness: a first turn in the window keeps its presenter
+  while they can present, and so does a turn a person chose. A session whose presenter
+  dropped out goes to whoever comes first; if that person is planned later, they move up
+  and their later session is filled the same way. So members added one at a time get the
+  plan they would have got imported together.
+- Only real presenters count: a session that ended counts for its presenter only if they
+  could still present that day; otherwise it was held by nobody.
+- Nothing that has started ever changes, but for that: a presenter who could not present
+  is taken off the session once it ended.
 - Asking for what already is (leave after leaving, come back or resume while active, the
   same pause) changes nothing: the Decision is `unchanged`, to store and announce nothing.
 """
@@ -35,12 +43,17 @@ from .language import N_, Words, _, words
 from .wording import day_words
 
 FAR_AHEAD = timedelta(days=366)  # the furthest date someone may volunteer for
+# A repeat turn starting sooner than this stays with its presenter, who has been preparing
+# and whom the week's digest has named, when whoever never presented joined after that
+# session was planned (they have no claim to it): they take the next one instead.
+NOTICE = timedelta(days=7)
 
 
 # Why a session changed hands (Change.cause); "" when planning moved it (fairness, a
 # newcomer, settings).
 SKIPPED, VOLUNTEERED, ASSIGNED, SWAPPED, AWAY, LEFT = (
     "skipped", "volunteered", "assigned", "swapped", "away", "left")
+FIRST = "first"  # the planner's: a repeat turn made way for someone who never presented
 
 
 @dataclass(frozen=True)
@@ -136,15 +149,17 @@ class Rota:
 
     def settle(self, now: datetime) -> "Rota":
         """Count the sessions that have ended into their presenters' turns (see _settle)."""
-        community, roster = _settle(self.community, self.roster, self.sessions, now)
-        return Rota(community, roster, self.sessions)
+        community, roster, ended = _settle(self.community, self.roster, self.sessions, now)
+        return Rota(community, roster, {**self.sessions, **ended})
 
     def _decide(self, now: datetime, sessions: Mapping[date, Session],
                 roster: Mapping[str, Member], lookahead: int | None = None,
                 community: Community | None = None, **about) -> tuple["Rota", Decision]:
         """Settle and plan the proposed sessions and roster; the Decision holds every
         difference from this Rota."""
-        community, roster = _settle(community or self.community, roster, sessions, now)
+        community, roster, ended = _settle(community or self.community, roster, sessions,
+                                           now)
+        sessions = {**sessions, **ended}
         planned = _plan(community, roster, {
             d: s for d, s in sessions.items()
             if community.settled is None or d >= community.settled}, now, lookahead)
@@ -152,25 +167,29 @@ class Rota:
         for d, s in planned.items():  # a presenter lost it: the next one gets a new heads-up
             if d in old and old[d].presenter and s.presenter != old[d].presenter:
                 planned[d] = s = s.with_changes(reassigned=old[d].reassigned + 1)
-            if s.presenter != (old[d].presenter if d in old else None):
+            was = old.get(d)
+            fresh = s.cause == FIRST and (was is None or (was.cause, was.cause_by) != (
+                s.cause, s.cause_by))  # the planner's own reason, given just now
+            if s.presenter != (was.presenter if was else None) and not fresh:
                 planned[d] = s.with_changes(cause="", cause_by=None)  # stamped by its cause
-        _topics_follow(old, planned)
+        roster = _topics_follow(old, planned, roster, now)
         changes = tuple(
             Change(d, old[d].presenter if d in old else None, s.presenter)
             for d, s in sorted(planned.items())
             if (old[d].presenter if d in old else None) != s.presenter)
+        history = {d: s for d, s in sessions.items() if d not in planned}  # read only
+        after = {**history, **planned}
         decision = Decision(
-            sessions=tuple(s for d, s in sorted(planned.items()) if old.get(d) != s),
+            sessions=tuple(s for d, s in sorted(after.items()) if old.get(d) != s),
             members=tuple(m for e, m in roster.items() if self.roster.get(e) != m),
             community=community if community != self.community else None,
             changes=changes, **about)
-        history = {d: s for d, s in sessions.items() if d not in planned}  # read only
-        return Rota(community, roster, {**history, **planned}), decision
+        return Rota(community, roster, after), decision
 
     # ---- membership ------------------------------------------------------------------
     def join(self, people: Iterable[tuple[str, str]], now: datetime,
              welcome_due: bool = False) -> tuple["Rota", Decision]:
-        """Add members (email, name), all or none; they join the back of the queue.
+        """Add members (email, name), all or none; they come before anyone's next turn.
         `welcome_due`: their welcome waits (for the community's reply address)."""
         people = list(people)
         clash = [email for email, _ in people if email in self.roster]
@@ -191,8 +210,10 @@ class Rota:
     def _with_member(self, email: str, now: datetime, summary: str,
                      **changes) -> tuple["Rota", Decision]:
         member = self.member(email)
-        return self._decide(now, self.sessions, {**self.roster, email: replace(member,
-                                                                              **changes)},
+        # Sessions that ended are counted as they were, before this change.
+        community, roster, ended = _settle(self.community, self.roster, self.sessions, now)
+        roster[email] = replace(roster[email], **changes)
+        return self._decide(now, {**self.sessions, **ended}, roster, community=community,
                             summary=summary)
 
     def _unchanged(self, summary: str) -> tuple["Rota", Decision]:
@@ -205,7 +226,8 @@ class Rota:
         """Opt out; someone who already left (say by the unsubscribe link) stays as is."""
         if self.member(email).opted_out:
             return self._unchanged(words("you have already left"))
-        after, decision = self._with_member(email, now, "you have left", opted_out=True)
+        after, decision = self._with_member(email, now, "you have left", opted_out=True,
+                                            topic=None)
         return _caused(after, decision.because(LEFT, email))
 
     def come_back(self, email: str, now: datetime) -> tuple["Rota", Decision]:
@@ -268,7 +290,9 @@ class Rota:
         """Take the next session, or that date's (planned or further ahead).
 
         The person planned there keeps their place; the volunteer's other turns go back to
-        the queue, so volunteering never makes anyone present twice in a round.
+        the queue, so volunteering never makes anyone present twice in a round. Refused
+        when it would be a repeat turn while someone who could present that day never
+        presented (the fairness rule, however far ahead the date).
         """
         member = self.member(email)
         if day is None:
@@ -292,6 +316,12 @@ class Rota:
             presenter=email, swap_with=None, pinned=True,
             declined=tuple(d for d in target.declined if d != email))
         after, decision = self._decide(now, sessions, self.roster, date=target.date)
+        if (_presented(after.roster, after.sessions, email, target.date)
+                and _newcomers(after.roster, after.sessions, target.date)):
+            raise InputError(words(
+                "you cannot take {day}: you have presented before, and someone who could "
+                "present that day has not had a first turn yet (nobody presents again "
+                "while a member who could has never presented)", day=day_words(target.date)))
         if after.sessions[target.date].presenter != email:
             # Only possible when nobody else can take the volunteer's other turn: they would
             # present twice while someone who could present holds no session.
@@ -410,16 +440,29 @@ class Rota:
                   day=day_words(turn.date), topic=topic)))
 
 
-def _topics_follow(old: Mapping[date, Session], planned: dict[date, Session]) -> None:
+def _topics_follow(old: Mapping[date, Session], planned: dict[date, Session],
+                   roster: Mapping[str, Member], now: datetime) -> dict[str, Member]:
     """A topic belongs to its presenter: when a session changes hands, its topic leaves
-    with whoever had it, to the session they move to (a swap, a move up the queue), and
-    the new presenter brings theirs, or none."""
+    with whoever had it, to the session they move to (a swap, a move up the queue), or it
+    waits on them for their next turn (dropped if they left); the new presenter brings
+    theirs, or none. Returns the roster with the topics that wait."""
+    roster = dict(roster)
     changed = [d for d, s in planned.items()
                if d in old and s.presenter != old[d].presenter]
     taken = {old[d].presenter: old[d].topic for d in changed
              if old[d].presenter and old[d].topic}
     for d in changed:
         planned[d] = planned[d].with_changes(topic=taken.pop(planned[d].presenter, None))
+    for email, topic in taken.items():
+        if email in roster and not roster[email].opted_out:
+            roster[email] = replace(roster[email], topic=topic)
+    for d, s in sorted(planned.items()):  # a topic that waited goes to their next turn
+        member = roster.get(s.presenter or "")
+        if (member is not None and member.topic and not s.topic and s.status == PLANNED
+                and not s.started(now)):
+            planned[d] = s.with_changes(topic=member.topic)
+            roster[member.email] = replace(member, topic=None)
+    return roster
 
 
 def _caused(after: Rota, decision: Decision) -> tuple[Rota, Decision]:
@@ -453,22 +496,31 @@ def all_told(rota: Rota, now: datetime) -> Rota:
 # ---- the planner -----------------------------------------------------------------------
 def _settle(community: Community, roster: Mapping[str, Member],
             sessions: Mapping[date, Session], now: datetime
-            ) -> tuple[Community, dict[str, Member]]:
+            ) -> tuple[Community, dict[str, Member], dict[date, Session]]:
     """Count every session that ended since `community.settled` into its presenter's turns
-    and move `settled` past it, so that planning never reads the history before it."""
+    and move `settled` past it, so that planning never reads the history before it. Only a
+    real presenter counts: one who could no longer present that day (mail stopped after
+    bounces, left, paused over it) is taken off the session, which was held by nobody
+    (those sessions are returned)."""
     roster = dict(roster)
     ended = [s for d, s in sorted(sessions.items())
              if s.ends_at is not None and s.ends_at <= now
              and (community.settled is None or d >= community.settled)]
     if not ended:
-        return community, roster
+        return community, roster, {}
+    nobody = {}
     for s in ended:
         member = roster.get(s.presenter or "")
-        if s.held(now) and member is not None:
-            roster[member.email] = replace(
-                member, times_presented=member.times_presented + 1,
-                last_presented=max(s.date, member.last_presented or s.date))
-    return community.with_changes(settled=ended[-1].date + timedelta(days=1)), roster
+        if not s.held(now) or member is None:
+            continue
+        if not _fits(roster, s, member.email):
+            nobody[s.date] = s.with_changes(presenter=None, topic=None)
+            continue
+        roster[member.email] = replace(
+            member, times_presented=member.times_presented + 1,
+            last_presented=max(s.date, member.last_presented or s.date))
+    return (community.with_changes(settled=ended[-1].date + timedelta(days=1)), roster,
+            nobody)
 
 
 def _plan(community: Community, roster: Mapping[str, Member], sessions: dict[date, Session],
@@ -503,7 +555,10 @@ def _plan(community: Community, roster: Mapping[str, Member], sessions: dict[dat
         if sessions[day].presenter and not _fits(roster, sessions[day], sessions[day].presenter):
             sessions[day] = sessions[day].with_changes(presenter=None, pinned=False,
                                                        swap_with=None)
-    _fill(roster, sessions, window)
+    planning = timedelta(weeks=lookahead or community.lookahead)
+    _fill(roster, sessions, window, firm={d: d - planning for d in window
+                                          if sessions[d].starts_at
+                                          and sessions[d].starts_at < now + NOTICE})
     return sessions
 
 
@@ -516,20 +571,108 @@ def _fits(roster: Mapping[str, Member], session: Session, email: str | None) -> 
 
 
 def _fill(roster: Mapping[str, Member], sessions: dict[date, Session],
-          window: list[date]) -> None:
-    """Give every session of the window its presenter, in date order (see module doc)."""
-    for i, day in enumerate(window):
+          window: list[date], firm: Mapping[date, date]) -> None:
+    """Give every session of the window its presenter, in date order (see module doc).
+    `firm`: the sessions starting within NOTICE, with the day each was planned."""
+    # Who made way for a newcomer (and for whom): each takes a later repeat turn of
+    # someone who waited less (see _behind).
+    bumped: dict[str, str] = {}
+    for day in window:
         s = sessions[day]
         p = s.presenter
-        if _fits(roster, s, p):
-            first_turn = all(sessions[d].presenter != p for d in window[:i])
-            if first_turn or (s.pinned and not _waiting(roster, sessions, window, day)):
+        if _fits(roster, s, p) and _keeps(roster, sessions, window, day):
+            if not _presented(roster, sessions, p, day):
+                continue  # a first turn
+            waiting = _waiting_newcomers(roster, sessions, window, day)
+            if day in firm:  # only who was a member when it was planned has a claim
+                waiting = [e for e in waiting if roster[e].joined <= firm[day]]
+            if waiting:
+                choice = _pick(roster, sessions, window, day)  # a repeat turn makes way
+                bumped[p] = choice
+                sessions[day] = s.with_changes(presenter=choice, pinned=False, swap_with=None,
+                                               cause=FIRST, cause_by=choice)
                 continue
+            taker = _behind(roster, sessions, day, list(bumped))
+            if taker is None:
+                continue
+            bumped[p] = newcomer = bumped.pop(taker)
+            sessions[day] = s.with_changes(presenter=taker, pinned=False, swap_with=None,
+                                           cause=FIRST, cause_by=newcomer)
+            continue
         choice = _pick(roster, sessions, window, day)
+        newcomer = bumped.pop(choice, None)  # whoever made way takes this one
         if choice != p:
             # If they were planned later, that turn is now a second one: it is filled in
             # turn when the loop reaches it, so the queue moves up.
-            sessions[day] = s.with_changes(presenter=choice, pinned=False, swap_with=None)
+            sessions[day] = s.with_changes(presenter=choice, pinned=False, swap_with=None,
+                                           **({"cause": FIRST, "cause_by": newcomer}
+                                              if newcomer else {}))
+
+
+def _waiting_newcomers(roster: Mapping[str, Member], sessions: Mapping[date, Session],
+                       window: list[date], day: date) -> list[str]:
+    """Who could present on `day`, has never presented and has not chosen a date of their
+    own: a repeat turn makes way for them."""
+    chose = {sessions[d].presenter for d in window if sessions[d].pinned}
+    return [e for e in _newcomers(roster, sessions, day) if e not in chose]
+
+
+def _wait(roster: Mapping[str, Member], sessions: Mapping[date, Session], email: str,
+          day: date) -> tuple[date, int]:
+    """How long `email` has waited by `day`, as an order: their latest turn before it
+    (held, under way or planned; for someone who never presented, the day they joined),
+    then the order they were added."""
+    member = roster[email]
+    turns = [d for d, s in sessions.items()
+             if d < day and s.presenter == email and s.status == PLANNED]
+    last = max([*turns, *([member.last_presented] if member.last_presented else [])],
+               default=member.joined)
+    return last, member.order
+
+
+def _behind(roster: Mapping[str, Member], sessions: Mapping[date, Session], day: date,
+            bumped: list[str]) -> str | None:
+    """Who takes the repeat turn on `day` (not a chosen date) from its presenter: whoever
+    made way for a newcomer and has waited longer than them, longest first. So the queue
+    moves on by one week, in its order."""
+    s = sessions[day]
+    if s.pinned:
+        return None
+    taker = min((b for b in bumped if b != s.presenter and _fits(roster, s, b)),
+                key=lambda b: _wait(roster, sessions, b, day), default=None)
+    if taker is None or (_wait(roster, sessions, taker, day)
+                         >= _wait(roster, sessions, s.presenter, day)):
+        return None
+    return taker
+
+
+def _keeps(roster: Mapping[str, Member], sessions: Mapping[date, Session],
+           window: list[date], day: date) -> bool:
+    """Whether the presenter planned on `day`, who can present then, keeps it: a first
+    turn in the window does (it was planned fairly then, and planned weeks stay), a second
+    one only when chosen while nobody who could present holds a session."""
+    s = sessions[day]
+    if all(sessions[d].presenter != s.presenter for d in window if d < day):
+        return True
+    return s.pinned and not _waiting(roster, sessions, window, day)
+
+
+def _presented(roster: Mapping[str, Member], sessions: Mapping[date, Session],
+               email: str | None, day: date) -> bool:
+    """Whether `email` presented before `day`: a held turn counted, or one under way or
+    planned before it."""
+    member = roster.get(email or "")
+    return (member is not None and member.times_presented > 0) or any(
+        d < day and s.presenter == email and s.status == PLANNED
+        for d, s in sessions.items())
+
+
+def _newcomers(roster: Mapping[str, Member], sessions: Mapping[date, Session],
+               day: date) -> list[str]:
+    """Who could present on `day` and has not presented before it: they come before
+    anyone's next turn."""
+    return [e for e in roster if _fits(roster, sessions[day], e)
+            and not _presented(roster, sessions, e, day)]
 
 
 def _holders(sessions: Mapping[date, Session], window: list[date]) -> set[str]:
@@ -545,27 +688,24 @@ def _waiting(roster: Mapping[str, Member], sessions: Mapping[date, Session],
 
 def _pick(roster: Mapping[str, Member], sessions: Mapping[date, Session],
           window: list[date], day: date) -> str | None:
-    """Whoever eligible on `day` has waited longest; someone holding a turn they chose
-    later in the window ranks last."""
+    """Who presents on `day`: a newcomer first (join order), then whoever eligible has
+    waited longest; someone holding a turn they chose later in the window ranks last."""
     s = sessions[day]
     candidates = [e for e in roster if _fits(roster, s, e)]
     if not candidates:
         return None
+    newcomers = set(_newcomers(roster, sessions, day))
 
     def key(email: str):
-        member = roster[email]
         chosen_later = any(sessions[d].presenter == email and sessions[d].pinned
                            for d in window if d > day)
         earlier = [d for d in window if d < day and sessions[d].presenter == email]
-        # Their latest turn before `day`: in the window, one under way or not yet counted,
-        # or the last one counted into the member.
-        turns = [d for d, s in sessions.items()
-                 if d < day and s.presenter == email and s.status == PLANNED]
-        last = max([*turns, *([member.last_presented] if member.last_presented else [])],
-                   default=member.joined)
         # A turn earlier in the window always counts as more recent than any turn before
         # it (someone joining on a session's own day must not tie with its presenter).
-        return (chosen_later, bool(earlier), last, member.order)
+        newcomer = email in newcomers
+        last, order = _wait(roster, sessions, email, day)
+        return (chosen_later, bool(earlier), not newcomer, date.min if newcomer else last,
+                order)
 
     return min(candidates, key=key)
 

@@ -43,17 +43,29 @@ def local_date(community: Community, instant: datetime) -> date:
 
 
 @lru_cache(maxsize=256)
-def _holiday_calendar(code: str, year: int):
+def _holiday_calendar(code: str, year: int, language: str):
     import holidays as holidays_lib  # loaded on first use: importing stays quick
 
     country, _, region = code.partition("-")
-    return holidays_lib.country_holidays(country, subdiv=region or None, years=year)
+    names = holidays_lib.country_holidays(country, subdiv=region or None)  # no year: computes nothing
+    return holidays_lib.country_holidays(country, subdiv=region or None, years=year,
+                                         language=_holiday_language(names, language))
+
+
+def _holiday_language(calendar, language: str) -> str | None:
+    """The holidays package's code for the community's language (`pt` → `pt_BR`), the
+    country's default first; the country's own names when it has none in that language."""
+    base = language.replace("-", "_").split("_")[0].lower()
+    found = [code for code in (calendar.default_language, *calendar.supported_languages)
+             if code and (code.lower() == base or code.lower().startswith(base + "_"))]
+    return found[0] if found else calendar.default_language
 
 
 def holiday_name(community: Community, day: date) -> str | None:
+    """The holiday's name in the community's language where the holidays package has it."""
     if not community.holidays:
         return None
-    return _holiday_calendar(community.holidays, day.year).get(day)
+    return _holiday_calendar(community.holidays, day.year, community.language).get(day)
 
 
 def day_status(community: Community, day: date) -> tuple[str, str | None]:

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from typing import Any
 
+from ..domain.fairness import fairness_words
+
 # ESC sequences (CSI, OSC and the two-character ones) and their 8-bit C1 forms.
 _SEQUENCE = re.compile(r"(\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
                        r"|(\x1b\]|\x9d).*?(\x07|\x1b\\|\x9c|$)"
@@ -34,6 +36,8 @@ def safe_json(value: Any) -> str:
 def report_lines(community_id: str, f: dict) -> list[str]:
     """The `report` table: the figures of `engagement`, one line each (unescaped)."""
     m = f["members"]
+    fair = (fairness_words(f["fairness"]["turns_per_member_year"])
+            or "not measured yet: nobody has been a member for a quarter")
     lines = [
         f"{community_id}, {f['from']} to {f['to']} ({f['weeks_count']} weeks)",
         f"  sessions held     {f['sessions_held']} ({f['sessions']['with_topic']} with a "
@@ -49,6 +53,7 @@ def report_lines(community_id: str, f: dict) -> list[str]:
         f"{m['opted_out']} opted out; {f['joined']} joined, {f['left']} left in the period",
         f"  turns per active  {f['fairness']['least_presented']} to "
         f"{f['fairness']['most_presented']} (all time)",
+        f"  fairness          {fair}",
         f"  emails sent       {sum(f['emails_sent'].values())}"
         + (" (" + ", ".join(f"{n} {kind}" for kind, n in f["emails_sent"].items()) + ")"
            if f["emails_sent"] else ""),

@@ -9,7 +9,7 @@ from ..domain.delivery import Entry
 from ..domain.jobs import AT_ONCE
 from ..domain.rota import Decision, Rota
 from ..ports import RotaWrite, Store
-from . import activity, lookup
+from . import activity, actors, changelog, lookup
 
 
 RECENT = timedelta(days=15)  # the last digest's week and the session before it (recap)
@@ -33,12 +33,15 @@ def load(store: Store, community_id: str, now: datetime) -> Rota:
 def changes(before: Rota, after: Rota, now: datetime | None = None,
             records: Iterable[tuple[str, Entry]] = ()) -> RotaWrite:
     """What differs between two states of a rota, as one write. With `now`, swaps and
-    departures are noted for the report."""
+    departures are noted for the report, and every change for the history, as whose
+    doing the unit of work says (changelog, actors): the same write holds both."""
     community_id = before.community.id
     members = [m for e, m in after.roster.items() if before.roster.get(e) != m]
     sessions = tuple(s for d, s in sorted(after.sessions.items())
                      if before.sessions.get(d) != s)
     notes = _notes(before, members, sessions, now) if now is not None else []
+    if now is not None:
+        notes += changelog.notes(before, after, now, actors.current())
     return RotaWrite(
         community_id,
         community=after.community if after.community != before.community else None,

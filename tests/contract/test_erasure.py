@@ -15,6 +15,7 @@ from functions.services.reads import tables as views
 from functions.bootstrap import Container
 from functions.services.replies.inbox import handle_reply
 from functions.services.reads.report import engagement
+from functions.services.reads.history import events as history
 from functions.services.jobs.tick import tick
 from tests.builders import reply
 from tests.builders import setup_guild
@@ -59,7 +60,10 @@ def test_removed_member_leaves_no_trace_and_counts_stay(deps_on, tmp_path):
                         ).outcome == "done"
     deps.clock.set(mine.ends_at + timedelta(hours=1))  # her session has been held
     tick(deps)
-    assert handle_reply(deps, reply(deps, ADDRESS, "volunteer")).outcome == "done"
+    while not any(s.presenter == ADDRESS and not s.started(deps.clock.now())
+                  for s in deps.store.list_sessions("guild")):  # her next turn comes round
+        deps.clock.set(deps.clock.now() + timedelta(weeks=1))
+        tick(deps)
     now = deps.clock.now()
     report_before = engagement(deps.store, "guild", now)
     others_before = {r["email"]: r["times_presented"]
@@ -83,6 +87,13 @@ def test_removed_member_leaves_no_trace_and_counts_stay(deps_on, tmp_path):
     dump = _everything(deps.store, tmp_path).lower()
     for trace in TRACES:
         assert trace not in dump
+    # Her history stays, naming her as what she now is: a former member.
+    shown = [e["what"] for e in history(deps.store, "guild", deps.clock.now())
+             if e["source"] == "change"]
+    assert shown.count("a former member joined") == 1  # hers; the others by name
+    assert "6 members joined: " + ", ".join(f"Person {i}" for i in range(6)) in shown
+    assert "a former member was removed (address and name erased)" in shown
+    assert not any(t in " ".join(shown).lower() for t in TRACES)
 
 
 def test_removing_a_community_deletes_all_it_holds(deps_on, tmp_path):

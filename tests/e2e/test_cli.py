@@ -223,8 +223,19 @@ def test_report_counts_what_happened(guild, tmp_path):
     assert first["presenter"] in {p["email"] for p in figures["presenters"]}
     f = figures["fairness"]
     assert f["most_presented"] - f["least_presented"] <= 1
+    # Nobody has been a member for a quarter yet: no turns per member-year to compare.
+    assert f["turns_per_member_year"] == {"least": None, "most": None, "spread": None,
+                                          "members": 0}
     text = cop(guild, "report", "guild", now=later).stdout
     assert "sessions held" in text and "links shared      1" in text
+    assert "fairness          not measured yet" in text
+    year = "2027-11-20T10:00:00+11:00"
+    cop(guild, "tick", "--now", year)
+    f = json.loads(cop(guild, "report", "guild", "--json", now=year).stdout)["fairness"]
+    rates = f["turns_per_member_year"]
+    assert rates["members"] == 5 and rates["spread"] == round(rates["most"] - rates["least"], 1)
+    assert f"Turns per member-year: from {rates['least']} to {rates['most']}" in cop(
+        guild, "report", "guild", now=year).stdout
 
 
 def test_tick_reports_each_problem_on_one_line_and_exits_non_zero(guild):

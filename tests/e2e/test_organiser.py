@@ -11,6 +11,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from datetime import datetime
 from email.policy import default
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 from icalendar import Calendar
 
 from functions.adapters.sqlite_store import SqliteStore
+from functions.services.reads.history import events as history
 from functions.mail.tokens import Tokens
 from tests.builders import NOW, ROOT, cop, one_error, state
 
@@ -199,6 +201,32 @@ def test_member_remove_erases_them_and_replans(guild, tmp_path):
     methods = {p.get_param("method") for p in goodbye.walk()
                if p.get_content_type() == "text/calendar"}
     assert methods == {"CANCEL"}
+    # the history keeps what she did and what was done, naming her only as she now is
+    store = SqliteStore(guild / "cop.db")
+    try:
+        lines = [(e["by"], e["what"]) for e in history(store, "guild", datetime.fromisoformat(
+            later)) if e["source"] == "change"]
+    finally:
+        store.close()
+    assert ("an organiser, by the command line",
+            "a former member was removed (address and name erased)") in lines
+    assert ("an organiser, by the command line", "a former member left") in lines
+    assert ("an organiser, by the command line", "a former member joined") in lines
+
+
+def test_the_history_names_the_command_line(guild):
+    cop(guild, "member", "pause", "guild", "p1@example.com", "--until", "2027-01-20")
+    store = SqliteStore(guild / "cop.db")
+    try:
+        lines = [(e["by"], e["what"]) for e in history(store, "guild",
+                                                       datetime.fromisoformat(NOW))
+                 if e["source"] == "change"]
+    finally:
+        store.close()
+    assert ("an organiser, by the command line", "Person 1 paused until 2027-01-20") in lines
+    assert ("an organiser, by the command line",  # the import: one line
+            "5 members joined: Person 0, Person 1, Person 2, Person 3, Person 4") in lines
+    assert ("an organiser, by the command line", "community created") in lines
 
 
 def test_member_resume_ends_a_pause_now(guild):
@@ -255,7 +283,7 @@ def test_community_export_then_remove(guild):
     assert json.loads(cop(guild, "community", "list", "--json").stdout) == []
     cancels = [m for m in _messages(guild) if m["X-Cop-Kind"] == "cancelled"]
     holders = {held.partition(":")[2] for s in exported["sessions"] for held in s["holders"]}
-    assert holders == {s["presenter"] for s in exported["sessions"] if s["presenter"]}
+    assert holders >= {s["presenter"] for s in exported["sessions"] if s["presenter"]}
     assert {m["To"].addresses[0].addr_spec for m in cancels} == holders  # only they had one
     for path in (guild / "calendar").glob("*.ics"):
         assert Calendar.from_ical(path.read_bytes()).walk("VEVENT")[0]["STATUS"] == "CANCELLED"

@@ -88,8 +88,12 @@ def _week(**figures):
 def test_the_picture_compares_months_and_names_what_to_do():
     weeks = [_week(sessions_held=1, shares=2)] * 4 + [_week(sessions_held=1, skips=3,
                                                            sessions_without_presenter=1)] * 4
-    figures = {"weeks": weeks, "not_yet_presented": ["a@x", "b@x", "c@x", "d@x"]}
+    figures = {"weeks": weeks, "not_yet_presented": ["a@x", "b@x", "c@x", "d@x"],
+               "fairness": {"turns_per_member_year": {"least": 1.5, "most": 2.5,
+                                                     "spread": 1.0, "members": 4}}}
     picture = health_picture(figures)
+    assert picture["fairness"] == ("Turns per member-year: from 1.5 to 2.5 (a spread of "
+                                   "1.0), among the 4 members of a quarter or more.")
     held = next(r for r in picture["rows"] if r["label"] == "Sessions held")
     shares = next(r for r in picture["rows"] if r["label"] == "Links shared")
     assert (held["now"], held["before"], shares["now"], shares["before"]) == (4, 4, 0, 8)

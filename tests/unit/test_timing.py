@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from functions.domain.models import BLACKOUT, HOLIDAY, PLANNED, Community
-from functions.domain.timing import day_status, horizon, local_instant, session_times
+from functions.domain.timing import day_status, holiday_name, horizon, local_instant, session_times
 from functions.domain.jobs import digest_slot, next_tick
 
 
@@ -77,3 +77,15 @@ def test_next_tick_is_exact_for_instants_in_a_zone_changing_clocks():
         tick = next_tick(t)
         assert timedelta(0) <= tick - t.astimezone(timezone.utc) < timedelta(minutes=15)
         assert tick.minute % 15 == 0
+
+
+@pytest.mark.parametrize("country, language, expected", [
+    ("DE", "de", "Erster Weihnachtstag"),   # the country's own
+    ("DE", "en", "Christmas Day"),          # the community reads English
+    ("FR", "en", "Christmas Day"),
+    ("BR", "pt", "Natal"),                  # pt is the package's pt_BR
+    ("AU", "de", "Christmas Day"),          # no German names for Australia: its own
+])
+def test_holiday_names_in_the_communitys_language_where_they_exist(country, language, expected):
+    community = Community("c", "C", "UTC", holidays=country, language=language)
+    assert holiday_name(community, date(2026, 12, 25)) == expected

@@ -2,6 +2,9 @@
 runs): who gets in, what each page shows, and each action previewed, then done."""
 from __future__ import annotations
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from werkzeug.test import Client
 
@@ -316,6 +319,36 @@ def test_history_says_who_did_what(cloud, iap, guild):
     answer = cloud.get("/console/guild/history", headers=as_organiser(iap))
     assert answer.status_code == 200
     assert "an organiser" in answer.text and "a presenter&#39;s heads-up" in answer.text
+
+
+def test_history_names_the_organiser_signed_in_and_shows_local_times(cloud, iap, guild):
+    guild.clock.advance(timedelta(minutes=30))  # after the tick
+    shown = preview(cloud, iap, "pause", {"email": EMAILS[2], "until": "2027-01-20"})
+    assert shown.status_code == 200, shown.text
+    confirm(cloud, iap, "pause", shown)
+    page = cloud.get("/console/guild/history", headers=as_organiser(iap)).text
+    name = guild.store.get_member("guild", EMAILS[2]).name
+    local = guild.clock.now().astimezone(ZoneInfo("Australia/Sydney"))
+    row = (f'<tr class="change"><td>{local:%Y-%m-%d %H:%M} AEDT</td>'
+           f"<td>{ORGANISER}, in the console</td><td>{name} paused until 2027-01-20</td>")
+    assert row in page
+    assert page.index(row) < page.index(" planned: ")  # newest first: before the tick's
+    assert "(inferred from the mail sent)" in page  # lines read from the mail, marked
+
+
+def test_history_names_the_operator_of_a_laptops_console(guild):
+    console = laptop_console(guild)
+    client = Client(wsgi_app(guild, console))
+    client.get(f"/console/signin?token={console.gate.local.token}")
+    start = client.get("/console/guild/pause")
+    answer = client.post("/console/guild/pause", data={
+        "email": EMAILS[2], "until": "2027-01-20", "confirm": "yes",
+        "csrf": csrf_of(start.text)})
+    assert answer.status_code == 303, answer.text
+    page = client.get("/console/guild/history").text
+    name = guild.store.get_member("guild", EMAILS[2]).name
+    assert (f"<td>this computer&#39;s operator, in the console</td><td>{name} paused until "
+            "2027-01-20</td>") in page
 
 
 # Text from members is shown, never run --------------------------------------------------

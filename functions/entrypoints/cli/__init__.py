@@ -14,6 +14,7 @@ from ...bootstrap import Container
 from ...config import Config, parse_instant
 from ...domain.errors import Failure, InputError, Unavailable
 from ...domain.paths import problem
+from ...services.actors import COMMAND_LINE, Actor, acting
 from ..terminal import safe
 from . import community, demo, member, preview, reply, report, schedule, serve, tick
 from .base import Parser
@@ -46,7 +47,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             config = Config(**{**config.__dict__, "now": parse_instant(args.now)})
         app = Container(config)
         try:
-            args.run(app, args)
+            with acting(Actor(COMMAND_LINE)):  # a reply or a tick it runs sets its own
+                args.run(app, args)
         finally:
             app.close()
     except InputError as error:

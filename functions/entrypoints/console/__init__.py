@@ -23,6 +23,7 @@ from ...bootstrap import Container, dry_run, iap_keys
 from ...domain.errors import Unavailable
 from ...domain.models import Community
 from ...mail.templating import TEMPLATES
+from ...services.actors import CONSOLE, Actor, acting
 from ...services.deps import Deps
 from . import actions, pages
 from .gate import SESSION_COOKIE, SESSION_HOURS, Gate, IapVerifier, LocalSignIn, Visitor
@@ -79,7 +80,8 @@ def handle(console: Console, request: Request) -> Response:
         return refused(403, "Form expired", "This form was not sent from the console, or it "
                        "is too old. Open the page again and send it from there.")
     try:
-        return _signed_in(console, request, visitor, path)
+        with acting(Actor(CONSOLE, visitor.email)):  # whatever it changes: theirs
+            return _signed_in(console, request, visitor, path)
     except Unavailable as error:  # the store is busy: nothing was changed
         return refused(503, "Busy, nothing changed", f"{error}. Try again in a moment.")
 

@@ -10,7 +10,7 @@ from ...domain.jobs import AT_ONCE
 from ...domain.models import Community
 from ...domain.rota import Rota
 from ...ports import Store
-from .. import rotas
+from .. import actors, changelog, rotas
 from ..deps import Deps
 from .decide import decide
 
@@ -22,9 +22,11 @@ def add_community(store: Store, now: datetime, community_id: str, **settings: An
     community = Community(id=community_id, created=now, **settings)
     empty = Rota.of(community, [], [])
     planned, _ = empty.plan(now)
-    # One write: the community, its first plan, and due at the next tick (its invites).
-    store.save(replace(rotas.changes(empty, planned), community=planned.community,
-                       mark_due=AT_ONCE))
+    # One write: the community, its first plan (noted for the history, with its creation),
+    # and due at the next tick (its invites).
+    write = rotas.changes(empty, planned, now,
+                          [changelog.created(community_id, now, actors.current())])
+    store.save(replace(write, community=planned.community, mark_due=AT_ONCE))
     return planned.community
 
 

@@ -22,7 +22,7 @@ from ...domain.language import N_, words
 from ...domain.wording import day_words, weekday_name
 from ...mail.compose import has_reply_address
 from ...ports import RotaWrite, Store
-from .. import lookup, rotas
+from .. import actors, changelog, lookup, rotas
 from ..delivery.notifier import Confirmation, announce
 from .decide import decide
 from ..deps import Deps
@@ -76,7 +76,8 @@ def _join(deps: Deps, community_id: str, people: list[tuple[str, str]], clash,
 
 def welcomes(rota: Rota, emails: list[str], now: datetime, again: bool = False
              ) -> list[Confirmation]:
-    """The welcome of each of them: how the rota works, and their first turn."""
+    """The welcome of each of them: how the rota works, their first turn, and the invite
+    of every coming session."""
     community = rota.community
     turns = {s.presenter: s.date for s in reversed(rota.coming(now))}
     subject = (words("Welcome back to {name}", name=community.name) if again
@@ -88,7 +89,8 @@ def welcomes(rota: Rota, emails: list[str], now: datetime, again: bool = False
         email, "welcome",
         rota.roster[email].joined.isoformat() if not again
         else local_date(community, now).isoformat() + "-again", subject, context={
-            **context, "next_turn": day_words(turns[email]) if email in turns else None})
+            **context, "next_turn": day_words(turns[email]) if email in turns else None},
+        offer_coming=True)
         for email in emails]
 
 
@@ -171,7 +173,7 @@ def resume(deps: Deps, community_id: str, email: str,
             N_("An organiser of {name} ended your pause: you are back on the roster from "
                "today."))
     after, decision = decide(deps, community_id, lambda rota, now: rota.resume(address, now),
-                             confirmation or Confirmation(address))
+                             replace(confirmation or Confirmation(address), offer_coming=True))
     return after.roster[address], decision
 
 
@@ -193,12 +195,18 @@ def opt_out(store: Store, now: datetime, community_id: str, email: str) -> Membe
     return after.roster[address]
 
 
-def update(store: Store, community_id: str, email: str, **changes) -> Member:
-    """Change a member's record without touching the rota (bounce counts, names)."""
+def update(store: Store, community_id: str, email: str, now: datetime | None = None,
+           **changes) -> Member:
+    """Change a member's record without touching the rota (bounce counts, names); with
+    `now`, what a person would call a change (mail stopped, a language) is noted for the
+    history in the same write."""
     member = lookup.member(store, community_id, email)
     updated = replace(member, **changes)
+    noted = changelog.member_notes(lookup.community(store, community_id), member, updated,
+                                   now, actors.current()) if now is not None else []
     # Mail to them may start again: due at the next tick.
-    store.save(RotaWrite(community_id, members=(updated,), mark_due=AT_ONCE))
+    store.save(RotaWrite(community_id, members=(updated,), records=tuple(noted),
+                         mark_due=AT_ONCE))
     return updated
 
 

@@ -10,7 +10,7 @@ from ...domain.errors import InputError
 from ...domain.models import CANCELLED, Community, Session
 from ...domain.rota import Decision
 from ...ports import RotaWrite, Store
-from .. import lookup, rotas
+from .. import actors, changelog, lookup, rotas
 from . import members
 from ..delivery.notifier import announce
 from ..deps import Deps
@@ -49,8 +49,10 @@ def remove_member(deps: Deps, community_id: str, email: str) -> str:
         changed = _without(original, address, placeholder)
         if changed != original:
             touched.append(changed)
-    if touched:
-        store.save(RotaWrite(community_id, sessions=tuple(touched)))
+    # The sessions they held made anonymous, with the note of the removal (their digest
+    # alone: the history shows them as a former member), in one write.
+    store.save(RotaWrite(community_id, sessions=tuple(touched), records=(changelog.removed(
+        community_id, address, deps.clock.now(), actors.current()),)))
     for link in store.list_links(community_id, EPOCH):
         if link.email == address:
             store.add_link(community_id, replace(link, email=placeholder, name="(removed)"))

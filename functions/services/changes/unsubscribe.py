@@ -7,6 +7,7 @@ from datetime import datetime
 from ...domain.models import Member
 from ...ports import Store
 from ...mail.tokens import Tokens
+from ..actors import UNSUBSCRIBE, Actor, acting
 from ..deps import Deps
 from . import members
 
@@ -36,7 +37,8 @@ def unsubscribe(store: Store, tokens: Tokens, token: str, now: datetime
     if target is None:
         return None
     community_id, email = target
-    return community_id, members.opt_out(store, now, community_id, email)
+    with acting(Actor(UNSUBSCRIBE, email)):
+        return community_id, members.opt_out(store, now, community_id, email)
 
 
 def leave_by_link(deps: Deps, token: str) -> str:

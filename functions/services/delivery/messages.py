@@ -17,6 +17,7 @@ from ...ports import RotaWrite
 from ...mail.compose import MailSettings, compose, refusal, unsubscribe_url
 from ...mail.templating import render
 from ...mail.translations import speak
+from .. import actors, changelog
 from .outbox import Delivery, Outgoing, deliver
 
 
@@ -81,6 +82,7 @@ def notify(deps, community: Community, member: Member, *, kind: str, key: str, s
     delivery = deliver(deps, now, [item])
     current = deps.store.get_member(community.id, member.email) if delivery.bounced else None
     if current is not None:
-        deps.store.save(RotaWrite(community.id, members=(
-            replace(current, bounces=current.bounces + 1),)))
+        counted = replace(current, bounces=current.bounces + 1)
+        deps.store.save(RotaWrite(community.id, members=(counted,), records=tuple(
+            changelog.member_notes(community, current, counted, now, actors.current()))))
     return delivery

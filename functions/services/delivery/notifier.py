@@ -21,8 +21,8 @@ from ...domain.delivery import LedgerKey
 from ...domain.digest import session_line, upcoming_lines
 from ...domain.jobs import digest_slot
 from ...domain.models import PLANNED, Member, Session
-from ...domain.rota import (ASSIGNED, AWAY, LEFT, SKIPPED, SWAPPED, VOLUNTEERED, Change,
-                            Decision, Rota)
+from ...domain.rota import (ASSIGNED, AWAY, FIRST, LEFT, SKIPPED, SWAPPED, VOLUNTEERED,
+                            Change, Decision, Rota)
 from ...domain.language import N_, Words, _, words
 from ...domain.wording import day_words, done_subject, subject_of
 from .. import rotas
@@ -45,6 +45,9 @@ class Confirmation:
     subject: str | None = None
     prefix: str = ""  # put before the decision's summary ("you declined the invite, so …")
     context: dict[str, Any] = field(default_factory=dict)  # auto, in_reply_to…
+    # Carries the invite of every coming session they are invited to: a member who joins
+    # or comes back holds them all at once, this week's included.
+    offer_coming: bool = False
 
     def completed(self, decision: Decision, today: date) -> "Confirmation":
         summary = self.context.get("summary") or Words(
@@ -68,7 +71,7 @@ def announce(deps: Deps, rota: Rota, decision: Decision,
     delivery = deliver(deps, now, book.carry(
         compose(deps, book, decision, list(confirmations), now, others=at_once)))
     after = outcome(synced, delivery)
-    rotas.store_changes(deps.store, rota, after)
+    rotas.store_changes(deps.store, rota, after, now)  # bounces of these noted
     record.published(published, decision)
     return after, delivery, published
 
@@ -137,6 +140,9 @@ def _notices(deps: Deps, rota: Rota, book: Invitations, member: Member, gained: 
                         note=Words(lambda: _(session.note)) if session.note
                         else words("no session"))
     because = words("{because} You keep your place in the queue.", because=because)
+    if member.topic:
+        because = words("{because} Your topic “{topic}” goes with you, to your next turn.",
+                        because=because, topic=member.topic)
     key = f"changed-{lost[0].isoformat()}~{session.reassigned}"
     return [_message(deps, rota, book, member, "changed", key,
                      words("{name}: you no longer present on {day}",
@@ -155,7 +161,8 @@ def _why(rota: Rota, change: Change) -> str | None:
            VOLUNTEERED: N_("{name} volunteered for {day}"),
            ASSIGNED: N_("an organiser put {name} on {day}"),
            SWAPPED: N_("{name} accepted a swap"), AWAY: N_("{name} is away"),
-           LEFT: N_("{name} has left the rota")}.get(change.cause)
+           LEFT: N_("{name} has left the rota"),
+           FIRST: N_("{name} has not presented yet and goes first")}.get(change.cause)
     return words(why, name=name, day=day) if why else None
 
 
@@ -165,6 +172,9 @@ def _why_gained(rota: Rota, member: Member, changes: dict[date, Change], day: da
     change = changes[day]
     if change.cause == ASSIGNED and change.actor == member.email:
         return words("An organiser asked you to present on {day}.", day=day_words(day))
+    if change.cause == FIRST and change.actor == member.email:
+        return words("You have not presented yet, so you go first: on {day}.",
+                     day=day_words(day))
     why = _why(rota, change)
     if moved_from is not None:
         moved = dict(before=day_words(moved_from), day=day_words(day))
@@ -180,13 +190,14 @@ def _why_gained(rota: Rota, member: Member, changes: dict[date, Change], day: da
 
 def heads_up(deps: Deps, rota: Rota, book: Invitations, member: Member, session: Session,
              now: datetime, *, because: str | None = None, done: str | None = None,
-             subject: str | None = None, only=None, **context: Any) -> Outgoing:
-    """The heads-up of `session` to its presenter, with its invite."""
+             subject: str | None = None, only=None, offer: Iterable[date] = (),
+             **context: Any) -> Outgoing:
+    """The heads-up of `session` to its presenter, with its invite (and those `offer`s)."""
     return _message(deps, rota, book, member, "heads-up", session.heads_up_key,
                     subject or words("You're up at {name} on {day}",
                                      name=rota.community.name, day=day_words(session.date)),
-                    now, session=session, because=because, done=done, offer={session.date},
-                    only=only, **context)
+                    now, session=session, because=because, done=done,
+                    offer={session.date, *offer}, only=only, **context)
 
 
 def _message(deps: Deps, rota: Rota, book: Invitations, member: Member, kind: str, key: str,
@@ -265,14 +276,15 @@ def _confirmation(deps: Deps, rota: Rota, book: Invitations, confirmation: Confi
     member = rota.roster.get(confirmation.email)
     if member is None or not member.reachable:
         return []
+    offer = {s.date for s in rota.coming(now)} if confirmation.offer_coming else set()
     if gained and confirmation.kind == "confirm":  # the heads-up is the confirmation
         return [heads_up(deps, rota, book, member, rota.sessions[day], now,
                          done=confirmation.context.get("summary"),
                          subject=subject_of(confirmation.subject or "",
                                             words("you present on {day}",
                                                   day=day_words(day))),
-                         only=None if i == 0 else {day},
+                         only=None if i == 0 else {day}, offer=offer,
                          **{k: v for k, v in confirmation.context.items() if k != "summary"})
                 for i, day in enumerate(gained)]
     return [_message(deps, rota, book, member, confirmation.kind, confirmation.key,
-                     confirmation.subject, now, **confirmation.context)]
+                     confirmation.subject, now, offer=offer, **confirmation.context)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from ...domain.delivery import LedgerKey
+from ...domain.fairness import fairness_words
 from ...domain.jobs import digest_slot
 from ...domain.language import N_, Words, nwords, words
 from ...domain.models import Community, Member
@@ -57,7 +58,8 @@ def health_picture(figures: dict, began: date | None = None) -> dict:
     started = began.isoformat() if began and before and \
         began > date.fromisoformat(before[0]["from"]) else None
     return {"rows": rows, "chart": chart, "actions": actions(figures, now_),
-            "started": started}
+            "started": started,
+            "fairness": fairness_words(figures["fairness"]["turns_per_member_year"])}
 
 
 def actions(figures: dict, month: list[dict]) -> list[str]:

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from ...domain.jobs import next_due
 from ...domain.rota import Decision, Rota, all_told, untold
 from .. import rotas
+from ..actors import RUN, Actor, acting
 from ..delivery import record
 from ..delivery.calendar import sync_calendar
 from ..delivery.invitations import Invitations, outcome
@@ -49,7 +50,7 @@ def run_community(deps: Deps, community_id: str, report: TickReport | None = Non
     stopped anywhere."""
     if report is None:
         deps.pacer.begin()  # a run on its own: its own time budget
-    with recording(report) as report:
+    with recording(report) as report, acting(Actor(RUN)):
         _run(deps, community_id)
         report.communities += 1
     return report

@@ -5,6 +5,7 @@ import logging
 
 from ...domain.errors import Failure, InputError, Unavailable
 from ..delivery.record import TickReport, recording
+from ..actors import RUN, Actor, acting
 from ..deps import Deps
 from ..replies.inbox import read_inbox
 from .feeds import index_feeds
@@ -23,7 +24,9 @@ def tick(deps: Deps) -> TickReport:
     invocation instead.
     """
     deps.pacer.begin()
-    with recording() as report:  # every message, event and change below counts into it
+    # every message, event and change below counts into it; the tick's own changes (a
+    # calendar's answers) are the run's doing, a reply read by it its member's
+    with recording() as report, acting(Actor(RUN)):
         _tick(deps, report)
     return report
 

@@ -5,6 +5,7 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 from ...domain import rota
+from ...domain.fairness import turns_per_year
 from ...domain.models import BLACKOUT, CANCELLED, HOLIDAY, PLANNED, Member, Session
 from ...domain.timing import local_date, local_instant, zone
 from ...ports import Store
@@ -128,5 +129,6 @@ def _summary(store: Store, community_id: str, members: list[Member],
         "fairness": {
             "most_presented": max(active_all_time, default=0),
             "least_presented": min(active_all_time, default=0),
+            "turns_per_member_year": turns_per_year(members, sessions, now, today),
         },
     }

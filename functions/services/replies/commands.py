@@ -124,7 +124,7 @@ def share(r: Request) -> str:
 
 def choose_language(r: Request) -> str:
     """`language: de`: their mail from now on, this answer already, in that language."""
-    members.update(r.store, r.community.id, r.member.email, language=r.command.text)
+    members.update(r.store, r.community.id, r.member.email, r.now, language=r.command.text)
     return words("your emails are now in {language}",
                  language=Words(lambda: Locale.parse(r.command.text).get_display_name(
                      spoken())))

@@ -27,6 +27,7 @@ from ...domain.timing import local_date
 from ...domain.wording import done_subject
 from ...mail.compose import reply_address, sent_message
 from .. import activity, ledger, lookup, rotas
+from ..actors import BOUNCES, CALENDAR, MEMBER, Actor, acting
 from ..changes import members, sessions
 from ..deps import Deps
 from ..delivery import organisers
@@ -127,7 +128,8 @@ def _log(result: Handled) -> Handled:
 def _handle(deps: Deps, inbound: Inbound, communities: Communities,
             now: datetime) -> Handled:
     if inbound.bounce or inbound.bounce_token or inbound.mail_system:
-        return _bounce(deps, inbound, communities, now)
+        with acting(Actor(BOUNCES)):
+            return _bounce(deps, inbound, communities, now)
     if inbound.automatic:
         return Handled("ignored", f"automatic mail: {inbound.automatic}")
     found = _sender(deps, inbound, communities)
@@ -136,12 +138,19 @@ def _handle(deps: Deps, inbound: Inbound, communities: Communities,
                        f"(From {inbound.from_address or 'missing'})")
     community, member, email = found
     if inbound.calendar_reply:
-        return _rsvp(deps, community, email, inbound, now)
+        with acting(Actor(CALENDAR, email)):
+            return _rsvp(deps, community, email, inbound, now)
+    with acting(Actor(MEMBER, email)):  # whatever it changes is this member's doing
+        return _obey(deps, inbound, community, member, email, now)
+
+
+def _obey(deps: Deps, inbound: Inbound, community: Community, member: Member | None,
+          email: str, now: datetime) -> Handled:
     command = parse_command(inbound.text, local_date(community, now))
     if member is None:
         return _stranger(deps, community, email, inbound, command)
     if member.bounces:
-        members.update(deps.store, community.id, member.email, bounces=0)  # alive after all
+        members.update(deps.store, community.id, member.email, now, bounces=0)  # alive after all
         if not member.reachable:  # mail starts again: should it stop again, say so again
             organisers.forget(deps.store, community.id, organisers.stopped_topic(member.email))
     if isinstance(command, Unclear):
@@ -266,7 +275,7 @@ def _bounce(deps: Deps, inbound: Inbound, communities: Communities,
             else f"automatic mail: {inbound.automatic}"
         return Handled("ignored", why, community.id, member.email)
     count = member.bounces + 1
-    updated = members.update(deps.store, community.id, member.email, bounces=count)
+    updated = members.update(deps.store, community.id, member.email, now, bounces=count)
     if count == BOUNCE_LIMIT:
         log.warning("mail to %s bounced %d times: stopped until they reply", member.email,
                     count)
