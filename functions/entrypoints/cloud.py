@@ -57,20 +57,30 @@ def tick(request):
              "errors": report.problems}, 500 if report.problems else 200)
 
 
+def _pushed(request, function: str, field: str) -> tuple[push.PushMessage, str] | None:
+    """A Pub/Sub push request's message and the string `field` of its JSON data; None,
+    logged, when it has none: acknowledged, since no delivery of it could do better."""
+    try:
+        message = push.read(request.get_data())
+        body = message.json()
+        value = body.get(field) if isinstance(body, dict) else None
+        if not isinstance(value, str) or not value:
+            raise push.Malformed(f"{message.describe()}: no {field}")
+    except push.Malformed as error:
+        log.error("%s: malformed message, dropped: %s", function, error)
+        return None
+    return message, value
+
+
 @functions_framework.http
 def run_community(request):
     """One community's jobs, from a Pub/Sub push of {"community": ID} published by tick.
     A redelivered message is harmless: every job and message is claimed by its key."""
     _logging()
-    try:
-        message = push.read(request.get_data())
-        body = message.json()
-        community = body.get("community") if isinstance(body, dict) else None
-        if not isinstance(community, str) or not community:
-            raise push.Malformed(f"{message.describe()}: no community")
-    except push.Malformed as error:  # acknowledged: a retry cannot help
-        log.error("run_community: malformed message, dropped: %s", error)
+    pushed = _pushed(request, "run_community", "community")
+    if pushed is None:
         return push.ACK
+    message, community = pushed
     from functions.services.jobs.tick import run_community as run_one
 
     try:
@@ -119,15 +129,10 @@ def unsubscribe(request):
     from functions.services.changes.unsubscribe import unsubscribe as leave
 
     _logging()
-    try:
-        message = push.read(request.get_data())
-        body = message.json()
-        token = body.get("token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
-            raise push.Malformed(f"{message.describe()}: no token")
-    except push.Malformed as error:  # acknowledged: a retry cannot help
-        log.error("unsubscribe: malformed message, dropped: %s", error)
+    pushed = _pushed(request, "unsubscribe", "token")
+    if pushed is None:
         return push.ACK
+    message, token = pushed
     try:
         done = leave(app().store, app().mail.tokens, token, app().clock.now())
     except Exception as error:  # noqa: BLE001 (Pub/Sub retries, then dead-letters it)
