@@ -13,13 +13,13 @@ from .config import Backend, Config
 from .domain.errors import InputError
 from .domain.jobs import Timing
 from .mail.compose import MailSettings
-from .ports import Calendar, Chat, Clock, Fanout, Inbox, Mailer, Store
+from .ports import Calendar, Chat, Clock, Fanout, Inbox, Mailer, Store, Unsubscribes
 from .services.delivery.pacing import Pacer
 from .mail.tokens import Tokens
 
 
 NAMES = {"store", "mailer", "calendar", "clock", "mail", "inbox", "fanout", "lease_clock",
-         "pacer", "secret", "chat", "timing"}
+         "pacer", "secret", "chat", "timing", "unsubscribes"}
 
 
 class Container:
@@ -142,6 +142,15 @@ class Container:
         from .adapters.google_auth import service_factory
         from .adapters.pubsub import PubSubFanout
         return PubSubFanout.from_url(self.config.fanout, service_factory(
+            "pubsub", None, self.config.google_credentials))
+
+    @cached_property
+    def unsubscribes(self) -> Unsubscribes | None:
+        if self._config is None or not self.config.unsubscribe:
+            return None
+        from .adapters.google_auth import service_factory
+        from .adapters.pubsub import PubSubUnsubscribes
+        return PubSubUnsubscribes.from_url(self.config.unsubscribe, service_factory(
             "pubsub", None, self.config.google_credentials))
 
     @cached_property

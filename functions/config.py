@@ -53,6 +53,9 @@ class Config:
     calendar: Backend
     data_dir: Path
     fanout: str | None = None
+    # Pub/Sub topic the web function records unsubscribes on (another function applies
+    # them); unset: web takes the member off the rota itself.
+    unsubscribe: str | None = None
     gmail_topic: str | None = None  # Pub/Sub topic the Gmail inbox's watch publishes to
     public_url: str = "http://localhost:8080"
     secret: str | None = None
@@ -87,6 +90,10 @@ class Config:
         fanout = (env.get("COP_FANOUT") or "").strip() or None
         if fanout and not fanout.startswith("pubsub://projects/"):
             raise InputError(f"COP_FANOUT={fanout!r}: expected pubsub://projects/P/topics/T")
+        unsubscribe = (env.get("COP_UNSUBSCRIBE") or "").strip() or None
+        if unsubscribe and not unsubscribe.startswith("pubsub://projects/"):
+            raise InputError(f"COP_UNSUBSCRIBE={unsubscribe!r}: expected "
+                             "pubsub://projects/P/topics/T")
         gmail_topic = (env.get("COP_GMAIL_TOPIC") or "").strip() or None
         if gmail_topic and not re.fullmatch(r"projects/[^/]+/topics/[^/]+", gmail_topic):
             raise InputError(f"COP_GMAIL_TOPIC={gmail_topic!r}: expected projects/P/topics/T")
@@ -94,6 +101,7 @@ class Config:
             store=backends["COP_STORE"], mail=backends["COP_MAIL"],
             inbox=backends["COP_INBOX"], calendar=backends["COP_CALENDAR"], data_dir=data,
             fanout=fanout,
+            unsubscribe=unsubscribe,
             gmail_topic=gmail_topic,
             public_url=(env.get("COP_PUBLIC_URL") or "http://localhost:8080").rstrip("/"),
             secret=env.get("COP_SECRET") or None,

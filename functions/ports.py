@@ -192,6 +192,12 @@ class Pacing(Protocol):
         """The provider asked to wait this long before the next message."""
 
 
+class Unsubscribes(Protocol):
+    def publish(self, token: str) -> None:
+        """Hand a verified one-click unsubscribe token to whoever takes its member off the
+        rota (a function with write access to the store)."""
+
+
 class Fanout(Protocol):
     def publish(self, community_ids: list[str]) -> None:
         """Ask for each community's jobs to run elsewhere (one message per community)."""

@@ -40,6 +40,7 @@ locals {
     COP_INBOX            = "gmail://${coalesce(var.inbox_mailbox, var.sender)}"
     COP_CALENDAR         = "google://${coalesce(var.calendar_id, var.sender)}"
     COP_FANOUT           = "pubsub://${google_pubsub_topic.fanout.id}"
+    COP_UNSUBSCRIBE      = "pubsub://${google_pubsub_topic.unsubscribe.id}" # web publishes there
     COP_GMAIL_TOPIC      = google_pubsub_topic.gmail_push.id # tick renews the inbox's watch
     COP_PUBLIC_URL       = local.public_url
     COP_REPLY_TO         = coalesce(var.reply_to, var.inbox_mailbox, var.sender)
@@ -114,9 +115,9 @@ resource "google_artifact_registry_repository" "functions" {
   depends_on = [google_project_service.apis]
 }
 
-# --- The functions: two kinds, each a for_each over its map ------------------------------
-# Every function runs the same source and settings. They differ in entry point, limits,
-# identity and, for the event-driven ones, the Pub/Sub topic that triggers them.
+# --- The functions: one for_each over the map below --------------------------------------
+# Every function runs the same source and settings, and is called over HTTP. They differ
+# in entry point, limits, identity, ingress and the secrets they read.
 
 locals {
   # Called over HTTP: tick by Cloud Scheduler (IAM lets only its account invoke it), web by
@@ -126,7 +127,7 @@ locals {
   http_functions = {
     tick = {
       description     = "Runs the jobs that are due: publishes one fanout message per community."
-      account         = google_service_account.runtime.email
+      account         = google_service_account.tick.email
       timeout_seconds = 120
       max_instances   = 1 # one tick at a time
       ingress         = "ALLOW_ALL"
@@ -142,39 +143,47 @@ locals {
     }
     console = {
       description     = "The organiser's console, behind Identity-Aware Proxy."
-      account         = google_service_account.runtime.email # its actions send mail
+      account         = google_service_account.console.email # its actions send mail
       timeout_seconds = 60
       max_instances   = 2
       ingress         = "ALLOW_INTERNAL_AND_GCLB" # only through the load balancer
       secrets         = local.mailbox_secrets # its actions send as the rota's mailbox
     }
-  }
-
-  # Triggered by Pub/Sub pushes (from outside any VPC; IAM lets only each trigger's account
-  # invoke). RETRY_POLICY_RETRY: mail and replies are claimed by key, so a retry does
-  # nothing twice.
-  event_functions = {
+    # Called by their Pub/Sub push subscriptions (pubsub.tf), from outside any VPC; IAM lets
+    # only each subscription's OIDC account invoke. An answer other than 2xx makes Pub/Sub
+    # deliver again, with backoff, up to the dead-letter topic; mail and replies are
+    # claimed by key, so a redelivery does nothing twice.
     run_community = {
       description     = "Runs one community's due jobs (plan, reminders, digest, inbox) from a fanout message."
-      timeout_seconds = 540 # the most an event-driven function may take
+      account         = google_service_account.run_community.email
+      timeout_seconds = 540 # within the push subscription's ack deadline (600 s at most)
       max_instances   = 10
-      topic           = google_pubsub_topic.fanout.id
-      trigger_account = google_service_account.fanout_trigger.email
+      ingress         = "ALLOW_ALL"
+      secrets         = local.mailbox_secrets # sends as the rota's mailbox
     }
     inbox = {
       description     = "Reads and handles the unread replies in the inbox mailbox when Gmail announces new mail."
+      account         = google_service_account.inbox.email
       timeout_seconds = 300
       # Each notification reads every unread reply, so a few instances keep up with a burst;
       # two reading at once is harmless (each message is claimed by its Message-ID).
-      max_instances   = 3
-      topic           = google_pubsub_topic.gmail_push.id
-      trigger_account = google_service_account.inbox_trigger.email
+      max_instances = 3
+      ingress       = "ALLOW_ALL"
+      secrets       = local.mailbox_secrets # reads and answers as the rota's mailbox
+    }
+    unsubscribe = {
+      description     = "Takes off the rota a member whose one-click unsubscribe the web function published."
+      account         = google_service_account.unsubscribe.email
+      timeout_seconds = 60
+      max_instances   = 2
+      ingress         = "ALLOW_ALL"
+      secrets         = {} # checks the token with COP_SECRET; sends nothing
     }
   }
 }
 
 resource "google_cloudfunctions2_function" "http" {
-  #checkov:skip=CKV_GCP_124:tick: Cloud Scheduler calls from outside any VPC and IAM lets only its account invoke; web: public by design; console: load balancer only, behind IAP.
+  #checkov:skip=CKV_GCP_124:tick: Cloud Scheduler calls from outside any VPC and IAM lets only its account invoke; run_community, inbox: Pub/Sub pushes from outside any VPC and IAM lets only each subscription's account invoke; web: public by design; console: load balancer only, behind IAP.
   for_each    = local.http_functions
   name        = local.function_names[each.key]
   location    = var.region
@@ -225,78 +234,10 @@ resource "google_cloudfunctions2_function" "http" {
 
   # Grants the build and a starting instance need (no COP_SECRET, no start).
   depends_on = [
-    google_secret_manager_secret_iam_member.runtime_reads_cop_secret,
-    google_secret_manager_secret_iam_member.runtime_reads_gmail_oauth,
-    google_secret_manager_secret_iam_member.web_reads_cop_secret,
-    google_project_iam_member.runtime_datastore_user,
-    google_project_iam_member.web_datastore_user,
-    google_project_iam_member.build_log_writer,
-    google_project_iam_member.build_function_buckets,
-    google_storage_bucket_iam_member.build_reads_source,
-    google_artifact_registry_repository_iam_member.build_pushes_images,
-  ]
-}
-
-resource "google_cloudfunctions2_function" "event" {
-  #checkov:skip=CKV_GCP_124:Pub/Sub pushes from outside any VPC; IAM lets only each trigger's account invoke.
-  for_each    = local.event_functions
-  name        = local.function_names[each.key]
-  location    = var.region
-  description = each.value.description
-
-  build_config {
-    runtime               = "python311"
-    entry_point           = each.key
-    environment_variables = local.build_env
-    service_account       = google_service_account.build.id
-    docker_repository     = google_artifact_registry_repository.functions.id
-
-    source {
-      storage_source {
-        bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
-      }
-    }
-  }
-
-  service_config {
-    service_account_email          = google_service_account.runtime.email
-    ingress_settings               = "ALLOW_ALL"
-    all_traffic_on_latest_revision = true
-    available_memory               = "512Mi"
-    timeout_seconds                = each.value.timeout_seconds
-    min_instance_count             = 0
-    max_instance_count             = each.value.max_instances
-    environment_variables          = local.cop_env
-
-    secret_environment_variables {
-      key        = "COP_SECRET"
-      project_id = local.project_number
-      secret     = google_secret_manager_secret.cop.secret_id
-      version    = var.secret_version # pinned: a new value is deployed, never picked up
-    }
-
-    secret_environment_variables {
-      key        = "COP_GOOGLE_OAUTH"
-      project_id = local.project_number
-      secret     = google_secret_manager_secret.gmail_oauth.secret_id
-      version    = var.gmail_oauth_secret_version
-    }
-  }
-
-  event_trigger {
-    trigger_region        = var.region
-    event_type            = "google.cloud.pubsub.topic.v1.messagePublished"
-    pubsub_topic          = each.value.topic
-    retry_policy          = "RETRY_POLICY_RETRY"
-    service_account_email = each.value.trigger_account
-  }
-
-  # Grants the build and a starting instance need (no COP_SECRET, no start).
-  depends_on = [
-    google_secret_manager_secret_iam_member.runtime_reads_cop_secret,
-    google_secret_manager_secret_iam_member.runtime_reads_gmail_oauth,
-    google_project_iam_member.runtime_datastore_user,
+    google_secret_manager_secret_iam_member.reads_cop_secret,
+    google_secret_manager_secret_iam_member.reads_gmail_oauth,
+    google_project_iam_member.datastore_user,
+    google_project_iam_member.web_datastore_viewer,
     google_project_iam_member.build_log_writer,
     google_project_iam_member.build_function_buckets,
     google_storage_bucket_iam_member.build_reads_source,
@@ -324,4 +265,17 @@ moved {
 moved {
   from = google_cloudfunctions2_function.inbox
   to   = google_cloudfunctions2_function.event["inbox"]
+}
+
+# run_community and inbox had Eventarc triggers, whose subscriptions could carry no
+# dead-letter topic: push subscriptions call them over HTTP now (pubsub.tf). Losing the
+# trigger replaces each function once; its URL, derived from its name, stays.
+moved {
+  from = google_cloudfunctions2_function.event["run_community"]
+  to   = google_cloudfunctions2_function.http["run_community"]
+}
+
+moved {
+  from = google_cloudfunctions2_function.event["inbox"]
+  to   = google_cloudfunctions2_function.http["inbox"]
 }

@@ -1,32 +1,95 @@
 # Service accounts and who may do what. No primitive roles (owner/editor/viewer) anywhere,
-# and no service-account keys: the runtime account signs its own delegation assertions.
+# no service-account keys, and no account that signs for itself.
 
-# --- Runtime: the identity of tick, run_community and inbox -----------------------------
+# --- The functions' own identities -----------------------------------------------------
+# Each function runs as its own account, granted what that function does and nothing
+# more: a flaw in one (the public pages above all) reaches no further than its own grants.
+# tick, run_community, inbox and the console act as the rota's mailbox through that
+# mailbox's own OAuth consent (secrets.tf): they can act as nobody else, and sign nothing.
+# Domain-wide delegation is an option that needs a grant on each of them and a Workspace
+# admin (README: "Sending as the rota's mailbox"). The Calendar API needs no IAM role: the
+# events are written as the mailbox.
 
-resource "google_service_account" "runtime" {
-  account_id   = "${var.name_prefix}-runtime"
-  display_name = "cop-rota functions (runtime)"
-  description  = "Runs tick, run_community and inbox. Acts as the rota's mailbox through that mailbox's own OAuth consent."
+resource "google_service_account" "tick" {
+  account_id   = "${var.name_prefix}-tick"
+  display_name = "cop-rota tick"
+  description  = "Runs tick: finds what is due, publishes one fanout message per community, renews the inbox watch, reads the calendar's answers."
   depends_on   = [google_project_service.apis]
 }
 
-# Firestore has no finer resource than the project for data access.
-resource "google_project_iam_member" "runtime_datastore_user" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = "serviceAccount:${google_service_account.runtime.email}"
+resource "google_service_account" "run_community" {
+  account_id   = "${var.name_prefix}-run"
+  display_name = "cop-rota run_community"
+  description  = "Runs one community's due jobs from a fanout message: sends its mail, writes its calendar events."
+  depends_on   = [google_project_service.apis]
 }
 
-# It acts as the rota's mailbox with that mailbox's own OAuth consent (secrets.tf): it can
-# act as nobody else, and signs nothing. Domain-wide delegation is an option that needs a
-# grant on itself and a Workspace admin (README: "Sending as the rota's mailbox").
+resource "google_service_account" "inbox" {
+  account_id   = "${var.name_prefix}-inbox"
+  display_name = "cop-rota inbox"
+  description  = "Reads and answers the replies in the rota's mailbox when Gmail announces new mail."
+  depends_on   = [google_project_service.apis]
+}
 
-# secretmanager.secretAccessor on cop-secret and the mailbox's consent only: secrets.tf.
-# pubsub.publisher on the fanout topic only: pubsub.tf.
+resource "google_service_account" "console" {
+  account_id   = "${var.name_prefix}-console"
+  display_name = "cop-rota organiser's console"
+  description  = "Runs the organiser's console behind IAP; its actions change the rota and send the confirmations."
+  depends_on   = [google_project_service.apis]
+}
+
+resource "google_service_account" "unsubscribe" {
+  account_id   = "${var.name_prefix}-unsubscribe"
+  display_name = "cop-rota unsubscribe"
+  description  = "Takes off the rota the members whose one-click unsubscribe the web function published. No mail."
+  depends_on   = [google_project_service.apis]
+}
+
+locals {
+  # The functions that act as the rota's mailbox: each reads and writes the store and
+  # reads COP_SECRET and the mailbox's consent (secrets.tf).
+  mailbox_accounts = {
+    tick          = google_service_account.tick.email
+    run_community = google_service_account.run_community.email
+    inbox         = google_service_account.inbox.email
+    console       = google_service_account.console.email
+  }
+  # The functions that write the store: these and the unsubscribe consumer.
+  store_writers = {
+    tick          = google_service_account.tick.email
+    run_community = google_service_account.run_community.email
+    inbox         = google_service_account.inbox.email
+    console       = google_service_account.console.email
+    unsubscribe   = google_service_account.unsubscribe.email
+  }
+  # Every function's own account: these and web's.
+  function_accounts = {
+    tick          = google_service_account.tick.email
+    run_community = google_service_account.run_community.email
+    inbox         = google_service_account.inbox.email
+    console       = google_service_account.console.email
+    unsubscribe   = google_service_account.unsubscribe.email
+    web           = google_service_account.web.email
+  }
+}
+
+# Firestore has no finer resource than the project for data access.
+resource "google_project_iam_member" "datastore_user" {
+  for_each = local.store_writers
+  project  = var.project_id
+  role     = "roles/datastore.user"
+  member   = "serviceAccount:${each.value}"
+}
+
+# secretmanager.secretAccessor on cop-secret (all) and the mailbox's consent (the four
+# mailbox accounts only): secrets.tf. pubsub.publisher on the fanout topic, for tick only,
+# and on the unsubscribe topic, for web only: pubsub.tf.
 
 # --- Web: the public function's own identity ---------------------------------------------
-# It reads the store (and records an unsubscribe) and reads the secret that signs links.
-# It cannot sign delegation assertions, so it can neither send mail nor read the inbox.
+# It reads the store, publishes one-click unsubscribes for the unsubscribe function to
+# apply (pubsub.tf), and reads the secret that signs links.
+# It cannot sign delegation assertions and has no mailbox consent, so it can neither
+# send mail nor read the inbox.
 
 resource "google_service_account" "web" {
   account_id   = "${var.name_prefix}-web"
@@ -35,9 +98,11 @@ resource "google_service_account" "web" {
   depends_on   = [google_project_service.apis]
 }
 
-resource "google_project_iam_member" "web_datastore_user" {
+# Reads only: the token index of its pages is kept by the tick, and an unsubscribe is
+# published, not written.
+resource "google_project_iam_member" "web_datastore_viewer" {
   project = var.project_id
-  role    = "roles/datastore.user"
+  role    = "roles/datastore.viewer"
   member  = "serviceAccount:${google_service_account.web.email}"
 }
 
@@ -56,7 +121,7 @@ resource "google_service_account" "scheduler" {
 resource "google_service_account" "fanout_trigger" {
   account_id   = "${var.name_prefix}-fanout-trigger"
   display_name = "cop-rota fanout trigger"
-  description  = "Identity of the Eventarc push subscription that delivers fanout messages to run_community."
+  description  = "Identity of the push subscription that delivers fanout messages to run_community."
   depends_on   = [google_project_service.apis]
 }
 
@@ -66,7 +131,16 @@ resource "google_service_account" "fanout_trigger" {
 resource "google_service_account" "inbox_trigger" {
   account_id   = "${var.name_prefix}-inbox-trigger"
   display_name = "cop-rota Gmail push trigger"
-  description  = "Identity of the Eventarc push subscription that delivers Gmail notifications to inbox."
+  description  = "Identity of the push subscription that delivers Gmail notifications to inbox."
+  depends_on   = [google_project_service.apis]
+}
+
+# --- Unsubscribe trigger: the only identity that may invoke unsubscribe -------------------
+
+resource "google_service_account" "unsubscribe_trigger" {
+  account_id   = "${var.name_prefix}-unsubscribe-trigger"
+  display_name = "cop-rota unsubscribe trigger"
+  description  = "Identity of the push subscription that delivers published unsubscribes to the unsubscribe function."
   depends_on   = [google_project_service.apis]
 }
 
@@ -78,11 +152,13 @@ locals {
     tick          = google_service_account.scheduler.email
     run_community = google_service_account.fanout_trigger.email
     inbox         = google_service_account.inbox_trigger.email
+    unsubscribe   = google_service_account.unsubscribe_trigger.email
   }
-  # Identities of the Eventarc push subscriptions (Pub/Sub mints their tokens).
+  # Identities of the push subscriptions (Pub/Sub mints their OIDC tokens).
   trigger_accounts = {
     fanout = google_service_account.fanout_trigger.name
-    inbox  = google_service_account.inbox_trigger.name
+    inbox       = google_service_account.inbox_trigger.name
+    unsubscribe = google_service_account.unsubscribe_trigger.name
   }
 }
 
@@ -96,7 +172,7 @@ resource "google_cloud_run_v2_service_iam_binding" "invoker" {
   role     = "roles/run.invoker"
   members  = ["serviceAccount:${each.value}"]
 
-  depends_on = [google_cloudfunctions2_function.http, google_cloudfunctions2_function.event]
+  depends_on = [google_cloudfunctions2_function.http]
 }
 
 # Pub/Sub mints the push subscriptions' OIDC tokens as the trigger accounts. Projects

@@ -38,7 +38,6 @@ locals {
     "cloudresourcemanager.googleapis.com", # project lookups
     "cloudscheduler.googleapis.com",       # the 15-minute tick
     "compute.googleapis.com",              # the console's load balancer
-    "eventarc.googleapis.com",             # Pub/Sub triggers of run_community and inbox
     "firestore.googleapis.com",            # COP_STORE=firestore://
     "gmail.googleapis.com",                # COP_MAIL / COP_INBOX=gmail://
     "iam.googleapis.com",                  # service accounts
@@ -60,6 +59,7 @@ locals {
     web           = "${var.name_prefix}-web"
     inbox         = "${var.name_prefix}-inbox"
     console       = "${var.name_prefix}-console"
+    unsubscribe   = "${var.name_prefix}-unsubscribe"
   }
 
   # COP_PUBLIC_URL: the web function cannot be given its own URL (a resource cannot

@@ -61,15 +61,16 @@ resource "google_monitoring_alert_policy" "logged" {
   depends_on            = [google_logging_metric.cop]
 }
 
-# Fanout messages that failed for good: they wait in the dead-letter subscription.
+# Messages a function failed for good (fanout, Gmail push): they wait in a dead-letter
+# subscription (pubsub.tf), all named PREFIX-…-dead-letter.
 resource "google_monitoring_alert_policy" "dead_letters" {
   display_name = "cop-rota: dead letters waiting"
   combiner     = "OR"
 
   conditions {
-    display_name = "messages in ${google_pubsub_subscription.fanout_dead_letter.name}"
+    display_name = "messages in a dead-letter subscription"
     condition_threshold {
-      filter          = "resource.type=\"pubsub_subscription\" AND resource.labels.subscription_id=\"${google_pubsub_subscription.fanout_dead_letter.name}\" AND metric.type=\"pubsub.googleapis.com/subscription/num_undelivered_messages\""
+      filter          = "resource.type=\"pubsub_subscription\" AND resource.labels.subscription_id=monitoring.regex.full_match(\"${var.name_prefix}-.*-dead-letter\") AND metric.type=\"pubsub.googleapis.com/subscription/num_undelivered_messages\""
       comparison      = "COMPARISON_GT"
       threshold_value = 0
       duration        = "300s"

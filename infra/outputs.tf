@@ -15,22 +15,27 @@ output "public_url" {
 
 output "run_community_function" {
   description = "Name of the function that handles fanout messages."
-  value       = google_cloudfunctions2_function.event["run_community"].name
+  value       = google_cloudfunctions2_function.http["run_community"].name
 }
 
 output "inbox_function" {
   description = "Name of the function that reads replies when Gmail announces new mail."
-  value       = google_cloudfunctions2_function.event["inbox"].name
+  value       = google_cloudfunctions2_function.http["inbox"].name
 }
 
-output "runtime_service_account" {
-  description = "Identity of the functions."
-  value       = google_service_account.runtime.email
+output "function_service_accounts" {
+  description = "Identity of each function (each runs as its own account)."
+  value       = local.function_accounts
 }
 
-output "runtime_service_account_client_id" {
-  description = "Client ID to authorise for domain-wide delegation in the Workspace admin console."
-  value       = google_service_account.runtime.unique_id
+output "mailbox_service_account_client_ids" {
+  description = "Client IDs of the accounts that act as the rota's mailbox, to authorise for domain-wide delegation (only if that option is chosen) in the Workspace admin console."
+  value = {
+    tick          = google_service_account.tick.unique_id
+    run_community = google_service_account.run_community.unique_id
+    inbox         = google_service_account.inbox.unique_id
+    console       = google_service_account.console.unique_id
+  }
 }
 
 output "scheduler_service_account" {
@@ -73,11 +78,7 @@ output "scheduler_job" {
   value       = google_cloud_scheduler_job.tick.name
 }
 
-output "attach_dead_letter_command" {
-  description = "Run once after each apply that (re)creates run_community's trigger: attaches the dead-letter topic to the subscription Eventarc manages."
-  value       = <<-EOT
-    SUB=$(gcloud eventarc triggers describe ${element(split("/", google_cloudfunctions2_function.event["run_community"].event_trigger[0].trigger), 5)} --project ${var.project_id} --location ${var.region} --format='value(transport.pubsub.subscription)')
-    gcloud pubsub subscriptions update "$SUB" --dead-letter-topic=${google_pubsub_topic.fanout_dead_letter.id} --max-delivery-attempts=10 --min-retry-delay=10s --max-retry-delay=600s
-    gcloud pubsub subscriptions add-iam-policy-binding "$SUB" --member=serviceAccount:${local.pubsub_service_agent} --role=roles/pubsub.subscriber
-  EOT
+output "dead_letter_subscriptions" {
+  description = "Pull subscriptions holding each push subscription's dead letters (gcloud pubsub subscriptions pull NAME)."
+  value       = { for key, sub in google_pubsub_subscription.dead_letter : key => sub.name }
 }

@@ -13,16 +13,17 @@ resource "google_secret_manager_secret" "cop" {
   depends_on = [google_project_service.apis]
 }
 
-resource "google_secret_manager_secret_iam_member" "runtime_reads_cop_secret" {
+# Every function signs or checks reply and unsubscribe tokens.
+resource "google_secret_manager_secret_iam_member" "reads_cop_secret" {
+  for_each  = local.function_accounts
   secret_id = google_secret_manager_secret.cop.id
   role      = "roles/secretmanager.secretAccessor"
-  member    = "serviceAccount:${google_service_account.runtime.email}"
+  member    = "serviceAccount:${each.value}"
 }
 
-resource "google_secret_manager_secret_iam_member" "web_reads_cop_secret" {
-  secret_id = google_secret_manager_secret.cop.id
-  role      = "roles/secretmanager.secretAccessor"
-  member    = "serviceAccount:${google_service_account.web.email}"
+moved {
+  from = google_secret_manager_secret_iam_member.web_reads_cop_secret
+  to   = google_secret_manager_secret_iam_member.reads_cop_secret["web"]
 }
 
 # The rota mailbox's own OAuth consent: an authorized_user JSON (client_id, client_secret,
@@ -38,8 +39,10 @@ resource "google_secret_manager_secret" "gmail_oauth" {
   depends_on = [google_project_service.apis]
 }
 
-resource "google_secret_manager_secret_iam_member" "runtime_reads_gmail_oauth" {
+# Only the functions that act as the mailbox; web never.
+resource "google_secret_manager_secret_iam_member" "reads_gmail_oauth" {
+  for_each  = local.mailbox_accounts
   secret_id = google_secret_manager_secret.gmail_oauth.id
   role      = "roles/secretmanager.secretAccessor"
-  member    = "serviceAccount:${google_service_account.runtime.email}"
+  member    = "serviceAccount:${each.value}"
 }

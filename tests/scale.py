@@ -25,6 +25,7 @@ from functions.mail.tokens import Tokens
 from functions.services.changes import communities, members
 from functions.services.delivery.pacing import Pacer
 from functions.services.jobs.run import run_community
+from functions.services.jobs.feeds import index_feeds
 from functions.services.jobs.rsvp import read_changed_answers
 from functions.services.jobs.tick import tick
 from functions.services.reads import public
@@ -160,9 +161,9 @@ def calendar_decline(deps: Container) -> int:
 def roster_page(deps: Container) -> int:
     tokens = deps.mail.tokens
     now = deps.clock.now()
-    public.community_by_token(deps.store.store, tokens, tokens.feed_token("c0"), now)  # index
+    index_feeds(deps.store.store, tokens, now)  # the tick keeps the index
     deps.store.reads = 0
-    community = public.community_by_token(deps.store, tokens, tokens.feed_token("c0"), now)
+    community = public.community_by_token(deps.store, tokens, tokens.feed_token("c0"))
     assert community is not None and public.roster_page(deps, community, now)["sessions"]
     return 1
 

@@ -4,8 +4,6 @@ Adapters are built on first use (bootstrap.Container), never at import time.
 """
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import os
 from functools import lru_cache
@@ -22,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from functions.bootstrap import Container  # noqa: E402
 from functions.config import Config  # noqa: E402
 from functions.domain.errors import NotFound  # noqa: E402
-from functions.entrypoints import logs  # noqa: E402
+from functions.entrypoints import logs, push  # noqa: E402
 # Each function imports the service it calls when first called: every deployed function
 # loads this file, and each needs only its own part.
 
@@ -59,41 +57,91 @@ def tick(request):
              "errors": report.problems}, 500 if report.problems else 200)
 
 
-@functions_framework.cloud_event
-def run_community(cloud_event):
-    """One community's jobs, from a Pub/Sub message {"community": ID} published by tick."""
-    _logging()
+def _pushed(request, function: str, field: str) -> tuple[push.PushMessage, str] | None:
+    """A Pub/Sub push request's message and the string `field` of its JSON data; None,
+    logged, when it has none: acknowledged, since no delivery of it could do better."""
     try:
-        community = json.loads(base64.b64decode(cloud_event.data["message"]["data"],
-                                                validate=True))["community"]
-        if not isinstance(community, str):
-            raise TypeError("community is not a string")
-    except (KeyError, TypeError, ValueError) as error:  # acknowledged: a retry cannot help
-        log.error("run_community: malformed message, dropped: %s: %s",
-                  type(error).__name__, error)
-        return
+        message = push.read(request.get_data())
+        body = message.json()
+        value = body.get(field) if isinstance(body, dict) else None
+        if not isinstance(value, str) or not value:
+            raise push.Malformed(f"{message.describe()}: no {field}")
+    except push.Malformed as error:
+        log.error("%s: malformed message, dropped: %s", function, error)
+        return None
+    return message, value
+
+
+@functions_framework.http
+def run_community(request):
+    """One community's jobs, from a Pub/Sub push of {"community": ID} published by tick.
+    A redelivered message is harmless: every job and message is claimed by its key."""
+    _logging()
+    pushed = _pushed(request, "run_community", "community")
+    if pushed is None:
+        return push.ACK
+    message, community = pushed
     from functions.services.jobs.tick import run_community as run_one
 
     try:
         report = run_one(app(), community)
     except NotFound as gone:  # removed since the tick published: acknowledge, no retries
         log.warning("run_community: %s", gone)
-        return
+        return push.ACK
+    except Exception as error:  # noqa: BLE001 (Pub/Sub retries, then dead-letters it)
+        log.error("run_community %s: %s failed, to be delivered again: %s: %s", community,
+                  message.describe(), type(error).__name__, error)
+        return push.RETRY
     for problem in report.problems:
         log.error("run_community %s: %s", community, problem)
     log.info("run_community %s: %s", community, report.summary())
+    return push.ACK
 
 
-@functions_framework.cloud_event
-def inbox(cloud_event):
-    """Gmail push {"emailAddress", "historyId"}: new mail, so read every unread reply."""
+@functions_framework.http
+def inbox(request):
+    """A Pub/Sub push of Gmail's {"emailAddress", "historyId"}: new mail, so read every
+    unread reply. A redelivery is harmless: each reply is claimed by its Message-ID."""
     from functions.services.delivery.record import recording
     from functions.services.replies.inbox import read_inbox
 
     _logging()
-    with recording() as report:
-        report.replies = len(read_inbox(app()))
+    try:
+        message = push.read(request.get_data())
+    except push.Malformed as error:  # acknowledged: a retry cannot help
+        log.error("inbox: malformed message, dropped: %s", error)
+        return push.ACK
+    try:
+        with recording() as report:
+            report.replies = len(read_inbox(app()))
+    except Exception as error:  # noqa: BLE001 (Pub/Sub retries, then dead-letters it)
+        log.error("inbox: %s failed, to be delivered again: %s: %s", message.describe(),
+                  type(error).__name__, error)
+        return push.RETRY
     log.info("inbox: %s", report.summary())
+    return push.ACK
+
+
+@functions_framework.http
+def unsubscribe(request):
+    """A Pub/Sub push of {"token": T}: a one-click unsubscribe the web function recorded
+    (it may not write the store). Applied as the page would have; again changes nothing."""
+    from functions.services.changes.unsubscribe import unsubscribe as leave
+
+    _logging()
+    pushed = _pushed(request, "unsubscribe", "token")
+    if pushed is None:
+        return push.ACK
+    message, token = pushed
+    try:
+        done = leave(app().store, app().mail.tokens, token, app().clock.now())
+    except Exception as error:  # noqa: BLE001 (Pub/Sub retries, then dead-letters it)
+        log.error("unsubscribe: %s failed, to be delivered again: %s: %s",
+                  message.describe(), type(error).__name__, error)
+        return push.RETRY
+    if done is not None:  # a token that names nobody now was logged, and is dropped
+        log.info("unsubscribe: %s left %s", done[1].email, done[0])
+    return push.ACK
 
 
 @lru_cache(maxsize=1)

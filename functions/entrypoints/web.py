@@ -6,7 +6,7 @@ from typing import Any, Mapping
 from ..mail.ical import render_feed
 from ..services.reads import public
 from ..services.deps import Deps
-from ..services.changes.unsubscribe import unsubscribe
+from ..services.changes.unsubscribe import INVALID, LEAVING, leave_by_link
 from ..mail.templating import render
 from ..mail.translations import speak
 from ..domain.language import words
@@ -54,17 +54,18 @@ def unsubscribe_route(deps: Deps, method: str, token: str):
                     state="invalid", community_name="")
     name = community.name
     if method == "POST":
-        done = unsubscribe(deps.store, deps.mail.tokens, token, deps.clock.now())
-        state, status = ("done", 200) if done else ("invalid", 400)
+        state = leave_by_link(deps, token)
+        status = 400 if state == INVALID else 200
         return page("web/unsubscribe.html", status, community.language,
-                    title=words("Left {name}", name=name), state=state, community_name=name)
+                    title=(words("Leaving {name}", name=name) if state == LEAVING
+                           else words("Left {name}", name=name)),
+                    state=state, community_name=name)
     return page("web/unsubscribe.html", 200, community.language,
                 title=words("Leave {name}?", name=name), state="confirm", community_name=name)
 
 
 def roster_route(deps: Deps, token: str):
-    community = public.community_by_token(deps.store, deps.mail.tokens, token,
-                                           deps.clock.now())
+    community = public.community_by_token(deps.store, deps.mail.tokens, token)
     if community is None:
         return page("web/not_found.html", 404, title=words("Not found"))
     return page("web/roster.html", 200, community.language, title=community.name,
@@ -72,8 +73,7 @@ def roster_route(deps: Deps, token: str):
 
 
 def feed_route(deps: Deps, token: str):
-    community = public.community_by_token(deps.store, deps.mail.tokens, token,
-                                           deps.clock.now())
+    community = public.community_by_token(deps.store, deps.mail.tokens, token)
     if community is None:
         return "not found\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
     now = deps.clock.now()

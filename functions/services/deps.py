@@ -5,7 +5,8 @@ from typing import Protocol
 
 from ..domain.jobs import Timing
 from ..mail.compose import MailSettings
-from ..ports import Calendar, Chat, Clock, Fanout, Inbox, Mailer, Pacing, Store
+from ..ports import (Calendar, Chat, Clock, Fanout, Inbox, Mailer, Pacing, Store,
+                     Unsubscribes)
 
 
 class Deps(Protocol):
@@ -21,5 +22,6 @@ class Deps(Protocol):
     lease_clock: Clock  # the real clock, even when `clock` is a scenario's
     pacer: Pacing
     fanout: Fanout | None  # set: the tick publishes one message per community instead
+    unsubscribes: Unsubscribes | None  # set: web publishes unsubscribes instead of applying
     chat: Chat  # posts to a community's team chat (its webhook is the community's)
     timing: Timing  # how long before a session its presenter hears from the rota

@@ -2,13 +2,13 @@
 tick fanning out one message per community."""
 from __future__ import annotations
 
-import base64
 import json
 from datetime import time
 
 import pytest
 
 from functions.adapters.pubsub import PubSubFanout
+from functions.entrypoints import push
 from functions.services.changes import communities, members
 from functions.services.jobs.tick import run_community, tick
 from tests.google.conftest import CountingFactory
@@ -60,17 +60,39 @@ def test_tick_publishes_one_message_per_community(deps, fake, fanout, pubsub_fac
     assert deps.mailer.kinds() == ["welcome"] * 2 * len(IDS)
 
 
+def pushed(message: dict, message_id: str) -> bytes:
+    """The body Pub/Sub POSTs to a push subscription's endpoint for a published message."""
+    return json.dumps({"message": {**message, "messageId": message_id,
+                                   "publishTime": "2026-11-25T00:00:00Z"},
+                       "subscription": "projects/cop-project/subscriptions/cop-run-push",
+                       "deliveryAttempt": 1}).encode()
+
+
 def test_each_published_message_runs_its_community(deps, fake, fanout):
     add_communities(deps)
     tick(deps.replaced(fanout=fanout))
-    for message in fake.api_calls()[0].body["messages"]:
-        # what functions.entrypoints.cloud.run_community does with the Pub/Sub event's data
-        body = json.loads(base64.b64decode(message["data"]))
-        run_community(deps, body["community"])
+    for n, message in enumerate(fake.api_calls()[0].body["messages"]):
+        # what functions.entrypoints.cloud.run_community reads from the push request
+        read = push.read(pushed(message, str(n)))
+        assert read.attributes["community"] == read.json()["community"]
+        run_community(deps, read.json()["community"])
     presenters = {m["To"].addresses[0].addr_spec for m in deps.mailer.sent
                   if m["X-Cop-Kind"] == "heads-up"}
     assert presenters == {"ana@example.com", "bo@example.com"}
     assert {e.community_id for e in deps.calendar.published} == set(IDS)
+
+
+def test_a_redelivered_message_does_nothing_twice(deps, fake, fanout):
+    add_communities(deps, ["kitchen"])
+    tick(deps.replaced(fanout=fanout))
+    (message,) = fake.api_calls()[0].body["messages"]
+    run_community(deps, push.read(pushed(message, "1")).json()["community"])
+    sent = len(deps.mailer.sent)
+    assert deps.mailer.kinds().count("heads-up") == 4  # the four planned sessions
+
+    run_community(deps, push.read(pushed(message, "1")).json()["community"])
+
+    assert len(deps.mailer.sent) == sent
 
 
 def test_no_communities_publishes_nothing(deps, fake, fanout):

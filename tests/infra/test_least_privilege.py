@@ -60,9 +60,15 @@ def test_secret_versions_are_pinned_by_a_variable(tf):
 
 
 def test_only_the_functions_that_act_as_the_mailbox_get_its_consent(tf):
-    for entry_point in ("tick", "run_community", "inbox", "web"):
+    for entry_point in ("tick", "run_community", "inbox", "console", "web", "unsubscribe"):
         keys = {secret["key"] for secret in secret_envs(tf.function(entry_point)[1], tf)}
-        assert keys == ({"COP_SECRET"} if entry_point == "web"
+        assert keys == ({"COP_SECRET"} if entry_point in ("web", "unsubscribe")
                         else {"COP_SECRET", "COP_GOOGLE_OAUTH"}), (entry_point, keys)
-    assert not tf.of_type("google_service_account_iam_member").get(
-        "runtime_signs_for_itself"), "the runtime account can sign delegation assertions"
+    accounts = {f"serviceAccount:${{google_service_account.{name}.email}}"
+                for body in tf.of_type(FUNCTION).values()
+                for name in referenced(block(body, "service_config").get(
+                    "service_account_email"), "google_service_account")}
+    signers = [name for name, body in tf.of_type("google_service_account_iam_member").items()
+               if body.get("role") == "roles/iam.serviceAccountTokenCreator"
+               and body.get("member") in accounts]
+    assert not signers, f"a function's account can sign delegation assertions: {signers}"

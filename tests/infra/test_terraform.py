@@ -27,7 +27,7 @@ HCL_OPTIONS = hcl2.SerializationOptions(
 
 # Settings config.py reads that the cloud functions must be given as plain variables.
 CLOUD_SETTINGS = ("COP_STORE", "COP_MAIL", "COP_INBOX", "COP_CALENDAR", "COP_FANOUT",
-                  "COP_PUBLIC_URL", "COP_REPLY_TO", "COP_GMAIL_TOPIC")
+                  "COP_PUBLIC_URL", "COP_REPLY_TO", "COP_GMAIL_TOPIC", "COP_UNSUBSCRIBE")
 # Read by config.py but deliberately not set in the cloud: laptop, demo and SMTP settings.
 LOCAL_ONLY_SETTINGS = {"COP_DATA", "COP_NOW", "COP_SMTP_USER", "COP_SMTP_PASSWORD",
                        "COP_STORE_WAIT"}  # the embedded SQLite store only
@@ -38,19 +38,30 @@ REQUIRED_APIS = {
     "artifactregistry.googleapis.com", "cloudscheduler.googleapis.com",
     "pubsub.googleapis.com", "firestore.googleapis.com", "secretmanager.googleapis.com",
     "calendar-json.googleapis.com", "gmail.googleapis.com", "iam.googleapis.com",
-    "eventarc.googleapis.com",
 }
 PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
 INVOKER_ROLES = {"roles/run.invoker", "roles/cloudfunctions.invoker"}
 PUBLIC_MEMBERS = {"allUsers", "allAuthenticatedUsers"}
-RUNTIME_PROJECT_ROLES = {"roles/datastore.user"}
+# Beyond the store (roles/datastore.user on the project) and the secrets its function reads
+# (its secret environment variables): what each function's own account is granted, as
+# (role, the setting naming the resource). Nothing else.
+EXTRA_GRANTS = {
+    "tick": {("roles/pubsub.publisher", "COP_FANOUT")},  # a community's turn, to run_community
+    "web": {("roles/pubsub.publisher", "COP_UNSUBSCRIBE")},  # a click, to unsubscribe
+}
+# The store: read and written, but by web, which only reads it.
+STORE_ROLES = {"web": "roles/datastore.viewer"}
+STORE_ROLE = "roles/datastore.user"
+IAM_GRANT = re.compile(r"^google_\w+_iam_(member|binding|policy)$")
 GMAIL_PUSH_ACCOUNT = "serviceAccount:gmail-api-push@system.gserviceaccount.com"
 FUNCTION = "google_cloudfunctions2_function"
-ENTRY_POINTS = ("tick", "run_community", "web", "inbox", "console")
+ENTRY_POINTS = ("tick", "run_community", "web", "inbox", "console", "unsubscribe")
 # Resources that grant a role on a function's Cloud Run service (or on the function).
 SERVICE_IAM = re.compile(
     r"^google_(cloud_run_v2_service|cloud_run_service|cloudfunctions2_function)"
     r"_iam_(member|binding|policy)$")
+SUBSCRIPTION = "google_pubsub_subscription"
+PUBSUB_AGENT = "serviceAccount:${local.pubsub_service_agent}"
 PROJECT_IAM = re.compile(r"^google_project_iam_(member|binding|policy)$")
 SECRET_IAM = re.compile(r"^google_secret_manager_secret_iam_(member|binding)$")
 NEVER_EXCLUDED_FROM_ZIP = ("requirements.txt", "functions/__init__.py", "templates")
@@ -225,13 +236,51 @@ def function_account(body: dict) -> frozenset[str]:
                                 "google_service_account"))
 
 
-def runtime_account(tf: Terraform) -> str:
-    """The service account the functions but web run as (`google_service_account.NAME`)."""
-    names = {function_account(body) for body in tf.of_type(FUNCTION).values()
-             if block(body, "build_config").get("entry_point") != "web"}
-    assert len(names) == 1 and len(next(iter(names))) == 1, \
-        f"tick, run_community and inbox must share one runtime service account, found {names}"
-    return next(iter(next(iter(names))))
+def function_accounts(tf: Terraform) -> dict[str, str]:
+    """The service account each function runs as (`google_service_account.NAME`), by
+    entry point."""
+    accounts = {}
+    for body in tf.of_type(FUNCTION).values():
+        entry_point = block(body, "build_config").get("entry_point")
+        names = function_account(body)
+        assert len(names) == 1, f"{entry_point} runs as no single service account: {names}"
+        accounts[entry_point] = next(iter(names))
+    return accounts
+
+
+def grants_to(tf: Terraform, member: str) -> set[tuple[str, str]]:
+    """Every (role, resource) an IAM resource grants `member`: "project" for a project
+    grant, else the address of the resource it is on (`google_pubsub_topic.fanout`)."""
+    found = set()
+    for type_, named in tf.resources.items():
+        if not IAM_GRANT.match(type_):
+            continue
+        for name, body in named.items():
+            if member not in members_of(body):
+                continue
+            if PROJECT_IAM.match(type_):
+                target = "project"
+            else:
+                on = {k: v for k, v in body.items()
+                      if k not in ("role", "member", "members", "condition", "depends_on")}
+                addresses = re.findall(r"(?<![\w.])(google_\w+\.\w+)", str(on))
+                target = addresses[0] if addresses else f"{type_}.{name}"
+            found.add((str(body.get("role")), target))
+    return found
+
+
+def expected_grants(tf: Terraform, entry_point: str) -> set[tuple[str, str]]:
+    _, body = tf.function(entry_point)
+    grants = {(STORE_ROLES.get(entry_point, STORE_ROLE), "project")}
+    for secret in secret_envs(body, tf):
+        for name in referenced(secret.get("secret"), "google_secret_manager_secret"):
+            grants.add(("roles/secretmanager.secretAccessor",
+                        f"google_secret_manager_secret.{name}"))
+    env = function_env(tf, body)
+    for role, setting in EXTRA_GRANTS.get(entry_point, ()):
+        for topic in referenced(env.get(setting), "google_pubsub_topic"):
+            grants.add((role, f"google_pubsub_topic.{topic}"))
+    return grants
 
 
 def scheduler_job(tf: Terraform) -> dict:
@@ -408,8 +457,8 @@ def problems_scheduler(tf: Terraform) -> list[str]:
     scheduler = scheduler_account(tf)
     if scheduler is None:
         problems.append("the OIDC token names no single service account")
-    elif scheduler == runtime_account(tf):
-        problems.append("the scheduler must not use the functions' runtime account")
+    elif scheduler in function_accounts(tf).values():
+        problems.append("the scheduler must not use a function's account")
     if not block(job, "retry_config"):
         problems.append("the job has no retry_config")
     return problems
@@ -444,32 +493,132 @@ def problems_settings(tf: Terraform, entry_point: str) -> list[str]:
     return problems
 
 
-def problems_fanout_wiring(tf: Terraform) -> list[str]:
-    """tick publishes to the topic run_community's trigger listens to, with retries."""
+def addresses(value: Any, type_: str) -> set[str]:
+    """Names of the `type_` resources an expression mentions, an instance's key included
+    (`dead_letter["inbox"]`)."""
+    return set(re.findall(rf'(?<![\w.]){re.escape(type_)}\.(\w+(?:\["[\w-]+"\])?)',
+                          str(value)))
+
+
+def push_subscriptions(tf: Terraform, entry_point: str) -> list[tuple[str, dict]]:
+    """The push subscriptions that call a function."""
+    name, _ = tf.function(entry_point)
+    return [(sub, body) for sub, body in tf.of_type(SUBSCRIPTION).items()
+            if refers_to(block(body, "push_config").get("push_endpoint"),
+                         f"{FUNCTION}.{name}")]
+
+
+def problems_push_subscriptions(tf: Terraform) -> list[str]:
+    """Every push subscription: an OIDC token, retries with backoff, a dead-letter topic
+    Pub/Sub's service agent may publish to (with a pull subscription keeping what lands
+    there) and a subscriber grant on the subscription itself, and an ack deadline its
+    function's run fits in."""
     problems = []
-    name, body = tf.function("run_community")
-    trigger = block(body, "event_trigger")
-    topics = referenced(trigger.get("pubsub_topic"), "google_pubsub_topic")
-    if len(topics) != 1:
-        return [f"run_community's trigger names no single Pub/Sub topic: {trigger}"]
-    topic = next(iter(topics))
-    if trigger.get("event_type") != "google.cloud.pubsub.topic.v1.messagePublished":
-        problems.append("run_community is not triggered by messages published to a topic")
-    if trigger.get("retry_policy") != "RETRY_POLICY_RETRY":
-        problems.append("run_community's trigger does not retry failures")
-    for entry_point in ("tick", "run_community"):
-        env = function_env(tf, tf.function(entry_point)[1])
-        if referenced(env.get("COP_FANOUT"), "google_pubsub_topic") != {topic}:
-            problems.append(f"{entry_point}: COP_FANOUT is not google_pubsub_topic.{topic}")
-    return problems + problems_trigger_invokers(tf, "run_community")
+    subscriptions = tf.of_type(SUBSCRIPTION)
+    topic_grants = tf.of_type("google_pubsub_topic_iam_member").values()
+    subscription_grants = tf.of_type("google_pubsub_subscription_iam_member").values()
+    for name, body in subscriptions.items():
+        push = block(body, "push_config")
+        if not push:
+            continue
+        oidc = block(push, "oidc_token")
+        if not referenced(oidc.get("service_account_email"), "google_service_account") \
+                or not oidc.get("audience"):
+            problems.append(f"{name}: pushes without an OIDC token of a service account")
+        if not block(body, "retry_policy"):
+            problems.append(f"{name}: no retry_policy (retries at once, without backoff)")
+        dead = block(body, "dead_letter_policy")
+        targets = addresses(dead.get("dead_letter_topic"), "google_pubsub_topic")
+        if len(targets) != 1:
+            problems.append(f"{name}: no dead-letter topic")
+            continue
+        (target,) = targets
+        if target in addresses(body.get("topic"), "google_pubsub_topic"):
+            problems.append(f"{name}: dead letters go back to the topic it reads")
+        if not 5 <= int(dead.get("max_delivery_attempts") or 5) <= 100:
+            problems.append(f"{name}: max_delivery_attempts out of 5..100")
+        if not any(g.get("member") == PUBSUB_AGENT and g.get("role") == "roles/pubsub.publisher"
+                   and addresses(g.get("topic"), "google_pubsub_topic") == {target}
+                   for g in topic_grants):
+            problems.append(f"{name}: Pub/Sub's service agent cannot publish to "
+                            f"google_pubsub_topic.{target}")
+        if not any(g.get("member") == PUBSUB_AGENT and g.get("role") == "roles/pubsub.subscriber"
+                   and addresses(g.get("subscription"), SUBSCRIPTION) == {name}
+                   for g in subscription_grants):
+            problems.append(f"{name}: Pub/Sub's service agent is no subscriber of it, so it "
+                            "cannot dead-letter its messages")
+        if not any(addresses(other.get("topic"), "google_pubsub_topic") == {target}
+                   for other in subscriptions.values()):
+            problems.append(f"{name}: nothing keeps what lands in google_pubsub_topic.{target}")
+        for fn, function in tf.of_type(FUNCTION).items():
+            if refers_to(push.get("push_endpoint"), f"{FUNCTION}.{fn}"):
+                timeout = int(block(function, "service_config").get("timeout_seconds", 60))
+                if int(body.get("ack_deadline_seconds", 10)) < min(timeout, 600):
+                    problems.append(f"{name}: ack deadline shorter than {fn}'s timeout "
+                                    f"({timeout} s): a run still going is delivered again")
+    return problems
+
+
+def problems_push_wiring(tf: Terraform, entry_point: str, setting: str,
+                         publisher: str = "tick") -> list[str]:
+    """A function called by one push subscription, on the topic `setting` names in the
+    publisher's settings, that only its OIDC account may invoke, and with a dead-letter
+    topic."""
+    problems = []
+    found = push_subscriptions(tf, entry_point)
+    if len(found) != 1:
+        return [f"{entry_point} is called by {len(found)} push subscriptions, expected one"]
+    (name, body), = found
+    if block(tf.function(entry_point)[1], "event_trigger"):
+        problems.append(f"{entry_point} has an event trigger, whose subscription can carry "
+                        "no dead-letter topic")
+    topics = referenced(body.get("topic"), "google_pubsub_topic")
+    env = function_env(tf, tf.function(publisher)[1])
+    if not topics or referenced(env.get(setting), "google_pubsub_topic") != topics:
+        problems.append(f"{publisher}: {setting} is not {entry_point}'s topic {sorted(topics)}")
+    oidc = block(block(body, "push_config"), "oidc_token")
+    if not refers_to(oidc.get("audience"), f"{FUNCTION}.{tf.function(entry_point)[0]}"):
+        problems.append(f"{name}: the OIDC audience is not {entry_point}'s URL")
+    problems += [p for p in problems_push_subscriptions(tf) if p.startswith(f"{name}:")]
+    return problems + problems_trigger_invokers(tf, entry_point)
+
+
+def problems_fanout_wiring(tf: Terraform) -> list[str]:
+    """tick publishes to the topic whose push subscription calls run_community."""
+    problems = problems_push_wiring(tf, "run_community", "COP_FANOUT")
+    env = function_env(tf, tf.function("run_community")[1])
+    if not str(env.get("COP_FANOUT", "")).startswith("pubsub://"):
+        problems.append("run_community: COP_FANOUT is not set")
+    return problems
+
+
+def problems_unsubscribe_wiring(tf: Terraform) -> list[str]:
+    """web publishes a one-click unsubscribe to the topic whose push subscription calls
+    the unsubscribe function; nobody else may publish there."""
+    problems = problems_push_wiring(tf, "unsubscribe", "COP_UNSUBSCRIBE", publisher="web")
+    web = service_account_member(function_accounts(tf)["web"])
+    for _, sub in push_subscriptions(tf, "unsubscribe"):
+        topics = referenced(sub.get("topic"), "google_pubsub_topic")
+        publishers = {m for grant in tf.of_type("google_pubsub_topic_iam_member").values()
+                      if referenced(grant.get("topic"), "google_pubsub_topic") == topics
+                      and grant.get("role") == "roles/pubsub.publisher"
+                      for m in members_of(grant)}
+        if publishers != {web}:
+            problems.append(f"the unsubscribe topic's publishers are {sorted(publishers)}, "
+                            "expected web's account alone")
+    return problems
 
 
 def problems_trigger_invokers(tf: Terraform, entry_point: str) -> list[str]:
-    """An event-triggered function: not public, invoked by its trigger's account alone."""
+    """A function called by Pub/Sub: not public, invoked by its push subscription's OIDC
+    account alone, which is no function's own account."""
     problems = []
     name, body = tf.function(entry_point)
-    trigger = block(body, "event_trigger")
-    trigger_account = referenced(trigger.get("service_account_email"), "google_service_account")
+    trigger_account = set()
+    for _, sub in push_subscriptions(tf, entry_point):
+        oidc = block(block(sub, "push_config"), "oidc_token")
+        trigger_account |= referenced(oidc.get("service_account_email"),
+                                      "google_service_account")
     invokers = set()
     for type_, grant, grant_body in grants_on_function(tf, name):
         if PUBLIC_MEMBERS.intersection(members_of(grant_body)):
@@ -479,118 +628,60 @@ def problems_trigger_invokers(tf: Terraform, entry_point: str) -> list[str]:
     if len(trigger_account) != 1 or \
             invokers != {service_account_member(next(iter(trigger_account)))}:
         problems.append(f"{entry_point}'s invokers are {sorted(invokers)}, expected only "
-                        f"its trigger's account {sorted(trigger_account)}")
-    elif trigger_account == {runtime_account(tf)}:
-        problems.append(f"{entry_point}'s trigger runs as the functions' runtime account")
+                        f"its push subscription's account {sorted(trigger_account)}")
+    elif trigger_account & set(function_accounts(tf).values()):
+        problems.append(f"{entry_point}'s push subscription runs as a function's account")
     return problems
 
 
 def problems_gmail_inbox_wiring(tf: Terraform) -> list[str]:
-    """Gmail publishes to the topic the tick's watch names and inbox's trigger listens to."""
-    problems = []
-    _, body = tf.function("inbox")
-    trigger = block(body, "event_trigger")
-    topics = referenced(trigger.get("pubsub_topic"), "google_pubsub_topic")
-    if len(topics) != 1:
-        return [f"inbox's trigger names no single Pub/Sub topic: {trigger}"]
-    topic = next(iter(topics))
-    if trigger.get("event_type") != "google.cloud.pubsub.topic.v1.messagePublished":
-        problems.append("inbox is not triggered by messages published to a topic")
-    if trigger.get("retry_policy") != "RETRY_POLICY_RETRY":
-        problems.append("inbox's trigger does not retry failures")
-    gmail_publishes = any(
-        refers_to(grant.get("topic"), f"google_pubsub_topic.{topic}")
-        and grant.get("member") == GMAIL_PUSH_ACCOUNT
-        and grant.get("role") == "roles/pubsub.publisher"
-        for grant in tf.of_type("google_pubsub_topic_iam_member").values())
-    if not gmail_publishes:
-        problems.append(f"Gmail cannot publish to google_pubsub_topic.{topic}, "
-                        "the topic inbox listens to")
-    for entry_point in ("tick", "inbox"):  # tick renews the watch; inbox reads the mail
-        env = function_env(tf, tf.function(entry_point)[1])
-        if referenced(env.get("COP_GMAIL_TOPIC"), "google_pubsub_topic") != {topic}:
-            problems.append(f"{entry_point}: COP_GMAIL_TOPIC is not "
-                            f"google_pubsub_topic.{topic}")
-        if not str(env.get("COP_INBOX", "")).startswith("gmail://"):
-            problems.append(f"{entry_point}: COP_INBOX is not gmail://MAILBOX")
-    return problems + problems_trigger_invokers(tf, "inbox")
+    """Gmail publishes to the topic the tick's watch names and inbox's push subscription
+    reads."""
+    problems = problems_push_wiring(tf, "inbox", "COP_GMAIL_TOPIC")
+    for _, body in push_subscriptions(tf, "inbox"):
+        topic = referenced(body.get("topic"), "google_pubsub_topic")
+        gmail_publishes = any(
+            referenced(grant.get("topic"), "google_pubsub_topic") == topic
+            and grant.get("member") == GMAIL_PUSH_ACCOUNT
+            and grant.get("role") == "roles/pubsub.publisher"
+            for grant in tf.of_type("google_pubsub_topic_iam_member").values())
+        if not gmail_publishes:
+            problems.append(f"Gmail cannot publish to google_pubsub_topic.{sorted(topic)}, "
+                            "the topic inbox listens to")
+    env = function_env(tf, tf.function("inbox")[1])
+    if not str(env.get("COP_INBOX", "")).startswith("gmail://"):
+        problems.append("inbox: COP_INBOX is not gmail://MAILBOX")
+    return problems
 
 
-def problems_runtime_account(tf: Terraform) -> list[str]:
-    """Least privilege for the functions' identity; no primitive role for anyone."""
+def problems_function_accounts(tf: Terraform) -> list[str]:
+    """Each function runs as its own account, granted exactly what its function does (the
+    store, read only for web; the secrets it reads; EXTRA_GRANTS); no primitive role for
+    anyone."""
     problems = []
-    runtime = runtime_account(tf)
-    member = service_account_member(runtime)
     for type_, named in list(tf.resources.items()) + list(tf.data.items()):
         for name, body in named.items():
             for role in roles_in(body):
                 if role in PRIMITIVE_ROLES:
                     problems.append(f"{type_}.{name} grants the primitive role {role}")
-    project_roles = {body.get("role") for _, _, body in tf.matching(PROJECT_IAM)
-                     if member in members_of(body)}
-    if project_roles - RUNTIME_PROJECT_ROLES:
-        problems.append(f"runtime account has project roles "
-                        f"{sorted(project_roles - RUNTIME_PROJECT_ROLES)}")
-    # Secret access: on COP_SECRET's secret only.
-    secrets_used = set()
-    for body in tf.of_type(FUNCTION).values():
-        if function_account(body) != {runtime}:
-            continue
-        for secret in secret_envs(body, tf):
-            secrets_used |= referenced(secret.get("secret"), "google_secret_manager_secret")
-    accessor = set()
-    for _, _, body in tf.matching(SECRET_IAM):
-        if body.get("role") == "roles/secretmanager.secretAccessor" \
-                and member in members_of(body):
-            accessor |= referenced(body.get("secret_id"), "google_secret_manager_secret")
-    if not secrets_used or accessor != secrets_used:
-        problems.append(f"runtime account reads secrets {sorted(map(str, accessor))}, "
-                        f"the functions use {sorted(secrets_used)}")
-    # Publishing: on the fanout topic only.
-    _, run_community = tf.function("run_community")
-    fanout = referenced(block(run_community, "event_trigger").get("pubsub_topic"),
-                        "google_pubsub_topic")
-    published = set()
-    for body in tf.of_type("google_pubsub_topic_iam_member").values():
-        if body.get("member") == member:
-            published |= referenced(body.get("topic"), "google_pubsub_topic")
-    if published != fanout:
-        problems.append(f"runtime account publishes to {sorted(published)}, "
-                        f"expected the fanout topic {sorted(fanout)} only")
+    accounts = function_accounts(tf)
+    for account in sorted(set(accounts.values())):
+        sharing = sorted(e for e, a in accounts.items() if a == account)
+        if len(sharing) > 1:
+            problems.append(f"{' and '.join(sharing)} share the account {account}: "
+                            "each function runs as its own")
+    for entry_point, account in sorted(accounts.items()):
+        expected = expected_grants(tf, entry_point)
+        granted = grants_to(tf, service_account_member(account))
+        for role, target in sorted(granted - expected):
+            problems.append(f"{entry_point}'s account {account} is granted {role} on "
+                            f"{target}")
+        for role, target in sorted(expected - granted):
+            problems.append(f"{entry_point}'s account {account} lacks {role} on {target}")
     if tf.of_type("google_service_account_key"):
         problems.append("a service-account key is created (its private key would be in state)")
     if tf.of_type("google_secret_manager_secret_version"):
         problems.append("a secret version is created (its value would be in state)")
-    return problems
-
-
-def problems_web_account(tf: Terraform) -> list[str]:
-    """web runs as its own account: it reads the store and COP_SECRET's secret, and can
-    neither act as a Workspace user (no token creator anywhere) nor publish."""
-    _, web = tf.function("web")
-    (account,) = function_account(web) or {None}
-    if account is None or account == runtime_account(tf):
-        return ["web must run as its own service account, not the runtime's"]
-    member = service_account_member(account)
-    problems = []
-    project_roles = {body.get("role") for _, _, body in tf.matching(PROJECT_IAM)
-                     if member in members_of(body)}
-    if project_roles != {"roles/datastore.user"}:
-        problems.append(f"web account has project roles {sorted(project_roles)}, "
-                        "expected roles/datastore.user only")
-    for type_, named in tf.resources.items():
-        if PROJECT_IAM.match(type_):
-            continue
-        for name, body in named.items():
-            if member not in members_of(body):
-                continue
-            allowed = SECRET_IAM.match(type_) and \
-                body.get("role") == "roles/secretmanager.secretAccessor" and \
-                referenced(body.get("secret_id"), "google_secret_manager_secret") == {
-                    s for e in secret_envs(web, tf)
-                    for s in referenced(e.get("secret"), "google_secret_manager_secret")}
-            if not allowed:
-                problems.append(f"web account is granted {body.get('role')} by {type_}.{name}")
     return problems
 
 
@@ -714,12 +805,8 @@ def test_gmail_push_topic_wires_the_watch_to_the_inbox_function(tf):
     assert problems_gmail_inbox_wiring(tf) == []
 
 
-def test_runtime_account_has_least_privilege(tf):
-    assert problems_runtime_account(tf) == []
-
-
-def test_web_runs_as_its_own_account_that_cannot_send_mail(tf):
-    assert problems_web_account(tf) == []
+def test_each_function_runs_as_its_own_account_with_least_privilege(tf):
+    assert problems_function_accounts(tf) == []
 
 
 def test_a_web_account_that_could_act_as_a_workspace_user_is_caught(tf):
@@ -731,7 +818,7 @@ def test_a_web_account_that_could_act_as_a_workspace_user_is_caught(tf):
           role               = "roles/iam.serviceAccountTokenCreator"
           member             = "serviceAccount:${{google_service_account.{account}.email}}"
         }}''')
-    assert any("serviceAccountTokenCreator" in p for p in problems_web_account(broken))
+    assert any("serviceAccountTokenCreator" in p for p in problems_function_accounts(broken))
 
 
 def test_required_apis_are_enabled(tf):
@@ -744,6 +831,32 @@ def test_entry_points_exist_in_the_function_source(tf):
 
 def test_source_zip_holds_the_code_and_leaves_out_local_state(tf):
     assert problems_source_zip(tf) == []
+
+
+def test_web_records_unsubscribes_through_the_unsubscribe_topic(tf):
+    assert problems_unsubscribe_wiring(tf) == []
+
+
+def test_a_second_unsubscribe_publisher_or_a_web_that_writes_is_caught():
+    broken = load("""
+        resource "google_pubsub_topic_iam_member" "oops" {
+          topic  = google_pubsub_topic.unsubscribe.id
+          role   = "roles/pubsub.publisher"
+          member = "allAuthenticatedUsers"
+        }
+        resource "google_project_iam_member" "oops2" {
+          project = var.project_id
+          role    = "roles/datastore.user"
+          member  = "serviceAccount:${google_service_account.web.email}"
+        }""")
+    assert any("unsubscribe topic's publishers" in p for p in problems_unsubscribe_wiring(broken))
+    assert any(p.startswith("web's account web is granted roles/datastore.user on project")
+               for p in problems_function_accounts(broken))
+
+
+def test_every_push_subscription_has_dead_letters_and_retries(tf):
+    assert tf.of_type(SUBSCRIPTION)
+    assert problems_push_subscriptions(tf) == []
 
 
 def test_gmail_can_publish_push_notifications(tf):
@@ -770,7 +883,7 @@ def test_a_public_tick_is_caught():
 
 
 def test_a_second_tick_invoker_is_caught(tf):
-    runtime = runtime_account(tf)
+    runtime = function_accounts(tf)["tick"]
     broken = load(f"""
         resource "google_cloud_run_v2_service_iam_member" "oops" {{
           name   = google_cloudfunctions2_function.http["tick"].name
@@ -801,14 +914,14 @@ def test_a_project_wide_invoker_is_caught():
 
 
 def test_a_primitive_role_is_caught(tf):
-    runtime = runtime_account(tf)
+    runtime = function_accounts(tf)["tick"]
     broken = load(f"""
         resource "google_project_iam_member" "oops" {{
           project = var.project_id
           role    = "roles/editor"
           member  = "serviceAccount:${{google_service_account.{runtime}.email}}"
         }}""")
-    assert any("primitive" in p for p in problems_runtime_account(broken))
+    assert any("primitive" in p for p in problems_function_accounts(broken))
 
 
 def test_a_plain_secret_or_a_missing_setting_is_caught(tf):
@@ -857,22 +970,50 @@ def test_a_private_web_is_caught(tf):
 
 
 def test_broken_fanout_wiring_is_caught(tf):
-    _, body = tf.function("run_community")
-    trigger = block(body, "event_trigger")
-    trigger["retry_policy"] = "RETRY_POLICY_DO_NOT_RETRY"
-    trigger["pubsub_topic"] = "${google_pubsub_topic.gmail_push.id}"
+    (name, sub), = push_subscriptions(tf, "run_community")
+    sub["topic"] = "${google_pubsub_topic.gmail_push.id}"
+    del sub["retry_policy"]
     problems = problems_fanout_wiring(tf)
-    assert any("does not retry" in p for p in problems)
-    assert any("COP_FANOUT is not" in p for p in problems)
+    assert any("tick: COP_FANOUT is not" in p for p in problems)
+    assert any(f"{name}: no retry_policy" in p for p in problems)
+
+
+def test_a_push_subscription_without_dead_letters_is_caught(tf):
+    (name, sub), = push_subscriptions(tf, "inbox")
+    del sub["dead_letter_policy"]
+    assert problems_gmail_inbox_wiring(tf) == [f"{name}: no dead-letter topic"]
+
+
+def test_dead_letters_pub_sub_may_not_move_are_caught(tf):
+    (name, _), = push_subscriptions(tf, "run_community")
+    for grants in (tf.of_type("google_pubsub_topic_iam_member"),
+                   tf.of_type("google_pubsub_subscription_iam_member")):
+        for key in [k for k in grants if k.endswith('["run_community"]')]:
+            del grants[key]
+    problems = problems_push_subscriptions(tf)
+    assert any(f"{name}: Pub/Sub's service agent cannot publish" in p for p in problems)
+    assert any(f"{name}: Pub/Sub's service agent is no subscriber" in p for p in problems)
+
+
+def test_a_short_ack_deadline_or_a_push_without_oidc_is_caught(tf):
+    (name, sub), = push_subscriptions(tf, "run_community")
+    sub["ack_deadline_seconds"] = 60
+    block(sub, "push_config").pop("oidc_token")
+    problems = problems_push_subscriptions(tf)
+    assert any(f"{name}: ack deadline shorter" in p for p in problems)
+    assert any(f"{name}: pushes without an OIDC token" in p for p in problems)
+
+
+def test_an_event_trigger_is_caught(tf):
+    _, body = tf.function("inbox")
+    body["event_trigger"] = [{"pubsub_topic": "${google_pubsub_topic.gmail_push.id}"}]
+    assert any("has an event trigger" in p for p in problems_gmail_inbox_wiring(tf))
 
 
 def test_broken_gmail_inbox_wiring_is_caught(tf):
-    _, body = tf.function("inbox")
-    trigger = block(body, "event_trigger")
-    trigger["retry_policy"] = "RETRY_POLICY_DO_NOT_RETRY"
-    trigger["pubsub_topic"] = "${google_pubsub_topic.fanout.id}"
+    (_, sub), = push_subscriptions(tf, "inbox")
+    sub["topic"] = "${google_pubsub_topic.fanout.id}"
     problems = problems_gmail_inbox_wiring(tf)
-    assert any("does not retry" in p for p in problems)
     assert any("Gmail cannot publish" in p for p in problems)
     assert any("tick: COP_GMAIL_TOPIC is not" in p for p in problems)
 
@@ -887,15 +1028,15 @@ def test_a_missing_gmail_topic_setting_is_caught(tf):
 
 
 def test_a_public_inbox_or_a_second_invoker_is_caught(tf):
-    runtime = runtime_account(tf)
+    runtime = function_accounts(tf)["tick"]
     broken = load(f"""
         resource "google_cloud_run_v2_service_iam_member" "oops" {{
-          name   = google_cloudfunctions2_function.event["inbox"].name
+          name   = google_cloudfunctions2_function.http["inbox"].name
           role   = "roles/run.invoker"
           member = "allUsers"
         }}
         resource "google_cloud_run_v2_service_iam_member" "oops2" {{
-          name   = google_cloudfunctions2_function.event["inbox"].name
+          name   = google_cloudfunctions2_function.http["inbox"].name
           role   = "roles/run.invoker"
           member = "serviceAccount:${{google_service_account.{runtime}.email}}"
         }}""")
@@ -916,3 +1057,38 @@ def test_glob_matching_follows_doublestar():
     assert glob_regex("tests").match("tests")
     assert not glob_regex("tests").match("functions/tests")
     assert not glob_regex("*.pyc").match("functions/a.pyc")
+
+
+def test_functions_sharing_an_account_are_caught(tf):
+    _, inbox = tf.function("inbox")
+    _, run = tf.function("run_community")
+    block(inbox, "service_config")["service_account_email"] = \
+        block(run, "service_config")["service_account_email"]
+    assert any("inbox and run_community share the account" in p
+               for p in problems_function_accounts(tf))
+
+
+def test_a_grant_beyond_what_the_function_does_is_caught():
+    run = function_accounts(load())["run_community"]
+    broken = load(f"""
+        resource "google_pubsub_topic_iam_member" "oops" {{
+          topic  = google_pubsub_topic.fanout.id
+          role   = "roles/pubsub.publisher"
+          member = "serviceAccount:${{google_service_account.{run}.email}}"
+        }}""")
+    assert problems_function_accounts(broken) == [
+        f"run_community's account {run} is granted roles/pubsub.publisher on "
+        "google_pubsub_topic.fanout"]
+
+
+def test_the_mailbox_consent_for_web_or_no_publish_for_tick_is_caught(tf):
+    readers = tf.locals["function_accounts"]
+    tf.locals["mailbox_accounts"]["web"] = readers["web"]
+    grants = tf.of_type("google_secret_manager_secret_iam_member")
+    grants['reads_gmail_oauth["web"]'] = {**grants['reads_gmail_oauth["tick"]'],
+                                          "member": grants['reads_cop_secret["web"]']["member"]}
+    del tf.of_type("google_pubsub_topic_iam_member")["tick_publishes_fanout"]
+    problems = problems_function_accounts(tf)
+    assert any(p.startswith("web's account") and "gmail_oauth" in p for p in problems)
+    assert any(p.startswith("tick's account") and "lacks roles/pubsub.publisher" in p
+               for p in problems)

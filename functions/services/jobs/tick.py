@@ -8,6 +8,7 @@ from ..delivery.record import TickReport, recording
 from ..actors import RUN, Actor, acting
 from ..deps import Deps
 from ..replies.inbox import read_inbox
+from .feeds import index_feeds
 from .rsvp import read_changed_answers
 from .run import run_community
 
@@ -32,6 +33,13 @@ def tick(deps: Deps) -> TickReport:
 
 def _tick(deps: Deps, report: TickReport) -> None:
     deps.store.prune(deps.clock.now())  # forget ledger entries and claims past their time
+    try:  # the public pages' token index, which the web function only reads
+        index_feeds(deps.store, deps.mail.tokens, deps.clock.now())
+    except Unavailable:
+        raise
+    except Exception as error:  # pages of new communities are still found, more slowly
+        log.exception("tick: the roster index could not be brought up to date")
+        report.errors.append(f"roster index: {described(error)}")
     try:
         report.replies = len(read_inbox(deps))  # before planning: changes count at once
     except Unavailable:

@@ -8,7 +8,6 @@ import hmac
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from ...domain.delivery import Entry
 from ...domain.digest import session_line
 from ...domain.invites import Event
 from ...domain.timing import zone
@@ -29,28 +28,18 @@ FEED_INDEX = "feed-index"  # detail: communities created since then may not be i
 INDEX_SLACK = timedelta(hours=1)  # clocks of different instances may disagree a little
 
 
-def community_by_token(store: Store, tokens: Tokens, token: str,
-                       now: datetime) -> Community | None:
-    """The community of a roster or feed token, found by key in the ledger's index
-    (`feed/TOKEN`). The index is built the first time it is asked for; after that, an
-    unknown token reads only the communities created since it was last brought up to
-    date (none, mostly)."""
+def community_by_token(store: Store, tokens: Tokens, token: str) -> Community | None:
+    """The community of a roster or feed token, found by key in the index the tick keeps
+    (`feed/TOKEN`, jobs/feeds.py). A token not in it reads only the communities created
+    since the index was last brought up to date (none, mostly). Writes nothing."""
     key = f"feed/{token}"
     found = store.entries([key, FEED_INDEX])
     if key not in found:
         index = found.get(FEED_INDEX)
         since = datetime.fromisoformat(index.detail) if index else None
-        unindexed = store.list_communities(created_since=since)
-        for community in unindexed:
-            entry = Entry("feed", now, community.id)
-            name = f"feed/{tokens.feed_token(community.id)}"
-            store.swap(name, None, entry)
-            if name == key:
-                found[key] = entry
-        if index is None or unindexed:
-            store.swap(FEED_INDEX, index, Entry("feed", now, (now - INDEX_SLACK).isoformat()))
-    if key not in found:
-        return None
+        wanted = token.encode()  # any text may come in a URL
+        return next((c for c in store.list_communities(created_since=since)
+                     if hmac.compare_digest(tokens.feed_token(c.id).encode(), wanted)), None)
     community = store.get_community(found[key].detail)  # None once it was removed
     if community is None or not hmac.compare_digest(tokens.feed_token(community.id), token):
         return None
