@@ -3,11 +3,13 @@ answers, written to the store's ledger for the report (addresses only as digests
 from __future__ import annotations
 
 import hashlib
+import json
+from collections import Counter
 from datetime import date, datetime, timedelta
 
 from ..domain.chat import MAIL, channel_of
 from ..domain.delivery import SENT, Entry, LedgerKey
-from ..ports import Store
+from ..ports import Ledger, Store
 
 RETENTION = timedelta(days=800)  # long enough for a two-year report
 SWAP, LEFT = "swap", "left"
@@ -35,12 +37,38 @@ def events(records: list[Record], kind: str) -> list[datetime]:
             if LedgerKey.parse(key).kind == "activity" and key.split("/")[2] == kind]
 
 
+# Emails that went out, counted by kind per quarter hour and kept as long as the other
+# notes: the outbox's own entries expire weeks after their message, the report's weeks do
+# not. Every zone's midnight falls on a quarter hour, so weeks count exactly.
+TALLY, QUARTER = "tally", timedelta(minutes=15)
+
+
+def tally(ledger: Ledger, mail: list[tuple[str, str, datetime]]) -> None:
+    """Add emails that went out, (community, kind, when), to their quarter hour's tally:
+    read and compare-and-swap, so runs sending at once add up rather than overwrite."""
+    groups: dict[tuple[str, datetime], Counter] = {}
+    for community_id, kind, when in mail:
+        quarter = when - timedelta(minutes=when.minute % 15, seconds=when.second,
+                                   microseconds=when.microsecond)
+        groups.setdefault((community_id, quarter), Counter())[kind] += 1
+    for (community_id, quarter), kinds in groups.items():
+        key = str(LedgerKey(community_id, "activity", f"{SENT}/{quarter.isoformat()}", TALLY))
+        for _ in range(20):
+            old = ledger.entries([key]).get(key)
+            counts = Counter(json.loads(old.detail) if old else {}) + kinds
+            new = Entry(TALLY, quarter, json.dumps(dict(sorted(counts.items()))),
+                        expires=quarter + RETENTION)
+            if ledger.swap(key, old, new):
+                break
+
+
 def sent(records: list[Record]) -> list[tuple[str, datetime]]:
-    """(kind, when) of every email the ledger says went out (chat posts apart)."""
+    """(kind, quarter hour) of every email the tallies say went out (chat posts apart)."""
     found = []
-    for key, state, updated, _ in records:
-        if state == SENT and channel_of(key) == MAIL:
-            found.append((LedgerKey.parse(key).kind, updated))
+    for key, state, updated, detail in records:
+        if state == TALLY and LedgerKey.parse(key).kind == "activity":
+            for kind, count in json.loads(detail or "{}").items():
+                found += [(kind, updated)] * count
     return found
 
 

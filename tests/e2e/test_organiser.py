@@ -11,6 +11,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections import Counter
 from datetime import datetime
 from email.policy import default
 from pathlib import Path
@@ -110,6 +111,18 @@ def test_demo_deletes_only_a_folder_it_made(tmp_path):
     cop(tmp_path, "demo", "--weeks", "1")
     cop(tmp_path, "demo", "--weeks", "1")  # its own folder: replaced
     assert (mine / ".cop-demo").is_file()
+
+
+def test_the_demos_report_counts_every_email_it_sent(tmp_path):
+    """Eight weeks outlive the outbox's own ledger entries (RETENTION after their
+    message): the report still counts what went out, kind by kind, as the Maildir holds."""
+    out = cop(tmp_path, "demo", "--weeks", "8").stdout
+    outbox = tmp_path / "demo" / "outbox"
+    kinds = Counter(m["X-Cop-Kind"] for m in mailbox.Maildir(outbox, create=False))
+    assert f"Emails ({sum(kinds.values())})" in out
+    counted = re.search(r"emails sent +(\d+) \((.*)\)", out)
+    assert int(counted.group(1)) == sum(kinds.values())
+    assert counted.group(2) == ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
 
 
 def test_community_show_and_list_show_every_setting(guild):

@@ -30,6 +30,7 @@ from ...domain.delivery import (CLAIMED, FAILED, LEASE, PENDING, SENT, Entry, Le
 from ...domain.jobs import TICK
 from ...domain.pace import next_midnight
 from ...ports import Clock, Mailer, Store
+from .. import activity
 from . import record
 from .chat import ChatSender
 from .pacing import Pacer
@@ -113,13 +114,20 @@ class Outbox:
         self.now = now  # the tick's clock: retry times and deadlines
         self.owner = uuid.uuid4().hex  # this run, in the claims it holds
         self.report = Delivery()
+        self.mailed: list[tuple[str, str, datetime]] = []  # for the report's tallies
 
     def send(self, items: list[Outgoing], retrying: bool = False) -> Delivery:
         size = max(1, self.mailer.batch_size)
         start = 0
         while start < len(items):
             start += self._batch(items[start:start + size], retrying)
+            self._tally()
         return self.report
+
+    def _tally(self) -> None:
+        if self.mailed:
+            activity.tally(self.store, self.mailed)
+            self.mailed = []
 
     def _batch(self, items: list[Outgoing], retrying: bool) -> int:
         """Send what the sender's pace lets go of these items (booked in it from now until
@@ -322,6 +330,8 @@ class Outbox:
                                           else {"retry_at": None, "raw": None,
                                                 "invites": item.invites
                                                 if outcome.state == SENT else ""}))
+        if outcome.state == SENT and item.channel == MAIL:
+            self.mailed.append((item.community, item.ledger_key.kind, self.now))
         if not self.store.swap(item.key, claim, outcome):
             # The lease ran out and another run took the message over. What went out is a
             # fact it must not overwrite; anything else is left to that run.

@@ -19,8 +19,8 @@ FIGURES = ("sessions_held", "sessions_skipped_holiday", "sessions_without_presen
 def engagement(store: Store, community_id: str, now: datetime, weeks: int = 12) -> dict:
     """The figures of the last `weeks` weeks (ending today), in total and per week, the
     active members who never presented since joining, and the older summary keys.
-    `emails_sent` counts, by kind, what the outbox ledger says went out: the same record
-    the tick's summary counts from."""
+    `emails_sent` counts, by kind, what the outbox tallied as it sent (activity.tally):
+    kept as long as the other figures, unlike the outbox's own entries."""
     community = lookup.community(store, community_id)
     today = local_date(community, now)
     start = today - timedelta(weeks=weeks) + timedelta(days=1)
