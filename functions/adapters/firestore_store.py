@@ -15,7 +15,6 @@ so dates and times are ISO strings and compare in date order.
 """
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import fields
 from datetime import date, datetime, timezone
@@ -38,7 +37,6 @@ SUBCOLLECTIONS = ("members", "sessions", "links")  # under communities/{id}
 # under contention one commits and the others try again, more often than Firestore's 5.
 PACE_ATTEMPTS = 20
 T = TypeVar("T")
-_RESERVED_ID = re.compile(r"\.{1,2}|__.*__", re.DOTALL)
 
 
 def doc_id(text: str) -> str:
@@ -48,7 +46,7 @@ def doc_id(text: str) -> str:
     escaped = quote(text, safe="")
     # ".", ".." and "__*__" are reserved; quote() leaves '.' and '_' alone, so spell the
     # first character out ("%2E", "%5F"), which quote() itself never produces.
-    if _RESERVED_ID.fullmatch(escaped):
+    if escaped in (".", "..") or (escaped.startswith("__") and escaped.endswith("__")):
         escaped = f"%{ord(escaped[0]):02X}{escaped[1:]}"
     return escaped
 
