@@ -279,6 +279,22 @@ def test_assigning_calling_off_and_changing_settings(cloud, iap, guild):
     assert guild.store.get_community("guild").video_url == "https://meet.example.com/new"
 
 
+def test_languages_of_the_community_and_of_a_member(cloud, iap, guild):
+    """The settings set the community's language; a member's own, as their `language:`
+    reply does, wins, and empty gives them the community's again."""
+    confirm(cloud, iap, "settings", preview(cloud, iap, "settings", {"language": "DE"}))
+    assert guild.store.get_community("guild").language == "de"
+    confirm(cloud, iap, "language",
+            preview(cloud, iap, "language", {"email": EMAILS[2], "language": "fr"}))
+    assert guild.store.get_member("guild", EMAILS[2]).language == "fr"
+    before = len(guild.mailer.to(EMAILS[2]))
+    confirm(cloud, iap, "welcome", preview(cloud, iap, "welcome", {"email": EMAILS[2]}))
+    assert guild.mailer.to(EMAILS[2])[before]["Subject"].startswith("Bienvenue")
+    confirm(cloud, iap, "language",
+            preview(cloud, iap, "language", {"email": EMAILS[2], "language": ""}))
+    assert guild.store.get_member("guild", EMAILS[2]).language is None
+
+
 def test_resuming_and_sending_a_welcome_again(cloud, iap, guild):
     from datetime import date
     from functions.services.changes import members
@@ -299,6 +315,9 @@ def test_resuming_and_sending_a_welcome_again(cloud, iap, guild):
     ("assign", {"date": "2026-01-01", "email": EMAILS[1]}, ""),
     ("settings", {"weekday": "funday"}, "funday"),
     ("import", {"csv_text": "name\nBo\n"}, "header"),
+    ("settings", {"language": "klingon"}, "klingon"),
+    ("language", {"email": EMAILS[1], "language": "tlh"}, "not one of"),
+    ("language", {"email": "nobody@example.com", "language": "de"}, "nobody@example.com"),
 ])
 def test_bad_input_is_said_on_the_form_and_changes_nothing(cloud, iap, guild, action, form,
                                                            says):

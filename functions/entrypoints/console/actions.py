@@ -10,6 +10,7 @@ from werkzeug.wrappers import Request, Response
 
 from ...domain import settings, validation
 from ...domain.errors import InputError
+from ...domain.language import LANGUAGES, language
 from ...domain.models import Community
 from ...domain.validation import WEEKDAYS
 from ...services.changes import communities, members, removal, sessions
@@ -62,7 +63,7 @@ def _call_off(deps: Deps, c: Community, form: Mapping[str, str]) -> Any:
 def _settings(deps: Deps, c: Community, form: Mapping[str, str]) -> Any:
     given = {name: (form.get(name) or "").strip() or None
              for name in ("weekday", "start", "digest", "holidays", "video_url",
-                          "chat_webhook")}
+                          "chat_webhook", "language")}
     if form.get("blackout") is not None:
         given["blackout"] = form["blackout"].replace(",", " ").split()
     options = settings.community_settings(given)
@@ -70,6 +71,16 @@ def _settings(deps: Deps, c: Community, form: Mapping[str, str]) -> Any:
         raise InputError("nothing to change: fill in a setting")
     return communities.set_community(deps, c.id, **options)
 
+
+def _member_language(deps: Deps, c: Community, form: Mapping[str, str]) -> Any:
+    """A member's own language, as their `language: de` reply sets it; empty: the
+    community's again."""
+    chosen = (form.get("language") or "").strip()
+    return members.update(deps.store, c.id, validation.email_address(form.get("email", "")),
+                          deps.clock.now(), language=language(chosen) if chosen else None)
+
+
+LANGUAGE_HINT = ", ".join(LANGUAGES)
 
 ACTIONS = {a.name: a for a in (
     Action("add", "Add a member",
@@ -108,8 +119,14 @@ ACTIONS = {a.name: a for a in (
                   required=False),
             Field("video_url", "Video link", "url", required=False),
             Field("chat_webhook", "Chat webhook", "url",
-                  hint="left empty: unchanged; none: removed", required=False)),
+                  hint="left empty: unchanged; none: removed", required=False),
+            Field("language", "Language of its mail, invites and pages", hint=LANGUAGE_HINT,
+                  required=False)),
            _settings, "The settings were changed."),
+    Action("language", "Set a member's language",
+           (EMAIL, Field("language", "Their language", hint=f"{LANGUAGE_HINT}; left empty: "
+                         "the community's", required=False)),
+           _member_language, "The member's language was set."),
     Action("welcome", "Send a welcome again",
            (EMAIL,), lambda d, c, f: members.welcome_again(d, c.id, f.get("email", "")),
            "The welcome was sent again."),
@@ -167,4 +184,5 @@ def _current(community: Community, action: Action) -> dict[str, str]:
     return {"weekday": WEEKDAYS[community.weekday], "start": f"{community.start:%H:%M}",
             "digest": f"{WEEKDAYS[community.digest_weekday]} {community.digest_time:%H:%M}",
             "holidays": community.holidays or "", "video_url": community.video_url or "",
+            "language": community.language,
             "blackout": " ".join(d.isoformat() for d in community.blackouts)}
