@@ -1,7 +1,9 @@
 """The organiser's console in headless Chromium: signed in by an IAP-style assertion signed
-in the test, the overview walked, an action previewed and done by keyboard and mouse, at a
+in the test, the overview walked, every action previewed and done by keyboard and mouse, at a
 desktop width and at 390 px."""
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -77,3 +79,61 @@ def test_keyboard_and_a_narrow_screen(deps, signed_in):
         page.goto(f"{served.url}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
     screenshot(page, "console-narrow.png")
+
+
+def test_every_action_previewed_then_done_in_the_browser(deps, signed_in, tmp_path):
+    """Each action as an organiser does it: its form filled by label, the preview, then
+    "Do it"; the store says it was done."""
+    from datetime import date
+
+    from functions.services.changes import members
+    from functions.entrypoints.console.actions import ACTIONS
+
+    served, page = signed_in
+    members.pause(deps, "guild", EMAILS[3], date(2027, 3, 1))
+    sessions = deps.store.list_sessions("guild")
+    taker = next(e for e in EMAILS[1:] if e != sessions[1].presenter)
+    def welcomes() -> int:
+        return sum(m["X-Cop-Kind"] == "welcome" for m in deps.mailer.to(EMAILS[4]))
+
+    welcomed = welcomes()
+    roster = tmp_path / "more.csv"
+    roster.write_text("email,name\nyan@example.com,Yan Li\n")
+    steps = [
+        ("add", {"Member's email address": "zoe@example.com", "Name": "Zoë Park"},
+         lambda: deps.store.get_member("guild", "zoe@example.com") is not None),
+        ("import", {"CSV file with the header email,name": roster},
+         lambda: deps.store.get_member("guild", "yan@example.com") is not None),
+        ("resume", {"Member's email address": EMAILS[3]},
+         lambda: deps.store.get_member("guild", EMAILS[3]).paused_until is None),
+        ("assign", {"Session date": sessions[1].date.isoformat(),
+                    "Member's email address": taker},
+         lambda: deps.store.list_sessions("guild")[1].presenter == taker),
+        ("call-off", {"Date": sessions[2].date.isoformat()},
+         lambda: sessions[2].date in deps.store.get_community("guild").blackouts),
+        ("settings", {"Video link": "https://meet.example.com/guild"},
+         lambda: deps.store.get_community("guild").video_url
+         == "https://meet.example.com/guild"),
+        ("language", {"Member's email address": EMAILS[2], "Their language": "fr"},
+         lambda: deps.store.get_member("guild", EMAILS[2]).language == "fr"),
+        ("welcome", {"Member's email address": EMAILS[4]},
+         lambda: welcomes() > welcomed),
+        ("remove", {"Member's email address": EMAILS[5]},
+         lambda: deps.store.get_member("guild", EMAILS[5]) is None),
+    ]
+    for name, fields, done in steps:
+        page.goto(f"{served.url}/console/guild")
+        page.get_by_role("link", name=ACTIONS[name].title).click()
+        for label, value in fields.items():
+            target = page.get_by_label(re.compile("^" + re.escape(label)))  # then its hint
+            if isinstance(value, str):
+                target.fill(value)
+            else:
+                target.set_input_files(str(value))
+        page.get_by_role("button", name="Show what would happen").click()
+        assert page.get_by_role("heading", name=f"{ACTIONS[name].title}: what would happen"
+                                ).is_visible(), name
+        assert not done(), f"{name} was done by its preview"
+        page.get_by_role("button", name="Do it").click()
+        assert page.get_by_role("status").inner_text() == ACTIONS[name].done, name
+        assert done(), name
