@@ -7,16 +7,21 @@ from typing import Any, Callable, Mapping
 from . import validation
 from .language import language
 
+def _removable(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`none` removes the setting; anything else is checked."""
+    return lambda v: None if str(v).strip().lower() == "none" else check(v)
+
+
 CHECKS: dict[str, Callable[[Any], Any]] = {
     "name": lambda v: validation.plain_text(v, "--name", 120),
     "timezone": validation.timezone_name,
     "weekday": validation.weekday,
     "start": validation.clock_time,
     "minutes": validation.minutes,
-    "holidays": validation.holiday_region,
+    "holidays": _removable(validation.holiday_region),
     "lookahead": validation.lookahead,
     "reply_to": validation.email_address,
-    "video_url": lambda v: validation.https_url(v, "--video-url"),
+    "video_url": _removable(lambda v: validation.https_url(v, "--video-url")),
     "language": language,
     "chat_webhook": validation.webhook_url,  # a secret: masked wherever it is shown
 }

@@ -134,6 +134,10 @@ def test_community_show_and_list_show_every_setting(guild):
                  "guild-rota@example.com"):
         assert text in shown, text
     assert "https://meet.example.com/guild" in cop(guild, "community", "list").stdout
+    # `none` removes the video link and the public holidays
+    cop(guild, "community", "set", "guild", "--video-url", "none", "--holidays", "NONE")
+    listed = json.loads(cop(guild, "community", "list", "--json").stdout)[0]
+    assert listed["video_url"] is None and listed["holidays"] is None
 
 
 def test_the_communitys_language_is_its_members_mail(guild):

@@ -277,6 +277,12 @@ def test_assigning_calling_off_and_changing_settings(cloud, iap, guild):
     shown = preview(cloud, iap, "settings", {"video_url": "https://meet.example.com/new"})
     confirm(cloud, iap, "settings", shown)
     assert guild.store.get_community("guild").video_url == "https://meet.example.com/new"
+    # `none` removes a setting: the video link, the public holidays
+    assert guild.store.get_community("guild").holidays is not None
+    shown = preview(cloud, iap, "settings", {"video_url": "none", "holidays": "None"})
+    confirm(cloud, iap, "settings", shown)
+    assert guild.store.get_community("guild").video_url is None
+    assert guild.store.get_community("guild").holidays is None
 
 
 def test_languages_of_the_community_and_of_a_member(cloud, iap, guild):
