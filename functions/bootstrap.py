@@ -137,20 +137,20 @@ class Container:
 
     @cached_property
     def fanout(self) -> Fanout | None:
-        if self._config is None or not self.config.fanout:
-            return None
-        from .adapters.google_auth import service_factory
-        from .adapters.pubsub import PubSubFanout
-        return PubSubFanout.from_url(self.config.fanout, service_factory(
-            "pubsub", None, self.config.google_credentials))
+        return self._topic("fanout", "PubSubFanout")
 
     @cached_property
     def unsubscribes(self) -> Unsubscribes | None:
-        if self._config is None or not self.config.unsubscribe:
+        return self._topic("unsubscribe", "PubSubUnsubscribes")
+
+    def _topic(self, setting: str, adapter: str):
+        """The Pub/Sub topic the config names under `setting` (None: not in the cloud)."""
+        url = getattr(self.config, setting) if self._config is not None else None
+        if not url:
             return None
+        from .adapters import pubsub
         from .adapters.google_auth import service_factory
-        from .adapters.pubsub import PubSubUnsubscribes
-        return PubSubUnsubscribes.from_url(self.config.unsubscribe, service_factory(
+        return getattr(pubsub, adapter).from_url(url, service_factory(
             "pubsub", None, self.config.google_credentials))
 
     @cached_property
