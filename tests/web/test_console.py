@@ -318,7 +318,7 @@ def test_resuming_and_sending_a_welcome_again(cloud, iap, guild):
     ("add", {"email": "not an address"}, "not a valid"),
     ("add", {"email": EMAILS[1]}, "already a member"),
     ("pause", {"email": EMAILS[1], "until": "someday"}, "until"),
-    ("assign", {"date": "2026-01-01", "email": EMAILS[1]}, ""),
+    ("assign", {"date": "2026-01-01", "email": EMAILS[1]}, "no session on"),
     ("settings", {"weekday": "funday"}, "funday"),
     ("import", {"csv_text": "name\nBo\n"}, "header"),
     ("settings", {"language": "klingon"}, "klingon"),

@@ -173,12 +173,14 @@ def test_invites_parse_and_speak_the_language(lived):
     with speak(code):
         said = _("Knowledge share of {name}, {minutes} minutes.").format(name="Guild",
                                                                          minutes=30)
-    for part in invites:
-        calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
-        for event in calendar.walk("VEVENT"):
-            if event.get("STATUS") != "CANCELLED" and str(event["SUMMARY"]).startswith(
-                    "Guild"):
-                assert said in str(event["DESCRIPTION"])
+    events = [event for part in invites
+              for event in icalendar.Calendar.from_ical(part.get_payload(decode=True)
+                                                        ).walk("VEVENT")
+              if event.get("STATUS") != "CANCELLED"
+              and str(event["SUMMARY"]).startswith("Guild")]
+    assert events
+    for event in events:
+        assert said in str(event["DESCRIPTION"])
 
 
 @pytest.mark.chromium
