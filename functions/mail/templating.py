@@ -61,7 +61,6 @@ def sentence(text: str) -> str:
     return Markup(said) if isinstance(text, Markup) else said
 
 
-@lru_cache(maxsize=8)
 def _sentence(text: str, stop: str) -> str:
     text = text.rstrip()
     return text if text.endswith((".", "!", "?", "…", "”", '"', "。", "！", "？", "»")) \
@@ -71,7 +70,12 @@ def _sentence(text: str, stop: str) -> str:
 def lines(name: str) -> tuple[str, ...]:
     """The non-blank, non-comment lines of an editable list in `templates/` (prompts), in
     the language spoken (`prompts/de/formats.txt`) where it has its own."""
-    spoken = TEMPLATES / Path(name).parent / language.spoken() / Path(name).name
+    return _lines(name, language.spoken())
+
+
+@lru_cache(maxsize=32)  # read once per list and language, not once per message
+def _lines(name: str, code: str) -> tuple[str, ...]:
+    spoken = TEMPLATES / Path(name).parent / code / Path(name).name
     text = (spoken if spoken.exists() else TEMPLATES / name).read_text(encoding="utf-8")
     return tuple(line.strip() for line in text.splitlines()
                  if line.strip() and not line.lstrip().startswith("#"))
@@ -99,13 +103,16 @@ def footer_link(url: str, text: str) -> Markup:
         "URL", "{url}").replace("TEXT", "{text}")).format(url=url, text=text)
 
 
+# Quotation marks of each language: English's, Portuguese's “…”, German's „…“, French's
+# « … » (with no-break spaces), Japanese's 「…」; Spanish's (and any other's) «…».
+QUOTES = {"en": ('"', '"'), "pt": ("\u201c", "\u201d"), "de": ("\u201e", "\u201c"),
+          "fr": ("\u00ab\u00a0", "\u00a0\u00bb"), "ja": ("\u300c", "\u300d")}
+
+
 def quoted(text: str) -> str:
     """A reply command as the text part shows it."""
-    return f'"{text}"' if language.spoken() == "en" else f"\u201c{text}\u201d" if (
-        language.spoken() == "pt") else (
-        f"\u201e{text}\u201c" if language.spoken() == "de" else
-        f"\u00ab\u00a0{text}\u00a0\u00bb" if language.spoken() == "fr" else
-        f"\u300c{text}\u300d" if language.spoken() == "ja" else f"\u00ab{text}\u00bb")
+    opening, closing = QUOTES.get(language.spoken(), ("\u00ab", "\u00bb"))
+    return f"{opening}{text}{closing}"
 
 
 @lru_cache(maxsize=1)
