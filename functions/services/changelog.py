@@ -12,7 +12,7 @@ import json
 import secrets
 from dataclasses import fields
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Iterable
 
 from ..domain.delivery import Entry, LedgerKey
 from ..domain.models import HOLIDAY, PLANNED, Community, Member, Session
@@ -29,22 +29,24 @@ NOBODY = "-"  # the actor part of the key when nobody is named
 UNNOTED_SETTINGS = {"id", "created", "settled"}
 
 
-def notes(before: Rota, after: Rota, now: datetime, actor: Actor) -> list[tuple[str, Entry]]:
-    """One note per change between the two states (none when nothing a person would call a
-    change differs: told markers, invite holders, counts of turns)."""
+def notes(before: Rota, after: Rota, members: Iterable[Member], sessions: Iterable[Session],
+          now: datetime, actor: Actor) -> list[tuple[str, Entry]]:
+    """One note per change between the two states, given the members and sessions (in date
+    order) that differ (none when nothing a person would call a change differs: told
+    markers, invite holders, counts of turns)."""
     today = after.today(now)
     found: list[tuple[Actor, dict[str, Any]]] = [
         (actor, what) for what in settings(before.community, after.community)]
     joined = [digest_of(email) for email in after.roster if email not in before.roster]
     if len(joined) > 1:  # an import: one note (a transaction holds only so many writes)
         found.append((actor, {"what": "joined-many", "members": joined}))
-    for email, member in after.roster.items():
-        was = before.roster.get(email)
+    for member in members:
+        was = before.roster.get(member.email)
         if was is not None or len(joined) == 1:
             found += [(_refined(actor, None, what), what)
                       for what in member_changes(was, member, today)]
-    for day, session in sorted(after.sessions.items()):
-        for what in session_changes(before.sessions.get(day), session):
+    for session in sessions:
+        for what in session_changes(before.sessions.get(session.date), session):
             found.append((_refined(actor, session, what), what))
     return written(after.community.id, now, found)
 

@@ -41,7 +41,7 @@ def changes(before: Rota, after: Rota, now: datetime | None = None,
                      if before.sessions.get(d) != s)
     notes = _notes(before, members, sessions, now) if now is not None else []
     if now is not None:
-        notes += changelog.notes(before, after, now, actors.current())
+        notes += changelog.notes(before, after, members, sessions, now, actors.current())
     return RotaWrite(
         community_id,
         community=after.community if after.community != before.community else None,
