@@ -8,9 +8,10 @@ CHANNEL = "chat"  # the recipient part of a chat post's ledger key
 MAIL, CHAT = "mail", "chat"  # where a message goes
 
 
-def channel_of(key: str) -> str:
+def channel_of(key: str | LedgerKey) -> str:
     """Where the message of that ledger key goes: a person's mailbox or the team chat."""
-    return CHAT if LedgerKey.parse(key).recipient == CHANNEL else MAIL
+    parsed = key if isinstance(key, LedgerKey) else LedgerKey.parse(key)
+    return CHAT if parsed.recipient == CHANNEL else MAIL
 
 
 def presenter_post(community_name: str, line: SessionLine, video_url: str | None) -> str:

@@ -75,7 +75,7 @@ class Outgoing:
 
     @property
     def channel(self) -> str:
-        return channel_of(self.key)
+        return channel_of(self.ledger_key)  # parsed once, in __init__
 
     @property
     def community(self) -> str:
