@@ -7,11 +7,10 @@ from datetime import datetime
 from ...domain.delivery import LedgerKey
 from ...domain.chat import CHANNEL, presenter_post, shares_post
 from ...domain.digest import session_line
-from ...domain.jobs import digest_session
 from ..delivery.invitations import Invitations
 from ..delivery.outbox import Outgoing
 from ..deps import Deps
-from .digest import digest_deadline, shared_since
+from .digest import digest_deadline, due_digest, shared_since
 
 
 def chat_posts(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
@@ -19,7 +18,7 @@ def chat_posts(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
     community = rota.community
     if not community.chat_webhook:
         return []
-    due = digest_session(community, sorted(rota.sessions.values(), key=lambda s: s.date), now)
+    due = due_digest(rota, now)
     if due is None:
         return []
     slot, session = due

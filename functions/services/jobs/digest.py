@@ -67,12 +67,18 @@ def digest_subject(community: Community, session, content: dict,
     return words("{name} this week: {who}", name=community.name, who=who)
 
 
+def due_digest(rota: Rota, now: datetime) -> tuple[datetime, Session] | None:
+    """The digest due now: its slot and the session it announces (None: none due)."""
+    return digest_session(rota.community, sorted(rota.sessions.values(),
+                                                 key=lambda s: s.date), now)
+
+
 def digests(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
     """The week's digest to every reader, each copy with the invite of the week's session
     if they lack it, and the update or CANCEL of every other event they hold that changed."""
     rota = book.rota
     community = rota.community
-    due = digest_session(community, sorted(rota.sessions.values(), key=lambda s: s.date), now)
+    due = due_digest(rota, now)
     if due is None:
         return []
     slot, session = due
@@ -107,7 +113,7 @@ def over_cap(deps: Deps, rota: Rota, now: datetime) -> list[Alert]:
     community = rota.community
     if cap is None:
         return []
-    due = digest_session(community, sorted(rota.sessions.values(), key=lambda s: s.date), now)
+    due = due_digest(rota, now)
     if due is None:
         return []
     slot, session = due
