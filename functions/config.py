@@ -87,13 +87,8 @@ class Config:
         backends = {name: Backend.parse(name, (env.get(name) or "").strip() or default,
                                         SCHEMES[name])
                     for name, default in defaults.items()}
-        fanout = (env.get("COP_FANOUT") or "").strip() or None
-        if fanout and not fanout.startswith("pubsub://projects/"):
-            raise InputError(f"COP_FANOUT={fanout!r}: expected pubsub://projects/P/topics/T")
-        unsubscribe = (env.get("COP_UNSUBSCRIBE") or "").strip() or None
-        if unsubscribe and not unsubscribe.startswith("pubsub://projects/"):
-            raise InputError(f"COP_UNSUBSCRIBE={unsubscribe!r}: expected "
-                             "pubsub://projects/P/topics/T")
+        fanout = _pubsub_topic(env, "COP_FANOUT")
+        unsubscribe = _pubsub_topic(env, "COP_UNSUBSCRIBE")
         gmail_topic = (env.get("COP_GMAIL_TOPIC") or "").strip() or None
         if gmail_topic and not re.fullmatch(r"projects/[^/]+/topics/[^/]+", gmail_topic):
             raise InputError(f"COP_GMAIL_TOPIC={gmail_topic!r}: expected projects/P/topics/T")
@@ -119,6 +114,14 @@ class Config:
             store_wait=_positive(env, "COP_STORE_WAIT", 10),
             iap_audience=(env.get("COP_IAP_AUDIENCE") or "").strip() or None,
         )
+
+
+def _pubsub_topic(env: Mapping[str, str], name: str) -> str | None:
+    """A `pubsub://projects/P/topics/T` setting, or None when it is not set."""
+    value = (env.get(name) or "").strip() or None
+    if value and not value.startswith("pubsub://projects/"):
+        raise InputError(f"{name}={value!r}: expected pubsub://projects/P/topics/T")
+    return value
 
 
 def _positive(env: Mapping[str, str], name: str, default: float) -> float:
