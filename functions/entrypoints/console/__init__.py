@@ -26,7 +26,8 @@ from ...mail.templating import TEMPLATES
 from ...services.actors import CONSOLE, Actor, acting
 from ...services.deps import Deps
 from . import actions, pages
-from .gate import SESSION_COOKIE, SESSION_HOURS, Gate, IapVerifier, LocalSignIn, Visitor
+from .gate import (CSRF_FIELD, SESSION_COOKIE, SESSION_HOURS, Gate, IapVerifier, LocalSignIn,
+                   Visitor)
 from .respond import redirect, refused, secured
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def handle(console: Console, request: Request) -> Response:
                        "through your organisation's Google sign-in, on a laptop with the "
                        "link the serve command printed when it started.")
     if request.method == "POST" and not console.gate.csrf_ok(
-            visitor, request.form.get("csrf", "")):
+            visitor, request.form.get(CSRF_FIELD, "")):
         return refused(403, "Form expired", "This form was not sent from the console, or it "
                        "is too old. Open the page again and send it from there.")
     try:
@@ -87,7 +88,7 @@ def handle(console: Console, request: Request) -> Response:
 
 
 def _signed_in(console: Console, request: Request, visitor: Visitor, path: str) -> Response:
-    context = {"visitor": visitor, "csrf": console.gate.csrf_token(visitor)}
+    context = {"visitor": visitor, CSRF_FIELD: console.gate.csrf_token(visitor)}
     if not path:
         return pages.index(console.deps, **context)
     community_id, _, rest = path.partition("/")

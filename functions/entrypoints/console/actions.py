@@ -16,6 +16,7 @@ from ...domain.validation import WEEKDAYS
 from ...services.changes import communities, members, removal, sessions
 from ...services.deps import Deps
 from ...services.jobs.rehearse import rehearse
+from .gate import CSRF_FIELD
 from .respond import page, redirect
 
 if TYPE_CHECKING:
@@ -144,7 +145,7 @@ def handle(console: "Console", community: Community, name: str, request: Request
     shown = {"community": community, "action": action, "title": action.title, **context}
     if request.method != "POST":
         return page("action.html", values=_current(community, action), **shown)
-    form = {k: v for k, v in request.form.items() if k != "csrf"}
+    form = {k: v for k, v in request.form.items() if k != CSRF_FIELD}
     upload = request.files.get("csv")
     if upload is not None and upload.filename:
         data = upload.read(MAX_CSV + 1)
