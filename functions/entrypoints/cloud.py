@@ -57,11 +57,14 @@ def tick(request):
              "errors": report.problems}, 500 if report.problems else 200)
 
 
-def _pushed(request, function: str, field: str) -> tuple[push.PushMessage, str] | None:
-    """A Pub/Sub push request's message and the string `field` of its JSON data; None,
-    logged, when it has none: acknowledged, since no delivery of it could do better."""
+def _pushed(request, function: str, field: str | None = None
+            ) -> tuple[push.PushMessage, str] | None:
+    """A Pub/Sub push request's message and the string `field` of its JSON data (no field:
+    ""); None, logged, when it has none: acknowledged, since no delivery could do better."""
     try:
         message = push.read(request.get_data())
+        if field is None:
+            return message, ""
         body = message.json()
         value = body.get(field) if isinstance(body, dict) else None
         if not isinstance(value, str) or not value:
@@ -70,6 +73,14 @@ def _pushed(request, function: str, field: str) -> tuple[push.PushMessage, str] 
         log.error("%s: malformed message, dropped: %s", function, error)
         return None
     return message, value
+
+
+def _retry(label: str, message: push.PushMessage, error: Exception):
+    """A failure a later delivery may not meet: logged, and answered so that Pub/Sub
+    delivers the message again (and dead-letters it after its last try)."""
+    log.error("%s: %s failed, to be delivered again: %s: %s", label, message.describe(),
+              type(error).__name__, error)
+    return push.RETRY
 
 
 @functions_framework.http
@@ -89,9 +100,7 @@ def run_community(request):
         log.warning("run_community: %s", gone)
         return push.ACK
     except Exception as error:  # noqa: BLE001 (Pub/Sub retries, then dead-letters it)
-        log.error("run_community %s: %s failed, to be delivered again: %s: %s", community,
-                  message.describe(), type(error).__name__, error)
-        return push.RETRY
+        return _retry(f"run_community {community}", message, error)
     for problem in report.problems:
         log.error("run_community %s: %s", community, problem)
     log.info("run_community %s: %s", community, report.summary())
@@ -106,18 +115,15 @@ def inbox(request):
     from functions.services.replies.inbox import read_inbox
 
     _logging()
-    try:
-        message = push.read(request.get_data())
-    except push.Malformed as error:  # acknowledged: a retry cannot help
-        log.error("inbox: malformed message, dropped: %s", error)
+    pushed = _pushed(request, "inbox")
+    if pushed is None:
         return push.ACK
+    message, _ = pushed
     try:
         with recording() as report:
             report.replies = len(read_inbox(app()))
     except Exception as error:  # noqa: BLE001 (Pub/Sub retries, then dead-letters it)
-        log.error("inbox: %s failed, to be delivered again: %s: %s", message.describe(),
-                  type(error).__name__, error)
-        return push.RETRY
+        return _retry("inbox", message, error)
     log.info("inbox: %s", report.summary())
     return push.ACK
 
@@ -136,9 +142,7 @@ def unsubscribe(request):
     try:
         done = leave(app().store, app().mail.tokens, token, app().clock.now())
     except Exception as error:  # noqa: BLE001 (Pub/Sub retries, then dead-letters it)
-        log.error("unsubscribe: %s failed, to be delivered again: %s: %s",
-                  message.describe(), type(error).__name__, error)
-        return push.RETRY
+        return _retry("unsubscribe", message, error)
     if done is not None:  # a token that names nobody now was logged, and is dropped
         log.info("unsubscribe: %s left %s", done[1].email, done[0])
     return push.ACK
