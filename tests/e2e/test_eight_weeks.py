@@ -14,7 +14,7 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from tests.builders import cop
-from tests.e2e.test_counts import figures
+from tests.e2e.test_counts import figures, outbox as files
 from tests.emails.test_words import message_problems
 
 START = datetime(2026, 11, 24, 23, 0, tzinfo=timezone.utc)  # Wednesday 10:00 in Sydney
@@ -38,10 +38,6 @@ def outbox(data: Path) -> dict[str, EmailMessage]:
     box = mailbox.Maildir(data / "outbox", create=True)
     return {key: email.message_from_bytes(m.as_bytes(), policy=default)
             for key, m in box.items()}
-
-
-def files(data: Path) -> set[str]:
-    return {p.name for p in (data / "outbox" / "new").iterdir()}
 
 
 def reply_file(data: Path, sender: str, text: str) -> tuple[bytes, str]:

@@ -19,6 +19,7 @@ from functions.adapters.memory_store import MemoryStore
 from functions.mail.compose import MailSettings
 from functions.bootstrap import Container
 from functions.mail.tokens import Tokens
+from functions.mail.templating import TEMPLATES
 from tests import builders
 from tests.fakes import MemoryCalendar, MemoryMailer
 
@@ -36,6 +37,10 @@ NAMES = ["Ana Lima", "Ben Okafor", "Chen Wei", "Dana Novak", "Eli Cohen", "Fay B
 EMAILS = [f"{name.split()[0].lower()}@example.com" for name in NAMES]
 ROSTER = "email,name\n" + "".join(f"{e},{n}\n" for e, n in zip(EMAILS, NAMES))
 
+
+# Every kind of message: one HTML template each (partials and the base apart).
+KINDS = sorted(p.stem.replace("_", "-") for p in (TEMPLATES / "email").glob("*.html")
+               if not p.name.startswith("_") and p.name != "base.html")
 
 def make_deps(*, attach_invites: bool = True, instant: datetime = START,
               **given) -> Container:

@@ -13,16 +13,13 @@ from email.message import EmailMessage
 
 import pytest
 
-from functions.mail.templating import TEMPLATES
-from tests.emails.support import recipient, text_of
+from tests.emails.support import KINDS, recipient, text_of
 
 URL = re.compile(r"https?://\S+", re.IGNORECASE)
 WORD = re.compile(r"[^\W\d_]{3,}")  # letters only: no digits, no underscores
 HIDDEN = re.compile(r"(?is)<head\b.*?</head>|<style\b.*?</style>|<!--.*?-->")
 TAG = re.compile(r"<[^>]*>")
 # Every message template (not a partial, not the layout), as its kind.
-KINDS = sorted(p.stem.replace("_", "-") for p in (TEMPLATES / "email").glob("*.html")
-               if not p.name.startswith("_") and p.name != "base.html")
 
 
 def words(text: str) -> set[str]:

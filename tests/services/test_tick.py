@@ -11,6 +11,7 @@ from functions.bootstrap import Container
 from functions.services.jobs.tick import tick
 from functions.services.reads.tables import schedule_rows
 from tests.builders import setup_guild
+from tests.emails.support import recipient
 from tests.fakes import CountingStore
 
 
@@ -262,7 +263,3 @@ def test_a_burst_of_changes_reaches_each_member_once_as_its_net_change(deps):
     assert gained <= set(later)  # each new presenter heard
     tick(deps)
     assert len(deps.mailer.sent) == told + sum(later.values())  # and nothing again
-
-
-def recipient(message) -> str:
-    return message["To"].addresses[0].addr_spec

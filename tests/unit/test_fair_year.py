@@ -28,6 +28,7 @@ from functions.domain.timing import session_times
 from functions.services import rotas
 from functions.services.changes.communities import add_community
 from functions.services.changes.members import update
+from tests.unit.test_rota_properties import topic_of
 
 START = datetime(2027, 1, 4, 9, tzinfo=timezone.utc)  # a Monday
 WEEKS = 52
@@ -35,10 +36,6 @@ KINDS = ("join", "import", "leave", "come-back", "bounce", "write", "pause", "re
          "skip", "volunteer", "volunteer-far", "swap", "assign")
 event = st.tuples(st.integers(0, WEEKS * 7 * 24 - 1), st.sampled_from(KINDS),
                   st.integers(0, 60), st.integers(0, 60))
-
-
-def topic_of(email: str) -> str:
-    return f"what {email} knows"
 
 
 class Year:

@@ -18,18 +18,15 @@ from email.message import EmailMessage
 
 import pytest
 
-from functions.mail.templating import TEMPLATES
 from functions.services.changes import communities
 from functions.services.jobs.health import CHARTED
-from tests.emails.support import EMAILS, text_of
+from tests.emails.support import EMAILS, KINDS, text_of
 from tests.web.conftest import Served
 # the same marks as the rendering tests (chromium; skipped without /usr/bin/chromium); the
 # browser and its pages come from tests/web/conftest.py
 from tests.web.test_browser import pytestmark  # noqa: F401
 
 # Every email template that is a message (not a partial, not the layout), as its kind.
-KINDS = sorted(p.stem.replace("_", "-") for p in (TEMPLATES / "email").glob("*.html")
-               if not p.name.startswith("_") and p.name != "base.html")
 ORGANISER = EMAILS[0]
 WHITE = (255.0, 255.0, 255.0)
 

@@ -16,13 +16,11 @@ from functions.domain.language import LANGUAGES, _
 from functions.mail.templating import TEMPLATES, lines
 from functions.mail.translations import LOCALE, catalogue_path, speak
 from tests.emails import story
-from tests.emails.support import NAMES, calendar_parts, on_the_wire, recipient, text_of
+from tests.emails.support import KINDS, NAMES, calendar_parts, on_the_wire, recipient, text_of
 from tests.emails.test_parts import HIDDEN, TAG, difference
 from tests.web.conftest import CHROMIUM
 
 OTHERS = [code for code in LANGUAGES if code != "en"]
-KINDS = sorted(p.stem.replace("_", "-") for p in (TEMPLATES / "email").glob("*.html")
-               if not p.name.startswith("_") and p.name != "base.html")
 # What the story's people typed, and names of things that are not the rota's words.
 DATA = [*NAMES, "Gus Ito", "Solo", "Guild", "Duo", "What Postgres indexes really cost", "a good read", "Australia/Sydney",
         "Europe/London"]
