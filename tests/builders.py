@@ -111,7 +111,8 @@ def one_error(result: subprocess.CompletedProcess, needle: str, status: int = 2)
     """The one `error:` line a refused command printed (it has `needle`), with its status."""
     assert result.returncode == status, (result.returncode, result.stderr)
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and needle in lines[0], result.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], \
+        result.stderr
     assert "Traceback" not in result.stderr
     return lines[0]
 

@@ -16,7 +16,7 @@ from werkzeug.test import Client
 from functions.bootstrap import Container
 from functions.config import Config
 from functions.entrypoints.serve import wsgi_app
-from tests.builders import NOW, cop
+from tests.builders import NOW, cop, one_error
 
 LATER = "2026-12-20T10:00:00+11:00"  # a Sunday, after three Fridays were held
 
@@ -39,13 +39,6 @@ def table(output: str) -> list[dict[str, str]]:
     names = header.split()
     return [{name: line[a:b].strip() for name, a, b in
              zip(names, starts, [*starts[1:], None])} for line in lines]
-
-
-def one_error(result, needle: str) -> None:
-    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], \
-        result.stderr
 
 
 def nothing_changed(data: Path, *args: str, says: str, now: str = NOW) -> None:
