@@ -513,7 +513,10 @@ def _settle(community: Community, roster: Mapping[str, Member],
         member = roster.get(s.presenter or "")
         if not s.held(now) or member is None:
             continue
-        if not _fits(roster, s, member.email):
+        # A pause cannot have begun before the session did (planning takes a paused
+        # presenter off every session not yet started): one asked during it keeps it.
+        if not _fits({**roster, member.email: replace(member, paused_until=None)}, s,
+                     member.email):
             nobody[s.date] = s.with_changes(presenter=None, topic=None)
             continue
         roster[member.email] = replace(
