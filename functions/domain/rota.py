@@ -358,12 +358,12 @@ class Rota:
         if day.weekday() == self.community.weekday and start <= now:
             status, note = day_status(self.community, day)
             if status != PLANNED:
-                raise InputError(words("there was no session on {day} ({note}); it is past",
-                                       day=day_words(day), note=Words(lambda: _(note))))
+                raise InputError(_past(Session(community=self.community.id, date=day,
+                                               status=status, note=note), now))
             # Not among the sessions read: held or called off, or before the community.
             raise InputError(words("{day} is in the past: a session that was held or has "
                                    "started cannot be changed", day=day_words(day)))
-        if (day.weekday() != self.community.weekday or start <= now
+        if (day.weekday() != self.community.weekday  # a past session date raised above
                 or day > self.today(now) + FAR_AHEAD
                 or day_status(self.community, day)[0] != PLANNED):
             raise InputError(words("there is no session on {day}", day=day_words(day)))
