@@ -17,7 +17,7 @@ from ...services.changes import communities, members, removal, sessions
 from ...services.deps import Deps
 from ...services.jobs.rehearse import rehearse
 from .gate import CSRF_FIELD
-from .respond import page, redirect
+from .respond import page, redirect, refused
 
 if TYPE_CHECKING:
     from . import Console
@@ -140,8 +140,7 @@ def handle(console: "Console", community: Community, name: str, request: Request
            context: dict) -> Response:
     action = ACTIONS.get(name)
     if action is None:
-        return page("refused.html", 404, title="Not found", why="There is no such page.",
-                    **context)
+        return refused(404, "Not found", "There is no such page.", **context)
     shown = {"community": community, "action": action, "title": action.title, **context}
     if request.method != "POST":
         return page("action.html", values=_current(community, action), **shown)

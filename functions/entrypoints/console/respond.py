@@ -17,8 +17,9 @@ def page(template: str, status: int = 200, **context: Any) -> Response:
                             content_type=HTML))
 
 
-def refused(status: int, title: str, why: str) -> Response:
-    return page("refused.html", status, title=title, why=why, visitor=None)
+def refused(status: int, title: str, why: str, **context: Any) -> Response:
+    """The refusal page; `context` names who is signed in, when anyone is."""
+    return page("refused.html", status, title=title, why=why, **{"visitor": None, **context})
 
 
 def redirect(location: str) -> Response:
