@@ -23,13 +23,12 @@ def page(template: str, status: int = 200, language: str | None = None, **contex
 
 def respond(deps: Deps, request, console=None):
     """A werkzeug (or Flask) request: the console's paths to the console, if it is served
-    here, the rest to the public pages."""
-    from . import console as organisers
+    here, the rest to the public pages (which have none of the console's paths)."""
+    if console is not None:
+        from . import console as organisers
 
-    if organisers.owns(request.path):
-        if console is None:
-            return page("web/not_found.html", 404, title="Not found")
-        return organisers.handle(console, request)
+        if organisers.owns(request.path):
+            return organisers.handle(console, request)
     return handle(deps, request.method, request.path, request.args, request.form)
 
 
