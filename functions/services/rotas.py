@@ -7,6 +7,7 @@ from typing import Callable, Iterable
 
 from ..domain.delivery import Entry
 from ..domain.jobs import AT_ONCE
+from ..domain.models import Community, Member
 from ..domain.rota import Decision, Rota
 from ..ports import RotaWrite, Store
 from . import activity, actors, changelog, lookup
@@ -72,6 +73,17 @@ def store_changes(store: Store, before: Rota, after: Rota, now: datetime | None 
     if write:
         store.save(write)
     return write
+
+
+def save_member(store: Store, community: Community, was: Member, member: Member,
+                now: datetime | None, mark_due: datetime | None = None) -> None:
+    """A member's new record alone (bounce counts, a language), in one write; with `now`,
+    what a person would call a change (mail stopped, a language) is noted for the history
+    in the same write."""
+    noted = (changelog.member_notes(community, was, member, now, actors.current())
+             if now is not None else [])
+    store.save(RotaWrite(community.id, members=(member,), records=tuple(noted),
+                         mark_due=mark_due))
 
 
 def keep(store: Store, community_id: str, records: Iterable[tuple[str, Entry]]) -> None:

@@ -21,8 +21,8 @@ from ...domain.timing import local_date
 from ...domain.language import N_, words
 from ...domain.wording import day_words, weekday_name
 from ...mail.compose import has_reply_address
-from ...ports import RotaWrite, Store
-from .. import actors, changelog, lookup, rotas
+from ...ports import Store
+from .. import lookup, rotas
 from ..delivery.notifier import Confirmation, announce
 from .decide import decide
 from ..deps import Deps
@@ -202,11 +202,9 @@ def update(store: Store, community_id: str, email: str, now: datetime | None = N
     history in the same write."""
     member = lookup.member(store, community_id, email)
     updated = replace(member, **changes)
-    noted = changelog.member_notes(lookup.community(store, community_id), member, updated,
-                                   now, actors.current()) if now is not None else []
     # Mail to them may start again: due at the next tick.
-    store.save(RotaWrite(community_id, members=(updated,), records=tuple(noted),
-                         mark_due=AT_ONCE))
+    rotas.save_member(store, lookup.community(store, community_id), member, updated, now,
+                      mark_due=AT_ONCE)
     return updated
 
 

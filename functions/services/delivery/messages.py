@@ -13,11 +13,10 @@ from ...domain.invites import Event
 from ...domain.models import Community, Member
 from ...domain.wording import greeting
 from ...domain.errors import InputError
-from ...ports import RotaWrite
 from ...mail.compose import MailSettings, compose, refusal, unsubscribe_url
 from ...mail.templating import render
 from ...mail.translations import speak
-from .. import actors, changelog
+from .. import rotas
 from .outbox import Delivery, Outgoing, deliver
 
 
@@ -82,7 +81,6 @@ def notify(deps, community: Community, member: Member, *, kind: str, key: str, s
     delivery = deliver(deps, now, [item])
     current = deps.store.get_member(community.id, member.email) if delivery.bounced else None
     if current is not None:
-        counted = replace(current, bounces=current.bounces + 1)
-        deps.store.save(RotaWrite(community.id, members=(counted,), records=tuple(
-            changelog.member_notes(community, current, counted, now, actors.current()))))
+        rotas.save_member(deps.store, community, current,
+                          replace(current, bounces=current.bounces + 1), now)
     return delivery
