@@ -63,3 +63,11 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def follow(page, target):
+    """Click a link or a submit button and wait for the page it leads to: a bare click returns
+    before the next page has loaded, and an assertion right after it may read the old one."""
+    with page.expect_navigation() as arrived:
+        target.click()
+    return arrived.value

@@ -9,7 +9,7 @@ import pytest
 
 from functions.services.jobs.tick import tick
 from tests.emails.support import EMAILS, setup_guild
-from tests.web.conftest import Served
+from tests.web.conftest import Served, follow
 from tests.web.console_support import Iap, cloud_console
 from tests.web.test_browser import pytestmark, screenshot  # noqa: F401 (the same marks)
 
@@ -33,7 +33,7 @@ def signed_in(deps, browser):
 def test_walk_the_overview_then_pause_a_presenter(deps, signed_in):
     served, page = signed_in
     page.goto(f"{served.url}/console/")
-    page.get_by_role("link", name="Guild").click()
+    follow(page, page.get_by_role("link", name="Guild"))
     assert page.get_by_role("heading", name="Guild", exact=True).is_visible()
     names = {m.email: m.name for m in deps.store.list_members("guild")}
     members = page.locator("table#members tbody tr")
@@ -45,10 +45,10 @@ def test_walk_the_overview_then_pause_a_presenter(deps, signed_in):
     assert page.locator("table#ticks tbody tr").count() >= 1  # the tick's heads-ups
     screenshot(page, "console-overview.png")
 
-    page.get_by_role("link", name="Pause a member").click()
+    follow(page, page.get_by_role("link", name="Pause a member"))
     page.get_by_label("Member's email address").fill(first.presenter)
     page.get_by_label("Back on").fill("2027-01-10")
-    page.get_by_role("button", name="Show what would happen").click()
+    follow(page, page.get_by_role("button", name="Show what would happen"))
     assert page.get_by_role("heading", name="Pause a member: what would happen").is_visible()
     assert page.get_by_text("Guild: You are paused until Sunday 10 January 2027").is_visible()
     page.get_by_text("The email").first.click()  # <details> opens without script
@@ -57,7 +57,7 @@ def test_walk_the_overview_then_pause_a_presenter(deps, signed_in):
     assert deps.store.get_member("guild", first.presenter).paused_until is None
     sent = len(deps.mailer.sent)
 
-    page.get_by_role("button", name="Do it").click()
+    follow(page, page.get_by_role("button", name="Do it"))
     assert page.get_by_role("status").inner_text() == "The member is paused."
     assert str(deps.store.get_member("guild", first.presenter).paused_until) == "2027-01-10"
     notice = deps.mailer.sent[sent:]
@@ -123,17 +123,17 @@ def test_every_action_previewed_then_done_in_the_browser(deps, signed_in, tmp_pa
     ]
     for name, fields, done in steps:
         page.goto(f"{served.url}/console/guild")
-        page.get_by_role("link", name=ACTIONS[name].title).click()
+        follow(page, page.get_by_role("link", name=ACTIONS[name].title))
         for label, value in fields.items():
             target = page.get_by_label(re.compile("^" + re.escape(label)))  # then its hint
             if isinstance(value, str):
                 target.fill(value)
             else:
                 target.set_input_files(str(value))
-        page.get_by_role("button", name="Show what would happen").click()
+        follow(page, page.get_by_role("button", name="Show what would happen"))
         assert page.get_by_role("heading", name=f"{ACTIONS[name].title}: what would happen"
                                 ).is_visible(), name
         assert not done(), f"{name} was done by its preview"
-        page.get_by_role("button", name="Do it").click()
+        follow(page, page.get_by_role("button", name="Do it"))
         assert page.get_by_role("status").inner_text() == ACTIONS[name].done, name
         assert done(), name

@@ -21,7 +21,7 @@ import pytest
 from functions.services.changes import communities
 from functions.services.jobs.health import CHARTED
 from tests.emails.support import EMAILS, KINDS, text_of
-from tests.web.conftest import Served
+from tests.web.conftest import Served, follow
 # the same marks as the rendering tests (chromium; skipped without /usr/bin/chromium); the
 # browser and its pages come from tests/web/conftest.py
 from tests.web.test_browser import pytestmark  # noqa: F401
@@ -222,10 +222,9 @@ def test_every_page_text_has_aa_contrast(lived, page):
         token = tokens.unsubscribe_token("guild", leaving)
         answer = page.goto(f"{served.url}/unsubscribe?t={token}")
         check("unsubscribe: asks", answer.status)
-        with page.expect_navigation() as done:
-            page.get_by_role("button", name="Unsubscribe").click()
+        done = follow(page, page.get_by_role("button", name="Unsubscribe"))
         assert page.get_by_role("heading", name="You have left Guild").is_visible()
-        check("unsubscribe: done", done.value.status)
+        check("unsubscribe: done", done.status)
         answer = page.goto(f"{served.url}/unsubscribe?t=damaged")
         check("unsubscribe: a bad link", answer.status)
         answer = page.goto(f"{served.url}/no/such/page")
@@ -261,14 +260,13 @@ def test_every_console_page_has_aa_contrast(lived, page):
         check("overview", "/console/guild?done=pause")
         check("history", "/console/guild/history")
         check("settings form", "/console/guild/settings")
-        with page.expect_navigation() as shown:
-            page.get_by_role("button", name="Show what would happen").click()
+        shown = follow(page, page.get_by_role("button", name="Show what would happen"))
         assert page.get_by_role("heading", name=re.compile("what would happen")).is_visible()
         for opened in page.locator("details").all():
             opened.locator("summary").click()
         count, bad = shortfalls(page, "preview")
         assert count >= 2, "preview"
-        seen["preview"], failing = shown.value.status, failing + bad
+        seen["preview"], failing = shown.status, failing + bad
         check("refused", "/console/guild", signed_in=False)
     assert list(seen.values()) == [200, 200, 200, 200, 200, 403], seen
     assert not failing, f"{len(failing)} below WCAG AA contrast:\n" + "\n".join(failing)
