@@ -21,19 +21,20 @@ SENDER = "rota@example.com"
 NOW = datetime(2026, 12, 4, tzinfo=timezone.utc)
 
 
-def message(n: int) -> EmailMessage:
+def message(n: int, sender: str = SENDER) -> EmailMessage:
     msg = EmailMessage()
-    msg["From"], msg["To"] = SENDER, f"m{n}@example.com"
+    msg["From"], msg["To"] = sender, f"m{n}@example.com"
     msg["Subject"], msg["Message-ID"] = "Digest", f"<{n}.bench@cop>"
     msg.set_content("Hello\n")
     return msg
 
 
 def send_at_once(open_store: Callable[[], Store], processes: int, messages: int, limit: int,
-                 window: float, budget: timedelta = timedelta(minutes=1)) -> dict:
+                 window: float, budget: timedelta = timedelta(minutes=1),
+                 sender: str = SENDER) -> dict:
     """`messages` spread over `processes` threads, each with its own clients (a store from
-    `open_store`), sending as SENDER at once under `limit` a `window` (seconds). What the
-    fake saw."""
+    `open_store`), sending as `sender` at once under `limit` a `window` (seconds). What the
+    fake saw. Another sender in the same store starts afresh (its own pace and ledger)."""
     fake = FakeGoogle().start()
     fake.limit_sends(limit, time.monotonic, window=window)
     errors: list[BaseException] = []
@@ -45,16 +46,16 @@ def send_at_once(open_store: Callable[[], Store], processes: int, messages: int,
             store = open_store()
             store.due_mark("warm-up")
             service = build_service("gmail", "v1", root_url=fake.url, http=SingleShotHttp(30))
-            mailer = GmailMailer(SENDER, lambda: service)
+            mailer = GmailMailer(sender, lambda: service)
             ready.wait()
             pacer = Pacer(limit, budget, SystemClock(), time.sleep, paces=store,
-                          sender=f"gmail:{SENDER}",
+                          sender=f"gmail:{sender}",
                           window=timedelta(seconds=window))
             pacer.begin()
             mine = range(worker, messages, processes)
             Outbox(store, mailer, SystemClock(), pacer, NOW).send(
-                [Outgoing(f"c{worker}/digest/2026-12-04/m{n}@example.com",
-                          lambda n=n: message(n)) for n in mine])
+                [Outgoing(f"c{worker}-{sender.split('@')[0]}/digest/2026-12-04/m{n}@example.com",
+                          lambda n=n: message(n, sender)) for n in mine])
             getattr(store, "close", lambda: None)()
         except BaseException as error:  # reported by the caller
             errors.append(error)
