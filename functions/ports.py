@@ -116,7 +116,20 @@ class SenderPaces(Protocol):
         another process changed the record meanwhile, so it must be pure."""
 
 
-class Store(RotaStore, Ledger, DueIndex, SenderPaces, Protocol):
+class Directory(Protocol):
+    """Who belongs where, each found by an index (one query), never by reading every
+    community: what mail without a token and the console's sign-in ask."""
+
+    def member_of(self, email: str) -> list[str]:
+        """The ids of the communities with `email` among their members, sorted."""
+    def replying_at(self, address: str | None, limit: int) -> list[Community]:
+        """Up to `limit` communities (by id) whose own reply address is `address` (a
+        mailbox: validation.mailbox) or that with a +tag; None: those without their own."""
+    def organised_by(self, email: str) -> list[Community]:
+        """The communities with `email` among their organisers, by id."""
+
+
+class Store(RotaStore, Ledger, DueIndex, SenderPaces, Directory, Protocol):
     """One backend that keeps them all (SQLite, Firestore, memory), so that a run's
     `save` covers the rota, its ledger notes and its due time in one transaction."""
 

@@ -1,6 +1,6 @@
 # State: one Firestore database in native mode. Single-field indexes (automatic) cover
-# every query the store makes (the communities due: `due.at`) but one: pending mail of a
-# community, by retry time.
+# every query the store makes (the communities due: `due.at`) but two: pending mail of a
+# community, by retry time, and a member's communities, by address.
 
 resource "google_firestore_database" "main" {
   project     = var.project_id
@@ -43,4 +43,25 @@ resource "google_firestore_field" "claims_ttl" {
 
   ttl_config {}
   index_config {} # a timestamp only the TTL reads: no single-field index to keep
+}
+
+# A fresh mail (no reply token) finds the sender's communities with one collection-group
+# query on members' `email`: Firestore keeps single-field indexes for a collection only, so
+# the collection-group one is asked for here (the collection one is kept as well).
+resource "google_firestore_field" "member_email" {
+  project    = var.project_id
+  database   = google_firestore_database.main.name
+  collection = "members"
+  field      = "email"
+
+  index_config {
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION"
+    }
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION_GROUP"
+    }
+  }
 }

@@ -113,7 +113,7 @@ class IncrementalMemoryCalendar(MemoryCalendar):
 # create-if-absent reads nothing, a compare-and-swap its one document.
 _ONE = {"get_community", "get_member", "due_mark", "mark_due", "settle_due"}
 _QUERIES = {"list_communities", "list_members", "list_sessions", "list_links", "list_records",
-            "due_retries", "due_communities"}
+            "due_retries", "due_communities", "member_of", "organised_by"}
 
 
 class CountingStore:
@@ -145,6 +145,8 @@ def _billed(name: str, args: tuple, result) -> int:
         return 1
     if name in _QUERIES:
         return max(len(result), 1)
+    if name == "replying_at":  # Firestore: the address, and the address with a +tag
+        return max(len(result), 1) + int(args[0] is not None)
     if name == "entries":
         return len(set(args[0]))
     if name == "swap":

@@ -109,6 +109,17 @@ def a_reply(deps: Container, sender: str, text: str, attachment: str | None = No
     return msg.as_bytes()
 
 
+def fresh_mail(sender: str, to: str, text: str) -> bytes:
+    """A new mail (no reply token), its sender vouched for by DMARC."""
+    msg = EmailMessage()
+    msg["Authentication-Results"] = ("mx.google.com; dmarc=pass "
+                                     f"header.from={sender.rpartition('@')[2]}")
+    msg["From"], msg["To"], msg["Subject"] = sender, to, "Hello"
+    msg["Message-ID"] = make_msgid(domain="client.example")
+    msg.set_content(text + "\n")
+    return msg.as_bytes()
+
+
 def presenter_of_next(deps: Container) -> tuple[date, str]:
     coming = [s for s in deps.store.list_sessions("c0", start=DIGEST_DAY.date())
               if s.presenter]
@@ -137,6 +148,29 @@ def report(deps: Container) -> int:
 
 def inbound_reply(deps: Container) -> int:
     result = handle_reply(deps, a_reply(deps, "m1@example.com", "share: https://example.com/a"))
+    assert (result.outcome, result.community) == ("done", "c0"), result
+    return 1
+
+
+def member_without_token(deps: Container) -> int:
+    """A member of c0 alone writes a new mail to the deployment's shared reply address."""
+    store: MemoryStore = deps.store.store
+    store.members["c0"]["solo@example.com"] = replace(
+        next(iter(store.members["c0"].values())), email="solo@example.com", name="Solo")
+    deps.store.reads = 0
+    raw = fresh_mail("solo@example.com", "cop@example.com", "share: https://example.com/b")
+    result = handle_reply(deps, raw)
+    assert (result.outcome, result.community) == ("done", "c0"), result
+    return 1
+
+
+def newcomer_without_token(deps: Container) -> int:
+    """Someone not yet a member writes `in` to c0's own reply address."""
+    store: MemoryStore = deps.store.store
+    store.communities["c0"] = replace(store.communities["c0"], reply_to="guild@example.com",
+                                      allow_domains=("example.net",))
+    deps.store.reads = 0
+    result = handle_reply(deps, fresh_mail("new@example.net", "guild@example.com", "in"))
     assert (result.outcome, result.community) == ("done", "c0"), result
     return 1
 
@@ -195,6 +229,8 @@ WORK: dict[str, Callable[[Container], int]] = {
     "digest run with the monthly health email": digest_and_health,
     "report": report,
     "inbound reply (share)": inbound_reply,
+    "new mail without a token, from a member": member_without_token,
+    "new mail without a token, `in` from a newcomer": newcomer_without_token,
     "declined invite, emailed back": emailed_decline,
     "declined invite, read from the calendar": calendar_decline,
     "roster page": roster_page,

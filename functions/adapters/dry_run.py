@@ -13,6 +13,7 @@ from ..domain.errors import Conflict
 from ..domain.invites import Event
 from ..domain.models import Community, Link, Member, Session
 from ..ports import Calendar, Inbox, Mailer, RotaWrite, Store
+from . import records
 from .memory_store import MemoryStore
 
 T = TypeVar("T")
@@ -50,6 +51,20 @@ class OverlayStore:
             return None
         return self.top.get_member(community_id, email) or self.base.get_member(community_id,
                                                                                 email)
+
+    def member_of(self, email: str) -> list[str]:
+        found = set(self.base.member_of(email)) | set(self.top.member_of(email))
+        return sorted(c for c in found if (c, email) not in self.deleted)
+
+    def replying_at(self, address: str | None, limit: int) -> list[Community]:
+        found = {c.id: c for c in self.base.replying_at(address, limit)}
+        found.update({c.id: c for c in self.top.list_communities()})  # changed in the run
+        return records.replying_at(found.values(), address)[:limit]
+
+    def organised_by(self, email: str) -> list[Community]:
+        found = {c.id: c for c in self.base.organised_by(email)}
+        found.update({c.id: c for c in self.top.list_communities()})
+        return [found[k] for k in sorted(found) if email in found[k].organisers]
 
     def put_member(self, community_id: str, member: Member) -> None:
         self.deleted.discard((community_id, member.email))

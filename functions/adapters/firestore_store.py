@@ -27,7 +27,8 @@ from ..domain.delivery import PENDING, Entry
 from ..domain.errors import Conflict
 from ..domain.models import Community, Link, Member, Session
 from ..ports import RotaWrite
-from .records import entry_from_record, entry_to_record, from_record, to_record
+from .records import (entry_from_record, entry_to_record, from_record, replying_at,
+                      to_record)
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, CollectionReference, DocumentReference
@@ -102,6 +103,29 @@ class FirestoreStore:
     def put_community(self, community: Community) -> None:
         self._community(community.id).set(_community_record(community))
 
+    def replying_at(self, address: str | None, limit: int) -> list[Community]:
+        from google.cloud.firestore import FieldFilter
+
+        communities = self.client.collection("communities")
+        if address is None:
+            queries = [communities.where(filter=FieldFilter("reply_to", "==", None))]
+        else:  # the address itself, and with a +tag (the range of "local+…")
+            local = address.rpartition("@")[0]
+            queries = [communities.where(filter=FieldFilter("reply_to", "==", address)),
+                       communities.where(filter=FieldFilter("reply_to", ">=", f"{local}+"))
+                       .where(filter=FieldFilter("reply_to", "<", f"{local},"))]
+        found = {s.id: from_record(Community, s.to_dict())
+                 for query in queries for s in query.limit(limit).stream()}
+        return replying_at(found.values(), address)[:limit]
+
+    def organised_by(self, email: str) -> list[Community]:
+        from google.cloud.firestore import FieldFilter
+
+        query = self.client.collection("communities").where(
+            filter=FieldFilter("organisers", "array_contains", email))
+        found = [from_record(Community, s.to_dict()) for s in query.stream()]
+        return sorted(found, key=lambda c: c.id)
+
     # members
     def list_members(self, community_id: str) -> list[Member]:
         query = self._members(community_id).order_by("order")
@@ -113,6 +137,15 @@ class FirestoreStore:
 
     def put_member(self, community_id: str, member: Member) -> None:
         self._members(community_id).document(doc_id(member.email)).set(to_record(member))
+
+    def member_of(self, email: str) -> list[str]:
+        """A collection-group query over every community's members (its index:
+        infra/firestore.tf)."""
+        from google.cloud.firestore import FieldFilter
+
+        query = self.client.collection_group("members").where(
+            filter=FieldFilter("email", "==", email)).select(["email"])
+        return sorted(unquote(s.reference.parent.parent.id) for s in query.stream())
 
     def add_members(self, community_id: str, members: Iterable[Member]) -> None:
         from google.cloud import firestore

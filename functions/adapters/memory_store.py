@@ -45,6 +45,16 @@ class MemoryStore:
     def put_member(self, community_id: str, member: Member) -> None:
         self.members.setdefault(community_id, {})[member.email] = member
 
+    def member_of(self, email: str) -> list[str]:
+        return sorted(cid for cid, roster in self.members.items() if email in roster)
+
+    def replying_at(self, address: str | None, limit: int) -> list[Community]:
+        return records.replying_at(self.communities.values(), address)[:limit]
+
+    def organised_by(self, email: str) -> list[Community]:
+        return sorted((c for c in self.communities.values() if email in c.organisers),
+                      key=lambda c: c.id)
+
     def add_members(self, community_id: str, members: Iterable[Member]) -> None:
         roster = self.members.setdefault(community_id, {})
         new = list(members)

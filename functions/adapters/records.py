@@ -7,6 +7,7 @@ from typing import Any, Iterable, TypeVar
 
 from ..domain.delivery import Entry
 from ..domain.models import Community, Link, Member, Session
+from ..domain.validation import mailbox
 
 T = TypeVar("T", Community, Member, Session, Link)
 
@@ -86,3 +87,12 @@ def created_since(communities: Iterable[Community], since: datetime | None) -> l
     """Those created at or after `since` (all of them when it is None), by id."""
     return sorted((c for c in communities if since is None
                    or (c.created is not None and c.created >= since)), key=lambda c: c.id)
+
+
+def replying_at(communities: Iterable[Community], address: str | None) -> list[Community]:
+    """Those whose own reply address is `address` as mail systems compare them (mailbox:
+    a +tag and the domain's case do not matter); None: those without one. By id."""
+    return sorted((c for c in communities
+                   if (c.reply_to is None if address is None
+                       else c.reply_to is not None and mailbox(c.reply_to) == address)),
+                  key=lambda c: c.id)

@@ -17,6 +17,7 @@ from ..domain.errors import Conflict, Failure, InputError, Unavailable
 from ..domain.models import Community, Link, Member, Session
 from ..domain.paths import problem, shown
 from ..ports import RotaWrite
+from . import records
 from .records import (created_since as created_since_of, entry_from_record, entry_to_record,
                       from_record, to_record)
 
@@ -56,6 +57,10 @@ MIGRATIONS = [
     """,
     """
     CREATE TABLE paces (sender TEXT PRIMARY KEY, data TEXT NOT NULL);
+    """,
+    """
+    CREATE INDEX members_by_email ON members (email);
+    CREATE INDEX communities_by_reply_to ON communities (json_extract(data, '$.reply_to'));
     """,
 ]
 
@@ -170,7 +175,32 @@ class SqliteStore:
         with self._transaction() as db:
             _put_community(db, community)
 
+    def replying_at(self, address: str | None, limit: int) -> list[Community]:
+        reply_to = "json_extract(data, '$.reply_to')"
+        if address is None:
+            rows = self.db.execute(f"SELECT data FROM communities WHERE {reply_to} IS NULL "
+                                   "ORDER BY id LIMIT ?", (limit,)).fetchall()
+        else:  # the address itself, and with a +tag (the range of "local+…")
+            local, _, _ = address.rpartition("@")
+            rows = self.db.execute(
+                f"SELECT data FROM communities WHERE {reply_to} = ? "
+                f"OR ({reply_to} >= ? AND {reply_to} < ?)",
+                (address, f"{local}+", f"{local},")).fetchall()
+        found = (from_record(Community, json.loads(r[0])) for r in rows)
+        return records.replying_at(found, address)[:limit]
+
+    def organised_by(self, email: str) -> list[Community]:
+        rows = self.db.execute(
+            "SELECT data FROM communities WHERE EXISTS (SELECT 1 FROM "
+            "json_each(data, '$.organisers') WHERE value = ?) ORDER BY id", (email,))
+        return [from_record(Community, json.loads(r[0])) for r in rows.fetchall()]
+
     # members
+    def member_of(self, email: str) -> list[str]:
+        rows = self.db.execute("SELECT community FROM members WHERE email = ? "
+                               "ORDER BY community", (email,))
+        return [r[0] for r in rows.fetchall()]
+
     def list_members(self, community_id: str) -> list[Member]:
         rows = self.db.execute(
             "SELECT data FROM members WHERE community = ? ORDER BY position",

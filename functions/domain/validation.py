@@ -355,6 +355,16 @@ def email_address(text: str) -> str:
     return checked.normalized.lower()
 
 
+def mailbox(address: str) -> str:
+    """An address as mail systems compare them: domain case and `+tags` do not matter."""
+    local, _, domain = address.strip().strip("<>").lower().rpartition("@")
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except (UnicodeError, ValueError):
+        pass
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
 def display_name(text: str | None, email: str) -> str:
     """A name for people to read: single line, trimmed, bounded; the mailbox if empty.
     Control characters and undecodable bytes are dropped (names also come from mail)."""

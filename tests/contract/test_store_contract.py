@@ -516,3 +516,69 @@ def test_links_are_listed_since_an_instant_in_time_order_across_offsets(store):
     assert store.list_links("pm", since) == [early, late]
     assert store.list_links("pm", datetime(2026, 11, 30, 22, 30, tzinfo=timezone.utc)) == [late]
     assert store.list_links("other", since) == []
+
+
+# the directory: who belongs where, by index
+
+def test_a_members_communities_are_found_by_address(store, known_gap):
+    known_gap("firestore", "the emulator has no collection-group queries (Firestore answers "
+                           "them from the index in infra/firestore.tf)")
+    for cid in ("zeta", "team/one", "alpha"):
+        store.put_community(Community(id=cid, name=cid, timezone="UTC"))
+    store.add_members("zeta", [member("ana@example.com", 0), member("bo@example.com", 1)])
+    store.add_members("team/one", [member("ana@example.com", 0)])
+    store.save(RotaWrite("alpha", new_members=[member("ana@example.com", 0)]))
+    store.delete_member("alpha", "ana@example.com")
+
+    assert store.member_of("ana@example.com") == ["team/one", "zeta"]
+    assert store.member_of("bo@example.com") == ["zeta"]
+    assert store.member_of("ana@example.org") == [] and store.member_of("zeta") == []
+
+
+def test_communities_are_found_by_their_own_reply_address(store):
+    """As mail systems compare addresses: a +tag in the community's address does not
+    matter; communities without their own are found apart; never more than asked."""
+    def add(cid: str, reply_to: str | None) -> None:
+        store.put_community(Community(id=cid, name=cid, timezone="UTC", reply_to=reply_to))
+
+    add("a", "guild@example.com")
+    add("b", "guild+b@example.com")
+    add("c", "guild@example.org")        # another domain
+    add("d", "guildhall@example.com")    # another mailbox that starts the same
+    add("e", "guild-e@example.com")      # sorts between "guild+" and "guild@"
+    add("f", None)
+    add("g", None)
+    add("h", "pm@example.com")
+
+    def ids(address, limit=10):
+        return [c.id for c in store.replying_at(address, limit)]
+
+    assert ids("guild@example.com") == ["a", "b"]
+    assert ids("guild@example.com", 1) == ["a"]
+    assert ids("guild@example.org") == ["c"]
+    assert ids("pm@example.com") == ["h"]
+    assert ids("nobody@example.com") == []
+    assert ids(None) == ["f", "g"]
+    assert store.replying_at("pm@example.com", 1)[0].reply_to == "pm@example.com"
+
+
+def test_communities_without_their_own_reply_address_are_found_within_the_limit(
+        store, known_gap):
+    known_gap("firestore", "the emulator ignores unary filters (reply_to IS NULL): it "
+                           "answers with every community, and the limit cuts off the wrong ones")
+    for n, reply_to in enumerate(("guild@example.com", None, "pm@example.com", None, None)):
+        store.put_community(Community(id=f"c{n}", name="C", timezone="UTC", reply_to=reply_to))
+
+    assert [c.id for c in store.replying_at(None, 2)] == ["c1", "c3"]
+
+
+def test_the_communities_one_organises_are_found_by_address(store):
+    store.put_community(Community(id="pm", name="PM", timezone="UTC",
+                                  organisers=("ana@example.com", "bo@example.com")))
+    store.put_community(Community(id="eng", name="Eng", timezone="UTC",
+                                  organisers=("ana@example.com",)))
+    store.put_community(Community(id="ops", name="Ops", timezone="UTC"))
+
+    assert [c.id for c in store.organised_by("ana@example.com")] == ["eng", "pm"]
+    assert [c.id for c in store.organised_by("bo@example.com")] == ["pm"]
+    assert store.organised_by("cy@example.com") == []

@@ -8,6 +8,7 @@ from email.utils import make_msgid
 
 import pytest
 
+from functions.services.changes import communities, members
 from functions.services.replies.inbox import handle_reply
 from functions.services.jobs.tick import tick
 from functions.services.reads.tables import schedule_rows
@@ -208,6 +209,38 @@ def test_dmarc_pass_without_token_identifies_the_member(guild):
             "mx.google.com; dkim=pass header.i=@example.com; dmarc=pass header.from=example.com"})
     assert handle_reply(guild, raw).outcome == "done"
     assert guild.store.get_member("guild", "p2@example.com").opted_out
+
+
+def test_a_new_mail_goes_to_the_community_at_the_address_it_was_sent_to(guild):
+    """Without a token: the sender's communities at the address written to, or the one
+    community there for a newcomer; when that leaves several, nothing is done, and the
+    log says why."""
+    def mail(sender, text, to):
+        return handle_reply(guild, reply(guild, sender, text, to=to, headers={
+            "Authentication-Results": "mx.google.com; dmarc=pass header.from=example.com"}))
+
+    now = guild.clock.now()
+    for cid, own in (("pm", "pm@example.com"), ("ops", None)):
+        communities.add_community(guild.store, now, cid, name=cid.upper(), timezone="UTC",
+                                  reply_to=own, allow_domains=("example.com",))
+    members.join_many(guild, "pm", b"email,name\np2@example.com,P Two\n", welcome=False)
+    members.join_many(guild, "ops", b"email,name\np2@example.com,P Two\n", welcome=False)
+
+    shared = mail("p2@example.com", "out", "cop@example.com")
+    assert shared.outcome == "refused"
+    assert "belongs to several communities" in shared.detail and "guild, ops" in shared.detail
+    assert not any(guild.store.get_member(c, "p2@example.com").opted_out
+                   for c in ("guild", "pm", "ops"))
+    own = mail("p2@example.com", "out", "PM+anything@Example.com")
+    assert (own.outcome, own.community) == ("done", "pm")
+    assert [c for c in ("guild", "pm", "ops")
+            if guild.store.get_member(c, "p2@example.com").opted_out] == ["pm"]
+
+    crowded = mail("newbie@example.com", "in", "cop@example.com")
+    assert crowded.outcome == "refused" and "several communities share" in crowded.detail
+    joined = mail("newbie@example.com", "in", "pm@example.com")
+    assert (joined.outcome, joined.community) == ("done", "pm")
+    assert guild.store.member_of("newbie@example.com") == ["pm"]
 
 
 def test_newcomer_from_allowed_domain_joins_with_in(guild):

@@ -24,6 +24,7 @@ from ...domain.errors import InputError
 from ...domain.invites import uid_session
 from ...domain.models import BOUNCE_LIMIT, Community, Member
 from ...domain.timing import local_date
+from ...domain.validation import mailbox
 from ...domain.wording import done_subject
 from ...mail.compose import reply_address, sent_message
 from .. import activity, ledger, lookup, rotas
@@ -75,13 +76,12 @@ def read_inbox(deps: Deps, limit: int = 500) -> list[Handled]:
 
 
 class Communities:
-    """The communities one inbound message concerns, read by key as it names them (its
-    tokens, the Message-IDs it answers); all of them only for a reply that names none."""
+    """The communities one inbound message concerns, each read once, by key, as it names
+    them (its tokens, the Message-IDs it answers, the sender's memberships)."""
 
     def __init__(self, deps: Deps) -> None:
         self.store = deps.store
         self.found: dict[str, Community | None] = {}
-        self.everyone: list[Community] | None = None
 
     def get(self, community_id: str) -> Community | None:
         if community_id not in self.found:
@@ -90,11 +90,6 @@ class Communities:
 
     def named(self, community_ids: Iterable[str]) -> list[Community]:
         return [c for c in map(self.get, sorted(community_ids)) if c is not None]
-
-    def all(self) -> list[Community]:
-        if self.everyone is None:
-            self.everyone = self.store.list_communities()
-        return self.everyone
 
 
 def handle_reply(deps: Deps, raw: bytes) -> Handled:
@@ -133,9 +128,8 @@ def _handle(deps: Deps, inbound: Inbound, communities: Communities,
     if inbound.automatic:
         return Handled("ignored", f"automatic mail: {inbound.automatic}")
     found = _sender(deps, inbound, communities)
-    if found is None:
-        return Handled("refused", "no valid reply token and no aligned DMARC pass "
-                       f"(From {inbound.from_address or 'missing'})")
+    if isinstance(found, str):
+        return Handled("refused", found)
     community, member, email = found
     if inbound.calendar_reply:
         with acting(Actor(CALENDAR, email)):
@@ -169,8 +163,8 @@ def _obey(deps: Deps, inbound: Inbound, community: Community, member: Member | N
 
 
 def _sender(deps: Deps, inbound: Inbound, communities: Communities
-            ) -> tuple[Community, Member | None, str] | None:
-    """The community and member a reply comes from, if it can be trusted."""
+            ) -> tuple[Community, Member | None, str] | str:
+    """The community and member a reply comes from, if it can be trusted; else why not."""
     if inbound.reply_token:
         community = communities.get(deps.mail.tokens.token_community(inbound.reply_token))
         if community is not None:
@@ -182,30 +176,45 @@ def _sender(deps: Deps, inbound: Inbound, communities: Communities
                     mailbox(inbound.from_address) == mailbox(email):
                 return community, deps.store.get_member(community.id, email), email
     if not (inbound.auth and inbound.from_address):
-        return None
+        return ("no valid reply token and no aligned DMARC pass "
+                f"(From {inbound.from_address or 'missing'})")
     # Authenticated but no token: the community whose reply address it was sent to,
-    # preferring one the sender belongs to.
+    # preferring one the sender belongs to. Both are found by index (a fresh mail costs
+    # the same among ten communities as among ten thousand).
     sent_to = {mailbox(r) for r in inbound.recipients}
-    everyone = communities.all()
-    addressed = [c for c in everyone if mailbox(reply_address(deps.mail, c)) in sent_to]
-    candidates = addressed or everyone
-    mine = [c for c in candidates if deps.store.get_member(c.id, inbound.from_address)]
+    addressed = _addressed(deps, sent_to, communities)
+    belongs = communities.named(deps.store.member_of(inbound.from_address))
+    mine = [c for c in belongs if not addressed or _replies_at(deps, c, sent_to)]
     if len(mine) == 1:
         return mine[0], deps.store.get_member(mine[0].id, inbound.from_address), \
             inbound.from_address
     if not mine and len(addressed) == 1:
         return addressed[0], None, inbound.from_address
-    return None
+    if mine:
+        return (f"no reply token, and {inbound.from_address} belongs to several communities "
+                f"at the address it wrote to ({', '.join(c.id for c in mine)})")
+    return (f"no reply token, and {inbound.from_address} belongs to no community at the "
+            "address it wrote to" + (", which several communities share" if addressed else ""))
 
 
-def mailbox(address: str) -> str:
-    """An address as mail systems compare them: domain case and `+tags` do not matter."""
-    local, _, domain = address.strip().strip("<>").lower().rpartition("@")
-    try:
-        domain = domain.encode("idna").decode("ascii")
-    except (UnicodeError, ValueError):
-        pass
-    return f"{local.split('+', 1)[0]}@{domain}"
+def _addressed(deps: Deps, sent_to: set[str], communities: Communities) -> list[Community]:
+    """The communities whose reply address is among `sent_to`: all of them, or at least
+    two (enough to tell one from several) when more share an address."""
+    shared = mailbox(deps.mail.default_reply_to) if deps.mail.default_reply_to else None
+    found: dict[str, Community] = {}
+    for address in sorted(sent_to):
+        found.update((c.id, c) for c in deps.store.replying_at(address, 2))
+        if address == shared:  # the deployment's address: communities without their own
+            found.update((c.id, c) for c in deps.store.replying_at(None, 2))
+        elif shared is None and address.endswith("@localhost"):  # see reply_address
+            local = communities.get(address.rpartition("@")[0])
+            if local is not None:
+                found[local.id] = local
+    return [found[k] for k in sorted(found) if _replies_at(deps, found[k], sent_to)]
+
+
+def _replies_at(deps: Deps, community: Community, sent_to: set[str]) -> bool:
+    return mailbox(reply_address(deps.mail, community)) in sent_to
 
 
 def _stranger(deps: Deps, community: Community, email: str, inbound: Inbound,
