@@ -28,7 +28,7 @@ from ..domain.errors import Conflict
 from ..domain.models import Community, Link, Member, Session
 from ..ports import RotaWrite
 from .records import (entry_from_record, entry_to_record, from_record, replying_at,
-                      to_record)
+                      spellings, to_record)
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, CollectionReference, DocumentReference
@@ -111,9 +111,10 @@ class FirestoreStore:
             queries = [communities.where(filter=FieldFilter("reply_to", "==", None))]
         else:  # the address itself, and with a +tag (the range of "local+…")
             local = address.rpartition("@")[0]
-            queries = [communities.where(filter=FieldFilter("reply_to", "==", address)),
-                       communities.where(filter=FieldFilter("reply_to", ">=", f"{local}+"))
-                       .where(filter=FieldFilter("reply_to", "<", f"{local},"))]
+            queries = [communities.where(filter=FieldFilter("reply_to", "==", spelt))
+                       for spelt in spellings(address)]
+            queries.append(communities.where(filter=FieldFilter("reply_to", ">=", f"{local}+"))
+                           .where(filter=FieldFilter("reply_to", "<", f"{local},")))
         found = {s.id: from_record(Community, s.to_dict())
                  for query in queries for s in query.limit(limit).stream()}
         return replying_at(found.values(), address)[:limit]

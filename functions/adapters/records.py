@@ -96,3 +96,14 @@ def replying_at(communities: Iterable[Community], address: str | None) -> list[C
                    if (c.reply_to is None if address is None
                        else c.reply_to is not None and mailbox(c.reply_to) == address)),
                   key=lambda c: c.id)
+
+
+def spellings(address: str) -> list[str]:
+    """How a mailbox (ASCII domain) may be stored: as it is, and with its domain in Unicode
+    (email_validator keeps an internationalised domain that way)."""
+    local, _, domain = address.rpartition("@")
+    try:
+        shown = domain.encode("ascii").decode("idna")
+    except (UnicodeError, ValueError):
+        return [address]
+    return [address] if shown == domain else [address, f"{local}@{shown}"]
