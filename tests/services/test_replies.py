@@ -213,8 +213,8 @@ def test_dmarc_pass_without_token_identifies_the_member(guild):
 
 def test_a_new_mail_goes_to_the_community_at_the_address_it_was_sent_to(guild):
     """Without a token: the sender's communities at the address written to, or the one
-    community there for a newcomer; when that leaves several, nothing is done, and the
-    log says why."""
+    community there for a newcomer. When that leaves several of a member's, nothing is
+    done and they are asked to reply to one community's email; a stranger is not answered."""
     def mail(sender, text, to):
         return handle_reply(guild, reply(guild, sender, text, to=to, headers={
             "Authentication-Results": "mx.google.com; dmarc=pass header.from=example.com"}))
@@ -227,8 +227,13 @@ def test_a_new_mail_goes_to_the_community_at_the_address_it_was_sent_to(guild):
     members.join_many(guild, "ops", b"email,name\np2@example.com,P Two\n", welcome=False)
 
     shared = mail("p2@example.com", "out", "cop@example.com")
-    assert shared.outcome == "refused"
+    assert shared.outcome == "help"
     assert "belongs to several communities" in shared.detail and "guild, ops" in shared.detail
+    [asked] = guild.mailer.to("p2@example.com", "help")
+    text = asked.get_body(("plain",)).get_content()
+    assert "I could not act on your reply: you are a member of Guild and OPS, which share " \
+           "this address; reply to an email from the one you mean." in " ".join(text.split())
+    assert asked["Auto-Submitted"] == "auto-replied"
     assert not any(guild.store.get_member(c, "p2@example.com").opted_out
                    for c in ("guild", "pm", "ops"))
     own = mail("p2@example.com", "out", "PM+anything@Example.com")
@@ -236,8 +241,10 @@ def test_a_new_mail_goes_to_the_community_at_the_address_it_was_sent_to(guild):
     assert [c for c in ("guild", "pm", "ops")
             if guild.store.get_member(c, "p2@example.com").opted_out] == ["pm"]
 
+    sent = len(guild.mailer.sent)
     crowded = mail("newbie@example.com", "in", "cop@example.com")
     assert crowded.outcome == "refused" and "several communities share" in crowded.detail
+    assert len(guild.mailer.sent) == sent
     joined = mail("newbie@example.com", "in", "pm@example.com")
     assert (joined.outcome, joined.community) == ("done", "pm")
     assert guild.store.member_of("newbie@example.com") == ["pm"]

@@ -25,7 +25,8 @@ from ...domain.invites import uid_session
 from ...domain.models import BOUNCE_LIMIT, Community, Member
 from ...domain.timing import local_date
 from ...domain.validation import mailbox
-from ...domain.wording import done_subject
+from ...domain.language import Words, words
+from ...domain.wording import done_subject, join_list
 from ...mail.compose import reply_address, sent_message
 from .. import activity, ledger, lookup, rotas
 from ..actors import BOUNCES, CALENDAR, MEMBER, Actor, acting
@@ -130,6 +131,8 @@ def _handle(deps: Deps, inbound: Inbound, communities: Communities,
     found = _sender(deps, inbound, communities)
     if isinstance(found, str):
         return Handled("refused", found)
+    if isinstance(found, list):
+        return _which_one(deps, inbound, found, now)
     community, member, email = found
     if inbound.calendar_reply:
         with acting(Actor(CALENDAR, email)):
@@ -163,8 +166,9 @@ def _obey(deps: Deps, inbound: Inbound, community: Community, member: Member | N
 
 
 def _sender(deps: Deps, inbound: Inbound, communities: Communities
-            ) -> tuple[Community, Member | None, str] | str:
-    """The community and member a reply comes from, if it can be trusted; else why not."""
+            ) -> tuple[Community, Member | None, str] | list[Community] | str:
+    """The community and member a reply comes from, if it can be trusted; the sender's
+    communities when it could be from any of several; else why not."""
     if inbound.reply_token:
         community = communities.get(deps.mail.tokens.token_community(inbound.reply_token))
         if community is not None:
@@ -191,10 +195,25 @@ def _sender(deps: Deps, inbound: Inbound, communities: Communities
     if not mine and len(addressed) == 1:
         return addressed[0], None, inbound.from_address
     if mine:
-        return (f"no reply token, and {inbound.from_address} belongs to several communities "
-                f"at the address it wrote to ({', '.join(c.id for c in mine)})")
+        return mine
     return (f"no reply token, and {inbound.from_address} belongs to no community at the "
             "address it wrote to" + (", which several communities share" if addressed else ""))
+
+
+def _which_one(deps: Deps, inbound: Inbound, mine: list[Community], now: datetime
+               ) -> Handled:
+    """A trusted new mail from a member of several communities at the address it went to:
+    nothing is done, and the sender is asked to reply to one community's email instead
+    (in the first one's name; help goes at most once a day)."""
+    community = mine[0]
+    member = lookup.member(deps.store, community.id, inbound.from_address)
+    names = Words(lambda: join_list(c.name for c in mine))
+    send_help(deps, community, member, inbound, words(
+        "you are a member of {communities}, which share this address; reply to an email "
+        "from the one you mean", communities=names), now)
+    return Handled("help", f"no reply token, and {member.email} belongs to several "
+                   f"communities at the address it wrote to ({', '.join(c.id for c in mine)})",
+                   community.id, member.email)
 
 
 def _addressed(deps: Deps, sent_to: set[str], communities: Communities) -> list[Community]:
