@@ -316,17 +316,7 @@ class Rota:
             presenter=email, swap_with=None, pinned=True,
             declined=tuple(d for d in target.declined if d != email))
         after, decision = self._decide(now, sessions, self.roster, date=target.date)
-        if (_presented(after.roster, after.sessions, email, target.date)
-                and _newcomers(after.roster, after.sessions, target.date)):
-            raise InputError(words(
-                "you cannot take {day}: you have presented before, and someone who could "
-                "present that day has not had a first turn yet (nobody presents again "
-                "while a member who could has never presented)", day=day_words(target.date)))
-        if after.sessions[target.date].presenter != email:
-            # Only possible when nobody else can take the volunteer's other turn: they would
-            # present twice while someone who could present holds no session.
-            raise InputError(words("you cannot take {day}: you would present twice while "
-                                   "someone else has no session", day=day_words(target.date)))
+        _must_hold(after, email, target.date)
         return _caused(after, replace(decision.because(VOLUNTEERED, email),
                                       others=(displaced,) if displaced else (),
                                       summary=words("you present on {day}",
@@ -393,9 +383,11 @@ class Rota:
         mine = next((s for s in self.coming(now) if s.presenter == email), None)
         # Each takes the other's date by choice: a date they gave away before is theirs
         # again (else the planner would hand it to a third person).
+        # Without a session to give back, the asker gives theirs away, as with a skip.
+        given = {asker} if mine is None and asker else set()
         sessions = {**self.sessions, offer.date: offer.with_changes(
             presenter=email, swap_with=None, pinned=True,
-            declined=tuple(d for d in offer.declined if d != email))}
+            declined=tuple(sorted({*offer.declined, *given} - {email})))}
         if mine is not None:
             if asker is None or not self.member(asker).eligible_on(mine.date):
                 raise InputError(words("{address} is away on {day}; the swap cannot happen",
@@ -404,6 +396,7 @@ class Rota:
                 presenter=asker, swap_with=None, pinned=True,
                 declined=tuple(d for d in mine.declined if d != asker))
         after, decision = self._decide(now, sessions, self.roster, date=offer.date)
+        _must_hold(after, email, offer.date)
         after, decision = _caused(after, decision.because(SWAPPED, email))
         # Said from the result, never from the intent.
         held = {d: after.sessions[d].presenter for d in (offer.date, *([mine.date] if mine
@@ -438,6 +431,22 @@ class Rota:
         return after, replace(decision, summary=(
             words("the topic of your session on {day} is now “{topic}”",
                   day=day_words(turn.date), topic=topic)))
+
+
+def _must_hold(after: "Rota", email: str, day: date) -> None:
+    """Someone who asked for `day` (volunteering, accepting a swap) holds it once the rules
+    are applied, or is refused, with the rule that stood in the way."""
+    if (_presented(after.roster, after.sessions, email, day)
+            and _newcomers(after.roster, after.sessions, day)):
+        raise InputError(words(
+            "you cannot take {day}: you have presented before, and someone who could "
+            "present that day has not had a first turn yet (nobody presents again "
+            "while a member who could has never presented)", day=day_words(day)))
+    if after.sessions[day].presenter != email:
+        # Only possible when nobody else can take their other turn: they would present
+        # twice while someone who could present holds no session.
+        raise InputError(words("you cannot take {day}: you would present twice while "
+                               "someone else has no session", day=day_words(day)))
 
 
 def _topics_follow(old: Mapping[date, Session], planned: dict[date, Session],
@@ -500,8 +509,8 @@ def _settle(community: Community, roster: Mapping[str, Member],
     """Count every session that ended since `community.settled` into its presenter's turns
     and move `settled` past it, so that planning never reads the history before it. Only a
     real presenter counts: one who could no longer present that day (mail stopped after
-    bounces, left, paused over it) is taken off the session, which was held by nobody
-    (those sessions are returned)."""
+    bounces before it began) is taken off the session, which was held by nobody (those
+    sessions are returned)."""
     roster = dict(roster)
     ended = [s for d, s in sorted(sessions.items())
              if s.ends_at is not None and s.ends_at <= now
@@ -513,10 +522,11 @@ def _settle(community: Community, roster: Mapping[str, Member],
         member = roster.get(s.presenter or "")
         if not s.held(now) or member is None:
             continue
-        # A pause cannot have begun before the session did (planning takes a paused
-        # presenter off every session not yet started): one asked during it keeps it.
-        if not _fits({**roster, member.email: replace(member, paused_until=None)}, s,
-                     member.email):
+        # Neither a pause nor leaving can have begun before the session did (both plan
+        # again at once, taking the presenter off every session not yet started): one
+        # asked during it keeps it. Mail stopped by bounces is only seen at the next run.
+        during = replace(member, paused_until=None, opted_out=False)
+        if not _fits({**roster, member.email: during}, s, member.email):
             nobody[s.date] = s.with_changes(presenter=None, topic=None)
             continue
         roster[member.email] = replace(

@@ -59,7 +59,8 @@ class Year:
                                           lambda rota: operation(rota, now))
         except InputError:
             return
-        self.fair(after, decision, now)
+        if not decision.unchanged:  # else nothing was written: the rota is the one loaded,
+            self.fair(after, decision, now)  # as a raw update (mail works again) left it
 
     def fair(self, after: Rota, decision, now: datetime) -> None:
         """No coming repeat turn, even on a date someone chose, while someone who could

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, time, timedelta, timezone
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -336,3 +337,46 @@ def test_swapping_back_a_date_one_skipped_gives_it_back_and_says_what_is_so():
     assert after.sessions[first.date].presenter == asker
     assert f"you now present on {later.date:%A} {later.date.day}" in decision.summary
     assert f"P{asker[1]} presents on {first.date:%A} {first.date.day}" in decision.summary
+
+
+def test_a_swap_with_someone_who_has_no_session_gives_the_date_away_or_is_refused():
+    """Accepting a swap without a session to give back takes the asker's date, and the
+    asker keeps their place as with a skip; the fairness rule still holds: someone who has
+    presented takes it only when nobody else who could present has never presented."""
+    rota = Rota.of(community(1, None), [], [])
+    now = START
+    rota, _ = rota.join([("a@x.org", "A"), ("b@x.org", "B")], now)
+    friday = rota.coming(now)[0]
+    rota, _ = rota.skip(friday.presenter, now)  # a gives their first turn to b
+    held = START + timedelta(days=4, hours=17)  # after that Friday's session
+    rota, _ = rota.plan(held)
+    [next_friday] = rota.coming(held)
+    assert next_friday.presenter == "a@x.org"  # never presented: first
+    offered, _ = rota.offer_swap("a@x.org", "b@x.org", held)
+    after, decision = offered.accept_swap("b@x.org", held)
+    taken = after.sessions[next_friday.date]
+    assert (taken.presenter, taken.declined) == ("b@x.org", ("a@x.org",))
+    assert "you now present on" in str(decision.summary)
+
+    crowded, _ = rota.join([("c@x.org", "C")], held)  # c never presented either
+    crowded, _ = crowded.offer_swap("a@x.org", "b@x.org", held)
+    with pytest.raises(InputError, match="someone who could present that day has not had"):
+        crowded.accept_swap("b@x.org", held)
+
+
+@pytest.mark.parametrize("change", ["leave", "pause"])
+def test_leaving_or_pausing_during_ones_own_session_keeps_it(change):
+    """Both plan again at once, so a presenter still on a session when it ends was there
+    when it began: asked during it, the session stays theirs and counts."""
+    rota = Rota.of(community(2, None), [], [])
+    rota, _ = rota.join([("a@x.org", "A"), ("b@x.org", "B")], START)
+    friday = rota.coming(START)[0]
+    during = friday.starts_at + timedelta(minutes=10)
+    if change == "leave":
+        rota, _ = rota.leave(friday.presenter, during)
+    else:
+        rota, _ = rota.pause(friday.presenter, friday.date + timedelta(weeks=3), during)
+    after, _ = rota.plan(friday.ends_at + timedelta(minutes=15))
+
+    assert after.sessions[friday.date].presenter == friday.presenter
+    assert after.roster[friday.presenter].times_presented == 1
