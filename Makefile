@@ -9,7 +9,7 @@ EMULATOR_STAMP := $(EMULATOR)/node_modules/.installed
 PROVIDERS := tests/infra
 PROVIDERS_STAMP := $(PROVIDERS)/node_modules/.installed
 
-.PHONY: demo test bench venv emulator providers chromium clean infra-check messages
+.PHONY: fuzz demo test bench venv emulator providers chromium clean infra-check messages
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,17 @@ test: $(STAMP) emulator providers chromium
 
 bench: $(STAMP) emulator
 	$(PY) -m benchmarks
+
+# The property tests with examples drawn afresh (`make test` draws the same ones each run):
+# ROUNDS runs, each printing its seed; a failure shows the example and the seed to replay
+# it with `pytest --hypothesis-seed=SEED FILE`.
+ROUNDS ?= 10
+PROPERTY_TESTS = $(shell grep -rl --include='*.py' '^from hypothesis' tests)
+fuzz: $(STAMP) emulator
+	@for round in $$(seq $(ROUNDS)); do \
+	  seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); echo "round $$round: seed $$seed"; \
+	  HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q -p no:cacheprovider --hypothesis-seed=$$seed \
+	    $(PROPERTY_TESTS) || exit 1; done
 
 # The catalogues: every message of the code and templates into messages.pot, then each
 # language's messages.po brought up to date (new entries empty, for the translator).

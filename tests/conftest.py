@@ -5,6 +5,7 @@ import os
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import settings
 
 from functions.adapters.clock import FixedClock
 from functions.adapters.memory_store import MemoryStore
@@ -12,6 +13,13 @@ from functions.mail.compose import MailSettings
 from functions.bootstrap import Container
 from functions.mail.tokens import Tokens
 from tests.fakes import MemoryCalendar, MemoryMailer
+
+# The property tests draw the same examples on every run of `make test` (and in CI), so
+# that a result can be reproduced and a change is judged on what its parent was judged on;
+# `make fuzz` draws new ones, round after round, to find what those miss.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("fuzz", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 # Wednesday 25 November 2026, 10:00 in Sydney.
 START = datetime(2026, 11, 24, 23, 0, tzinfo=timezone.utc)

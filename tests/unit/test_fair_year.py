@@ -8,7 +8,7 @@ with rules written independently of the planner:
 - fair for all time: nobody holds a coming repeat turn while someone who could present
   that day has never presented, and no volunteer or assignment, for any date, gives one;
 - only real presenters count: every session held has a presenter who could present that
-  day, or nobody, and each member's count is the number of sessions they held;
+  day when it began, or nobody, and each member's count is the number of sessions they held;
 - a topic belongs to its presenter: no session, held or coming, carries someone else's.
 """
 from __future__ import annotations
@@ -44,6 +44,7 @@ class Year:
         add_community(self.store, START, "c", name="C", timezone="Europe/London",
                       weekday=4, start=time(16), lookahead=lookahead, holidays=region)
         self.joined = 0
+        self.away_since: dict[str, datetime] = {}  # when each last left or paused
         self.apply(START, lambda rota, now: rota.join(self.newcomers(size), now))
 
     def newcomers(self, count: int) -> list[tuple[str, str]]:
@@ -53,14 +54,16 @@ class Year:
     def rota(self, now: datetime) -> Rota:
         return rotas.load(self.store, "c", now)
 
-    def apply(self, now: datetime, operation) -> None:
+    def apply(self, now: datetime, operation) -> bool:
+        """Whether it changed something."""
         try:
             after, decision = rotas.apply(self.store, "c", now,
                                           lambda rota: operation(rota, now))
         except InputError:
-            return
+            return False
         if not decision.unchanged:  # else nothing was written: the rota is the one loaded,
             self.fair(after, decision, now)  # as a raw update (mail works again) left it
+        return not decision.unchanged
 
     def fair(self, after: Rota, decision, now: datetime) -> None:
         """No coming repeat turn, even on a date someone chose, while someone who could
@@ -113,7 +116,8 @@ class Year:
         # Whoever has a turn set a topic for it: sessions changing hands carry topics.
         self.apply(now, lambda r, t: r.set_topic(email, topic_of(email), t))
         self.apply(now, lambda r, t: r.set_topic(partner, topic_of(partner), t))
-        self.apply(now, operations[kind])
+        if self.apply(now, operations[kind]) and kind in ("leave", "pause"):
+            self.away_since[email] = now
         if kind == "swap":  # the partner answers at once
             self.apply(now, lambda r, t: r.accept_swap(partner, t))
 
@@ -134,6 +138,13 @@ def presented(rota: Rota, email: str, day) -> bool:
     return member.times_presented > 0 or any(
         s.presenter == email and s.status == PLANNED and d < day
         for d, s in rota.sessions.items())
+
+
+def left_during(year: Year, member, session) -> bool:
+    """Away only since the session began, and able to present but for that."""
+    since = year.away_since.get(member.email)
+    return (since is not None and since >= session.starts_at
+            and could(replace(member, opted_out=False, paused_until=None), session))
 
 
 def could(member, session) -> bool:
@@ -162,7 +173,9 @@ def live(size: int, lookahead: int, region: str | None, events) -> Year:
                     last_held[s.date] = s.presenter
                     if s.presenter:
                         member = rota.roster[s.presenter]
-                        assert could(member, s), (s, member)
+                        # could present when it began (leaving or a pause asked during
+                        # one's own session starts after it)
+                        assert could(member, s) or left_during(year, member, s), (s, member)
             year.check(now)
         else:
             year.act(now, kind, who, other)
