@@ -620,6 +620,18 @@ def _fill(roster: Mapping[str, Member], sessions: dict[date, Session],
             sessions[day] = s.with_changes(presenter=choice, pinned=False, swap_with=None,
                                            **({"cause": FIRST, "cause_by": newcomer}
                                               if newcomer else {}))
+    # Whoever made way and still holds nothing (the turn they gave up was the window's
+    # last) takes the latest repeat turn of someone who presents twice in the window.
+    for giver, newcomer in bumped.items():
+        if giver in _holders(sessions, window):
+            continue
+        twice = next((d for d in reversed(window) if _fits(roster, sessions[d], giver)
+                      and not sessions[d].pinned and sessions[d].presenter
+                      and any(sessions[e].presenter == sessions[d].presenter
+                              for e in window if e < d)), None)
+        if twice is not None:
+            sessions[twice] = sessions[twice].with_changes(
+                presenter=giver, swap_with=None, cause=FIRST, cause_by=newcomer)
 
 
 def _waiting_newcomers(roster: Mapping[str, Member], sessions: Mapping[date, Session],

@@ -380,3 +380,13 @@ def test_leaving_or_pausing_during_ones_own_session_keeps_it(change):
 
     assert after.sessions[friday.date].presenter == friday.presenter
     assert after.roster[friday.presenter].times_presented == 1
+
+
+def test_who_gives_way_at_the_end_of_the_window_takes_a_repeat_turn_earlier_in_it():
+    """p0 presents, then volunteers for the window's last date; p1 pauses until that date
+    and, never having presented, takes it back: p0 made way and takes the repeat turn
+    that p2 would otherwise hold twice (found by the property test above)."""
+    rota, _ = live(2, None, [(0, "join", 0, 0), (0, "join", 0, 0), (0, "join", 0, 0),
+                             (112, "volunteer-date", 0, 3), (113, "pause", 1, 2)])
+    now = START + timedelta(hours=113)
+    assert [s.presenter for s in rota.coming(now)] == ["p2@x.org", "p0@x.org", "p1@x.org"]
