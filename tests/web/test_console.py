@@ -92,6 +92,20 @@ def test_someone_who_organises_nothing_is_refused_the_community(cloud, iap):
     assert cloud.get("/console/nosuch", headers=as_organiser(iap)).status_code == 403
 
 
+def test_an_organiser_sees_the_communities_they_organise_and_no_other(cloud, iap, guild):
+    """Found by the organisers' index, whatever the case IAP gives the address in."""
+    from functions.services.changes import communities
+    now = guild.clock.now()
+    communities.add_community(guild.store, now, "pm", name="Product managers",
+                              timezone="UTC", organisers=(EMAILS[1], ORGANISER))
+    communities.add_community(guild.store, now, "ops", name="Operations", timezone="UTC",
+                              organisers=(EMAILS[1],))
+    home = cloud.get("/console/", headers=as_organiser(iap, ORGANISER.upper()))
+    assert home.status_code == 200
+    assert "/console/guild" in home.text and "/console/pm" in home.text
+    assert "/console/ops" not in home.text and "Operations" not in home.text
+
+
 def test_the_keys_are_fetched_once_and_again_when_iap_rotates_them(cloud, iap):
     for _ in range(3):
         assert cloud.get("/console/guild", headers=as_organiser(iap)).status_code == 200

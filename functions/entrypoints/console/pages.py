@@ -19,7 +19,7 @@ def index(deps: Deps, **context) -> Response:
     visitor: Visitor = context["visitor"]
     # Signed in through IAP: found by index. The laptop's operator sees them all.
     mine = (deps.store.list_communities() if visitor.email is None
-            else deps.store.organised_by(visitor.email.lower()))
+            else deps.store.organised_by(visitor.email))
     return page("index.html", title="Your communities", communities=mine, **context)
 
 
