@@ -45,6 +45,22 @@ def test_an_organiser_signed_in_by_iap_sees_the_overview(cloud, iap, guild):
     assert iap.fetched == 1
 
 
+def test_the_overview_reads_each_thing_once(guild, iap):
+    """Its tables come from several read services; the community's members, sessions and
+    records are read once for the page (they were read three times each)."""
+    from tests.fakes import CountingStore
+    counting = CountingStore(guild.store)
+    reading = guild.replaced(store=counting)
+    client = Client(wsgi_app(reading, cloud_console(reading, iap)))
+    answer = client.get("/console/guild", headers=as_organiser(iap))
+
+    assert answer.status_code == 200
+    names = {m.name for m in guild.store.list_members("guild")}
+    assert all(name in answer.text for name in names)
+    assert {k: counting.calls[k] for k in ("list_members", "list_sessions")} == {
+        "list_members": 1, "list_sessions": 1}, counting.calls
+
+
 # Who gets in ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/console/", "/console/guild", "/console/guild/history",

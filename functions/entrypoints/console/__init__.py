@@ -19,6 +19,7 @@ from typing import Callable
 
 from werkzeug.wrappers import Request, Response
 
+from ...adapters.read_once import ReadOnce
 from ...bootstrap import Container, dry_run, iap_keys
 from ...domain.errors import Unavailable
 from ...domain.models import Community
@@ -37,7 +38,7 @@ STYLESHEET = TEMPLATES / "web" / "console" / "console.css"
 
 @dataclass(frozen=True)
 class Console:
-    deps: Deps
+    deps: Container
     gate: Gate
     copies: Callable[[], Deps]  # a fresh dry run of `deps` for each preview
 
@@ -96,11 +97,13 @@ def _signed_in(console: Console, request: Request, visitor: Visitor, path: str) 
     if community is None:
         return refused(403, "Not yours", "You do not organise a community of that name. "
                        "Ask one of its organisers to add you (community set ID --organiser).")
+    # The reading pages read each thing once, however many tables show it.
+    reading = console.deps.replaced(store=ReadOnce(console.deps.store))
     if rest == "":
-        return pages.overview_page(console.deps, community, request.args.get("done", ""),
+        return pages.overview_page(reading, community, request.args.get("done", ""),
                                    **context)
     if rest == "history":
-        return pages.history(console.deps, community, **context)
+        return pages.history(reading, community, **context)
     return actions.handle(console, community, rest, request, context)
 
 
