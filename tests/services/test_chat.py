@@ -208,3 +208,33 @@ def test_the_command_line_masks_the_webhook(tmp_path):
               "http://hooks.slack.com/s3cr3t", check=False)
     assert bad.returncode == 2 and "s3cr3t" not in bad.stderr
     assert bad.stderr.count("\n") == 1
+
+
+def test_the_chat_speaks_the_communitys_language(deps, chat_server):
+    """The whole channel reads the posts: in the community's language, dates the CLDR way,
+    the reply word that language's emails show."""
+    deps = deps.replaced(chat=WebhookChat(timeout=5))
+    setup_guild(deps, chat_webhook=chat_server.url, language="de")
+    friday = _friday(deps)
+    presenter = deps.store.get_member("guild", friday.presenter)
+    _ticks(deps, DIGEST - timedelta(days=3))
+    assert handle_reply(deps, reply(deps, "p3@example.com", "teilen: https://example.org/a")
+                        ).outcome == "done"
+    _ticks(deps, DIGEST + timedelta(hours=1))
+    who, shares = chat_server.texts()
+    assert who.startswith(f"Guild: {presenter.name} präsentiert am Freitag, 4. Dezember 2026")
+    assert who.endswith("Thema folgt.") and "presents" not in who
+    assert shares.startswith("Guild: diese Woche geteilt\n• https://example.org/a")
+
+
+def test_a_session_without_presenter_asks_in_that_languages_reply_word():
+    from functions.domain.chat import presenter_post
+    from functions.domain.digest import SessionLine
+    from functions.mail.translations import speak
+    line = SessionLine(date="2026-12-04", day="4 décembre", when="vendredi 4 décembre 2026",
+                       hours="", status="planned", presenter_name=None, presenter_email=None,
+                       topic=None, note=None)
+    with speak("fr"):
+        text = presenter_post("Guilde", line, "https://meet.example.com/x")
+    assert text == ("Guilde : personne ne présente encore le vendredi 4 décembre 2026. "
+                    "Répondez `je présente` au récapitulatif pour prendre la séance.")

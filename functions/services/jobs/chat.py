@@ -7,6 +7,7 @@ from datetime import datetime
 from ...domain.delivery import LedgerKey
 from ...domain.chat import CHANNEL, presenter_post, shares_post
 from ...domain.digest import session_line
+from ...mail.translations import speak
 from ..delivery.invitations import Invitations
 from ..delivery.outbox import Outgoing
 from ..deps import Deps
@@ -23,11 +24,12 @@ def chat_posts(deps: Deps, book: Invitations, now: datetime) -> list[Outgoing]:
         return []
     slot, session = due
     deadline = digest_deadline(community, slot, session)
-    line = session_line(community, session, rota.roster, now)
-    texts = {"chat-presenter": presenter_post(community.name, line, community.video_url)}
     shared, _ = shared_since(deps, community, slot)
-    if shared:
-        texts["chat-shares"] = shares_post(community.name, shared)
+    with speak(community.language):  # the whole channel reads it: the community's language
+        line = session_line(community, session, rota.roster, now)
+        texts = {"chat-presenter": presenter_post(community.name, line, community.video_url)}
+        if shared:
+            texts["chat-shares"] = shares_post(community.name, shared)
     items = []
     for kind, text in texts.items():
         key = LedgerKey(community.id, kind, session.date.isoformat(), CHANNEL)
