@@ -23,7 +23,8 @@ The rules (DESIGN.md, "Rules the rota keeps"):
   and their later session is filled the same way. So members added one at a time get the
   plan they would have got imported together.
 - Only real presenters count: a session that ended counts for its presenter only if they
-  could still present that day; otherwise it was held by nobody.
+  could still present that day (a pause or leaving asked during it starts after it);
+  otherwise it was held by nobody.
 - Nothing that has started ever changes, but for that: a presenter who could not present
   is taken off the session once it ended.
 - Asking for what already is (leave after leaving, come back or resume while active, the
