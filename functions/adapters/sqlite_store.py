@@ -182,10 +182,11 @@ class SqliteStore:
                                    "ORDER BY id LIMIT ?", (limit,)).fetchall()
         else:  # the address itself, and with a +tag (the range of "local+…")
             local, _, _ = address.rpartition("@")
-            rows = [row for spelt in records.spellings(address) for row in self.db.execute(
-                f"SELECT data FROM communities WHERE {reply_to} = ? "
-                f"OR ({reply_to} >= ? AND {reply_to} < ?)",
-                (spelt, f"{local}+", f"{local},")).fetchall()]
+            spelt = records.spellings(address)
+            rows = self.db.execute(
+                f"SELECT data FROM communities WHERE {reply_to} IN "
+                f"({', '.join('?' * len(spelt))}) OR ({reply_to} >= ? AND {reply_to} < ?)",
+                (*spelt, f"{local}+", f"{local},")).fetchall()
         found = (from_record(Community, json.loads(r[0])) for r in rows)
         return records.replying_at(found, address)[:limit]
 
