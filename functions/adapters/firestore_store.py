@@ -27,8 +27,8 @@ from ..domain.delivery import PENDING, Entry
 from ..domain.errors import Conflict
 from ..domain.models import Community, Link, Member, Session
 from ..ports import RotaWrite
-from .records import (entry_from_record, entry_to_record, from_record, replying_at,
-                      spellings, to_record)
+from . import records
+from .records import entry_from_record, entry_to_record, from_record, to_record
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, CollectionReference, DocumentReference
@@ -112,12 +112,12 @@ class FirestoreStore:
         else:  # the address itself, and with a +tag (the range of "local+…")
             local = address.rpartition("@")[0]
             queries = [communities.where(filter=FieldFilter("reply_to", "==", spelt))
-                       for spelt in spellings(address)]
+                       for spelt in records.spellings(address)]
             queries.append(communities.where(filter=FieldFilter("reply_to", ">=", f"{local}+"))
                            .where(filter=FieldFilter("reply_to", "<", f"{local},")))
         found = {s.id: from_record(Community, s.to_dict())
                  for query in queries for s in query.limit(limit).stream()}
-        return replying_at(found.values(), address)[:limit]
+        return records.replying_at(found.values(), address)[:limit]
 
     def organised_by(self, email: str) -> list[Community]:
         from google.cloud.firestore import FieldFilter

@@ -9,7 +9,9 @@ from typing import Any, Callable
 
 from ..ports import Store
 
-READS = ("get_community", "list_members", "list_sessions", "list_records", "list_links")
+# The reads kept, each with its signature (to fill in defaults: one key per read).
+READS = {name: inspect.signature(getattr(Store, name)) for name in (
+    "get_community", "list_members", "list_sessions", "list_records", "list_links")}
 
 
 class ReadOnce:
@@ -21,12 +23,10 @@ class ReadOnce:
         found = getattr(self.store, name)
         if name not in READS:
             return found
-        signature = inspect.signature(getattr(Store, name))
-        return lambda *args, **kwargs: self._read(name, found, signature, args, kwargs)
+        return lambda *args, **kwargs: self._read(name, found, args, kwargs)
 
-    def _read(self, name: str, read: Callable, signature: inspect.Signature, args: tuple,
-              kwargs: dict) -> Any:
-        asked = signature.bind(None, *args, **kwargs)  # defaults filled in: one key per read
+    def _read(self, name: str, read: Callable, args: tuple, kwargs: dict) -> Any:
+        asked = READS[name].bind(None, *args, **kwargs)
         asked.apply_defaults()
         key = (name, *list(asked.arguments.items())[1:])
         if key not in self.answers:
