@@ -10,6 +10,7 @@ import csv
 import io
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Callable
 
 from ...domain import validation
 from ...domain.digest import upcoming_lines
@@ -62,16 +63,23 @@ def _join(deps: Deps, community_id: str, people: list[tuple[str, str]], clash,
           welcome: bool) -> list[Member]:
     """Add them, each welcomed with their first turn now, or once the community has a
     reply address (a welcome from `ID@localhost` could not be answered), or never."""
-    ready = has_reply_address(deps.mail, lookup.community(deps.store, community_id))
     emails = [email for email, _ in people]
 
     def add(rota: Rota, now: datetime):
         clash(rota)
+        ready = has_reply_address(deps.mail, rota.community)
         return rota.join(people, now, welcome_due=welcome and not ready)
     after, _ = decide(deps, community_id, add,
-                      (lambda rota: welcomes(rota, emails, deps.clock.now()))
-                      if welcome and ready else None)
+                      _welcomes_if_answerable(deps, emails) if welcome else None)
     return [after.roster[email] for email in emails]
+
+
+def _welcomes_if_answerable(deps: Deps, emails: list[str], again: bool = False
+                            ) -> Callable[[Rota], list[Confirmation]]:
+    """The welcomes, once the community has a reply address (a welcome from `ID@localhost`
+    could not be answered): read from the rota the change loaded, not once more."""
+    return lambda rota: (welcomes(rota, emails, deps.clock.now(), again)
+                         if has_reply_address(deps.mail, rota.community) else [])
 
 
 def welcomes(rota: Rota, emails: list[str], now: datetime, again: bool = False
@@ -135,11 +143,9 @@ def leave(deps: Deps, community_id: str, email: str, in_reply_to: str | None = N
 def come_back(deps: Deps, community_id: str, email: str) -> tuple[Member, Decision]:
     """Opt in again, with a welcome back; nothing for someone already active."""
     address = validation.email_address(email)
-    ready = has_reply_address(deps.mail, lookup.community(deps.store, community_id))
     after, decision = decide(deps, community_id,
                              lambda rota, now: rota.come_back(address, now),
-                             (lambda rota: welcomes(rota, [address], deps.clock.now(),
-                                                    again=True)) if ready else None)
+                             _welcomes_if_answerable(deps, [address], again=True))
     return after.roster[address], decision
 
 
